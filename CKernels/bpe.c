@@ -1,0 +1,200 @@
+/*
+ * bpe.c — BPE by rank, and the encode loop (scanner + merge).
+ *
+ * Performance notes.
+ *  - Most pre-token pieces of real text are whole tokens: one hash lookup and done.
+ *  - Pieces up to SMALL bytes use tiktoken's loop: keep the rank of every adjacent pair, merge the
+ *    lowest (leftmost on ties), recompute its two neighbours. Quadratic, but on stack arrays of at
+ *    most SMALL entries it beats anything with more bookkeeping.
+ *  - Longer pieces (a megabyte of one letter, long whitespace runs, base64 blobs) use a binary heap
+ *    keyed by (rank, position) over a linked list of parts, with lazy deletion: a popped entry is
+ *    used only if its pair's current rank still equals the key. The merge order is the same as
+ *    the quadratic loop's (global minimum rank, then leftmost), so the ids are identical, and the
+ *    worst case is O(n log n).
+ *  - A concatenation longer than the longest token cannot be a token: no hash lookup for it.
+ */
+#include "tok_bpe.h"
+#include "tok_internal.h"
+#include "tok_pretok.h"
+
+#include <stdlib.h>
+
+#define SMALL 64
+#define NONE UINT32_MAX
+
+struct tok_scratch {
+    /* heap merge: per byte position */
+    uint32_t *id, *len, *next, *prev, *pr;
+    uint64_t *heap;
+    size_t cap, heap_cap;
+};
+
+tok_scratch *tok_scratch_new(void) { return calloc(1, sizeof(tok_scratch)); }
+
+void tok_scratch_free(tok_scratch *sc) {
+    if (!sc) return;
+    free(sc->id); free(sc->len); free(sc->next); free(sc->prev); free(sc->pr); free(sc->heap);
+    free(sc);
+}
+
+static int scratch_reserve(tok_scratch *sc, size_t n) {
+    if (n <= sc->cap) return 0;
+    size_t cap = sc->cap ? sc->cap : 256;
+    while (cap < n) cap *= 2;
+    uint32_t **arrs[5] = {&sc->id, &sc->len, &sc->next, &sc->prev, &sc->pr};
+    for (int k = 0; k < 5; k++) {
+        uint32_t *p = realloc(*arrs[k], cap * sizeof(uint32_t));
+        if (!p) return TOK_E_NOMEM;
+        *arrs[k] = p;
+    }
+    uint64_t *h = realloc(sc->heap, 2 * cap * sizeof(uint64_t));
+    if (!h) return TOK_E_NOMEM;
+    sc->heap = h;
+    sc->cap = cap;
+    sc->heap_cap = 2 * cap;
+    return 0;
+}
+
+static inline uint32_t pair_rank(const tok_vocab *v, const uint8_t *p, size_t n) {
+    if (n > v->max_len) return NONE;
+    int64_t r = tok__lookup(v, p, n);
+    return r < 0 ? NONE : (uint32_t)r;
+}
+
+/* tiktoken's loop on stack arrays; n <= SMALL. */
+static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out) {
+    uint32_t start[SMALL + 1], rank[SMALL], id[SMALL];
+    size_t m = n;
+    for (size_t i = 0; i < n; i++) {
+        start[i] = (uint32_t)i;
+        id[i] = v->byte_id[s[i]];
+    }
+    start[n] = (uint32_t)n;
+    for (size_t i = 0; i + 1 < m; i++) rank[i] = pair_rank(v, s + i, 2);
+    while (m > 1) {
+        uint32_t best = NONE;
+        size_t k = 0;
+        for (size_t i = 0; i + 1 < m; i++)
+            if (rank[i] < best) { best = rank[i]; k = i; }
+        if (best == NONE) break;
+        id[k] = best;
+        for (size_t i = k + 1; i < m; i++) start[i] = start[i + 1];
+        for (size_t i = k + 1; i + 1 < m; i++) { id[i] = id[i + 1]; rank[i] = rank[i + 1]; }
+        m--;
+        rank[k] = k + 1 < m ? pair_rank(v, s + start[k], start[k + 2] - start[k]) : NONE;
+        if (k > 0) rank[k - 1] = pair_rank(v, s + start[k - 1], start[k + 1] - start[k - 1]);
+    }
+    for (size_t i = 0; i < m; i++) out[i] = id[i];
+    return m;
+}
+
+static inline void heap_push(uint64_t *h, size_t *n, uint64_t key) {
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (h[p] <= key) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = key;
+}
+
+static inline uint64_t heap_pop(uint64_t *h, size_t *n) {
+    uint64_t top = h[0], last = h[--(*n)];
+    size_t i = 0, sz = *n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= sz) break;
+        if (c + 1 < sz && h[c + 1] < h[c]) c++;
+        if (h[c] >= last) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (sz) h[i] = last;
+    return top;
+}
+
+/* Heap merge over a linked list of parts; parts are named by their starting byte. */
+static ptrdiff_t bpe_heap(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
+                          tok_scratch *sc) {
+    int rc = scratch_reserve(sc, n);
+    if (rc) return rc;
+    uint32_t *id = sc->id, *len = sc->len, *next = sc->next, *prev = sc->prev, *pr = sc->pr;
+    uint64_t *heap = sc->heap;
+    size_t hn = 0;
+    for (size_t i = 0; i < n; i++) {
+        id[i] = v->byte_id[s[i]];
+        len[i] = 1;
+        next[i] = i + 1 < n ? (uint32_t)(i + 1) : NONE;
+        prev[i] = i > 0 ? (uint32_t)(i - 1) : NONE;
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        pr[i] = pair_rank(v, s + i, 2);
+        if (pr[i] != NONE) heap_push(heap, &hn, ((uint64_t)pr[i] << 32) | i);
+    }
+    pr[n - 1] = NONE;
+    while (hn) {
+        /* Stale entries (merged-away parts, changed pairs) are at most two per merge. */
+        if (hn + 2 > sc->heap_cap) {
+            uint64_t *h = realloc(sc->heap, 2 * sc->heap_cap * sizeof(uint64_t));
+            if (!h) return TOK_E_NOMEM;
+            sc->heap = heap = h;
+            sc->heap_cap *= 2;
+        }
+        uint64_t key = heap_pop(heap, &hn);
+        uint32_t r = (uint32_t)(key >> 32), a = (uint32_t)key;
+        if (pr[a] != r || len[a] == 0) continue;
+        uint32_t b = next[a];
+        id[a] = r;
+        len[a] += len[b];
+        len[b] = 0;
+        next[a] = next[b];
+        if (next[b] != NONE) prev[next[b]] = a;
+        pr[b] = NONE;
+        uint32_t c = next[a];
+        pr[a] = c != NONE ? pair_rank(v, s + a, len[a] + len[c]) : NONE;
+        if (pr[a] != NONE) heap_push(heap, &hn, ((uint64_t)pr[a] << 32) | a);
+        uint32_t p = prev[a];
+        if (p != NONE) {
+            pr[p] = pair_rank(v, s + p, len[p] + len[a]);
+            if (pr[p] != NONE) heap_push(heap, &hn, ((uint64_t)pr[p] << 32) | p);
+        }
+    }
+    size_t m = 0;
+    for (uint32_t i = 0; i != NONE; i = next[i]) out[m++] = id[i];
+    return (ptrdiff_t)m;
+}
+
+ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
+                        tok_scratch *sc) {
+    if (n == 0) return 0;
+    if (n == 1) { out[0] = v->byte_id[s[0]]; return 1; }
+    if (n <= v->max_len) {
+        int64_t whole = tok__lookup(v, s, n);
+        if (whole >= 0) { out[0] = (uint32_t)whole; return 1; }
+    }
+    if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out);
+    return bpe_heap(v, s, n, out, sc);
+}
+
+ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
+                              uint32_t *ids, uint32_t *starts, tok_scratch *sc) {
+    if (!tok_pattern_valid(pattern)) return TOK_E_PATTERN;
+    if (len >= ((size_t)1 << 32)) return TOK_E_TOO_LARGE;
+    size_t i = 0, k = 0;
+    while (i < len) {
+        size_t e = tok_pretok_next(pattern, s, len, i);
+        ptrdiff_t m = tok_bpe_piece(v, s + i, e - i, ids + k, sc);
+        if (m < 0) return m;
+        if (starts) {
+            size_t off = i;
+            for (ptrdiff_t t = 0; t < m; t++) {
+                starts[k + (size_t)t] = (uint32_t)off;
+                off += TOK_SPAN_LEN(v->spans[ids[k + (size_t)t]]);
+            }
+        }
+        k += (size_t)m;
+        i = e;
+    }
+    return (ptrdiff_t)k;
+}

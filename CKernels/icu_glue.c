@@ -1,0 +1,31 @@
+/* icu_glue.c — the few ICU calls the core needs, in C because ICU's symbols are versioned. */
+#include "tok_support.h"
+#include "tok_unicode.h"
+
+#include <stdio.h>
+#include <unicode/uchar.h>
+
+void tok_icu_unicode_version(char *buf, size_t cap) {
+    UVersionInfo v;
+    u_getUnicodeVersion(v);
+    snprintf(buf, cap, "%u.%u", (unsigned)v[0], (unsigned)v[1]);
+}
+
+int tok_icu_is_assigned(uint32_t cp) { return u_charType((UChar32)cp) != U_UNASSIGNED; }
+
+uint8_t tok_icu_class(uint32_t cp) {
+    int8_t t = u_charType((UChar32)cp);
+    uint8_t c = 0;
+    int letter = t == U_UPPERCASE_LETTER || t == U_LOWERCASE_LETTER || t == U_TITLECASE_LETTER ||
+                 t == U_MODIFIER_LETTER || t == U_OTHER_LETTER;
+    int mark = t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_COMBINING_SPACING_MARK;
+    if (letter) c |= TOK_CLS_L;
+    if (mark) c |= TOK_CLS_M;
+    if (t == U_DECIMAL_DIGIT_NUMBER || t == U_LETTER_NUMBER || t == U_OTHER_NUMBER) c |= TOK_CLS_N;
+    if (u_hasBinaryProperty((UChar32)cp, UCHAR_WHITE_SPACE)) c |= TOK_CLS_WS;
+    if (t == U_UPPERCASE_LETTER || t == U_TITLECASE_LETTER || t == U_MODIFIER_LETTER ||
+        t == U_OTHER_LETTER || mark) c |= TOK_CLS_UC;
+    if (t == U_LOWERCASE_LETTER || t == U_MODIFIER_LETTER || t == U_OTHER_LETTER || mark)
+        c |= TOK_CLS_LC;
+    return c;
+}

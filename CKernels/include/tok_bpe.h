@@ -1,0 +1,117 @@
+/*
+ * tok_bpe.h — byte-level BPE vocabularies: the rank table, the merge, encode and decode.
+ *
+ * Contracts common to every function here:
+ *  - Buffers are caller-owned; lengths are in bytes; ids are uint32_t.
+ *  - Functions return 0 (or a count) on success and a negative TOK_E_* code on failure.
+ *  - A tok_vocab is immutable once built and may be read from many threads at once; a
+ *    tok_scratch belongs to one thread at a time.
+ */
+#ifndef TOK_BPE_H
+#define TOK_BPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Error codes (negative return values). */
+enum {
+    TOK_E_NOMEM = -1,       /**< allocation failed */
+    TOK_E_BASE64 = -2,      /**< a token is not valid base64 (line in err_line) */
+    TOK_E_RANK = -3,        /**< a rank is missing, not a number, or out of range (line) */
+    TOK_E_DUP_RANK = -4,    /**< a rank appears twice (line; detail = rank) */
+    TOK_E_DUP_BYTES = -5,   /**< the same token bytes appear twice (line; detail = first rank) */
+    TOK_E_MISSING_RANK = -6,/**< ranks are not 0..n-1 (detail = the first missing rank) */
+    TOK_E_EMPTY = -7,       /**< no tokens */
+    TOK_E_NO_BYTE = -8,     /**< a single byte has no token (detail = the byte) */
+    TOK_E_UNKNOWN_ID = -9,  /**< decode met an id with no token (detail = index in ids) */
+    TOK_E_CAPACITY = -10,   /**< an output buffer is too small */
+    TOK_E_PATTERN = -11,    /**< unknown pre-tokenization pattern */
+    TOK_E_ID_RANGE = -12,   /**< a special token id is already a token, or too large (detail = id) */
+    TOK_E_TOO_LARGE = -13,  /**< input of 4 GiB or more in one call */
+};
+
+/** Where a build error happened. */
+typedef struct {
+    size_t line;     /**< 1-based line of the input, 0 when not about a line */
+    uint64_t detail; /**< code-specific: a rank, a byte, an id, an index */
+} tok_error_info;
+
+typedef struct tok_vocab tok_vocab;
+typedef struct tok_scratch tok_scratch;
+
+/**
+ * Parses tiktoken's text format (per line: base64 token bytes, one space, decimal rank; empty
+ * lines skipped) into a new vocabulary where id = rank. Ranks must be exactly 0..n-1, each token's
+ * bytes distinct, and all 256 single bytes present. On failure returns a TOK_E_* code, fills *err
+ * and leaves *out NULL.
+ */
+int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, tok_error_info *err);
+
+/** Frees a vocabulary (NULL is fine). */
+void tok_vocab_free(tok_vocab *v);
+
+/**
+ * Adds a special token: decodable, never produced by BPE. `id` must not be a rank and must be
+ * below 2^31. Not thread-safe: call before sharing the vocabulary.
+ */
+int tok_vocab_add_special(tok_vocab *v, uint32_t id, const uint8_t *bytes, size_t n);
+
+/** Number of mergeable tokens (ranks 0..n-1). */
+uint32_t tok_vocab_rank_count(const tok_vocab *v);
+/** One more than the largest id, special tokens included. */
+uint32_t tok_vocab_id_limit(const tok_vocab *v);
+/** Length in bytes of the longest mergeable token. */
+uint32_t tok_vocab_max_token_len(const tok_vocab *v);
+
+/** Id of the mergeable token with exactly these bytes, or -1. */
+int64_t tok_vocab_lookup(const tok_vocab *v, const uint8_t *bytes, size_t n);
+
+/**
+ * Bytes of token `id` (mergeable or special): sets *n and returns a pointer into the vocabulary,
+ * valid while it lives; NULL when the id has no token.
+ */
+const uint8_t *tok_vocab_token(const tok_vocab *v, uint32_t id, size_t *n);
+
+/** A per-thread work area for encoding (reused buffers, nothing shared). */
+tok_scratch *tok_scratch_new(void);
+void tok_scratch_free(tok_scratch *sc);
+
+/**
+ * BPE-encodes one piece s[0..n) by rank (the lowest-ranked adjacent pair merges first, the
+ * leftmost on ties: tiktoken's rule). Writes the ids to out (capacity >= n) and returns their
+ * number, or a negative code. Whole-piece lookup first; short pieces use the quadratic scan,
+ * long ones a heap, so the worst case is O(n log n).
+ */
+ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
+                        tok_scratch *sc);
+
+/**
+ * Pre-tokenizes s[0..len) with `pattern` (tok_pattern) and BPE-encodes every piece.
+ * ids and starts (starts may be NULL) must hold `len` entries; starts[k] receives the byte
+ * offset in s where token k begins (the token ends where the next begins, or at len).
+ * Returns the number of tokens or a negative code. len must be below 2^32.
+ */
+ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
+                              uint32_t *ids, uint32_t *starts, tok_scratch *sc);
+
+/**
+ * Total decoded length of ids[0..n), or a negative code (TOK_E_UNKNOWN_ID with err->detail set
+ * to the index of the first unknown id; err may be NULL).
+ */
+int64_t tok_decode_len(const tok_vocab *v, const uint32_t *ids, size_t n, tok_error_info *err);
+
+/**
+ * Writes the bytes of ids[0..n) to out. `cap` must be at least tok_decode_len(...) + 16 (the
+ * copy loop writes whole 16-byte words). Returns the number of bytes written or a negative code.
+ */
+int64_t tok_decode(const tok_vocab *v, const uint32_t *ids, size_t n, uint8_t *out, size_t cap,
+                   tok_error_info *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,48 @@
+/*
+ * tok_pretok.h — pre-token scanners: the split regexes of tiktoken-style encodings, by hand.
+ *
+ * Each scanner returns exactly the match the reference regex (Rust regex/fancy-regex, leftmost-first
+ * backtracking semantics) finds at a position, without a regex engine. See pretok.c for the
+ * derivation of each alternative.
+ */
+#ifndef TOK_PRETOK_H
+#define TOK_PRETOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The split patterns the scanners implement. */
+typedef enum {
+    TOK_PATTERN_R50K = 1,   /**< r50k_base / gpt2 / p50k: 's|'t|… ?\p{L}+| ?\p{N}+|… */
+    TOK_PATTERN_CL100K = 2, /**< cl100k_base */
+    TOK_PATTERN_O200K = 3,  /**< o200k_base / o200k_harmony: case-class words, contractions attached */
+    TOK_PATTERN_QWEN2 = 4,  /**< Qwen 2/2.5/3: cl100k's shape with single digits */
+    TOK_PATTERN_QWEN3_5 = 5,/**< Qwen 3.5/3.6: single digits, marks count as letters */
+    TOK_PATTERN_LLAMA3 = 6, /**< Llama 3: cl100k's shape without `\s++$` */
+} tok_pattern;
+
+/** 1 if `pattern` is one of tok_pattern, else 0. */
+int tok_pattern_valid(int pattern);
+
+/**
+ * End offset of the pre-token piece that starts at s[pos].
+ * Requires pos < len and a valid pattern. Returns a value in (pos, len]. Reads only s[0..len).
+ * The piece is what the pattern's regex matches at `pos` when scanning the whole of s[0..len)
+ * (patterns with `$` or a look-ahead see the real end of the text).
+ */
+size_t tok_pretok_next(int pattern, const uint8_t *s, size_t len, size_t pos);
+
+/**
+ * Writes the start offset of each piece of s[0..len) to starts[] (at most cap entries) and
+ * returns the number of pieces, or (size_t)-1 if cap is too small. A cap of len suffices.
+ */
+size_t tok_pretok_split(int pattern, const uint8_t *s, size_t len, uint32_t *starts, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,49 @@
+/*
+ * tok_support.h — hashing, compression, the embedded vocabularies and ICU glue.
+ */
+#ifndef TOK_SUPPORT_H
+#define TOK_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** SHA-256 of data[0..len) into out[0..32). */
+void tok_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+
+/**
+ * Decompresses one or more zstd frames in src[0..n) into a new buffer (free it with tok_free).
+ * Returns 0, or -1 with a static message in *why when the data is not zstd, is truncated or
+ * corrupt, or memory runs out. `limit` caps the decompressed size (0 = no cap).
+ */
+int tok_zstd_decompress(const uint8_t *src, size_t n, size_t limit, uint8_t **out, size_t *out_len,
+                        const char **why);
+
+/** Compressed size of src[0..n) at zstd `level`, or -1 on error (the analytics baseline). */
+int64_t tok_zstd_compressed_size(const uint8_t *src, size_t n, int level);
+
+/** Frees memory the kernels allocated for the caller. */
+void tok_free(void *p);
+
+/**
+ * The zstd-compressed vocabulary built into the library under `name` ("r50k_base",
+ * "cl100k_base", "o200k_base"): sets *n and returns the bytes, or NULL for another name.
+ */
+const uint8_t *tok_embedded_vocab(const char *name, size_t *n);
+
+/** The Unicode version of the linked ICU, as "15.0" etc., into buf (cap >= 16). */
+void tok_icu_unicode_version(char *buf, size_t cap);
+
+/** TOK_CLS_* bits of cp as ICU computes them (to cross-check the generated tables). */
+uint8_t tok_icu_class(uint32_t cp);
+
+/** 1 when ICU knows cp as assigned (General_Category other than Cn), else 0. */
+int tok_icu_is_assigned(uint32_t cp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,69 @@
+/*
+ * tok_internal.h — shared internals of the C kernels (not part of the module's headers).
+ */
+#ifndef TOK_INTERNAL_H
+#define TOK_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tok_bpe.h"
+
+/* A token's place in the arena: offset in the high 32 bits, length (never 0) in the low ones.
+ * 0 means "no token with this id". */
+#define TOK_SPAN(off, len) (((uint64_t)(off) << 32) | (uint64_t)(uint32_t)(len))
+#define TOK_SPAN_OFF(sp) ((size_t)((sp) >> 32))
+#define TOK_SPAN_LEN(sp) ((uint32_t)(sp))
+
+struct tok_vocab {
+    uint8_t *arena;      /* token bytes; 16 zero bytes of padding past arena_len */
+    size_t arena_len, arena_cap;
+    uint64_t *spans;     /* per id, TOK_SPAN or 0 */
+    uint32_t id_limit;   /* entries in spans */
+    uint32_t n_ranks;    /* mergeable tokens: ids 0..n_ranks-1 */
+    uint32_t max_len;    /* longest mergeable token */
+    uint64_t *table;     /* (hash tag << 32) | id, or UINT64_MAX when empty */
+    size_t mask;         /* table capacity - 1 */
+    uint32_t byte_id[256];
+};
+
+/* 64-bit hash of a short byte string: word-at-a-time multiply-xorshift. */
+static inline uint64_t tok__hash(const uint8_t *p, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xFF51AFD7ED558CCDull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        for (size_t k = 0; k < n; k++) w |= (uint64_t)p[k] << (8 * k);
+        h = (h ^ w) * 0x94D049BB133111EBull;
+    }
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+/* Id of the mergeable token with bytes p[0..n), or -1. n > 0. */
+static inline int64_t tok__lookup(const tok_vocab *v, const uint8_t *p, size_t n) {
+    uint64_t h = tok__hash(p, n);
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t i = (size_t)h & v->mask;
+    for (;;) {
+        uint64_t e = v->table[i];
+        if (e == UINT64_MAX) return -1;
+        if ((uint32_t)(e >> 32) == tag) {
+            uint32_t id = (uint32_t)e;
+            uint64_t sp = v->spans[id];
+            if (TOK_SPAN_LEN(sp) == n && memcmp(v->arena + TOK_SPAN_OFF(sp), p, n) == 0) return id;
+        }
+        i = (i + 1) & v->mask;
+    }
+}
+
+#endif

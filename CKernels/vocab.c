@@ -1,0 +1,255 @@
+/*
+ * vocab.c — the rank table: token bytes in one arena, an open-addressing hash from bytes to id,
+ * and per-id spans for decoding.
+ *
+ * Performance notes. Lookups dominate encoding (one per pre-token piece, a few per merge), so
+ * the table stores a 32-bit hash tag beside each id: a probe compares bytes only when the tag
+ * matches. Load factor is kept at or below 1/2 (power-of-two capacity, linear probing). The arena
+ * carries 16 bytes of padding so decode can copy short tokens as whole 16-byte words.
+ */
+#include "tok_bpe.h"
+#include "tok_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EMPTY UINT64_MAX
+
+static int grow_arena(tok_vocab *v, size_t need) {
+    if (v->arena_len + need + 16 <= v->arena_cap) return 0;
+    size_t cap = v->arena_cap ? v->arena_cap : 1024;
+    while (cap < v->arena_len + need + 16) cap *= 2;
+    uint8_t *a = realloc(v->arena, cap);
+    if (!a) return TOK_E_NOMEM;
+    memset(a + v->arena_len, 0, cap - v->arena_len);
+    v->arena = a;
+    v->arena_cap = cap;
+    return 0;
+}
+
+static int grow_spans(tok_vocab *v, uint32_t limit) {
+    if (limit <= v->id_limit) return 0;
+    uint64_t *sp = realloc(v->spans, (size_t)limit * sizeof(uint64_t));
+    if (!sp) return TOK_E_NOMEM;
+    memset(sp + v->id_limit, 0, (size_t)(limit - v->id_limit) * sizeof(uint64_t));
+    v->spans = sp;
+    v->id_limit = limit;
+    return 0;
+}
+
+int64_t tok_vocab_lookup(const tok_vocab *v, const uint8_t *bytes, size_t n) {
+    if (n == 0 || n > v->max_len) return -1;
+    return tok__lookup(v, bytes, n);
+}
+
+/* Inserts id (whose bytes are already in the arena); returns the id already holding these bytes,
+ * or -1 when inserted. */
+static int64_t table_insert(tok_vocab *v, uint32_t id) {
+    const uint8_t *b = v->arena + TOK_SPAN_OFF(v->spans[id]);
+    uint32_t n = TOK_SPAN_LEN(v->spans[id]);
+    uint64_t h = tok__hash(b, n);
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t i = (size_t)h & v->mask;
+    for (;;) {
+        uint64_t e = v->table[i];
+        if (e == EMPTY) {
+            v->table[i] = ((uint64_t)tag << 32) | id;
+            return -1;
+        }
+        if ((uint32_t)(e >> 32) == tag) {
+            uint32_t other = (uint32_t)e;
+            uint64_t sp = v->spans[other];
+            if (TOK_SPAN_LEN(sp) == n && memcmp(v->arena + TOK_SPAN_OFF(sp), b, n) == 0) return other;
+        }
+        i = (i + 1) & v->mask;
+    }
+}
+
+static const int8_t *b64_table(void) {
+    static int8_t t[256];
+    static int ready = 0; /* benign race: every thread writes the same values */
+    if (!ready) {
+        memset(t, -1, sizeof t);
+        const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < 64; i++) t[(uint8_t)a[i]] = (int8_t)i;
+        ready = 1;
+    }
+    return t;
+}
+
+/* Decodes standard base64 (with '=' padding) from b[0..n) to out; returns bytes or -1. */
+static long b64_decode(const uint8_t *b, size_t n, uint8_t *out) {
+    const int8_t *t = b64_table();
+    if (n == 0 || n % 4 != 0) return -1;
+    size_t pad = 0;
+    if (b[n - 1] == '=') pad++;
+    if (b[n - 2] == '=') pad++;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int8_t c0 = t[b[i]], c1 = t[b[i + 1]];
+        int last = i + 4 == n;
+        int8_t c2 = (last && pad >= 2) ? 0 : t[b[i + 2]];
+        int8_t c3 = (last && pad >= 1) ? 0 : t[b[i + 3]];
+        if ((c0 | c1 | c2 | c3) < 0) return -1;
+        uint32_t w = ((uint32_t)c0 << 18) | ((uint32_t)c1 << 12) | ((uint32_t)c2 << 6) | (uint32_t)c3;
+        out[o++] = (uint8_t)(w >> 16);
+        if (!(last && pad >= 2)) out[o++] = (uint8_t)(w >> 8);
+        if (!(last && pad >= 1)) out[o++] = (uint8_t)w;
+    }
+    return (long)o;
+}
+
+typedef struct { uint32_t rank, off, len; uint32_t line; } parsed_line;
+
+int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, tok_error_info *err) {
+    *out = NULL;
+    err->line = 0;
+    err->detail = 0;
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+    tok_vocab *v = calloc(1, sizeof *v);
+    parsed_line *pl = malloc(lines * sizeof *pl);
+    int rc = 0;
+    if (!v || !pl) { rc = TOK_E_NOMEM; goto fail; }
+    if ((rc = grow_arena(v, len))) goto fail;
+
+    size_t count = 0, pos = 0, lineno = 0;
+    uint32_t max_rank = 0;
+    while (pos < len) {
+        size_t ls = pos;
+        while (pos < len && text[pos] != '\n') pos++;
+        size_t le = pos;
+        pos++; /* skip '\n' */
+        lineno++;
+        if (le > ls && text[le - 1] == '\r') le--;
+        if (le == ls) continue;
+        err->line = lineno;
+        size_t sp = ls;
+        while (sp < le && text[sp] != ' ') sp++;
+        if (sp == le || sp == ls) { rc = sp == ls ? TOK_E_BASE64 : TOK_E_RANK; goto fail; }
+        long nb = b64_decode(text + ls, sp - ls, v->arena + v->arena_len);
+        if (nb <= 0) { rc = TOK_E_BASE64; goto fail; }
+        uint64_t rank = 0;
+        size_t d = sp + 1;
+        if (d == le) { rc = TOK_E_RANK; goto fail; }
+        for (; d < le; d++) {
+            if (text[d] < '0' || text[d] > '9') { rc = TOK_E_RANK; goto fail; }
+            rank = rank * 10 + (uint64_t)(text[d] - '0');
+            if (rank >= (1u << 31)) { rc = TOK_E_RANK; goto fail; }
+        }
+        pl[count].rank = (uint32_t)rank;
+        pl[count].off = (uint32_t)v->arena_len;
+        pl[count].len = (uint32_t)nb;
+        pl[count].line = (uint32_t)lineno;
+        count++;
+        v->arena_len += (size_t)nb;
+        if (rank > max_rank) max_rank = (uint32_t)rank;
+        if ((uint32_t)nb > v->max_len) v->max_len = (uint32_t)nb;
+    }
+    err->line = 0;
+    if (count == 0) { rc = TOK_E_EMPTY; goto fail; }
+    if ((rc = grow_spans(v, max_rank + 1))) goto fail;
+    for (size_t k = 0; k < count; k++) {
+        if (v->spans[pl[k].rank]) {
+            rc = TOK_E_DUP_RANK; err->line = pl[k].line; err->detail = pl[k].rank;
+            goto fail;
+        }
+        v->spans[pl[k].rank] = TOK_SPAN(pl[k].off, pl[k].len);
+    }
+    if ((size_t)max_rank + 1 != count) {
+        for (uint32_t r = 0; r <= max_rank; r++)
+            if (!v->spans[r]) { rc = TOK_E_MISSING_RANK; err->detail = r; goto fail; }
+    }
+    v->n_ranks = (uint32_t)count;
+    size_t cap = 16;
+    while (cap < count * 2) cap *= 2;
+    v->table = malloc(cap * sizeof(uint64_t));
+    if (!v->table) { rc = TOK_E_NOMEM; goto fail; }
+    memset(v->table, 0xFF, cap * sizeof(uint64_t));
+    v->mask = cap - 1;
+    for (size_t k = 0; k < count; k++) {
+        int64_t prev = table_insert(v, pl[k].rank);
+        if (prev >= 0) {
+            rc = TOK_E_DUP_BYTES; err->line = pl[k].line; err->detail = (uint64_t)prev;
+            goto fail;
+        }
+    }
+    for (int b = 0; b < 256; b++) {
+        uint8_t byte = (uint8_t)b;
+        int64_t id = tok__lookup(v, &byte, 1);
+        if (id < 0) { rc = TOK_E_NO_BYTE; err->detail = (uint64_t)b; goto fail; }
+        v->byte_id[b] = (uint32_t)id;
+    }
+    free(pl);
+    *out = v;
+    return 0;
+fail:
+    free(pl);
+    tok_vocab_free(v);
+    return rc;
+}
+
+void tok_vocab_free(tok_vocab *v) {
+    if (!v) return;
+    free(v->arena);
+    free(v->spans);
+    free(v->table);
+    free(v);
+}
+
+int tok_vocab_add_special(tok_vocab *v, uint32_t id, const uint8_t *bytes, size_t n) {
+    if (id >= (1u << 31) || n == 0 || n > UINT32_MAX) return TOK_E_ID_RANGE;
+    if (id < v->id_limit && v->spans[id]) return TOK_E_ID_RANGE;
+    int rc;
+    if ((rc = grow_spans(v, id + 1))) return rc;
+    if ((rc = grow_arena(v, n))) return rc;
+    memcpy(v->arena + v->arena_len, bytes, n);
+    v->spans[id] = TOK_SPAN(v->arena_len, n);
+    v->arena_len += n;
+    return 0;
+}
+
+uint32_t tok_vocab_rank_count(const tok_vocab *v) { return v->n_ranks; }
+uint32_t tok_vocab_id_limit(const tok_vocab *v) { return v->id_limit; }
+uint32_t tok_vocab_max_token_len(const tok_vocab *v) { return v->max_len; }
+
+const uint8_t *tok_vocab_token(const tok_vocab *v, uint32_t id, size_t *n) {
+    if (id >= v->id_limit || !v->spans[id]) { *n = 0; return NULL; }
+    *n = TOK_SPAN_LEN(v->spans[id]);
+    return v->arena + TOK_SPAN_OFF(v->spans[id]);
+}
+
+int64_t tok_decode_len(const tok_vocab *v, const uint32_t *ids, size_t n, tok_error_info *err) {
+    int64_t total = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t id = ids[k];
+        uint64_t sp = id < v->id_limit ? v->spans[id] : 0;
+        if (!sp) {
+            if (err) { err->line = 0; err->detail = k; }
+            return TOK_E_UNKNOWN_ID;
+        }
+        total += TOK_SPAN_LEN(sp);
+    }
+    return total;
+}
+
+int64_t tok_decode(const tok_vocab *v, const uint32_t *ids, size_t n, uint8_t *out, size_t cap,
+                   tok_error_info *err) {
+    size_t o = 0;
+    const uint8_t *arena = v->arena;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t id = ids[k];
+        uint64_t sp = id < v->id_limit ? v->spans[id] : 0;
+        if (!sp) {
+            if (err) { err->line = 0; err->detail = k; }
+            return TOK_E_UNKNOWN_ID;
+        }
+        uint32_t len = TOK_SPAN_LEN(sp);
+        const uint8_t *src = arena + TOK_SPAN_OFF(sp);
+        if (o + len + 16 > cap) return TOK_E_CAPACITY;
+        if (len <= 16) memcpy(out + o, src, 16); /* arena is padded; out has 16 spare bytes */
+        else memcpy(out + o, src, len);
+        o += len;
+    }
+    return (int64_t)o;
+}

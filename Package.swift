@@ -1,0 +1,36 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Tok",
+    products: [
+        .library(name: "TokCore", targets: ["TokCore"]),
+        .executable(name: "tok", targets: ["tok"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(
+            name: "CICU", path: "Sources/CICU", pkgConfig: "icu-uc",
+            providers: [.apt(["libicu-dev"]), .brew(["icu4c"])]),
+        // The C core: scanners, rank table, BPE, decode, hashing, zstd and ICU glue, and the
+        // built-in vocabularies (embed.S includes ../vocab/*.zst, found through the search path).
+        .target(
+            name: "CTokKernels",
+            dependencies: ["CZstd", "CICU"],
+            path: "CKernels",
+            cSettings: [.headerSearchPath("../vocab")]),
+        .target(name: "TokCore", dependencies: ["CTokKernels"]),
+        .executableTarget(
+            name: "tok",
+            dependencies: ["TokCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "TokTestSupport", dependencies: ["TokCore"]),
+        .testTarget(name: "TokCoreTests", dependencies: ["TokCore", "TokTestSupport", "CTokKernels"]),
+        .testTarget(name: "TokCLITests", dependencies: ["TokTestSupport"]),
+    ],
+    cLanguageStandard: .c17
+)

@@ -1,0 +1,62 @@
+/// A pre-tokenization pattern: the split regex of a tiktoken-style encoding, run by a scanner
+/// written in C that selects exactly the pieces the regex does.
+public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// GPT-2 / r50k_base / p50k_base: `'s|'t|… ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s`.
+    case r50k
+    /// cl100k_base (GPT-3.5/4): case-insensitive contractions, up to 3 digits, CR/LF handling.
+    case cl100k
+    /// o200k_base (GPT-4o): case-class words with contractions attached, marks as letters.
+    case o200k
+    /// Llama 3: cl100k's shape without its `\s++$` alternative.
+    case llama3
+    /// Qwen 2, 2.5 and 3: cl100k's shape with single digits.
+    case qwen2
+    /// Qwen 3.5 and 3.6: single digits, marks count as letters.
+    case qwen3_5
+
+    /// Looks a pattern up by its name or an encoding that uses it (`gpt2`, `cl100k_base`,
+    /// `o200k_harmony`, `qwen3`, `qwen3.6`, …); nil when unknown.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "r50k", "r50k_base", "gpt2", "p50k", "p50k_base", "p50k_edit": self = .r50k
+        case "cl100k", "cl100k_base": self = .cl100k
+        case "o200k", "o200k_base", "o200k_harmony": self = .o200k
+        case "llama3", "llama-3", "llama3.1", "llama3.2": self = .llama3
+        case "qwen2", "qwen2.5", "qwen3": self = .qwen2
+        case "qwen3_5", "qwen3.5", "qwen3.6", "qwen3_6": self = .qwen3_5
+        default: return nil
+        }
+    }
+
+    /// The regex this pattern implements, as tiktoken (or the model's tokenizer) writes it.
+    public var regex: String {
+        switch self {
+        case .r50k:
+            return #"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"#
+        case .cl100k:
+            return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
+        case .o200k:
+            return #"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .llama3:
+            return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .qwen2:
+            return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .qwen3_5:
+            return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        }
+    }
+
+    /// The pattern's name.
+    public var description: String { rawValue }
+
+    var kernelID: Int32 {
+        switch self {
+        case .r50k: 1
+        case .cl100k: 2
+        case .o200k: 3
+        case .qwen2: 4
+        case .qwen3_5: 5
+        case .llama3: 6
+        }
+    }
+}

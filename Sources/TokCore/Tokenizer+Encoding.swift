@@ -1,0 +1,252 @@
+internal import CTokKernels
+import Dispatch
+import Synchronization
+
+/// Token ids with the byte range of the input that each one covers.
+public struct Encoding: Sendable, Equatable {
+    /// The token ids.
+    public let ids: [Int]
+    /// For each id, the half-open byte range of the input it covers; the ranges tile the input.
+    public let byteRanges: [Range<Int>]
+
+    /// An encoding from ids and their byte ranges (empty when not tracked).
+    public init(ids: [Int], byteRanges: [Range<Int>]) {
+        self.ids = ids
+        self.byteRanges = byteRanges
+    }
+}
+
+extension Tokenizer {
+    /// Encodes text with every special token treated as ordinary text (tiktoken's
+    /// `encode_ordinary`).
+    /// - Complexity: O(n log n) in the length of the longest pre-token piece, linear otherwise.
+    public func encodeOrdinary(_ text: String) -> [Int] {
+        withBytes(text) { try! encodeBuffer($0, allowed: nil, offsets: false).ids }
+    }
+
+    /// Encodes any bytes, valid UTF-8 or not; ``decodeBytes(_:)`` returns them unchanged.
+    /// Ill-formed UTF-8 is pre-tokenized as U+FFFD would be, with the original bytes kept.
+    public func encodeOrdinary<Bytes: Sequence<UInt8>>(bytes: Bytes) -> [Int] {
+        withBytes(bytes) { try! encodeBuffer($0, allowed: nil, offsets: false).ids }
+    }
+
+    /// Encodes text, recognizing the allowed special tokens (tiktoken's `encode`).
+    ///
+    /// Text equal to a special token that is not allowed raises an error unless
+    /// `disallowedSpecial` excludes it: pass `disallowedSpecial: .none` to encode it as text.
+    /// - Throws: ``TokError/Code/disallowedSpecialToken`` with the byte offset of the token.
+    public func encode(_ text: String, allowedSpecial: SpecialTokenSet = .none,
+                       disallowedSpecial: SpecialTokenSet = .all) throws(TokError) -> [Int] {
+        try encodeWithOffsets(text, allowedSpecial: allowedSpecial, disallowedSpecial: disallowedSpecial,
+                              wantOffsets: false).ids
+    }
+
+    /// Encodes bytes as ``encode(_:allowedSpecial:disallowedSpecial:)`` does text.
+    public func encode<Bytes: Sequence<UInt8>>(bytes: Bytes, allowedSpecial: SpecialTokenSet = .none,
+                                               disallowedSpecial: SpecialTokenSet = .all) throws(TokError) -> [Int] {
+        let (allowed, rejected) = specialMasks(allowedSpecial, disallowedSpecial)
+        return try withBytesThrowing(bytes) { buf throws(TokError) in
+            try rejectDisallowed(buf, rejected)
+            return try encodeBuffer(buf, allowed: allowed, offsets: false).ids
+        }
+    }
+
+    /// Encodes text and reports the byte range of the input each token covers.
+    public func encodeWithOffsets(_ text: String, allowedSpecial: SpecialTokenSet = .none,
+                                  disallowedSpecial: SpecialTokenSet = .all) throws(TokError) -> Encoding {
+        try encodeWithOffsets(text, allowedSpecial: allowedSpecial, disallowedSpecial: disallowedSpecial,
+                              wantOffsets: true)
+    }
+
+    /// Encodes bytes and reports the byte range of the input each token covers.
+    public func encodeWithOffsets<Bytes: Sequence<UInt8>>(bytes: Bytes, allowedSpecial: SpecialTokenSet = .none,
+                                                          disallowedSpecial: SpecialTokenSet = .all) throws(TokError) -> Encoding {
+        let (allowed, rejected) = specialMasks(allowedSpecial, disallowedSpecial)
+        return try withBytesThrowing(bytes) { buf throws(TokError) in
+            try rejectDisallowed(buf, rejected)
+            let r = try encodeBuffer(buf, allowed: allowed, offsets: true)
+            return Encoding(ids: r.ids, byteRanges: ranges(r.starts, total: buf.count))
+        }
+    }
+
+    /// Encodes many texts on all cores; the result is in input order and equal to encoding
+    /// each text alone.
+    public func encodeOrdinaryBatch(_ texts: [String]) -> [[Int]] {
+        try! encodeBatch(texts, allowedSpecial: .none, disallowedSpecial: .none)
+    }
+
+    /// Encodes many texts on all cores, with special tokens as in
+    /// ``encode(_:allowedSpecial:disallowedSpecial:)``; results in input order.
+    /// - Throws: the error of the first text (in input order) that fails.
+    public func encodeBatch(_ texts: [String], allowedSpecial: SpecialTokenSet = .none,
+                            disallowedSpecial: SpecialTokenSet = .all) throws(TokError) -> [[Int]] {
+        try parallelMap(texts.count) { i throws(TokError) in
+            try encode(texts[i], allowedSpecial: allowedSpecial, disallowedSpecial: disallowedSpecial)
+        }
+    }
+
+    /// Encodes many byte strings on all cores; results in input order.
+    public func encodeBatch<Bytes: Sequence<UInt8> & Sendable>(
+        bytes inputs: [Bytes], allowedSpecial: SpecialTokenSet = .none, disallowedSpecial: SpecialTokenSet = .all
+    ) throws(TokError) -> [[Int]] {
+        try parallelMap(inputs.count) { i throws(TokError) in
+            try encode(bytes: inputs[i], allowedSpecial: allowedSpecial, disallowedSpecial: disallowedSpecial)
+        }
+    }
+
+    /// Runs body(0..<n) on all cores (work-stealing by index) and returns results in order;
+    /// the first error in index order is thrown.
+    func parallelMap(_ n: Int, _ body: @Sendable (Int) throws(TokError) -> [Int]) throws(TokError) -> [[Int]] {
+        if n == 0 { return [] }
+        let workers = Swift.min(n, _activeCores())
+        if workers == 1 {
+            var out = [[Int]]()
+            out.reserveCapacity(n)
+            for i in 0..<n { out.append(try body(i)) }
+            return out
+        }
+        let results = Mutex<[Result<[Int], TokError>?]>(Array(repeating: nil, count: n))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var local: [(Int, Result<[Int], TokError>)] = []
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if i >= n { break }
+                do throws(TokError) { local.append((i, .success(try body(i)))) } catch { local.append((i, .failure(error))) }
+            }
+            results.withLock { r in for (i, v) in local { r[i] = v } }
+        }
+        let all = results.withLock { r in
+            let taken = r
+            r = []
+            return taken
+        }
+        var out = [[Int]]()
+        out.reserveCapacity(n)
+        for i in 0..<n { out.append(try all[i]!.get()) }
+        return out
+    }
+
+    /// Number of tokens ``encode(_:allowedSpecial:disallowedSpecial:)`` would return.
+    public func count(_ text: String, allowedSpecial: SpecialTokenSet = .none,
+                      disallowedSpecial: SpecialTokenSet = .all) throws(TokError) -> Int {
+        try encode(text, allowedSpecial: allowedSpecial, disallowedSpecial: disallowedSpecial).count
+    }
+
+    // MARK: - internals
+
+    private func encodeWithOffsets(_ text: String, allowedSpecial: SpecialTokenSet, disallowedSpecial: SpecialTokenSet,
+                                   wantOffsets: Bool) throws(TokError) -> Encoding {
+        let (allowed, rejected) = specialMasks(allowedSpecial, disallowedSpecial)
+        return try withBytesThrowing(text.utf8) { buf throws(TokError) in
+            try rejectDisallowed(buf, rejected)
+            let r = try encodeBuffer(buf, allowed: allowed, offsets: wantOffsets)
+            return Encoding(ids: r.ids, byteRanges: wantOffsets ? ranges(r.starts, total: buf.count) : [])
+        }
+    }
+
+    /// (allowed mask, disallowed mask) with tiktoken's rule: "all" disallowed means every
+    /// special token that is not allowed.
+    func specialMasks(_ allowed: SpecialTokenSet, _ disallowed: SpecialTokenSet) -> ([Bool]?, [Bool]?) {
+        if specials.isEmpty { return (nil, nil) }
+        let a = specials.mask(allowed)
+        let d = specials.mask(disallowed, excluding: a)
+        return (a.contains(true) ? a : nil, d.contains(true) ? d : nil)
+    }
+
+    func rejectDisallowed(_ buf: UnsafeBufferPointer<UInt8>, _ mask: [Bool]?) throws(TokError) {
+        guard let mask, let hit = specials.find(in: buf, from: 0, mask: mask) else { return }
+        let text = specials.entries[hit.entry].text
+        throw TokError(.disallowedSpecialToken,
+                       "the text contains the special token \(text); allow it, or pass disallowedSpecial: .none to encode it as text",
+                       at: "byte \(hit.start)")
+    }
+
+    struct _Raw {
+        var ids: [Int]
+        var starts: [Int]
+    }
+
+    /// The encode loop: split at allowed special tokens, scanner + BPE on the text between.
+    func encodeBuffer(_ buf: UnsafeBufferPointer<UInt8>, allowed: [Bool]?, offsets: Bool) throws(TokError) -> _Raw {
+        let n = buf.count
+        if n == 0 { return _Raw(ids: [], starts: []) }
+        guard n < (1 << 32) else {
+            throw TokError(.invalidArgument, "input of \(n) bytes: one call encodes less than 4 GiB")
+        }
+        let ids = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n)
+        defer { ids.deallocate() }
+        let starts = offsets ? UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n) : nil
+        defer { starts?.deallocate() }
+        let scratch = tok_scratch_new()
+        defer { tok_scratch_free(scratch) }
+        var k = 0
+        var pos = 0
+        func ordinary(_ from: Int, _ to: Int) throws(TokError) {
+            guard to > from else { return }
+            let r = tok_encode_ordinary(kernel.vocab, pattern.kernelID, buf.baseAddress! + from, to - from,
+                                        ids.baseAddress! + k, starts.map { $0.baseAddress! + k }, scratch)
+            guard r >= 0 else {
+                throw TokError(.invalidArgument, r == TOK_E_NOMEM ? "out of memory" : "encoding failed (code \(r))")
+            }
+            if let starts, from > 0 { for t in k..<(k + r) { starts[t] += UInt32(from) } }
+            k += r
+        }
+        if let allowed {
+            while let hit = specials.find(in: buf, from: pos, mask: allowed) {
+                try ordinary(pos, hit.start)
+                let e = specials.entries[hit.entry]
+                ids[k] = UInt32(e.id)
+                starts?[k] = UInt32(hit.start)
+                k += 1
+                pos = hit.start + e.bytes.count
+            }
+        }
+        try ordinary(pos, n)
+        let out = [Int](unsafeUninitializedCapacity: k) { b, count in
+            for t in 0..<k { b[t] = Int(ids[t]) }
+            count = k
+        }
+        let st: [Int] = starts.map { s in [Int](unsafeUninitializedCapacity: k) { b, count in
+            for t in 0..<k { b[t] = Int(s[t]) }
+            count = k
+        } } ?? []
+        return _Raw(ids: out, starts: st)
+    }
+
+    func ranges(_ starts: [Int], total: Int) -> [Range<Int>] {
+        var r = [Range<Int>]()
+        r.reserveCapacity(starts.count)
+        for (i, s) in starts.enumerated() { r.append(s..<(i + 1 < starts.count ? starts[i + 1] : total)) }
+        return r
+    }
+}
+
+/// Runs body over the bytes of a sequence, contiguously.
+@inline(__always)
+func withBytes<Bytes: Sequence<UInt8>, R>(_ bytes: Bytes, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if let r = bytes.withContiguousStorageIfAvailable(body) { return r }
+    return Array(bytes).withUnsafeBufferPointer(body)
+}
+
+@inline(__always)
+func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    withBytes(text.utf8, body)
+}
+
+func withBytesThrowing<Bytes: Sequence<UInt8>, R>(
+    _ bytes: Bytes, _ body: (UnsafeBufferPointer<UInt8>) throws(TokError) -> R
+) throws(TokError) -> R {
+    let r: Result<R, TokError> = withBytes(bytes) { buf in
+        do throws(TokError) { return .success(try body(buf)) } catch { return .failure(error) }
+    }
+    return try r.get()
+}
+
+func _activeCores() -> Int {
+    #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+    return Swift.max(1, _systemCores)
+    #else
+    return 1
+    #endif
+}

@@ -1,0 +1,153 @@
+internal import CTokKernels
+import Foundation
+import Synchronization
+
+/// A built-in encoding: its vocabulary ships inside the library, zstd-compressed.
+struct _BuiltIn {
+    let name: String
+    let embedded: String
+    let sha256: String
+    let pattern: SplitPattern
+    let specials: [String: Int]
+
+    static let all: [_BuiltIn] = [
+        _BuiltIn(name: "r50k_base", embedded: "r50k_base",
+                 sha256: "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+                 pattern: .r50k, specials: ["<|endoftext|>": 50256]),
+        _BuiltIn(name: "cl100k_base", embedded: "cl100k_base",
+                 sha256: "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+                 pattern: .cl100k,
+                 specials: ["<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
+                            "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276]),
+        _BuiltIn(name: "o200k_base", embedded: "o200k_base",
+                 sha256: "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+                 pattern: .o200k, specials: ["<|endoftext|>": 199999, "<|endofprompt|>": 200018]),
+    ]
+
+    static let aliases = ["gpt2": "r50k_base", "r50k": "r50k_base", "cl100k": "cl100k_base",
+                          "o200k": "o200k_base"]
+
+    static func find(_ name: String) -> _BuiltIn? {
+        let n = aliases[name] ?? name
+        return all.first { $0.name == n }
+    }
+}
+
+private let loadedBuiltIns = Mutex<[String: Tokenizer]>([:])
+
+extension Tokenizer {
+    /// The names ``init(named:)`` accepts.
+    public static var builtInNames: [String] { _BuiltIn.all.map(\.name) }
+
+    /// Loads a built-in encoding, offline: `r50k_base` (alias `gpt2`), `cl100k_base`, `o200k_base`.
+    ///
+    /// The vocabulary is decompressed from the library itself and its SHA-256 checked against
+    /// tiktoken's published hash. Loaded encodings are kept for the life of the process, so a
+    /// second call costs nothing.
+    /// - Throws: ``TokError/Code/unknownName`` for another name; ``TokError/Code/hashMismatch``
+    ///   if the embedded data is damaged.
+    public init(named name: String) throws(TokError) {
+        guard let builtIn = _BuiltIn.find(name) else {
+            throw TokError(.unknownName,
+                           "no built-in vocabulary '\(name)'; built in: \(Self.builtInNames.joined(separator: ", "))")
+        }
+        if let cached = loadedBuiltIns.withLock({ $0[builtIn.name] }) {
+            self = cached
+            return
+        }
+        var n = 0
+        guard let blob = tok_embedded_vocab(builtIn.embedded, &n) else {
+            throw TokError(.unknownName, "vocabulary '\(name)' is not embedded in this build")
+        }
+        let compressed = UnsafeRawBufferPointer(start: blob, count: n)
+        let tokenizer = try Tokenizer(compressedTiktoken: compressed, expectedSHA256: builtIn.sha256,
+                                      name: builtIn.name, pattern: builtIn.pattern,
+                                      specialTokens: builtIn.specials, source: "built-in \(builtIn.name)")
+        loadedBuiltIns.withLock { $0[builtIn.name] = tokenizer }
+        self = tokenizer
+    }
+
+    /// Loads a `.tiktoken` vocabulary (base64 token, space, rank per line) from a file; a name
+    /// ending in `.zst` is decompressed first.
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - pattern: the split pattern the vocabulary was trained with.
+    ///   - specialTokens: special tokens and their ids (ids must not be ranks).
+    ///   - expectedSHA256: if given, the (decompressed) contents must have this hash.
+    /// - Throws: ``TokError`` naming the file and line of the first problem.
+    public init(tiktokenFile path: String, pattern: SplitPattern, specialTokens: [String: Int] = [:],
+                expectedSHA256: String? = nil) throws(TokError) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw TokError(.io, "cannot read vocabulary: \(error.localizedDescription)", at: path)
+        }
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let result: Result<Tokenizer, TokError> = data.withUnsafeBytes { raw in
+            do throws(TokError) {
+                if path.hasSuffix(".zst") {
+                    return .success(try Tokenizer(compressedTiktoken: raw, expectedSHA256: expectedSHA256, name: name,
+                                                  pattern: pattern, specialTokens: specialTokens, source: path))
+                }
+                return .success(try Tokenizer(tiktokenText: raw, expectedSHA256: expectedSHA256, name: name,
+                                              pattern: pattern, specialTokens: specialTokens, source: path))
+            } catch { return .failure(error) }
+        }
+        self = try result.get()
+    }
+
+    /// Builds a tokenizer from `.tiktoken` text in memory.
+    /// - Parameter source: how errors name the data (a file name, a URL).
+    public init(tiktokenData: [UInt8], pattern: SplitPattern, specialTokens: [String: Int] = [:],
+                name: String = "custom", source: String = "<memory>") throws(TokError) {
+        let result: Result<Tokenizer, TokError> = tiktokenData.withUnsafeBytes { raw in
+            do throws(TokError) {
+                return .success(try Tokenizer(tiktokenText: raw, expectedSHA256: nil, name: name, pattern: pattern,
+                                              specialTokens: specialTokens, source: source))
+            } catch { return .failure(error) }
+        }
+        self = try result.get()
+    }
+
+    init(compressedTiktoken raw: UnsafeRawBufferPointer, expectedSHA256: String?, name: String,
+         pattern: SplitPattern, specialTokens: [String: Int], source: String) throws(TokError) {
+        var out: UnsafeMutablePointer<UInt8>?
+        var n = 0
+        var why: UnsafePointer<CChar>?
+        let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        guard tok_zstd_decompress(base, raw.count, 1 << 32, &out, &n, &why) == 0, let text = out else {
+            let reason = why.map { String(cString: $0) } ?? "cannot decompress"
+            throw TokError(.malformedVocabulary, reason, at: source)
+        }
+        defer { tok_free(text) }
+        try self.init(tiktokenText: UnsafeRawBufferPointer(start: text, count: n), expectedSHA256: expectedSHA256,
+                      name: name, pattern: pattern, specialTokens: specialTokens, source: source)
+    }
+
+    init(tiktokenText raw: UnsafeRawBufferPointer, expectedSHA256: String?, name: String,
+         pattern: SplitPattern, specialTokens: [String: Int], source: String) throws(TokError) {
+        if let expected = expectedSHA256 {
+            let actual = sha256Hex(raw)
+            guard actual == expected.lowercased() else {
+                throw TokError(.hashMismatch, "SHA-256 is \(actual), expected \(expected)", at: source)
+            }
+        }
+        let kernel = try _Kernel.parseTiktoken(raw, specials: specialTokens, source: source)
+        self.init(kernel: kernel, name: name, pattern: pattern, specialTokens: specialTokens)
+    }
+}
+
+/// Lower-case hex SHA-256 of the bytes.
+func sha256Hex(_ raw: UnsafeRawBufferPointer) -> String {
+    var digest = [UInt8](repeating: 0, count: 32)
+    digest.withUnsafeMutableBufferPointer { d in
+        tok_sha256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, d.baseAddress)
+    }
+    let hex = Array("0123456789abcdef".utf8)
+    var s = [UInt8]()
+    s.reserveCapacity(64)
+    for b in digest { s.append(hex[Int(b >> 4)]); s.append(hex[Int(b & 15)]) }
+    return String(decoding: s, as: UTF8.self)
+}

@@ -1,0 +1,55 @@
+/// A byte-level BPE tokenizer: tiktoken's encodings and any `.tiktoken` vocabulary.
+///
+/// A `Tokenizer` is an immutable value: share it between threads and call it from all of them.
+///
+/// ```swift
+/// let tok = try Tokenizer(named: "cl100k_base")
+/// let ids = tok.encodeOrdinary("Hello, world!")       // [9906, 11, 1917, 0]
+/// let text = try tok.decode(ids)                        // "Hello, world!"
+/// ```
+public struct Tokenizer: Sendable {
+    let kernel: _Kernel
+    let specials: _SpecialMatcher
+
+    /// The encoding's name (`cl100k_base`) or the file it was loaded from.
+    public let name: String
+    /// The pre-tokenization pattern.
+    public let pattern: SplitPattern
+    /// The special tokens and their ids (`<|endoftext|>` → 100257 in cl100k_base).
+    public let specialTokens: [String: Int]
+
+    init(kernel: _Kernel, name: String, pattern: SplitPattern, specialTokens: [String: Int]) {
+        self.kernel = kernel
+        self.name = name
+        self.pattern = pattern
+        self.specialTokens = specialTokens
+        self.specials = _SpecialMatcher(specialTokens)
+    }
+
+    /// Number of mergeable (ordinary) tokens; their ids are `0..<mergeableCount`.
+    public var mergeableCount: Int { kernel.rankCount }
+
+    /// One more than the largest id, special tokens included (tiktoken's `n_vocab`).
+    public var vocabularySize: Int { kernel.idLimit }
+
+    /// Length in bytes of the longest ordinary token.
+    public var maxTokenLength: Int { kernel.maxTokenLength }
+
+    /// The bytes of token `id`, ordinary or special.
+    /// - Throws: ``TokError/Code/unknownID`` when no token has this id.
+    public func tokenBytes(_ id: Int) throws(TokError) -> [UInt8] {
+        guard let b = kernel.tokenBytes(id) else {
+            throw TokError(.unknownID, "no token has id \(id)", at: "id \(id)")
+        }
+        return Array(b)
+    }
+
+    /// The id of the ordinary token whose bytes are exactly `bytes`, or nil.
+    public func id<Bytes: Sequence<UInt8>>(forBytes bytes: Bytes) -> Int? {
+        let array = Array(bytes)
+        return array.withUnsafeBytes { kernel.lookup($0) }
+    }
+
+    /// The id of special token `text` (`<|endoftext|>`), or nil when it is not one.
+    public func specialTokenID(_ text: String) -> Int? { specialTokens[text] }
+}

@@ -1,0 +1,211 @@
+import ArgumentParser
+import Foundation
+import TokCore
+
+struct Encode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Encode text (stdin or files) to token ids.",
+        discussion: """
+            The whole input is one text unless --lines (each line, newline included, is a text) or
+            --input jsonl (each record is a text). Any bytes encode, invalid UTF-8 included, and
+            `tok decode` returns them unchanged.
+
+            Examples:
+              echo 'Hello, world!' | tok encode                          # 9906 11 1917 0 198
+              tok encode --vocab o200k_base --format jsonl --lines notes.txt
+              tok encode --format u32 corpus.txt > corpus.u32            # little-endian, for training
+              tok encode --input jsonl --field text data.jsonl           # one line of ids per record
+              printf 'a<|endoftext|>b' | tok encode --allow-special all  # 64 100257 65
+              tok encode --vocab my.tiktoken --pattern cl100k --offsets --format jsonl < in.txt
+            """)
+
+    @OptionGroup var vocab: VocabOptions
+
+    @Option(help: "Output: text (space-separated ids), json, jsonl, u16 or u32 (little-endian binary).")
+    var format: IDFormat = .text
+
+    @Flag(help: "Encode each input line (with its newline) as its own text, one output line each.")
+    var lines = false
+
+    @Option(name: .customLong("allow-special"),
+            help: "Special tokens to recognize: all, none, or a comma-separated list.")
+    var allowSpecial: String?
+
+    @Flag(name: .customLong("special-as-text"),
+          help: "Encode special-token text that is not allowed as ordinary text instead of failing.")
+    var specialAsText = false
+
+    @Flag(help: "Also write each token's byte range (json and jsonl formats).")
+    var offsets = false
+
+    @Option(help: "Input: raw bytes, or jsonl (one JSON string, or object, per line).")
+    var input: InputFormat = .raw
+
+    @Option(help: "With --input jsonl: the object field that holds the text.")
+    var field: String = "text"
+
+    @Argument(help: "Files to encode (default: standard input).")
+    var files: [String] = []
+
+    func validate() throws {
+        if offsets && !(format == .json || format == .jsonl) {
+            throw ValidationError("--offsets needs --format json or jsonl")
+        }
+        if lines && input == .jsonl { throw ValidationError("--lines and --input jsonl exclude each other") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let tok = try vocab.load()
+            if format == .u16 && tok.vocabularySize > 65536 {
+                throw CLIError("--format u16 cannot hold ids of \(tok.name) (vocabulary size \(tok.vocabularySize) > 65536); use u32")
+            }
+            let writer = IDWriter(format: format, offsets: offsets)
+            let allowed = parseSpecialSet(allowSpecial)
+            let disallowed: SpecialTokenSet = specialAsText ? .none : .all
+            let encodeOne: @Sendable ([UInt8]) throws(TokError) -> Encoding = { bytes throws(TokError) in
+                if offsets { return try tok.encodeWithOffsets(bytes: bytes, allowedSpecial: allowed, disallowedSpecial: disallowed) }
+                return Encoding(ids: try tok.encode(bytes: bytes, allowedSpecial: allowed, disallowedSpecial: disallowed), byteRanges: [])
+            }
+            let paths = files.isEmpty ? ["-"] : files
+            for path in paths {
+                switch (input, lines) {
+                case (.jsonl, _):
+                    let records = try readJSONLTexts(path: path, field: field)
+                    try writer.write(batch: records, encode: encodeOne)
+                case (.raw, true):
+                    try forEachLine(path: path) { chunk in try writer.write(batch: chunk.map { Array($0) }, encode: encodeOne) }
+                case (.raw, false):
+                    try writer.write(one: encodeOne(readAll(path: path)))
+                }
+            }
+            writer.finish()
+        }
+    }
+}
+
+/// Writes encodings in one of the id formats.
+final class IDWriter {
+    let format: IDFormat
+    let offsets: Bool
+    let out = Output()
+    var jsonCount = 0
+
+    init(format: IDFormat, offsets: Bool) {
+        self.format = format
+        self.offsets = offsets
+        if format == .json { out.byte(UInt8(ascii: "[")) }
+    }
+
+    func write(batch: [[UInt8]], encode: @escaping @Sendable ([UInt8]) throws(TokError) -> Encoding) throws {
+        let results = try parallelEncode(batch, encode)
+        for e in results { write(one: e) }
+    }
+
+    func write(one e: Encoding) {
+        switch format {
+        case .text:
+            for (i, id) in e.ids.enumerated() {
+                if i > 0 { out.byte(0x20) }
+                out.writeInt(id)
+            }
+            out.byte(0x0A)
+        case .json, .jsonl:
+            if format == .json {
+                if jsonCount > 0 { out.byte(UInt8(ascii: ",")) }
+                jsonCount += 1
+            }
+            if offsets {
+                out.write("{\"ids\":")
+                writeArray(e.ids)
+                out.write(",\"offsets\":[")
+                for (i, r) in e.byteRanges.enumerated() {
+                    if i > 0 { out.byte(UInt8(ascii: ",")) }
+                    out.byte(UInt8(ascii: "["))
+                    out.writeInt(r.lowerBound)
+                    out.byte(UInt8(ascii: ","))
+                    out.writeInt(r.upperBound)
+                    out.byte(UInt8(ascii: "]"))
+                }
+                out.write("]}")
+            } else {
+                writeArray(e.ids)
+            }
+            if format == .jsonl { out.byte(0x0A) }
+        case .u16:
+            for id in e.ids { out.byte(UInt8(id & 0xFF)); out.byte(UInt8(id >> 8)) }
+        case .u32:
+            for id in e.ids {
+                out.byte(UInt8(id & 0xFF)); out.byte(UInt8((id >> 8) & 0xFF))
+                out.byte(UInt8((id >> 16) & 0xFF)); out.byte(UInt8(id >> 24))
+            }
+        }
+    }
+
+    private func writeArray(_ ids: [Int]) {
+        out.byte(UInt8(ascii: "["))
+        for (i, id) in ids.enumerated() {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.writeInt(id)
+        }
+        out.byte(UInt8(ascii: "]"))
+    }
+
+    func finish() {
+        if format == .json { out.write("]\n") }
+        out.flush()
+    }
+}
+
+/// Encodes texts on all cores, in order.
+func parallelEncode(_ texts: [[UInt8]], _ encode: @escaping @Sendable ([UInt8]) throws(TokError) -> Encoding) throws(TokError) -> [Encoding] {
+    let n = texts.count
+    let box = ResultsBox(n)
+    DispatchQueue.concurrentPerform(iterations: n) { i in
+        let r: Result<Encoding, TokError>
+        do throws(TokError) { r = .success(try encode(texts[i])) } catch { r = .failure(error) }
+        box.set(i, r)
+    }
+    return try box.values()
+}
+
+final class ResultsBox: @unchecked Sendable {
+    private var slots: [Result<Encoding, TokError>?]
+    private let lock = NSLock()
+    init(_ n: Int) { slots = Array(repeating: nil, count: n) }
+    func set(_ i: Int, _ r: Result<Encoding, TokError>) { lock.lock(); slots[i] = r; lock.unlock() }
+    func values() throws(TokError) -> [Encoding] {
+        var out: [Encoding] = []
+        out.reserveCapacity(slots.count)
+        for s in slots { out.append(try s!.get()) }
+        return out
+    }
+}
+
+/// Reads JSON Lines: each line a JSON string, or an object whose `field` is a string.
+func readJSONLTexts(path: String, field: String) throws -> [[UInt8]] {
+    let data = try readAll(path: path)
+    var texts: [[UInt8]] = []
+    var lineNo = 0
+    for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        lineNo += 1
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+        let obj: Any
+        do {
+            obj = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
+        } catch {
+            throw CLIError("not valid JSON (\(path == "-" ? "stdin" : path):\(lineNo))")
+        }
+        if let s = obj as? String {
+            texts.append(Array(s.utf8))
+        } else if let d = obj as? [String: Any] {
+            guard let s = d[field] as? String else {
+                throw CLIError("record has no string field '\(field)' (\(path == "-" ? "stdin" : path):\(lineNo))")
+            }
+            texts.append(Array(s.utf8))
+        } else {
+            throw CLIError("expected a JSON string or object (\(path == "-" ? "stdin" : path):\(lineNo))")
+        }
+    }
+    return texts
+}

@@ -1,0 +1,112 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+func stderrWrite(_ s: String) {
+    let bytes = Array(s.utf8)
+    bytes.withUnsafeBytes { b in
+        var off = 0
+        while off < b.count {
+            let n = Foundation.write(2, b.baseAddress! + off, b.count - off)
+            if n <= 0 { if errno == EINTR { continue }; break }
+            off += n
+        }
+    }
+}
+
+/// Reads a whole file (or stdin for "-") into memory.
+func readAll(path: String) throws -> [UInt8] {
+    let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
+    guard fd >= 0 else { throw CLIError("cannot open \(path): \(String(cString: strerror(errno)))") }
+    defer { if fd != 0 { close(fd) } }
+    var out = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw CLIError("cannot read \(path == "-" ? "standard input" : path): \(String(cString: strerror(errno)))")
+        }
+        if n == 0 { break }
+        out.append(contentsOf: chunk[0..<n])
+    }
+    return out
+}
+
+/// Calls body with each line of the input, newline included (the last line may lack one).
+func forEachLine(path: String, batch: Int = 4096, _ body: ([ArraySlice<UInt8>]) throws -> Void) throws {
+    let data = try readAll(path: path)
+    var lines: [ArraySlice<UInt8>] = []
+    var start = 0
+    data.withUnsafeBufferPointer { buf in
+        var i = 0
+        while i < buf.count {
+            if let p = memchr(buf.baseAddress! + i, 0x0A, buf.count - i) {
+                let j = buf.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                lines.append(data[start...j])
+                start = j + 1
+                i = j + 1
+            } else { break }
+        }
+    }
+    if start < data.count { lines.append(data[start...]) }
+    var k = 0
+    while k < lines.count {
+        try body(Array(lines[k..<min(k + batch, lines.count)]))
+        k += batch
+    }
+}
+
+/// Buffered stdout.
+final class Output {
+    private var buf: [UInt8] = []
+    init() { buf.reserveCapacity(1 << 20) }
+    func write(_ s: String) { buf.append(contentsOf: s.utf8); flushIfFull() }
+    func write<S: Sequence<UInt8>>(bytes: S) { buf.append(contentsOf: bytes); flushIfFull() }
+    func writeInt(_ v: Int) {
+        if v == 0 { buf.append(0x30); return }
+        var x = v
+        if x < 0 { buf.append(0x2D); x = -x }
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &tmp) { t in
+            while x > 0 { t[n] = UInt8(0x30 + x % 10); x /= 10; n += 1 }
+            for k in stride(from: n - 1, through: 0, by: -1) { buf.append(t[k]) }
+        }
+    }
+    func byte(_ b: UInt8) { buf.append(b) }
+    private func flushIfFull() { if buf.count >= 1 << 20 { flush() } }
+    func flush() {
+        var off = 0
+        buf.withUnsafeBytes { b in
+            while off < b.count {
+                let n = Foundation.write(1, b.baseAddress! + off, b.count - off)
+                if n <= 0 { if errno == EINTR { continue }; break }
+                off += n
+            }
+        }
+        buf.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A JSON string literal for bytes (ill-formed UTF-8 becomes U+FFFD).
+func jsonString(_ bytes: some Sequence<UInt8>) -> String {
+    let s = String(decoding: Array(bytes), as: UTF8.self)
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}

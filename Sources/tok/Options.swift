@@ -1,0 +1,74 @@
+import ArgumentParser
+import TokCore
+
+/// Which vocabulary to use: a built-in name or a `.tiktoken` file with its pattern.
+struct VocabOptions: ParsableArguments {
+    @Option(name: .long, help: "A built-in vocabulary (r50k_base, cl100k_base, o200k_base) or a .tiktoken file (.zst ok).")
+    var vocab: String = "cl100k_base"
+
+    @Option(name: .long, help: "Split pattern for a vocabulary file: r50k, cl100k, o200k, llama3, qwen2, qwen3.5.")
+    var pattern: String?
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Special tokens of a vocabulary file, as TEXT=ID (e.g. '<|endoftext|>=100257').")
+    var special: [String] = []
+
+    func load() throws -> Tokenizer {
+        if Tokenizer.builtInNames.contains(vocab) || ["gpt2", "r50k", "cl100k", "o200k"].contains(vocab) {
+            if pattern != nil || !special.isEmpty {
+                throw CLIError("--pattern and --special apply to vocabulary files, not to the built-in '\(vocab)'")
+            }
+            return try Tokenizer(named: vocab)
+        }
+        guard let name = pattern else {
+            throw CLIError("'\(vocab)' is not a built-in vocabulary; for a file, give its split pattern with --pattern (\(SplitPattern.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let p = SplitPattern(name: name) else { throw CLIError("unknown pattern '\(name)'") }
+        var specials: [String: Int] = [:]
+        for s in special {
+            guard let eq = s.lastIndex(of: "="), let id = Int(s[s.index(after: eq)...]) else {
+                throw CLIError("--special expects TEXT=ID, got '\(s)'")
+            }
+            specials[String(s[..<eq])] = id
+        }
+        return try Tokenizer(tiktokenFile: vocab, pattern: p, specialTokens: specials)
+    }
+}
+
+/// How ids are written (encode) or read (decode).
+enum IDFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, jsonl, u16, u32
+}
+
+/// How input text arrives.
+enum InputFormat: String, ExpressibleByArgument, CaseIterable {
+    case raw, jsonl
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Runs a subcommand body, turning errors into `tok: error: …` on stderr and exit code 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as TokError {
+        stderrWrite("tok: error: \(e.description)\n")
+        throw ExitCode(1)
+    } catch let e as CLIError {
+        stderrWrite("tok: error: \(e.description)\n")
+        throw ExitCode(1)
+    }
+}
+
+/// Parses --allow-special: `all`, `none`, or a comma-separated list.
+func parseSpecialSet(_ s: String?) -> SpecialTokenSet {
+    guard let s else { return .none }
+    switch s {
+    case "all": return .all
+    case "none", "": return .none
+    default: return .only(Set(s.split(separator: ",").map(String.init)))
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Check Tok against the reference vectors in ../shared/conformance (made by tiktoken 0.14.0).
+
+  swift build -c release && python3 tools/conformance.py [--tok .build/release/tok] [ENCODING...]
+
+For each encoding it runs `tok encode --input jsonl --format jsonl` over inputs.jsonl and prints
+`N/N identical`; on a difference it shows the first few inputs that differ. Exit status 1 if any
+line differs.
+"""
+import argparse, json, os, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.join(HERE, "..", "..", "shared", "conformance")
+ENCODINGS = {"r50k_base": ["--vocab", "r50k_base"], "cl100k_base": ["--vocab", "cl100k_base"],
+             "o200k_base": ["--vocab", "o200k_base"]}
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tok", default=os.path.join(HERE, "..", ".build", "release", "tok"))
+    ap.add_argument("--conformance", default=SHARED)
+    ap.add_argument("encodings", nargs="*", default=list(ENCODINGS))
+    a = ap.parse_args()
+    inputs_path = os.path.join(a.conformance, "inputs.jsonl")
+    inputs = [json.loads(l) for l in open(inputs_path, encoding="utf-8")]
+    failed = False
+    for name in a.encodings:
+        ref = [json.loads(l) for l in open(os.path.join(a.conformance, f"tiktoken_{name}.jsonl"))]
+        out = subprocess.run([a.tok, "encode", *ENCODINGS[name], "--input", "jsonl", "--format", "jsonl",
+                              "--special-as-text", inputs_path], capture_output=True, check=True).stdout
+        got = [json.loads(l) for l in out.decode().splitlines()]
+        same = sum(1 for r, g in zip(ref, got) if r["ids"] == g) if len(got) == len(ref) else 0
+        print(f"{name}: {same}/{len(ref)} identical")
+        if same != len(ref):
+            failed = True
+            shown = 0
+            for inp, r, g in zip(inputs, ref, got):
+                if r["ids"] != g and shown < 5:
+                    shown += 1
+                    k = next((i for i, (x, y) in enumerate(zip(r["ids"], g)) if x != y), min(len(r["ids"]), len(g)))
+                    print(f"  {inp['id']}: first difference at token {k}: ref {r['ids'][k:k+6]} tok {g[k:k+6]}")
+    sys.exit(1 if failed else 0)
+
+if __name__ == "__main__":
+    main()
