@@ -30,7 +30,7 @@ let package = Package(
             dependencies: ["TokCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TokTestSupport", dependencies: ["TokCore"]),
         .testTarget(name: "TokCoreTests", dependencies: ["TokCore", "TokTestSupport", "CTokKernels"]),
-        .testTarget(name: "TokCLITests", dependencies: ["TokTestSupport"]),
+        .testTarget(name: "TokCLITests", dependencies: ["TokTestSupport", "tok"]),
     ],
     cLanguageStandard: .c17
 )

@@ -250,3 +250,28 @@ func _activeCores() -> Int {
     return 1
     #endif
 }
+
+extension Tokenizer {
+    /// The pre-token pieces of the bytes under this tokenizer's split pattern, as byte ranges
+    /// that tile the input (the units BPE merges within; tokens never cross them).
+    public func preTokenize<Bytes: Sequence<UInt8>>(bytes: Bytes) -> [Range<Int>] {
+        withBytes(bytes) { buf in
+            var out: [Range<Int>] = []
+            var i = 0
+            while i < buf.count {
+                let e = tok_pretok_next(pattern.kernelID, buf.baseAddress, buf.count, i)
+                out.append(i..<e)
+                i = e
+            }
+            return out
+        }
+    }
+
+    /// The pre-token pieces of a text.
+    public func preTokenize(_ text: String) -> [Substring] {
+        let utf8 = text.utf8
+        return preTokenize(bytes: utf8).map { r in
+            Substring(utf8[utf8.index(utf8.startIndex, offsetBy: r.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: r.upperBound)])
+        }
+    }
+}

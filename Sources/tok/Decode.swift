@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import TokCore
 
 struct Decode: ParsableCommand {
@@ -78,61 +77,189 @@ func parseIDRecords(_ data: [UInt8], format: IDFormat?, source: String) throws -
     default:
         break
     }
-    let first = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
-    let detected: IDFormat = format ?? (first == UInt8(ascii: "[") || first == UInt8(ascii: "{") ? .jsonl : .text)
-    if detected == .json {
-        guard let obj = try? JSONSerialization.jsonObject(with: Data(data)) else {
-            throw CLIError("not valid JSON (\(source))")
-        }
-        if let flat = obj as? [Int] { return [flat] }
-        if let nested = obj as? [Any] {
-            return try nested.enumerated().map { (k, e) in try idsOf(e, where: "\(source) element \(k + 1)") }
-        }
-        throw CLIError("expected a JSON array of ids (\(source))")
-    }
     var records: [[Int]] = []
     var lineNo = 0
-    for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+    var start = 0
+    let n = data.count
+    while start <= n {
+        var end = start
+        while end < n && data[end] != 0x0A { end += 1 }
         lineNo += 1
-        let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-        if trimmed.isEmpty {
-            // An empty line in text format is an empty text (encode of an empty input).
-            if detected == .text && lineNo < data.split(separator: 0x0A, omittingEmptySubsequences: false).count { records.append([]) }
+        let line = data[start..<end]
+        let isLast = end >= n
+        start = end + 1
+        var p = IDParser(bytes: line, location: "\(source):\(lineNo)")
+        p.skipSpace()
+        if p.atEnd {
+            // an empty line between records is an empty text (encode of an empty input)
+            if !isLast && format != .json { records.append([]) }
             continue
         }
-        if trimmed.first == UInt8(ascii: "[") || trimmed.first == UInt8(ascii: "{") {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed)) else {
-                throw CLIError("not valid JSON (\(source):\(lineNo))")
-            }
-            if let nested = obj as? [Any], nested.first is [Any] {
-                for e in nested { records.append(try idsOf(e, where: "\(source):\(lineNo)")) }
-            } else {
-                records.append(try idsOf(obj, where: "\(source):\(lineNo)"))
-            }
-        } else {
-            var ids: [Int] = []
-            for word in trimmed.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == UInt8(ascii: ",") }) {
-                guard let v = Int(String(decoding: word, as: UTF8.self)), v >= 0 else {
-                    throw CLIError("'\(String(decoding: word.prefix(40), as: UTF8.self))' is not a token id (\(source):\(lineNo))")
-                }
-                ids.append(v)
-            }
-            records.append(ids)
-        }
+        records.append(contentsOf: try p.records())
     }
     return records
 }
 
-private func idsOf(_ obj: Any, where location: String) throws -> [Int] {
-    if let d = obj as? [String: Any] {
-        guard let ids = d["ids"] else { throw CLIError("record has no \"ids\" (\(location))") }
-        return try idsOf(ids, where: location)
+/// Reads one line of ids: space-separated integers, a JSON array, an array of arrays, or an
+/// object with an "ids" array. Exact integers only; anything else is an error naming the line.
+struct IDParser {
+    let bytes: ArraySlice<UInt8>
+    let location: String
+    var i: Int
+
+    init(bytes: ArraySlice<UInt8>, location: String) {
+        self.bytes = bytes
+        self.location = location
+        self.i = bytes.startIndex
     }
-    guard let arr = obj as? [Any] else { throw CLIError("expected an array of ids (\(location))") }
-    return try arr.map { e in
-        guard let n = e as? NSNumber, n.doubleValue == Double(n.intValue), n.intValue >= 0, !(e is Bool) else {
-            throw CLIError("'\(e)' is not a token id (\(location))")
+
+    var atEnd: Bool { i >= bytes.endIndex }
+
+    mutating func skipSpace() {
+        while i < bytes.endIndex, [0x20, 0x09, 0x0D].contains(bytes[i]) { i += 1 }
+    }
+
+    func fail(_ what: String) -> CLIError { CLIError("\(what) (\(location))") }
+
+    mutating func records() throws -> [[Int]] {
+        skipSpace()
+        guard !atEnd else { return [] }
+        switch bytes[i] {
+        case UInt8(ascii: "{"):
+            let r = try object()
+            try expectEnd()
+            return [r]
+        case UInt8(ascii: "["):
+            // [1,2] or [[1,2],[3]]
+            var j = i + 1
+            while j < bytes.endIndex, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[j]) { j += 1 }
+            if j < bytes.endIndex && (bytes[j] == UInt8(ascii: "[") || bytes[j] == UInt8(ascii: "{")) {
+                var out: [[Int]] = []
+                i += 1
+                while true {
+                    skipSpace()
+                    if !atEnd && bytes[i] == UInt8(ascii: "{") { out.append(try object()) } else { out.append(try array()) }
+                    skipSpace()
+                    guard !atEnd else { throw fail("unterminated array") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "]") { i += 1; break }
+                    throw fail("expected ',' or ']'")
+                }
+                try expectEnd()
+                return out
+            }
+            let r = try array()
+            try expectEnd()
+            return [r]
+        default:
+            var ids: [Int] = []
+            while true {
+                skipSpace()
+                if atEnd { break }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                ids.append(try integer())
+            }
+            return [ids]
         }
-        return n.intValue
+    }
+
+    mutating func expectEnd() throws {
+        skipSpace()
+        if !atEnd { throw fail("unexpected text after the ids") }
+    }
+
+    mutating func integer() throws -> Int {
+        let s = i
+        var v = 0
+        while i < bytes.endIndex, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int(bytes[i] - 0x30))
+            if o1 || o2 { throw fail("id too large") }
+            v = a
+            i += 1
+        }
+        if i == s || (i < bytes.endIndex && ![0x20, 0x09, 0x0D, 0x2C, 0x5D, 0x7D].contains(bytes[i])) {
+            var e = s
+            while e < bytes.endIndex, ![0x20, 0x09, 0x0D, 0x2C, 0x5D].contains(bytes[e]) { e += 1 }
+            let word = String(decoding: bytes[s..<Swift.max(e, s + 1 <= bytes.endIndex ? s + 1 : s)].prefix(40), as: UTF8.self)
+            throw fail("'\(word)' is not a token id")
+        }
+        return v
+    }
+
+    mutating func array() throws -> [Int] {
+        skipSpace()
+        guard !atEnd, bytes[i] == UInt8(ascii: "[") else { throw fail("expected an array of ids") }
+        i += 1
+        var ids: [Int] = []
+        skipSpace()
+        if !atEnd && bytes[i] == UInt8(ascii: "]") { i += 1; return ids }
+        while true {
+            skipSpace()
+            ids.append(try integer())
+            skipSpace()
+            guard !atEnd else { throw fail("unterminated array") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: "]") { i += 1; return ids }
+            throw fail("expected ',' or ']'")
+        }
+    }
+
+    /// An object: the value of its "ids" key; other keys' values are skipped.
+    mutating func object() throws -> [Int] {
+        i += 1 // '{'
+        var ids: [Int]? = nil
+        while true {
+            skipSpace()
+            guard !atEnd else { throw fail("unterminated object") }
+            if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+            let key = try string()
+            skipSpace()
+            guard !atEnd, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' in object") }
+            i += 1
+            skipSpace()
+            if key == "ids" { ids = try array() } else { try skipValue() }
+            skipSpace()
+            guard !atEnd else { throw fail("unterminated object") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+            throw fail("expected ',' or '}' in object")
+        }
+        guard let ids else { throw fail("record has no \"ids\"") }
+        return ids
+    }
+
+    /// A JSON string's raw contents (escapes kept; keys here are plain ASCII).
+    mutating func string() throws -> String {
+        guard !atEnd, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string") }
+        i += 1
+        let s = i
+        while i < bytes.endIndex && bytes[i] != UInt8(ascii: "\"") {
+            if bytes[i] == UInt8(ascii: "\\") { i += 1 }
+            i += 1
+        }
+        guard i < bytes.endIndex else { throw fail("unterminated string") }
+        defer { i += 1 }
+        return String(decoding: bytes[s..<i], as: UTF8.self)
+    }
+
+    mutating func skipValue() throws {
+        skipSpace()
+        guard !atEnd else { throw fail("expected a value") }
+        switch bytes[i] {
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            let close = bytes[i] == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: "}")
+            i += 1
+            while true {
+                skipSpace()
+                guard !atEnd else { throw fail("unterminated value") }
+                if bytes[i] == close { i += 1; return }
+                if bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: ":") { i += 1; continue }
+                try skipValue()
+            }
+        default:
+            while i < bytes.endIndex, ![UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x09, 0x0D].contains(bytes[i]) { i += 1 }
+        }
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Test data that ships with the repository, and the built `tok` binary.
+public enum TestFiles {
+    /// The repository root (found from this source file's path).
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `Tests/Fixtures/NAME`.
+    public static func fixture(_ name: String) -> URL {
+        root.appendingPathComponent("Tests/Fixtures/\(name)")
+    }
+
+    /// A fixture in JSON Lines, one decoded object per line.
+    public static func jsonLines(_ name: String) throws -> [[String: Any]] {
+        let data = try Data(contentsOf: fixture(name))
+        return try data.split(separator: 0x0A).map {
+            try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any]
+        }
+    }
+
+    /// The `tok` executable of the current build (beside the test bundle).
+    public static var tokBinary: URL {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("tok")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/debug/tok")
+    }
+}
+
+/// Runs a program with stdin bytes; returns (status, stdout, stderr). Uses temporary files, so
+/// large outputs cannot dead-lock on a pipe.
+public func runProcess(_ exe: URL, _ args: [String], stdin: [UInt8] = []) throws -> (status: Int32, out: [UInt8], err: String) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let inURL = dir.appendingPathComponent("in"), outURL = dir.appendingPathComponent("out"),
+        errURL = dir.appendingPathComponent("err")
+    try Data(stdin).write(to: inURL)
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    p.standardInput = try FileHandle(forReadingFrom: inURL)
+    p.standardOutput = try FileHandle(forWritingTo: outURL)
+    p.standardError = try FileHandle(forWritingTo: errURL)
+    try p.run()
+    p.waitUntilExit()
+    let out = try Data(contentsOf: outURL), err = try Data(contentsOf: errURL)
+    return (p.terminationStatus, [UInt8](out), String(decoding: err, as: UTF8.self))
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import TokTestSupport
+
+@Suite struct CLITests {
+    let tok = TestFiles.tokBinary
+
+    func run(_ args: [String], _ input: [UInt8] = []) throws -> (status: Int32, out: [UInt8], err: String) {
+        try runProcess(tok, args, stdin: input)
+    }
+
+    func text(_ r: (status: Int32, out: [UInt8], err: String)) -> String { String(decoding: r.out, as: UTF8.self) }
+
+    @Test func encodeKnownIDs() throws {
+        let r = try run(["encode"], Array("Hello, world!\n".utf8))
+        #expect(r.status == 0)
+        #expect(text(r) == "9906 11 1917 4999\n")
+    }
+
+    @Test(arguments: ["text", "json", "jsonl", "u32"])
+    func pipeRoundTripsArbitraryBytes(format: String) throws {
+        var rng = SeededRandom(seed: 0xC11)
+        var input = Array("Hello wörld 😀\r\n\t  x".utf8) + rng.bytes(3000) + [0xFF, 0xC3] + Array("\n\nend".utf8)
+        input += Array(rng.unicodeString(400).utf8)
+        for vocab in ["cl100k_base", "o200k_base", "r50k_base"] {
+            let enc = try run(["encode", "--vocab", vocab, "--format", format], input)
+            #expect(enc.status == 0, "\(enc.err)")
+            let dec = try run(["decode", "--vocab", vocab] + (format == "u32" ? ["--format", "u32"] : []), enc.out)
+            #expect(dec.status == 0, "\(dec.err)")
+            #expect(dec.out == input, "seed \(rng.seed) vocab \(vocab)")
+        }
+    }
+
+    @Test func linesModeRoundTripsAndWritesALinePerLine() throws {
+        let input = Array("one\ntwo two\n\nlast without newline".utf8)
+        let enc = try run(["encode", "--lines"], input)
+        #expect(enc.status == 0)
+        #expect(text(enc).split(separator: "\n", omittingEmptySubsequences: false).count == 5)
+        let dec = try run(["decode"], enc.out)
+        #expect(dec.out == input)
+    }
+
+    @Test func u16ForSmallVocabulariesOnly() throws {
+        let ok = try run(["encode", "--vocab", "r50k_base", "--format", "u16"], Array("hello world".utf8))
+        #expect(ok.out == [0x8D, 0x7A, 0xE3, 0x03]) // 31373 = 0x7A8D, 995 = 0x03E3, little-endian
+        let refused = try run(["encode", "--format", "u16"], Array("hello".utf8))
+        #expect(refused.status != 0)
+        #expect(refused.err.contains("u16"))
+    }
+
+    @Test func jsonlInputWritesOneLinePerRecord() throws {
+        let input = Array("{\"text\": \"hello world\", \"id\": 1}\n\"a string record\"\n{\"text\": \"\"}\n".utf8)
+        let r = try run(["encode", "--input", "jsonl", "--format", "jsonl"], input)
+        #expect(r.status == 0, "\(r.err)")
+        let lines = text(r).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0] == "[15339,1917]")
+        #expect(lines[2] == "[]")
+        let bad = try run(["encode", "--input", "jsonl", "--field", "body"], input)
+        #expect(bad.status != 0)
+        #expect(bad.err.contains("stdin:1"))
+    }
+
+    @Test func offsetsAndSpecialTokens() throws {
+        let r = try run(["encode", "--format", "jsonl", "--offsets", "--allow-special", "all"], Array("hi<|endoftext|>".utf8))
+        #expect(text(r) == "{\"ids\":[6151,100257],\"offsets\":[[0,2],[2,15]]}\n")
+        for format in ["json", "jsonl"] {
+            let input = Array("two\nlines <|endoftext|>".utf8)
+            let enc = try run(["encode", "--format", format, "--offsets", "--lines", "--allow-special", "all"], input)
+            let dec = try run(["decode"], enc.out)
+            #expect(dec.status == 0, "\(dec.err)")
+            #expect(dec.out == input, "\(format)")
+        }
+        let refused = try run(["encode"], Array("hi<|endoftext|>".utf8))
+        #expect(refused.status == 1)
+        #expect(refused.err.hasPrefix("tok: error:"))
+        #expect(refused.err.contains("byte 2"))
+        let asText = try run(["encode", "--special-as-text"], Array("<|endoftext|>".utf8))
+        #expect(asText.status == 0)
+        #expect(!text(asText).contains("100257"))
+    }
+
+    @Test func decodeErrorsNameWhatAndWhere() throws {
+        let unknown = try run(["decode"], Array("9906 100261\n".utf8))
+        #expect(unknown.status == 1)
+        #expect(unknown.err.contains("100261"))
+        let garbage = try run(["decode"], Array("1 2\n3 x4\n".utf8))
+        #expect(garbage.status == 1)
+        #expect(garbage.err.contains("stdin:2"))
+        let odd = try run(["decode", "--format", "u32"], [1, 2, 3])
+        #expect(odd.status == 1)
+        let json = try run(["decode", "--output", "jsonl"], Array("[9906,11]\n[1917]\n".utf8))
+        #expect(text(json) == "{\"text\":\"Hello,\"}\n{\"text\":\" world\"}\n")
+    }
+
+    @Test func countAndVocab() throws {
+        #expect(text(try run(["count"], Array("Hello, world!".utf8))) == "4\n")
+        #expect(text(try run(["count", "--lines"], Array("a b\nc\n".utf8))) == "3\n2\n")
+        let show = try run(["vocab", "show", "9906", "100257"])
+        #expect(text(show).contains("9906\t\"Hello\"\t48 65 6c 6c 6f"))
+        #expect(text(show).contains("<|endoftext|>"))
+        #expect(text(try run(["vocab", "find", " world"])).hasPrefix("1917\t"))
+        let info = text(try run(["vocab", "info", "--vocab", "o200k_base"]))
+        #expect(info.contains("vocabulary size: 200019"))
+        let bad = try run(["encode", "--vocab", "nope"], Array("x".utf8))
+        #expect(bad.status == 1)
+        #expect(bad.err.contains("--pattern"))
+        let missing = try run(["encode", "--vocab", "/no/such.tiktoken", "--pattern", "cl100k"], Array("x".utf8))
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("/no/such.tiktoken"))
+    }
+
+    @Test(arguments: ["encode", "decode", "count", "vocab"])
+    func helpShowsExamples(command: String) throws {
+        let r = try run([command, "--help"])
+        #expect(r.status == 0)
+        #expect(text(r).contains("Examples:"))
+        #expect(text(r).contains("tok \(command)") || text(r).contains("tok vocab"))
+    }
+}
