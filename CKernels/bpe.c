@@ -22,11 +22,31 @@
 #define SMALL 64
 #define NONE UINT32_MAX
 
+/* The piece cache: pieces that are not whole tokens, with the ids BPE gave them. Direct-mapped
+ * by the piece's hash; a slot keeps up to CACHE_BYTES bytes and CACHE_IDS ids. */
+#define CACHE_SLOTS 8192
+#define CACHE_BYTES 30
+#define CACHE_IDS 8
+
+typedef struct {
+    uint64_t hash;
+    uint8_t len, n_ids;
+    uint8_t bytes[CACHE_BYTES];
+    uint32_t ids[CACHE_IDS];
+} cache_slot;
+
+/* The front cache: short pieces (<= 8 bytes) that are single tokens, direct-mapped, small
+ * enough to stay in L1/L2 where the vocabulary's tables do not; English words follow Zipf's
+ * law, so most pieces hit here. */
+#define FRONT_BITS 12
+
 struct tok_scratch {
+    struct tok_short_entry front[1 << FRONT_BITS];
     /* heap merge: per byte position */
     uint32_t *id, *len, *next, *prev, *pr;
     uint64_t *heap;
     size_t cap, heap_cap;
+    cache_slot *cache; /* CACHE_SLOTS, allocated on first use */
 };
 
 tok_scratch *tok_scratch_new(void) { return calloc(1, sizeof(tok_scratch)); }
@@ -34,6 +54,7 @@ tok_scratch *tok_scratch_new(void) { return calloc(1, sizeof(tok_scratch)); }
 void tok_scratch_free(tok_scratch *sc) {
     if (!sc) return;
     free(sc->id); free(sc->len); free(sc->next); free(sc->prev); free(sc->pr); free(sc->heap);
+    free(sc->cache);
     free(sc);
 }
 
@@ -55,8 +76,8 @@ static int scratch_reserve(tok_scratch *sc, size_t n) {
     return 0;
 }
 
-static inline uint32_t pair_rank(const tok_vocab *v, const uint8_t *p, size_t n) {
-    if (n > v->max_len) return NONE;
+static inline __attribute__((always_inline)) uint32_t pair_rank(const tok_vocab *v, const uint8_t *p, size_t n) {
+    if (n == 2) return v->pair_rank[(size_t)p[0] << 8 | p[1]];
     int64_t r = tok__lookup(v, p, n);
     return r < 0 ? NONE : (uint32_t)r;
 }
@@ -165,27 +186,80 @@ static ptrdiff_t bpe_heap(const tok_vocab *v, const uint8_t *s, size_t n, uint32
     return (ptrdiff_t)m;
 }
 
+/* Merges a piece that is not a whole token (n >= 2), through the cache when it fits there. */
+static ptrdiff_t bpe_merge(const tok_vocab *v, const uint8_t *s, size_t n, uint64_t h, uint32_t *out,
+                           tok_scratch *sc) {
+    if (n > CACHE_BYTES || !sc) {
+        if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out);
+        return sc ? bpe_heap(v, s, n, out, sc) : TOK_E_NOMEM;
+    }
+    if (!sc->cache) {
+        sc->cache = calloc(CACHE_SLOTS, sizeof(cache_slot));
+        if (!sc->cache) return (ptrdiff_t)bpe_small(v, s, n, out);
+    }
+    cache_slot *slot = &sc->cache[(h >> 20) & (CACHE_SLOTS - 1)];
+    if (slot->hash == h && slot->len == n && memcmp(slot->bytes, s, n) == 0) {
+        memcpy(out, slot->ids, slot->n_ids * sizeof(uint32_t));
+        return slot->n_ids;
+    }
+    size_t m = bpe_small(v, s, n, out);
+    if (m <= CACHE_IDS) {
+        slot->hash = h;
+        slot->len = (uint8_t)n;
+        slot->n_ids = (uint8_t)m;
+        memcpy(slot->bytes, s, n);
+        memcpy(slot->ids, out, m * sizeof(uint32_t));
+    }
+    return (ptrdiff_t)m;
+}
+
 ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
                         tok_scratch *sc) {
     if (n == 0) return 0;
     if (n == 1) { out[0] = v->byte_id[s[0]]; return 1; }
+    int64_t whole;
+    if (n <= 8) {
+        uint64_t key = tok__short_key(s, n);
+        uint64_t h = (key ^ ((uint64_t)n << 59)) * 0x9E3779B97F4A7C15ull;
+        struct tok_short_entry *f = sc ? &sc->front[h >> (64 - FRONT_BITS)] : NULL;
+        if (f && f->len == n && f->key == key) { out[0] = f->id; return 1; }
+        whole = tok__lookup_short(v, s, n);
+        if (whole >= 0) {
+            if (f) { f->key = key; f->len = (uint32_t)n; f->id = (uint32_t)whole; }
+            out[0] = (uint32_t)whole;
+            return 1;
+        }
+        return bpe_merge(v, s, n, h + n, out, sc);
+    }
+    uint64_t h = tok__hash(s, n);
     if (n <= v->max_len) {
-        int64_t whole = tok__lookup(v, s, n);
+        whole = tok__lookup_h(v, s, n, h);
         if (whole >= 0) { out[0] = (uint32_t)whole; return 1; }
     }
-    if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out);
-    return bpe_heap(v, s, n, out, sc);
+    return bpe_merge(v, s, n, h, out, sc);
 }
 
 ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
-                              uint32_t *ids, uint32_t *starts, tok_scratch *sc) {
+                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap,
+                              tok_scratch *sc) {
     if (!tok_pattern_valid(pattern)) return TOK_E_PATTERN;
     if (len >= ((size_t)1 << 32)) return TOK_E_TOO_LARGE;
-    size_t i = 0, k = 0;
+    size_t i = *pos, k = 0;
     while (i < len) {
         size_t e = tok_pretok_next(pattern, s, len, i);
-        ptrdiff_t m = tok_bpe_piece(v, s + i, e - i, ids + k, sc);
-        if (m < 0) return m;
+        size_t n = e - i;
+        if (k + n > cap) {
+            if (k == 0) return TOK_E_CAPACITY; /* the caller grows the buffer to the piece */
+            break;
+        }
+        ptrdiff_t m;
+        if (n == 1) {
+            ids[k] = v->byte_id[s[i]];
+            m = 1;
+        } else {
+            m = tok_bpe_piece(v, s + i, n, ids + k, sc);
+            if (m < 0) return m;
+        }
         if (starts) {
             size_t off = i;
             for (ptrdiff_t t = 0; t < m; t++) {
@@ -196,5 +270,6 @@ ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s,
         k += (size_t)m;
         i = e;
     }
+    *pos = i;
     return (ptrdiff_t)k;
 }

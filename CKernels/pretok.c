@@ -26,14 +26,14 @@
 #define LC_ TOK_CLS_LC
 #define M_ TOK_CLS_M
 
-static inline tok_char at(const uint8_t *s, size_t len, size_t i) {
+static inline __attribute__((always_inline)) tok_char at(const uint8_t *s, size_t len, size_t i) {
     return tok_utf8_at(s, len, i);
 }
 
 static inline int is_crlf(uint32_t cp) { return cp == '\r' || cp == '\n'; }
 
 /* End of the run of characters having any bit of `mask`, starting at i. */
-static size_t run_any(const uint8_t *s, size_t len, size_t i, uint8_t mask) {
+static inline __attribute__((always_inline)) size_t run_any(const uint8_t *s, size_t len, size_t i, uint8_t mask) {
     while (i < len) {
         uint8_t b = s[i];
         if (b < 0x80) {
@@ -49,7 +49,7 @@ static size_t run_any(const uint8_t *s, size_t len, size_t i, uint8_t mask) {
 }
 
 /* End of the run of characters having no bit of `mask`, starting at i. */
-static size_t run_none(const uint8_t *s, size_t len, size_t i, uint8_t mask) {
+static inline __attribute__((always_inline)) size_t run_none(const uint8_t *s, size_t len, size_t i, uint8_t mask) {
     while (i < len) {
         uint8_t b = s[i];
         if (b < 0x80) {

@@ -25,7 +25,40 @@ struct tok_vocab {
     uint64_t *table;     /* (hash tag << 32) | id, or UINT64_MAX when empty */
     size_t mask;         /* table capacity - 1 */
     uint32_t byte_id[256];
+    /* Tokens of 8 bytes or fewer, keyed by their bytes as a zero-padded little-endian word: a
+     * lookup touches one 16-byte entry, no arena. len 0 marks an empty entry. */
+    struct tok_short_entry { uint64_t key; uint32_t id; uint32_t len; } *short_table;
+    unsigned short_shift; /* 64 - log2(capacity) */
+    uint32_t *pair_rank;  /* 65536 entries: id of the token b0 b1, or UINT32_MAX */
 };
+
+/* The bytes p[0..n), 1 <= n <= 8, as a zero-padded little-endian word, without reading past n. */
+static inline uint64_t tok__short_key(const uint8_t *p, size_t n) {
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        return (uint64_t)lo | ((uint64_t)hi << (8 * (n - 4)));
+    }
+    return (uint64_t)p[0] | ((uint64_t)p[n >> 1] << (8 * (n >> 1))) | ((uint64_t)p[n - 1] << (8 * (n - 1)));
+}
+
+static inline size_t tok__short_slot(const tok_vocab *v, uint64_t key, size_t n) {
+    return (size_t)(((key ^ ((uint64_t)n << 59)) * 0x9E3779B97F4A7C15ull) >> v->short_shift);
+}
+
+/* Id of the token whose bytes are p[0..n) for n <= 8, or -1. */
+static inline int64_t tok__lookup_short(const tok_vocab *v, const uint8_t *p, size_t n) {
+    uint64_t key = tok__short_key(p, n);
+    size_t mask = ((size_t)1 << (64 - v->short_shift)) - 1;
+    size_t i = tok__short_slot(v, key, n);
+    for (;;) {
+        const struct tok_short_entry *e = &v->short_table[i];
+        if (e->len == n && e->key == key) return e->id;
+        if (e->len == 0) return -1;
+        i = (i + 1) & mask;
+    }
+}
 
 /* 64-bit hash of a short byte string: word-at-a-time multiply-xorshift. */
 static inline uint64_t tok__hash(const uint8_t *p, size_t n) {
@@ -49,9 +82,8 @@ static inline uint64_t tok__hash(const uint8_t *p, size_t n) {
     return h;
 }
 
-/* Id of the mergeable token with bytes p[0..n), or -1. n > 0. */
-static inline int64_t tok__lookup(const tok_vocab *v, const uint8_t *p, size_t n) {
-    uint64_t h = tok__hash(p, n);
+/* Id of the mergeable token with bytes p[0..n) whose tok__hash is h, or -1. n > 0. */
+static inline int64_t tok__lookup_h(const tok_vocab *v, const uint8_t *p, size_t n, uint64_t h) {
     uint32_t tag = (uint32_t)(h >> 32);
     size_t i = (size_t)h & v->mask;
     for (;;) {
@@ -64,6 +96,13 @@ static inline int64_t tok__lookup(const tok_vocab *v, const uint8_t *p, size_t n
         }
         i = (i + 1) & v->mask;
     }
+}
+
+/* Id of the mergeable token with bytes p[0..n), or -1. n > 0. */
+static inline int64_t tok__lookup(const tok_vocab *v, const uint8_t *p, size_t n) {
+    if (n <= 8) return tok__lookup_short(v, p, n);
+    if (n > v->max_len) return -1;
+    return tok__lookup_h(v, p, n, tok__hash(p, n));
 }
 
 #endif

@@ -42,6 +42,34 @@ int64_t tok_vocab_lookup(const tok_vocab *v, const uint8_t *bytes, size_t n) {
     return tok__lookup(v, bytes, n);
 }
 
+/* Builds the short-token table and the byte-pair table from the ranks. */
+static int build_short_tables(tok_vocab *v) {
+    size_t n_short = 0;
+    for (uint32_t id = 0; id < v->n_ranks; id++) n_short += TOK_SPAN_LEN(v->spans[id]) <= 8;
+    size_t cap = 16;
+    unsigned bits = 4;
+    while (cap < n_short * 2) { cap *= 2; bits++; }
+    v->short_table = calloc(cap, sizeof *v->short_table);
+    v->pair_rank = malloc(65536 * sizeof(uint32_t));
+    if (!v->short_table || !v->pair_rank) return TOK_E_NOMEM;
+    memset(v->pair_rank, 0xFF, 65536 * sizeof(uint32_t));
+    v->short_shift = 64 - bits;
+    for (uint32_t id = 0; id < v->n_ranks; id++) {
+        uint64_t sp = v->spans[id];
+        uint32_t len = TOK_SPAN_LEN(sp);
+        if (len > 8) continue;
+        const uint8_t *b = v->arena + TOK_SPAN_OFF(sp);
+        uint64_t key = tok__short_key(b, len);
+        size_t i = tok__short_slot(v, key, len);
+        while (v->short_table[i].len) i = (i + 1) & (cap - 1);
+        v->short_table[i].key = key;
+        v->short_table[i].id = id;
+        v->short_table[i].len = len;
+        if (len == 2) v->pair_rank[(size_t)b[0] << 8 | b[1]] = id;
+    }
+    return 0;
+}
+
 /* Inserts id (whose bytes are already in the arena); returns the id already holding these bytes,
  * or -1 when inserted. */
 static int64_t table_insert(tok_vocab *v, uint32_t id) {
@@ -174,6 +202,7 @@ int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, t
             goto fail;
         }
     }
+    if ((rc = build_short_tables(v))) goto fail;
     for (int b = 0; b < 256; b++) {
         uint8_t byte = (uint8_t)b;
         int64_t id = tok__lookup(v, &byte, 1);
@@ -194,6 +223,8 @@ void tok_vocab_free(tok_vocab *v) {
     free(v->arena);
     free(v->spans);
     free(v->table);
+    free(v->short_table);
+    free(v->pair_rank);
     free(v);
 }
 

@@ -90,13 +90,18 @@ ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
                         tok_scratch *sc);
 
 /**
- * Pre-tokenizes s[0..len) with `pattern` (tok_pattern) and BPE-encodes every piece.
- * ids and starts (starts may be NULL) must hold `len` entries; starts[k] receives the byte
- * offset in s where token k begins (the token ends where the next begins, or at len).
- * Returns the number of tokens or a negative code. len must be below 2^32.
+ * Pre-tokenizes s[0..len) with `pattern` (tok_pattern) from byte *pos and BPE-encodes pieces
+ * while their ids surely fit: a piece of n bytes is started only if at most `cap` ids result
+ * (n <= cap - written). Writes ids[] and, when starts is not NULL, starts[k] = the byte offset
+ * in s where token k begins. Advances *pos to the first byte not encoded (a piece boundary) and
+ * returns the number of ids written; call again until *pos == len. Returns TOK_E_CAPACITY when
+ * the next piece alone is longer than cap (grow the buffers to len - *pos at most), or another
+ * negative code. len must be below 2^32. The pattern regexes see all of s[0..len) (look-aheads
+ * and `$` at the real end), whatever *pos is.
  */
 ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
-                              uint32_t *ids, uint32_t *starts, tok_scratch *sc);
+                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap,
+                              tok_scratch *sc);
 
 /**
  * Total decoded length of ids[0..n), or a negative code (TOK_E_UNKNOWN_ID with err->detail set

@@ -35,7 +35,7 @@ extern const uint16_t tok_ucls_stage1[0x110000 / 128];
 extern const uint8_t tok_ucls_stage2[];
 
 /** Class bits of code point `cp` (`cp` < 0x110000; surrogates have class 0). */
-static inline uint8_t tok_ucls(uint32_t cp) {
+static inline __attribute__((always_inline)) uint8_t tok_ucls(uint32_t cp) {
     return tok_ucls_stage2[(size_t)tok_ucls_stage1[cp >> 7] * 128u + (cp & 127u)];
 }
 
@@ -51,7 +51,7 @@ typedef struct {
  * Requires i < len. Never reads at or beyond s[len]. An ill-formed sequence yields its maximal
  * subpart (1 to 3 bytes) as one invalid unit with cp 0xFFFD and class TOK_CLS_INVALID.
  */
-static inline tok_char tok_utf8_at(const uint8_t *s, size_t len, size_t i) {
+static inline __attribute__((always_inline)) tok_char tok_utf8_at(const uint8_t *s, size_t len, size_t i) {
     tok_char c;
     uint8_t b0 = s[i];
     if (b0 < 0x80) {

@@ -1,18 +1,46 @@
 internal import CTokKernels
+import Synchronization
 
 /// Owns a C vocabulary; immutable once built, so it is shared freely between threads.
 /// Every call into the C kernels goes through this file.
 final class _Kernel: @unchecked Sendable {
     let vocab: OpaquePointer
 
+    /// Scratch areas (merge buffers and the piece cache) waiting for reuse; at most one per
+    /// thread is in use at a time, so the pool holds about as many as there are cores.
+    private let pool = Mutex<[_Scratch]>([])
+
+    /// A scratch area owned by whichever thread took it from the pool.
+    struct _Scratch: @unchecked Sendable { let pointer: OpaquePointer }
+
     private init(vocab: OpaquePointer) { self.vocab = vocab }
+
+    /// Runs body with a scratch area no other thread is using, then returns it to the pool.
+    func withScratch<R>(_ body: (OpaquePointer?) throws(TokError) -> R) throws(TokError) -> R {
+        let sc = pool.withLock { $0.popLast()?.pointer } ?? tok_scratch_new()
+        defer {
+            if let sc {
+                let item = _Scratch(pointer: sc)
+                let kept = pool.withLock { p -> Bool in
+                    guard p.count < 64 else { return false }
+                    p.append(item)
+                    return true
+                }
+                if !kept { tok_scratch_free(sc) }
+            }
+        }
+        return try body(sc)
+    }
 
     /// Number of mergeable tokens (ids 0..<rankCount).
     var rankCount: Int { Int(tok_vocab_rank_count(vocab)) }
     /// One more than the largest id, special tokens included.
     var idLimit: Int { Int(tok_vocab_id_limit(vocab)) }
 
-    deinit { tok_vocab_free(vocab) }
+    deinit {
+        for sc in pool.withLock({ $0 }) { tok_scratch_free(sc.pointer) }
+        tok_vocab_free(vocab)
+    }
 
     /// Parses tiktoken text and adds the special tokens. `source` names the file in errors.
     static func parseTiktoken(_ data: UnsafeRawBufferPointer, specials: [String: Int], source: String)

@@ -174,44 +174,60 @@ extension Tokenizer {
         guard n < (1 << 32) else {
             throw TokError(.invalidArgument, "input of \(n) bytes: one call encodes less than 4 GiB")
         }
-        let ids = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n)
-        defer { ids.deallocate() }
-        let starts = offsets ? UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n) : nil
-        defer { starts?.deallocate() }
-        let scratch = tok_scratch_new()
-        defer { tok_scratch_free(scratch) }
-        var k = 0
-        var pos = 0
-        func ordinary(_ from: Int, _ to: Int) throws(TokError) {
-            guard to > from else { return }
-            let r = tok_encode_ordinary(kernel.vocab, pattern.kernelID, buf.baseAddress! + from, to - from,
-                                        ids.baseAddress! + k, starts.map { $0.baseAddress! + k }, scratch)
-            guard r >= 0 else {
-                throw TokError(.invalidArgument, r == TOK_E_NOMEM ? "out of memory" : "encoding failed (code \(r))")
+        var out = _Raw(ids: [], starts: [])
+        out.ids.reserveCapacity(n / 4 + 16)
+        if offsets { out.starts.reserveCapacity(n / 4 + 16) }
+        try kernel.withScratch { scratch throws(TokError) in
+            // ids come out of C in bounded batches, so memory follows the token count, not the
+            // byte count; the buffer grows only for a single piece longer than it.
+            var cap = Swift.min(n, 16_384)
+            var ids = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: cap)
+            var starts = offsets ? UnsafeMutableBufferPointer<UInt32>.allocate(capacity: cap) : nil
+            defer {
+                ids.deallocate()
+                starts?.deallocate()
             }
-            if let starts, from > 0 { for t in k..<(k + r) { starts[t] += UInt32(from) } }
-            k += r
-        }
-        if let allowed {
-            while let hit = specials.find(in: buf, from: pos, mask: allowed) {
-                try ordinary(pos, hit.start)
-                let e = specials.entries[hit.entry]
-                ids[k] = UInt32(e.id)
-                starts?[k] = UInt32(hit.start)
-                k += 1
-                pos = hit.start + e.bytes.count
+            func ordinary(_ from: Int, _ to: Int) throws(TokError) {
+                guard to > from else { return }
+                let base = buf.baseAddress! + from
+                let len = to - from
+                var pos = 0
+                while pos < len {
+                    let r = tok_encode_ordinary(kernel.vocab, pattern.kernelID, base, len, &pos, ids.baseAddress,
+                                                starts?.baseAddress, cap, scratch)
+                    if r == TOK_E_CAPACITY {
+                        cap = Swift.min(Swift.max(cap * 2, 1), len - pos)
+                        while cap < len - pos, tok_pretok_next(pattern.kernelID, base, len, pos) - pos > cap {
+                            cap = Swift.min(cap * 2, len - pos)
+                        }
+                        ids.deallocate()
+                        ids = .allocate(capacity: cap)
+                        if offsets {
+                            starts?.deallocate()
+                            starts = .allocate(capacity: cap)
+                        }
+                        continue
+                    }
+                    guard r >= 0 else {
+                        throw TokError(.invalidArgument, r == TOK_E_NOMEM ? "out of memory" : "encoding failed (code \(r))")
+                    }
+                    for t in 0..<r { out.ids.append(Int(ids[t])) }
+                    if let starts { for t in 0..<r { out.starts.append(Int(starts[t]) + from) } }
+                }
             }
+            var pos = 0
+            if let allowed {
+                while let hit = specials.find(in: buf, from: pos, mask: allowed) {
+                    try ordinary(pos, hit.start)
+                    let e = specials.entries[hit.entry]
+                    out.ids.append(e.id)
+                    if offsets { out.starts.append(hit.start) }
+                    pos = hit.start + e.bytes.count
+                }
+            }
+            try ordinary(pos, n)
         }
-        try ordinary(pos, n)
-        let out = [Int](unsafeUninitializedCapacity: k) { b, count in
-            for t in 0..<k { b[t] = Int(ids[t]) }
-            count = k
-        }
-        let st: [Int] = starts.map { s in [Int](unsafeUninitializedCapacity: k) { b, count in
-            for t in 0..<k { b[t] = Int(s[t]) }
-            count = k
-        } } ?? []
-        return _Raw(ids: out, starts: st)
+        return out
     }
 
     func ranges(_ starts: [Int], total: Int) -> [Range<Int>] {

@@ -1,0 +1,94 @@
+// tok-bench: single-threaded throughput of Tok on files, in the same chunks peer-bench.py uses.
+//
+//   tok-bench load ENCODING                 first load in a fresh process (ms) and peak RSS
+//   tok-bench encode ENCODING REPEAT FILE…  per file: bytes tokens best_s MBps (encode_ordinary)
+//   tok-bench decode ENCODING REPEAT FILE…  per file: bytes best_s MBps (ids → bytes)
+//   tok-bench batch ENCODING REPEAT FILE…   encodeOrdinaryBatch over the chunks, all cores
+import Foundation
+import TokCore
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func peakRSSMiB() -> Double {
+    var ru = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &ru)
+    return Double(ru.ru_maxrss) / 1024
+}
+
+/// The file cut as peer-bench.py cuts it, so every tool encodes identical pieces: decoded with
+/// replacement, then cut at the first line end at or after every `chunk` characters (Python
+/// string indices count code points).
+func chunks(_ path: String, chunk: Int = 256 * 1024) -> (bytes: Int, pieces: [String]) {
+    let data = FileManager.default.contents(atPath: path) ?? Data()
+    let bytes = Array(String(decoding: data, as: UTF8.self).utf8)
+    var pieces: [String] = []
+    var start = 0
+    while start < bytes.count {
+        // advance `chunk` code points (bytes that are not continuation bytes start one)
+        var i = start, seen = 0
+        while i < bytes.count && seen < chunk {
+            i += 1
+            while i < bytes.count && bytes[i] & 0xC0 == 0x80 { i += 1 }
+            seen += 1
+        }
+        while i < bytes.count && bytes[i] != 0x0A { i += 1 }
+        let end = i < bytes.count ? i + 1 : bytes.count
+        pieces.append(String(decoding: bytes[start..<end], as: UTF8.self))
+        start = end
+    }
+    return (bytes.count, pieces)
+}
+
+func best(_ times: Int, _ body: () -> Int) -> (Double, Int) {
+    var b = Double.infinity, r = 0
+    for _ in 0..<times {
+        let t = now()
+        r = body()
+        b = min(b, now() - t)
+    }
+    return (b, r)
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3 else {
+    print("usage: tok-bench load|encode|decode|batch ENCODING [REPEAT FILE…]")
+    exit(2)
+}
+let mode = args[1], encoding = args[2]
+if mode == "load" {
+    let t = now()
+    let tok = try Tokenizer(named: encoding)
+    let ms = (now() - t) * 1000
+    _ = tok.encodeOrdinary("warm")
+    print(String(format: "tool=tok mode=load encoding=%@ ms=%.2f peak_rss_mib=%.1f", encoding, ms, peakRSSMiB()))
+    exit(0)
+}
+let tok = try Tokenizer(named: encoding)
+let repeatCount = Int(args[3]) ?? 3
+for path in args.dropFirst(4) {
+    let (n, pieces) = chunks(path)
+    let name = URL(fileURLWithPath: path).lastPathComponent
+    switch mode {
+    case "encode":
+        let (s, toks) = best(repeatCount) { pieces.reduce(0) { $0 + tok.encodeOrdinary($1).count } }
+        print(String(format: "tool=tok mode=encode encoding=%@ file=%@ bytes=%d tokens=%d best_s=%.4f MBps=%.2f peak_rss_mib=%.1f",
+                     encoding, name, n, toks, s, Double(n) / s / 1e6, peakRSSMiB()))
+    case "batch":
+        let (s, toks) = best(repeatCount) { tok.encodeOrdinaryBatch(pieces).reduce(0) { $0 + $1.count } }
+        print(String(format: "tool=tok mode=batch encoding=%@ file=%@ bytes=%d tokens=%d best_s=%.4f MBps=%.2f",
+                     encoding, name, n, toks, s, Double(n) / s / 1e6))
+    case "decode":
+        let ids = pieces.map { tok.encodeOrdinary($0) }
+        let (s, out) = best(repeatCount) { ids.reduce(0) { $0 + ((try? tok.decodeBytes($1).count) ?? 0) } }
+        precondition(out == n, "decode returned \(out) bytes, expected \(n)")
+        print(String(format: "tool=tok mode=decode encoding=%@ file=%@ bytes=%d best_s=%.4f MBps=%.2f",
+                     encoding, name, n, s, Double(n) / s / 1e6))
+    default:
+        print("unknown mode \(mode)")
+        exit(2)
+    }
+}
