@@ -30,6 +30,10 @@ struct tok_vocab {
     struct tok_short_entry { uint64_t key; uint32_t id; uint32_t len; } *short_table;
     unsigned short_shift; /* 64 - log2(capacity) */
     uint32_t *pair_rank;  /* 65536 entries: id of the token b0 b1, or UINT32_MAX */
+    /* Decode table, 16 bytes per id (+ one spare entry): byte 0 is the length when <= 15 and the
+     * bytes follow inline; 0xFF sends decode to spans/arena; 0 means no token. One random access
+     * per token instead of two. Rebuilt when special tokens are added. */
+    uint8_t *dec16;
 };
 
 /* The bytes p[0..n), 1 <= n <= 8, as a zero-padded little-endian word, without reading past n. */

@@ -15,6 +15,8 @@
 
 #define EMPTY UINT64_MAX
 
+static int build_dec16(tok_vocab *v);
+
 static int grow_arena(tok_vocab *v, size_t need) {
     if (v->arena_len + need + 16 <= v->arena_cap) return 0;
     size_t cap = v->arena_cap ? v->arena_cap : 1024;
@@ -203,6 +205,7 @@ int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, t
         }
     }
     if ((rc = build_short_tables(v))) goto fail;
+    if ((rc = build_dec16(v))) goto fail;
     for (int b = 0; b < 256; b++) {
         uint8_t byte = (uint8_t)b;
         int64_t id = tok__lookup(v, &byte, 1);
@@ -225,7 +228,29 @@ void tok_vocab_free(tok_vocab *v) {
     free(v->table);
     free(v->short_table);
     free(v->pair_rank);
+    free(v->dec16);
     free(v);
+}
+
+/* (Re)builds the inline decode table for ids 0..id_limit-1. */
+static int build_dec16(tok_vocab *v) {
+    uint8_t *d = calloc((size_t)v->id_limit + 1, 16);
+    if (!d) return TOK_E_NOMEM;
+    for (uint32_t id = 0; id < v->id_limit; id++) {
+        uint64_t sp = v->spans[id];
+        if (!sp) continue;
+        uint32_t len = TOK_SPAN_LEN(sp);
+        uint8_t *e = d + (size_t)id * 16;
+        if (len <= 15) {
+            e[0] = (uint8_t)len;
+            memcpy(e + 1, v->arena + TOK_SPAN_OFF(sp), len);
+        } else {
+            e[0] = 0xFF;
+        }
+    }
+    free(v->dec16);
+    v->dec16 = d;
+    return 0;
 }
 
 int tok_vocab_add_special(tok_vocab *v, uint32_t id, const uint8_t *bytes, size_t n) {
@@ -237,7 +262,7 @@ int tok_vocab_add_special(tok_vocab *v, uint32_t id, const uint8_t *bytes, size_
     memcpy(v->arena + v->arena_len, bytes, n);
     v->spans[id] = TOK_SPAN(v->arena_len, n);
     v->arena_len += n;
-    return 0;
+    return build_dec16(v);
 }
 
 uint32_t tok_vocab_rank_count(const tok_vocab *v) { return v->n_ranks; }
@@ -279,6 +304,60 @@ int64_t tok_decode(const tok_vocab *v, const uint32_t *ids, size_t n, uint8_t *o
         const uint8_t *src = arena + TOK_SPAN_OFF(sp);
         if (o + len + 16 > cap) return TOK_E_CAPACITY;
         if (len <= 16) memcpy(out + o, src, 16); /* arena is padded; out has 16 spare bytes */
+        else memcpy(out + o, src, len);
+        o += len;
+    }
+    return (int64_t)o;
+}
+
+int64_t tok_decode_len_i64(const tok_vocab *v, const int64_t *ids, size_t n, tok_error_info *err) {
+    int64_t total = 0;
+    for (size_t k = 0; k < n; k++) {
+        int64_t id = ids[k];
+        uint64_t sp = (id >= 0 && id < (int64_t)v->id_limit) ? v->spans[id] : 0;
+        if (!sp) {
+            if (err) { err->line = 0; err->detail = k; }
+            return TOK_E_UNKNOWN_ID;
+        }
+        total += TOK_SPAN_LEN(sp);
+    }
+    return total;
+}
+
+int64_t tok_decode_i64(const tok_vocab *v, const int64_t *ids, size_t n, uint8_t *out, size_t cap,
+                       tok_error_info *err) {
+    size_t o = 0;
+    const uint8_t *arena = v->arena;
+    const uint64_t *spans = v->spans;
+    const uint8_t *dec16 = v->dec16;
+    const int64_t limit = (int64_t)v->id_limit;
+    if (cap < 16) return TOK_E_CAPACITY;
+    size_t safe = cap - 16;
+    for (size_t k = 0; k < n; k++) {
+        int64_t id = ids[k];
+        /* Decode is bound by the latency of one table load per token; the loads are independent,
+         * so fetch a few tokens ahead. */
+        if (k + 12 < n && (uint64_t)ids[k + 12] < (uint64_t)limit)
+            __builtin_prefetch(dec16 + (size_t)ids[k + 12] * 16);
+        if ((uint64_t)id < (uint64_t)limit) {
+            const uint8_t *e = dec16 + (size_t)id * 16;
+            uint8_t l = e[0];
+            if (l != 0 && l != 0xFF) {
+                if (o + l > safe) return TOK_E_CAPACITY;
+                memcpy(out + o, e + 1, 16); /* reads 1 byte of the next entry; the table has a spare */
+                o += l;
+                continue;
+            }
+        }
+        uint64_t sp = (id >= 0 && id < limit) ? spans[id] : 0;
+        if (!sp) {
+            if (err) { err->line = 0; err->detail = k; }
+            return TOK_E_UNKNOWN_ID;
+        }
+        uint32_t len = TOK_SPAN_LEN(sp);
+        const uint8_t *src = arena + TOK_SPAN_OFF(sp);
+        if (o + len > safe) return TOK_E_CAPACITY;
+        if (len <= 16) memcpy(out + o, src, 16); /* arena padded; 16 spare bytes in out */
         else memcpy(out + o, src, len);
         o += len;
     }

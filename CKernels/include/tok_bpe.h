@@ -116,6 +116,17 @@ int64_t tok_decode_len(const tok_vocab *v, const uint32_t *ids, size_t n, tok_er
 int64_t tok_decode(const tok_vocab *v, const uint32_t *ids, size_t n, uint8_t *out, size_t cap,
                    tok_error_info *err);
 
+/**
+ * tok_decode for 64-bit ids (Swift's Int): one pass, no conversion. An id outside 0..2^32-1 is
+ * unknown. If the bytes do not fit in cap - 16, returns TOK_E_CAPACITY without an error index:
+ * call tok_decode_len_i64 for the exact size and try again.
+ */
+int64_t tok_decode_i64(const tok_vocab *v, const int64_t *ids, size_t n, uint8_t *out, size_t cap,
+                       tok_error_info *err);
+
+/** Total decoded length of 64-bit ids, or TOK_E_UNKNOWN_ID with err->detail = the index. */
+int64_t tok_decode_len_i64(const tok_vocab *v, const int64_t *ids, size_t n, tok_error_info *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,32 +12,34 @@ extension Tokenizer {
     /// The bytes of the ids, concatenated: `decodeBytes(encodeOrdinary(bytes: b)) == b` for any b.
     /// - Throws: ``TokError/Code/unknownID`` naming the first id that has no token.
     public func decodeBytes(_ ids: [Int]) throws(TokError) -> [UInt8] {
-        let n = ids.count
-        if n == 0 { return [] }
-        let u = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: n)
-        defer { u.deallocate() }
-        for i in 0..<n {
-            let id = ids[i]
-            guard id >= 0, id <= Int(UInt32.max) else { throw unknownID(id, index: i) }
-            u[i] = UInt32(truncatingIfNeeded: id)
-        }
-        return try decodeBytes(u32: UnsafeBufferPointer(u), original: ids)
-    }
-
-    func decodeBytes(u32 ids: UnsafeBufferPointer<UInt32>, original: [Int]? = nil) throws(TokError) -> [UInt8] {
+        if ids.isEmpty { return [] }
+        // One pass into a guess of the size (most tokens are short); exact size only on overflow.
         var err = tok_error_info()
-        let total = tok_decode_len(kernel.vocab, ids.baseAddress, ids.count, &err)
-        guard total >= 0 else {
-            let i = Int(err.detail)
-            throw unknownID(original?[i] ?? Int(ids[i]), index: i)
+        var cap = ids.count * 6 + 64
+        while true {
+            var rc: Int64 = 0
+            let bytes = ids.withUnsafeBufferPointer { idp in
+                [UInt8](unsafeUninitializedCapacity: cap) { b, count in
+                    idp.withMemoryRebound(to: Int64.self) { p in
+                        rc = tok_decode_i64(kernel.vocab, p.baseAddress, p.count, b.baseAddress, cap, &err)
+                    }
+                    count = rc >= 0 ? Int(rc) : 0
+                }
+            }
+            if rc >= 0 { return bytes }
+            if rc == Int64(TOK_E_UNKNOWN_ID) {
+                let i = Int(err.detail)
+                throw unknownID(ids[i], index: i)
+            }
+            let exact = ids.withUnsafeBufferPointer { idp in
+                idp.withMemoryRebound(to: Int64.self) { tok_decode_len_i64(kernel.vocab, $0.baseAddress, $0.count, &err) }
+            }
+            if exact < 0 {
+                let i = Int(err.detail)
+                throw unknownID(ids[i], index: i)
+            }
+            cap = Int(exact) + 16
         }
-        let cap = Int(total) + 16
-        var bytes = [UInt8](unsafeUninitializedCapacity: cap) { b, count in
-            let w = tok_decode(kernel.vocab, ids.baseAddress, ids.count, b.baseAddress, cap, nil)
-            count = Int(w)
-        }
-        bytes.removeLast(Swift.max(0, bytes.count - Int(total)))
-        return bytes
     }
 
     /// Decodes ids to text.

@@ -6,7 +6,7 @@ struct Count: ParsableCommand {
         abstract: "Count tokens (of stdin or each file).",
         discussion: """
             Examples:
-              echo 'Hello, world!' | tok count                 # 5
+              echo 'Hello, world!' | tok count                 # 4
               tok count --vocab o200k_base *.md                # a count per file, then the total
               tok count --lines notes.txt                      # a count per line
             """)

@@ -11,7 +11,7 @@ struct Encode: ParsableCommand {
             `tok decode` returns them unchanged.
 
             Examples:
-              echo 'Hello, world!' | tok encode                          # 9906 11 1917 0 198
+              echo 'Hello, world!' | tok encode                          # 9906 11 1917 4999
               tok encode --vocab o200k_base --format jsonl --lines notes.txt
               tok encode --format u32 corpus.txt > corpus.u32            # little-endian, for training
               tok encode --input jsonl --field text data.jsonl           # one line of ids per record

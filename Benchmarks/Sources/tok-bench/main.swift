@@ -77,6 +77,10 @@ for path in args.dropFirst(4) {
         let (s, toks) = best(repeatCount) { pieces.reduce(0) { $0 + tok.encodeOrdinary($1).count } }
         print(String(format: "tool=tok mode=encode encoding=%@ file=%@ bytes=%d tokens=%d best_s=%.4f MBps=%.2f peak_rss_mib=%.1f",
                      encoding, name, n, toks, s, Double(n) / s / 1e6, peakRSSMiB()))
+    case "split":
+        let (s, pcs) = best(repeatCount) { pieces.reduce(0) { $0 + tok.preTokenize(bytes: $1.utf8).count } }
+        print(String(format: "tool=tok mode=split encoding=%@ file=%@ bytes=%d pieces=%d best_s=%.4f MBps=%.2f",
+                     encoding, name, n, pcs, s, Double(n) / s / 1e6))
     case "batch":
         let (s, toks) = best(repeatCount) { tok.encodeOrdinaryBatch(pieces).reduce(0) { $0 + $1.count } }
         print(String(format: "tool=tok mode=batch encoding=%@ file=%@ bytes=%d tokens=%d best_s=%.4f MBps=%.2f",
