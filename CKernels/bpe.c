@@ -17,7 +17,7 @@
  */
 #include "tok_bpe.h"
 #include "tok_internal.h"
-#include "tok_pretok.h"
+#include "pretok_scan.h"
 
 #include <stdlib.h>
 
@@ -225,14 +225,14 @@ ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
     return bpe_merge(v, s, n, h, out, sc);
 }
 
-ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
-                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap,
-                              tok_scratch *sc) {
-    if (!tok_pattern_valid(pattern)) return TOK_E_PATTERN;
-    if (len >= ((size_t)1 << 32)) return TOK_E_TOO_LARGE;
+/* The encode loop for one pattern; `pattern` is a constant at each call site below, so the
+ * scanner is inlined and specialized (no call, no switch per piece). */
+static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
+    int pattern, const tok_vocab *v, const uint8_t *s, size_t len, size_t *pos, uint32_t *ids,
+    uint32_t *starts, size_t cap, tok_scratch *sc) {
     size_t i = *pos, k = 0;
     while (i < len) {
-        size_t e = tok_pretok_next(pattern, s, len, i);
+        size_t e = tok__scan(pattern, s, len, i);
         size_t n = e - i;
         if (k + n > cap) {
             if (k == 0) return TOK_E_CAPACITY; /* the caller grows the buffer to the piece */
@@ -258,4 +258,19 @@ ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s,
     }
     *pos = i;
     return (ptrdiff_t)k;
+}
+
+ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
+                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap,
+                              tok_scratch *sc) {
+    if (len >= ((size_t)1 << 32)) return TOK_E_TOO_LARGE;
+    switch (pattern) {
+    case TOK_PATTERN_R50K: return encode_loop(TOK_PATTERN_R50K, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_CL100K: return encode_loop(TOK_PATTERN_CL100K, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_O200K: return encode_loop(TOK_PATTERN_O200K, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_QWEN2: return encode_loop(TOK_PATTERN_QWEN2, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_QWEN3_5: return encode_loop(TOK_PATTERN_QWEN3_5, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_LLAMA3: return encode_loop(TOK_PATTERN_LLAMA3, v, s, len, pos, ids, starts, cap, sc);
+    default: return TOK_E_PATTERN;
+    }
 }

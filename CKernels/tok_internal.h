@@ -34,7 +34,23 @@ struct tok_vocab {
      * bytes follow inline; 0xFF sends decode to spans/arena; 0 means no token. One random access
      * per token instead of two. Rebuilt when special tokens are added. */
     uint8_t *dec16;
+    /* A one-hash Bloom filter over every mergeable token (2^21 bits, 256 KiB: stays in L2).
+     * Most lookups during merging are for byte strings that are not tokens; the filter answers
+     * those without touching the multi-megabyte tables. */
+    uint64_t *filter;
 };
+
+#define TOK_FILTER_BITS 21
+
+static inline int tok__maybe(const tok_vocab *v, uint64_t h) {
+    size_t b = (size_t)(h >> 20) & (((size_t)1 << TOK_FILTER_BITS) - 1);
+    return (int)((v->filter[b >> 6] >> (b & 63)) & 1);
+}
+
+/* The hash of a short token (n <= 8) from its key; its top bits pick the short-table slot. */
+static inline uint64_t tok__short_hash(uint64_t key, size_t n) {
+    return (key ^ ((uint64_t)n << 59)) * 0x9E3779B97F4A7C15ull;
+}
 
 /* The bytes p[0..n), 1 <= n <= 8, as a zero-padded little-endian word, without reading past n. */
 static inline uint64_t tok__short_key(const uint8_t *p, size_t n) {
@@ -48,14 +64,16 @@ static inline uint64_t tok__short_key(const uint8_t *p, size_t n) {
 }
 
 static inline size_t tok__short_slot(const tok_vocab *v, uint64_t key, size_t n) {
-    return (size_t)(((key ^ ((uint64_t)n << 59)) * 0x9E3779B97F4A7C15ull) >> v->short_shift);
+    return (size_t)(tok__short_hash(key, n) >> v->short_shift);
 }
 
 /* Id of the token whose bytes are p[0..n) for n <= 8, or -1. */
 static inline int64_t tok__lookup_short(const tok_vocab *v, const uint8_t *p, size_t n) {
     uint64_t key = tok__short_key(p, n);
+    uint64_t h = tok__short_hash(key, n);
+    if (!tok__maybe(v, h)) return -1;
     size_t mask = ((size_t)1 << (64 - v->short_shift)) - 1;
-    size_t i = tok__short_slot(v, key, n);
+    size_t i = (size_t)(h >> v->short_shift);
     for (;;) {
         const struct tok_short_entry *e = &v->short_table[i];
         if (e->len == n && e->key == key) return e->id;
@@ -88,6 +106,7 @@ static inline uint64_t tok__hash(const uint8_t *p, size_t n) {
 
 /* Id of the mergeable token with bytes p[0..n) whose tok__hash is h, or -1. n > 0. */
 static inline int64_t tok__lookup_h(const tok_vocab *v, const uint8_t *p, size_t n, uint64_t h) {
+    if (!tok__maybe(v, h)) return -1;
     uint32_t tag = (uint32_t)(h >> 32);
     size_t i = (size_t)h & v->mask;
     for (;;) {

@@ -1,0 +1,360 @@
+/*
+ * pretok_scan.h — hand-written scanners (static inline, so encode loops specialize per pattern) equal to the tiktoken split regexes.
+ *
+ * Performance notes. A backtracking regex engine spends most of tiktoken's time; these scanners
+ * decode each character once (ASCII without a table walk) and decide the alternative from the
+ * first one or two characters, which is what the regexes' structure allows:
+ *
+ *  - the alternatives start with disjoint or ordered character classes, so the first character
+ *    (and for "optional prefix then class" alternatives, the second) picks the alternative;
+ *  - `\s+(?!\S)` backtracks exactly one character off a whitespace run that is followed by a
+ *    non-space, and matches the whole run at the end of the text;
+ *  - `\s*[\r\n]` (and `\s*[\r\n]+`) matches a whitespace run up to and including its last CR/LF;
+ *  - o200k's `P?U*W+C?` and `P?U+W*C?` are resolved with the exact backtracking order: the prefix
+ *    first taken then not, the U run shortened to the last position where a W character starts.
+ *
+ * Where a regex is case-insensitive (`(?i:'s|…)`), the Rust engine folds with Unicode simple case
+ * folding, so `'ſ` (U+017F) is a contraction too; contraction_ci follows that.
+ */
+#ifndef TOK_PRETOK_SCAN_H
+#define TOK_PRETOK_SCAN_H
+
+#include "tok_pretok.h"
+#include "tok_unicode.h"
+
+#define L_ TOK_CLS_L
+#define N_ TOK_CLS_N
+#define WS_ TOK_CLS_WS
+#define UC_ TOK_CLS_UC
+#define LC_ TOK_CLS_LC
+#define M_ TOK_CLS_M
+
+static inline __attribute__((always_inline)) tok_char at(const uint8_t *s, size_t len, size_t i) {
+    return tok_utf8_at(s, len, i);
+}
+
+static inline int is_crlf(uint32_t cp) { return cp == '\r' || cp == '\n'; }
+
+/* Class bits of ASCII bytes, one load (the same values as the generated table). */
+static const uint8_t ASCII[256] = {
+    ['\t'] = WS_, ['\n'] = WS_, ['\v'] = WS_, ['\f'] = WS_, ['\r'] = WS_, [' '] = WS_,
+    ['0'] = N_, ['1'] = N_, ['2'] = N_, ['3'] = N_, ['4'] = N_, ['5'] = N_, ['6'] = N_, ['7'] = N_,
+    ['8'] = N_, ['9'] = N_,
+#define U(c) [c] = L_ | UC_
+#define W(c) [c] = L_ | LC_
+    U('A'), U('B'), U('C'), U('D'), U('E'), U('F'), U('G'), U('H'), U('I'), U('J'), U('K'), U('L'), U('M'),
+    U('N'), U('O'), U('P'), U('Q'), U('R'), U('S'), U('T'), U('U'), U('V'), U('W'), U('X'), U('Y'), U('Z'),
+    W('a'), W('b'), W('c'), W('d'), W('e'), W('f'), W('g'), W('h'), W('i'), W('j'), W('k'), W('l'), W('m'),
+    W('n'), W('o'), W('p'), W('q'), W('r'), W('s'), W('t'), W('u'), W('v'), W('w'), W('x'), W('y'), W('z'),
+#undef U
+#undef W
+};
+
+/* End of the ASCII run of bytes having a bit of `mask` from i; stops at the first non-ASCII byte
+ * (the caller continues with the general loop when s[end] >= 0x80). */
+static inline __attribute__((always_inline)) size_t ascii_run_any(const uint8_t *s, size_t len, size_t i,
+                                                                  uint8_t mask) {
+    while (i < len && (ASCII[s[i]] & mask)) i++; /* bytes >= 0x80 have class 0: they stop here */
+    return i;
+}
+
+static inline __attribute__((always_inline)) size_t ascii_run_none(const uint8_t *s, size_t len, size_t i,
+                                                                   uint8_t mask) {
+    while (i < len && s[i] < 0x80 && !(ASCII[s[i]] & mask)) i++;
+    return i;
+}
+
+/* End of the run of characters having any bit of `mask`, starting at i. */
+static inline __attribute__((always_inline)) size_t run_any(const uint8_t *s, size_t len, size_t i, uint8_t mask) {
+    i = ascii_run_any(s, len, i, mask);
+    while (i < len) {
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            if (!(tok_ucls(b) & mask)) break;
+            i++;
+            continue;
+        }
+        tok_char c = at(s, len, i);
+        if (!(c.cls & mask)) break;
+        i += c.len;
+    }
+    return i;
+}
+
+/* End of the run of characters having no bit of `mask`, starting at i. */
+static inline __attribute__((always_inline)) size_t run_none(const uint8_t *s, size_t len, size_t i, uint8_t mask) {
+    i = ascii_run_none(s, len, i, mask);
+    while (i < len) {
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            if (tok_ucls(b) & mask) break;
+            i++;
+            continue;
+        }
+        tok_char c = at(s, len, i);
+        if (c.cls & mask) break;
+        i += c.len;
+    }
+    return i;
+}
+
+/* End of the run of CR/LF (and '/' when slash) characters from i. */
+static inline size_t run_crlf(const uint8_t *s, size_t len, size_t i, int slash) {
+    while (i < len && (s[i] == '\r' || s[i] == '\n' || (slash && s[i] == '/'))) i++;
+    return i;
+}
+
+/* A whitespace run from i: its end, the start of its last character, the end of its last CR/LF
+ * (0 when none) and whether it has two or more characters. */
+typedef struct {
+    size_t end, last_start, crlf_end;
+    int multi;
+} ws_run;
+
+static inline ws_run scan_ws(const uint8_t *s, size_t len, size_t i) {
+    ws_run r = {i, i, 0, 0};
+    size_t n = 0;
+    while (i < len) {
+        tok_char c = at(s, len, i);
+        if (!(c.cls & WS_)) break;
+        r.last_start = i;
+        i += c.len;
+        if (is_crlf(c.cp)) r.crlf_end = i;
+        n++;
+    }
+    r.end = i;
+    r.multi = n >= 2;
+    return r;
+}
+
+/* Unicode simple case folding for the contraction letters: ASCII upper to lower, U+017F to 's'. */
+static inline uint32_t fold(uint32_t cp) {
+    if (cp >= 'A' && cp <= 'Z') return cp + 32;
+    if (cp == 0x17F) return 's';
+    return cp;
+}
+
+/* s[i] == '\''. Case-insensitive 's 't 'm 'd 'll 've 're: end of the match, or 0. */
+static inline size_t contraction_ci(const uint8_t *s, size_t len, size_t i) {
+    size_t j = i + 1;
+    if (j >= len) return 0;
+    tok_char a = at(s, len, j);
+    uint32_t x = fold(a.cp);
+    if (x == 's' || x == 't' || x == 'm' || x == 'd') return j + a.len;
+    if (x == 'l' || x == 'v' || x == 'r') {
+        size_t k = j + a.len;
+        if (k >= len) return 0;
+        tok_char b = at(s, len, k);
+        uint32_t y = fold(b.cp);
+        if ((x == 'l' && y == 'l') || (x != 'l' && y == 'e')) return k + b.len;
+    }
+    return 0;
+}
+
+/* s[i] == '\''. Case-sensitive (r50k): 's 't 'm 'd 'll 've 're. */
+static inline size_t contraction_cs(const uint8_t *s, size_t len, size_t i) {
+    if (i + 1 >= len) return 0;
+    uint8_t a = s[i + 1];
+    if (a == 's' || a == 'd' || a == 'm' || a == 't') return i + 2;
+    if (i + 2 >= len) return 0;
+    uint8_t b = s[i + 2];
+    if ((a == 'l' && b == 'l') || (a == 'v' && b == 'e') || (a == 'r' && b == 'e')) return i + 3;
+    return 0;
+}
+
+/*
+ * r50k: '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
+ * An optional space binds to the class of the character after it; whitespace runs follow
+ * `\s++$` (whole run at the end), `\s+(?!\S)` (run less its last character) and `\s`.
+ */
+static inline size_t scan_r50k(const uint8_t *s, size_t len, size_t i) {
+    uint8_t b = s[i];
+    if (b < 0x80 && b != '\'') {
+        uint8_t c0 = ASCII[b];
+        if (c0 & L_) return run_any(s, len, i + 1, L_);
+        if (b == ' ' && i + 1 < len && s[i + 1] < 0x80 && (ASCII[s[i + 1]] & L_)) return run_any(s, len, i + 2, L_);
+    }
+    tok_char c = at(s, len, i);
+    if (c.cp == '\'') {
+        size_t e = contraction_cs(s, len, i);
+        if (e) return e;
+    }
+    size_t j = i;
+    tok_char d = c;
+    if (c.cp == ' ' && i + 1 < len) {
+        tok_char n = at(s, len, i + 1);
+        if (!(n.cls & WS_)) { j = i + 1; d = n; }
+    }
+    if (d.cls & L_) return run_any(s, len, j + d.len, L_);
+    if (d.cls & N_) return run_any(s, len, j + d.len, N_);
+    if (!(d.cls & WS_)) return run_none(s, len, j + d.len, L_ | N_ | WS_);
+    ws_run w = scan_ws(s, len, i);
+    if (w.end == len) return w.end;
+    if (w.multi) return w.last_start;
+    return i + c.len;
+}
+
+/*
+ * The cl100k family (cl100k, Llama-3, Qwen2, Qwen3.5):
+ *   '(?i:[sdmt]|ll|ve|re) | [^\r\n\p{L}\p{N}]?+LETTER+ | \p{N}{1,MAXDIG} | ?[^\s LETTER \p{N}]++[\r\n]*
+ *   | \s++$ | \s*[\r\n] | \s+(?!\S) | \s
+ * with LETTER = \p{L} (or [\p{L}\p{M}] for Qwen3.5). Llama-3's and Qwen's variants write
+ * `\s*[\r\n]+` and a final `\s+` (the same pieces as `\s*[\r\n]` and `\s`) but have no `\s++$`:
+ * there a trailing run such as "\n  " splits after its last CR/LF (`dollar` = 0).
+ */
+static inline size_t scan_cl(const uint8_t *s, size_t len, size_t i, int maxdig, uint8_t letters,
+                      int dollar) {
+    /* ASCII fast path for the common pieces: a letter run, one non-letter non-digit ASCII
+     * character (space, punctuation, tab) then a letter run, a short digit run. */
+    uint8_t b = s[i];
+    if (b < 0x80 && b != '\'' && b != '\r' && b != '\n') {
+        uint8_t c0 = ASCII[b];
+        if (c0 & L_) return run_any(s, len, i + 1, letters);
+        if (!(c0 & N_) && i + 1 < len && s[i + 1] < 0x80 && (ASCII[s[i + 1]] & L_))
+            return run_any(s, len, i + 2, letters);
+    }
+    tok_char c = at(s, len, i);
+    if (c.cp == '\'') {
+        size_t e = contraction_ci(s, len, i);
+        if (e) return e;
+    }
+    if (c.cls & letters) return run_any(s, len, i + c.len, letters);
+    /* c is in [^\r\n\p{L}\p{N}]: it may prefix a letter run */
+    if (!(c.cls & (L_ | N_)) && !is_crlf(c.cp) && i + c.len < len) {
+        tok_char n = at(s, len, i + c.len);
+        if (n.cls & letters) return run_any(s, len, i + c.len + n.len, letters);
+    }
+    if (c.cls & N_) {
+        size_t e = i + c.len;
+        for (int k = 1; k < maxdig && e < len; k++) {
+            tok_char n = at(s, len, e);
+            if (!(n.cls & N_)) break;
+            e += n.len;
+        }
+        return e;
+    }
+    uint8_t not_other = (uint8_t)(WS_ | L_ | N_ | (letters & M_));
+    if (c.cp == ' ' && i + 1 < len) {
+        tok_char n = at(s, len, i + 1);
+        if (!(n.cls & not_other))
+            return run_crlf(s, len, run_none(s, len, i + 1 + n.len, not_other), 0);
+    }
+    if (!(c.cls & not_other)) return run_crlf(s, len, run_none(s, len, i + c.len, not_other), 0);
+    ws_run w = scan_ws(s, len, i);
+    if (dollar && w.end == len) return w.end; /* \s++$ */
+    if (w.crlf_end) return w.crlf_end;        /* \s*[\r\n] */
+    if (w.end == len) return w.end;           /* \s+(?!\S) at the end */
+    if (w.multi) return w.last_start;         /* \s+(?!\S) */
+    return i + c.len;                         /* \s */
+}
+
+/* o200k, first alternative at st: [UC]*[LC]+ then an optional contraction. 0 if no match. */
+static inline size_t o200k_alt1(const uint8_t *s, size_t len, size_t st) {
+    size_t i = st, w = (size_t)-1;
+    while (i < len) {
+        tok_char c = at(s, len, i);
+        if (!(c.cls & UC_)) {
+            if (c.cls & LC_) w = i; /* an Ll right after the U run: W+ starts there */
+            break;
+        }
+        if (c.cls & LC_) w = i; /* backtracking U* stops at the last U char that is also W */
+        i += c.len;
+    }
+    if (w == (size_t)-1) return 0;
+    size_t e = run_any(s, len, w, LC_);
+    if (e < len && s[e] == '\'') {
+        size_t k = contraction_ci(s, len, e);
+        if (k) return k;
+    }
+    return e;
+}
+
+/* o200k, second alternative at st: [UC]+[LC]* then an optional contraction. 0 if no match. */
+static inline size_t o200k_alt2(const uint8_t *s, size_t len, size_t st) {
+    size_t u = run_any(s, len, st, UC_);
+    if (u == st) return 0;
+    size_t e = run_any(s, len, u, LC_);
+    if (e < len && s[e] == '\'') {
+        size_t k = contraction_ci(s, len, e);
+        if (k) return k;
+    }
+    return e;
+}
+
+/*
+ * o200k (non-possessive, so the backtracking order matters):
+ *   P?[UC]*[LC]+C? | P?[UC]+[LC]*C? | \p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n/]* | \s*[\r\n]+ | \s+(?!\S) | \s+
+ * with P = [^\r\n\p{L}\p{N}] (which includes marks, also members of UC and LC). Each of the first
+ * two alternatives is tried with the prefix taken, then without, before the next alternative.
+ * There is no `\s++$` here: at the end of the text a run with a CR/LF stops after its last CR/LF.
+ */
+static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i) {
+    /* ASCII fast path for words: [P]Upper*lower+ (the first alternative) or [P]Upper+ (the
+     * second), P a non-letter non-digit ASCII character other than CR/LF. ASCII letters are
+     * either UC or LC, never both, so the backtracking collapses to: take the prefix, the upper
+     * run, then the lower run. Anything that a non-ASCII character could continue goes to the
+     * general path. */
+    uint8_t b = s[i];
+    if (b < 0x80) {
+        uint8_t c0 = ASCII[b];
+        size_t st = i;
+        if (!(c0 & (L_ | N_)) && b != '\r' && b != '\n' && i + 1 < len && (ASCII[s[i + 1]] & L_)) st = i + 1;
+        if (st != i || (c0 & L_)) {
+            size_t u = st;
+            while (u < len && (ASCII[s[u]] & UC_)) u++;
+            size_t e = u;
+            while (e < len && (ASCII[s[e]] & LC_)) e++;
+            if (e == len || s[e] < 0x80) {
+                if (e < len && s[e] == '\'') {
+                    size_t k = contraction_ci(s, len, e);
+                    if (k) return k;
+                }
+                return e;
+            }
+        }
+    }
+    tok_char c = at(s, len, i);
+    int has_p = !(c.cls & (L_ | N_)) && !is_crlf(c.cp) && i + c.len < len;
+    size_t e;
+    if (has_p && (e = o200k_alt1(s, len, i + c.len))) return e;
+    if ((e = o200k_alt1(s, len, i))) return e;
+    if (has_p && (e = o200k_alt2(s, len, i + c.len))) return e;
+    if ((e = o200k_alt2(s, len, i))) return e;
+    if (c.cls & N_) {
+        e = i + c.len;
+        for (int k = 1; k < 3 && e < len; k++) {
+            tok_char n = at(s, len, e);
+            if (!(n.cls & N_)) break;
+            e += n.len;
+        }
+        return e;
+    }
+    const uint8_t not_other = WS_ | L_ | N_;
+    if (c.cp == ' ' && i + 1 < len) {
+        tok_char n = at(s, len, i + 1);
+        if (!(n.cls & not_other))
+            return run_crlf(s, len, run_none(s, len, i + 1 + n.len, not_other), 1);
+    }
+    if (!(c.cls & not_other)) return run_crlf(s, len, run_none(s, len, i + c.len, not_other), 1);
+    ws_run w = scan_ws(s, len, i);
+    if (w.crlf_end) return w.crlf_end;
+    if (w.end == len) return w.end;
+    if (w.multi) return w.last_start;
+    return w.end;
+}
+
+/* The scanner of a (compile-time constant) pattern; see tok_pretok_next. */
+static inline __attribute__((always_inline)) size_t tok__scan(int pattern, const uint8_t *s, size_t len,
+                                                              size_t pos) {
+    switch (pattern) {
+    case TOK_PATTERN_R50K: return scan_r50k(s, len, pos);
+    case TOK_PATTERN_CL100K: return scan_cl(s, len, pos, 3, L_, 1);
+    case TOK_PATTERN_O200K: return scan_o200k(s, len, pos);
+    case TOK_PATTERN_QWEN2: return scan_cl(s, len, pos, 1, L_, 0);
+    case TOK_PATTERN_QWEN3_5: return scan_cl(s, len, pos, 1, L_ | M_, 0);
+    case TOK_PATTERN_LLAMA3: return scan_cl(s, len, pos, 3, L_, 0);
+    default: return len;
+    }
+}
+
+#endif
