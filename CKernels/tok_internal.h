@@ -34,6 +34,7 @@ struct tok_vocab {
      * bytes follow inline; 0xFF sends decode to spans/arena; 0 means no token. One random access
      * per token instead of two. Rebuilt when special tokens are added. */
     uint8_t *dec16;
+    uint32_t dec16_limit; /* ids the decode table covers */
     /* A one-hash Bloom filter over every mergeable token (2^21 bits, 256 KiB: stays in L2).
      * Most lookups during merging are for byte strings that are not tokens; the filter answers
      * those without touching the multi-megabyte tables. */

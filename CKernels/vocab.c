@@ -136,7 +136,11 @@ int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, t
     err->line = 0;
     err->detail = 0;
     size_t lines = 1;
-    for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+    for (const uint8_t *q = text, *end = text + len; q < end; lines++) {
+        const uint8_t *nl = memchr(q, '\n', (size_t)(end - q));
+        if (!nl) break;
+        q = nl + 1;
+    }
     tok_vocab *v = calloc(1, sizeof *v);
     parsed_line *pl = malloc(lines * sizeof *pl);
     int rc = 0;
@@ -261,6 +265,7 @@ static int build_dec16(tok_vocab *v) {
     }
     free(v->dec16);
     v->dec16 = d;
+    v->dec16_limit = v->id_limit;
     return 0;
 }
 
@@ -273,7 +278,23 @@ int tok_vocab_add_special(tok_vocab *v, uint32_t id, const uint8_t *bytes, size_
     memcpy(v->arena + v->arena_len, bytes, n);
     v->spans[id] = TOK_SPAN(v->arena_len, n);
     v->arena_len += n;
-    return build_dec16(v);
+    /* Extend the decode table to the new limit (keeping its spare entry) and fill this id. */
+    uint8_t *d = realloc(v->dec16, ((size_t)v->id_limit + 1) * 16);
+    if (!d) return TOK_E_NOMEM;
+    v->dec16 = d;
+    size_t old = v->dec16_limit;
+    if (v->id_limit > old) memset(d + (old + 1) * 16, 0, ((size_t)v->id_limit - old) * 16);
+    memset(d + (size_t)v->id_limit * 16, 0, 16);
+    v->dec16_limit = v->id_limit;
+    uint8_t *e = d + (size_t)id * 16;
+    memset(e, 0, 16);
+    if (n <= 15) {
+        e[0] = (uint8_t)n;
+        memcpy(e + 1, bytes, n);
+    } else {
+        e[0] = 0xFF;
+    }
+    return 0;
 }
 
 uint32_t tok_vocab_rank_count(const tok_vocab *v) { return v->n_ranks; }

@@ -1,4 +1,5 @@
 internal import CTokKernels
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -128,15 +129,35 @@ extension Tokenizer {
 
     init(tiktokenText raw: UnsafeRawBufferPointer, expectedSHA256: String?, name: String,
          pattern: SplitPattern, specialTokens: [String: Int], source: String) throws(TokError) {
-        if let expected = expectedSHA256 {
-            let actual = sha256Hex(raw)
-            guard actual == expected.lowercased() else {
-                throw TokError(.hashMismatch, "SHA-256 is \(actual), expected \(expected)", at: source)
+        // The hash is checked on another core while the text is parsed (a mismatch still fails
+        // the load: nothing parsed is returned).
+        let parsed = Mutex<Result<_Kernel, TokError>?>(nil)
+        let hash = Mutex<String?>(nil)
+        let text = _SendableBytes(raw)
+        DispatchQueue.concurrentPerform(iterations: expectedSHA256 == nil ? 1 : 2) { i in
+            if i == 0 {
+                let r: Result<_Kernel, TokError>
+                do throws(TokError) {
+                    r = .success(try _Kernel.parseTiktoken(text.buffer, specials: specialTokens, source: source))
+                } catch { r = .failure(error) }
+                parsed.withLock { $0 = r }
+            } else {
+                let h = sha256Hex(text.buffer)
+                hash.withLock { $0 = h }
             }
         }
-        let kernel = try _Kernel.parseTiktoken(raw, specials: specialTokens, source: source)
+        if let expected = expectedSHA256, let actual = hash.withLock({ $0 }), actual != expected.lowercased() {
+            throw TokError(.hashMismatch, "SHA-256 is \(actual), expected \(expected)", at: source)
+        }
+        let kernel = try parsed.withLock({ $0 })!.get()
         self.init(kernel: kernel, name: name, pattern: pattern, specialTokens: specialTokens)
     }
+}
+
+/// Bytes that stay valid and unchanged while a load runs, shared with the hashing thread.
+struct _SendableBytes: @unchecked Sendable {
+    let buffer: UnsafeRawBufferPointer
+    init(_ b: UnsafeRawBufferPointer) { buffer = b }
 }
 
 /// Lower-case hex SHA-256 of the bytes.
