@@ -211,8 +211,10 @@ extension Tokenizer {
                     guard r >= 0 else {
                         throw TokError(.invalidArgument, r == TOK_E_NOMEM ? "out of memory" : "encoding failed (code \(r))")
                     }
-                    for t in 0..<r { out.ids.append(Int(ids[t])) }
-                    if let starts { for t in 0..<r { out.starts.append(Int(starts[t]) + from) } }
+                    out.ids.append(contentsOf: UnsafeBufferPointer(rebasing: ids[0..<r]).lazy.map { Int($0) })
+                    if let starts {
+                        out.starts.append(contentsOf: UnsafeBufferPointer(rebasing: starts[0..<r]).lazy.map { Int($0) + from })
+                    }
                 }
             }
             var pos = 0
