@@ -22,6 +22,8 @@
 #include "tok_pretok.h"
 #include "tok_unicode.h"
 
+#include <string.h>
+
 #define L_ TOK_CLS_L
 #define N_ TOK_CLS_N
 #define WS_ TOK_CLS_WS
@@ -50,6 +52,43 @@ static const uint8_t ASCII[256] = {
 #undef W
 };
 
+/* SWAR: the high bit of each byte of x that lies strictly between m and n (valid for m, n <= 128;
+ * bytes >= 0x80 never qualify). Hacker's Delight / "bit twiddling hacks" hasbetween. */
+#define TOK_ONES 0x0101010101010101ull
+static inline uint64_t tok__between(uint64_t x, unsigned m, unsigned n) {
+    return ((TOK_ONES * (127 + n) - (x & TOK_ONES * 127)) & ~x &
+            ((x & TOK_ONES * 127) + TOK_ONES * (127 - m))) & TOK_ONES * 128;
+}
+
+/* End of the run of ASCII bytes in [lo, hi] (inclusive, both < 0x80) from i, 8 bytes a step with no
+ * branch per byte (a word of up to 8 letters costs one step). */
+static inline __attribute__((always_inline)) size_t ascii_span(const uint8_t *s, size_t len, size_t i,
+                                                               unsigned lo, unsigned hi) {
+    while (i + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t in = tok__between(w, lo - 1, hi + 1);
+        if (in != TOK_ONES * 128) return i + (size_t)(__builtin_ctzll(~in & (TOK_ONES * 128)) >> 3);
+        i += 8;
+    }
+    while (i < len && s[i] >= lo && s[i] <= hi) i++;
+    return i;
+}
+
+/* End of the run of ASCII letters from i (A-Z, a-z): lowercase the word by setting 0x20, which
+ * maps exactly the letters into 'a'..'z' (and no other byte below 0x80 there). */
+static inline __attribute__((always_inline)) size_t ascii_letters(const uint8_t *s, size_t len, size_t i) {
+    while (i + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t in = tok__between(w | TOK_ONES * 0x20, 'a' - 1, 'z' + 1) & ~(w & TOK_ONES * 128);
+        if (in != TOK_ONES * 128) return i + (size_t)(__builtin_ctzll(~in & (TOK_ONES * 128)) >> 3);
+        i += 8;
+    }
+    while (i < len && s[i] < 0x80 && (ASCII[s[i]] & L_)) i++;
+    return i;
+}
+
 /* End of the ASCII run of bytes having a bit of `mask` from i; stops at the first non-ASCII byte
  * (the caller continues with the general loop when s[end] >= 0x80). */
 static inline __attribute__((always_inline)) size_t ascii_run_any(const uint8_t *s, size_t len, size_t i,
@@ -66,7 +105,10 @@ static inline __attribute__((always_inline)) size_t ascii_run_none(const uint8_t
 
 /* End of the run of characters having any bit of `mask`, starting at i. */
 static inline __attribute__((always_inline)) size_t run_any(const uint8_t *s, size_t len, size_t i, uint8_t mask) {
-    i = ascii_run_any(s, len, i, mask);
+    if (mask == L_ || mask == (L_ | M_)) i = ascii_letters(s, len, i);
+    else if (mask == UC_) i = ascii_span(s, len, i, 'A', 'Z');
+    else if (mask == LC_) i = ascii_span(s, len, i, 'a', 'z');
+    else i = ascii_run_any(s, len, i, mask);
     while (i < len) {
         uint8_t b = s[i];
         if (b < 0x80) {
@@ -300,10 +342,8 @@ static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i) {
         size_t st = i;
         if (!(c0 & (L_ | N_)) && b != '\r' && b != '\n' && i + 1 < len && (ASCII[s[i + 1]] & L_)) st = i + 1;
         if (st != i || (c0 & L_)) {
-            size_t u = st;
-            while (u < len && (ASCII[s[u]] & UC_)) u++;
-            size_t e = u;
-            while (e < len && (ASCII[s[e]] & LC_)) e++;
+            size_t u = ascii_span(s, len, st, 'A', 'Z');
+            size_t e = ascii_span(s, len, u, 'a', 'z');
             if (e == len || s[e] < 0x80) {
                 if (e < len && s[e] == '\'') {
                     size_t k = contraction_ci(s, len, e);
