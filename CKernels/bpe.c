@@ -44,10 +44,10 @@ typedef struct {
 
 struct tok_scratch {
     struct tok_short_entry front[1 << FRONT_BITS];
-    /* heap merge: per byte position */
+    /* tree merge: per byte position */
     uint32_t *id, *len, *next, *prev;
-    uint64_t *heap; /* the tournament tree */
-    size_t cap, heap_cap;
+    uint64_t *tree; /* the tournament tree */
+    size_t cap, tree_cap;
     cache_slot *cache; /* CACHE_SLOTS, allocated on first use */
 };
 
@@ -55,7 +55,7 @@ tok_scratch *tok_scratch_new(void) { return calloc(1, sizeof(tok_scratch)); }
 
 void tok_scratch_free(tok_scratch *sc) {
     if (!sc) return;
-    free(sc->id); free(sc->len); free(sc->next); free(sc->prev); free(sc->heap);
+    free(sc->id); free(sc->len); free(sc->next); free(sc->prev); free(sc->tree);
     free(sc->cache);
     free(sc);
 }
@@ -124,20 +124,20 @@ static inline void tree_set(uint64_t *t, size_t size, size_t i, uint64_t key) {
 /* Merge of a long piece: parts are a linked list named by their starting byte; a tournament
  * tree over positions holds (rank << 32 | position) of every current adjacent pair, so its root
  * is always the pair to merge next: the lowest rank, leftmost on ties (tiktoken's order). */
-static ptrdiff_t bpe_heap(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
+static ptrdiff_t bpe_tree(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
                           tok_scratch *sc) {
     size_t size = 1;
     while (size < n) size <<= 1;
     int rc = scratch_reserve(sc, n);
     if (rc) return rc;
-    if (sc->heap_cap < 2 * size) {
-        uint64_t *h = realloc(sc->heap, 2 * size * sizeof(uint64_t));
+    if (sc->tree_cap < 2 * size) {
+        uint64_t *h = realloc(sc->tree, 2 * size * sizeof(uint64_t));
         if (!h) return TOK_E_NOMEM;
-        sc->heap = h;
-        sc->heap_cap = 2 * size;
+        sc->tree = h;
+        sc->tree_cap = 2 * size;
     }
     uint32_t *id = sc->id, *len = sc->len, *next = sc->next, *prev = sc->prev;
-    uint64_t *t = sc->heap;
+    uint64_t *t = sc->tree;
     for (size_t i = 0; i < n; i++) {
         id[i] = v->byte_id[s[i]];
         len[i] = 1;
@@ -177,7 +177,7 @@ static ptrdiff_t bpe_merge(const tok_vocab *v, const uint8_t *s, size_t n, uint6
                            tok_scratch *sc) {
     if (n > CACHE_BYTES || !sc) {
         if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out);
-        return sc ? bpe_heap(v, s, n, out, sc) : TOK_E_NOMEM;
+        return sc ? bpe_tree(v, s, n, out, sc) : TOK_E_NOMEM;
     }
     if (!sc->cache) {
         sc->cache = calloc(CACHE_SLOTS, sizeof(cache_slot));

@@ -204,6 +204,17 @@ static inline size_t contraction_cs(const uint8_t *s, size_t len, size_t i) {
     return 0;
 }
 
+/* End of up to `maxdig` consecutive \p{N} characters from i (s[i] is one). */
+static inline size_t run_digits(const uint8_t *s, size_t len, size_t i, size_t first_len, int maxdig) {
+    size_t e = i + first_len;
+    for (int k = 1; k < maxdig && e < len; k++) {
+        tok_char n = at(s, len, e);
+        if (!(n.cls & N_)) break;
+        e += n.len;
+    }
+    return e;
+}
+
 /*
  * r50k: '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
  * An optional space binds to the class of the character after it; whitespace runs follow
@@ -266,15 +277,7 @@ static inline size_t scan_cl(const uint8_t *s, size_t len, size_t i, int maxdig,
         tok_char n = at(s, len, i + c.len);
         if (n.cls & letters) return run_any(s, len, i + c.len + n.len, letters);
     }
-    if (c.cls & N_) {
-        size_t e = i + c.len;
-        for (int k = 1; k < maxdig && e < len; k++) {
-            tok_char n = at(s, len, e);
-            if (!(n.cls & N_)) break;
-            e += n.len;
-        }
-        return e;
-    }
+    if (c.cls & N_) return run_digits(s, len, i, c.len, maxdig);
     uint8_t not_other = (uint8_t)(WS_ | L_ | N_ | (letters & M_));
     if (c.cp == ' ' && i + 1 < len) {
         tok_char n = at(s, len, i + 1);
@@ -360,15 +363,7 @@ static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i) {
     if ((e = o200k_alt1(s, len, i))) return e;
     if (has_p && (e = o200k_alt2(s, len, i + c.len))) return e;
     if ((e = o200k_alt2(s, len, i))) return e;
-    if (c.cls & N_) {
-        e = i + c.len;
-        for (int k = 1; k < 3 && e < len; k++) {
-            tok_char n = at(s, len, e);
-            if (!(n.cls & N_)) break;
-            e += n.len;
-        }
-        return e;
-    }
+    if (c.cls & N_) return run_digits(s, len, i, c.len, 3);
     const uint8_t not_other = WS_ | L_ | N_;
     if (c.cp == ' ' && i + 1 < len) {
         tok_char n = at(s, len, i + 1);

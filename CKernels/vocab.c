@@ -307,42 +307,7 @@ const uint8_t *tok_vocab_token(const tok_vocab *v, uint32_t id, size_t *n) {
     return v->arena + TOK_SPAN_OFF(v->spans[id]);
 }
 
-int64_t tok_decode_len(const tok_vocab *v, const uint32_t *ids, size_t n, tok_error_info *err) {
-    int64_t total = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint32_t id = ids[k];
-        uint64_t sp = id < v->id_limit ? v->spans[id] : 0;
-        if (!sp) {
-            if (err) { err->line = 0; err->detail = k; }
-            return TOK_E_UNKNOWN_ID;
-        }
-        total += TOK_SPAN_LEN(sp);
-    }
-    return total;
-}
-
-int64_t tok_decode(const tok_vocab *v, const uint32_t *ids, size_t n, uint8_t *out, size_t cap,
-                   tok_error_info *err) {
-    size_t o = 0;
-    const uint8_t *arena = v->arena;
-    for (size_t k = 0; k < n; k++) {
-        uint32_t id = ids[k];
-        uint64_t sp = id < v->id_limit ? v->spans[id] : 0;
-        if (!sp) {
-            if (err) { err->line = 0; err->detail = k; }
-            return TOK_E_UNKNOWN_ID;
-        }
-        uint32_t len = TOK_SPAN_LEN(sp);
-        const uint8_t *src = arena + TOK_SPAN_OFF(sp);
-        if (o + len + 16 > cap) return TOK_E_CAPACITY;
-        if (len <= 16) memcpy(out + o, src, 16); /* arena is padded; out has 16 spare bytes */
-        else memcpy(out + o, src, len);
-        o += len;
-    }
-    return (int64_t)o;
-}
-
-int64_t tok_decode_len_i64(const tok_vocab *v, const int64_t *ids, size_t n, tok_error_info *err) {
+int64_t tok_decode_len(const tok_vocab *v, const int64_t *ids, size_t n, tok_error_info *err) {
     int64_t total = 0;
     for (size_t k = 0; k < n; k++) {
         int64_t id = ids[k];
@@ -356,7 +321,7 @@ int64_t tok_decode_len_i64(const tok_vocab *v, const int64_t *ids, size_t n, tok
     return total;
 }
 
-int64_t tok_decode_i64(const tok_vocab *v, const int64_t *ids, size_t n, uint8_t *out, size_t cap,
+int64_t tok_decode(const tok_vocab *v, const int64_t *ids, size_t n, uint8_t *out, size_t cap,
                        tok_error_info *err) {
     size_t o = 0;
     const uint8_t *arena = v->arena;

@@ -84,7 +84,7 @@ void tok_scratch_free(tok_scratch *sc);
  * BPE-encodes one piece s[0..n) by rank (the lowest-ranked adjacent pair merges first, the
  * leftmost on ties: tiktoken's rule). Writes the ids to out (capacity >= n) and returns their
  * number, or a negative code. Whole-piece lookup first; short pieces use the quadratic scan,
- * long ones a heap, so the worst case is O(n log n).
+ * long ones a tournament tree, so the worst case is O(n log n).
  */
 ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
                         tok_scratch *sc);
@@ -104,28 +104,17 @@ ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s,
                               tok_scratch *sc);
 
 /**
- * Total decoded length of ids[0..n), or a negative code (TOK_E_UNKNOWN_ID with err->detail set
- * to the index of the first unknown id; err may be NULL).
+ * Writes the bytes of ids[0..n) (64-bit, as Swift's Int) to out in one pass. The copy loop writes
+ * whole 16-byte words, so only cap - 16 bytes are usable. Returns the number of bytes written;
+ * TOK_E_UNKNOWN_ID (err->detail = the index of the first id with no token, negative ids
+ * included); or TOK_E_CAPACITY when the bytes do not fit: call tok_decode_len for the exact
+ * size and try again.
  */
-int64_t tok_decode_len(const tok_vocab *v, const uint32_t *ids, size_t n, tok_error_info *err);
-
-/**
- * Writes the bytes of ids[0..n) to out. `cap` must be at least tok_decode_len(...) + 16 (the
- * copy loop writes whole 16-byte words). Returns the number of bytes written or a negative code.
- */
-int64_t tok_decode(const tok_vocab *v, const uint32_t *ids, size_t n, uint8_t *out, size_t cap,
+int64_t tok_decode(const tok_vocab *v, const int64_t *ids, size_t n, uint8_t *out, size_t cap,
                    tok_error_info *err);
 
-/**
- * tok_decode for 64-bit ids (Swift's Int): one pass, no conversion. An id outside 0..2^32-1 is
- * unknown. If the bytes do not fit in cap - 16, returns TOK_E_CAPACITY without an error index:
- * call tok_decode_len_i64 for the exact size and try again.
- */
-int64_t tok_decode_i64(const tok_vocab *v, const int64_t *ids, size_t n, uint8_t *out, size_t cap,
-                       tok_error_info *err);
-
-/** Total decoded length of 64-bit ids, or TOK_E_UNKNOWN_ID with err->detail = the index. */
-int64_t tok_decode_len_i64(const tok_vocab *v, const int64_t *ids, size_t n, tok_error_info *err);
+/** Total decoded length of ids[0..n), or TOK_E_UNKNOWN_ID with err->detail = the index. */
+int64_t tok_decode_len(const tok_vocab *v, const int64_t *ids, size_t n, tok_error_info *err);
 
 #ifdef __cplusplus
 }

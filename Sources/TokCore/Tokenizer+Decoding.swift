@@ -21,7 +21,7 @@ extension Tokenizer {
             let bytes = ids.withUnsafeBufferPointer { idp in
                 [UInt8](unsafeUninitializedCapacity: cap) { b, count in
                     idp.withMemoryRebound(to: Int64.self) { p in
-                        rc = tok_decode_i64(kernel.vocab, p.baseAddress, p.count, b.baseAddress, cap, &err)
+                        rc = tok_decode(kernel.vocab, p.baseAddress, p.count, b.baseAddress, cap, &err)
                     }
                     count = rc >= 0 ? Int(rc) : 0
                 }
@@ -32,7 +32,7 @@ extension Tokenizer {
                 throw unknownID(ids[i], index: i)
             }
             let exact = ids.withUnsafeBufferPointer { idp in
-                idp.withMemoryRebound(to: Int64.self) { tok_decode_len_i64(kernel.vocab, $0.baseAddress, $0.count, &err) }
+                idp.withMemoryRebound(to: Int64.self) { tok_decode_len(kernel.vocab, $0.baseAddress, $0.count, &err) }
             }
             if exact < 0 {
                 let i = Int(err.detail)

@@ -261,13 +261,7 @@ func withBytesThrowing<Bytes: Sequence<UInt8>, R>(
     return try r.get()
 }
 
-func _activeCores() -> Int {
-    #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
-    return Swift.max(1, _systemCores)
-    #else
-    return 1
-    #endif
-}
+func _activeCores() -> Int { Swift.max(1, _systemCores) }
 
 extension Tokenizer {
     /// The pre-token pieces of the bytes under this tokenizer's split pattern, as byte ranges
