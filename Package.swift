@@ -5,6 +5,7 @@ let package = Package(
     name: "Tok",
     products: [
         .library(name: "TokCore", targets: ["TokCore"]),
+        .library(name: "TokAnalysis", targets: ["TokAnalysis"]),
         .executable(name: "tok", targets: ["tok"]),
     ],
     dependencies: [
@@ -25,11 +26,13 @@ let package = Package(
             path: "CKernels",
             cSettings: [.headerSearchPath("../vocab")]),
         .target(name: "TokCore", dependencies: ["CTokKernels"]),
+        .target(name: "TokAnalysis", dependencies: ["TokCore", "CTokKernels"]),
         .executableTarget(
             name: "tok",
-            dependencies: ["TokCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["TokCore", "TokAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TokTestSupport", dependencies: ["TokCore"]),
         .testTarget(name: "TokCoreTests", dependencies: ["TokCore", "TokTestSupport", "CTokKernels"]),
+        .testTarget(name: "TokAnalysisTests", dependencies: ["TokAnalysis", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokCLITests", dependencies: ["TokTestSupport", "tok"]),
     ],
     cLanguageStandard: .c17

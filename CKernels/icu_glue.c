@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 #include <unicode/uchar.h>
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
 
 void tok_icu_unicode_version(char *buf, size_t cap) {
     UVersionInfo v;
@@ -28,4 +30,30 @@ uint8_t tok_icu_class(uint32_t cp) {
     if (t == U_LOWERCASE_LETTER || t == U_MODIFIER_LETTER || t == U_OTHER_LETTER || mark)
         c |= TOK_CLS_LC;
     return c;
+}
+
+int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, uint8_t *kinds, size_t cap) {
+    if (len == 0) return 0;
+    if (len >= ((size_t)1 << 31)) return -2;
+    UErrorCode err = U_ZERO_ERROR;
+    UText *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &err);
+    UBreakIterator *bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
+    if (U_FAILURE(err)) {
+        if (bi) ubrk_close(bi);
+        if (ut) utext_close(ut);
+        return -2;
+    }
+    ubrk_setUText(bi, ut, &err);
+    int64_t n = 0;
+    int32_t prev = ubrk_first(bi);
+    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
+        if ((size_t)n >= cap) { n = -1; break; }
+        starts[n] = (uint32_t)prev;
+        kinds[n] = ubrk_getRuleStatus(bi) >= UBRK_WORD_NONE_LIMIT;
+        n++;
+        prev = b;
+    }
+    ubrk_close(bi);
+    utext_close(ut);
+    return U_FAILURE(err) ? -2 : n;
 }

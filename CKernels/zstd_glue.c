@@ -55,3 +55,47 @@ int64_t tok_zstd_compressed_size(const uint8_t *src, size_t n, int level) {
     free(dst);
     return ZSTD_isError(r) ? -1 : (int64_t)r;
 }
+
+struct tok_zstd_counter {
+    ZSTD_CStream *cs;
+    uint8_t buf[1 << 16];
+    int64_t total;
+};
+
+tok_zstd_counter *tok_zstd_counter_new(int level) {
+    tok_zstd_counter *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    c->cs = ZSTD_createCStream();
+    c->total = 0;
+    if (!c->cs || ZSTD_isError(ZSTD_initCStream(c->cs, level))) {
+        ZSTD_freeCStream(c->cs);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int tok_zstd_counter_feed(tok_zstd_counter *c, const uint8_t *p, size_t n) {
+    ZSTD_inBuffer in = {p, n, 0};
+    while (in.pos < in.size) {
+        ZSTD_outBuffer out = {c->buf, sizeof c->buf, 0};
+        size_t r = ZSTD_compressStream(c->cs, &out, &in);
+        if (ZSTD_isError(r)) return -1;
+        c->total += (int64_t)out.pos;
+    }
+    return 0;
+}
+
+int64_t tok_zstd_counter_finish(tok_zstd_counter *c) {
+    int64_t result;
+    for (;;) {
+        ZSTD_outBuffer out = {c->buf, sizeof c->buf, 0};
+        size_t r = ZSTD_endStream(c->cs, &out);
+        if (ZSTD_isError(r)) { result = -1; break; }
+        c->total += (int64_t)out.pos;
+        if (r == 0) { result = c->total; break; }
+    }
+    ZSTD_freeCStream(c->cs);
+    free(c);
+    return result;
+}

@@ -43,6 +43,25 @@ uint8_t tok_icu_class(uint32_t cp);
 /** 1 when ICU knows cp as assigned (General_Category other than Cn), else 0. */
 int tok_icu_is_assigned(uint32_t cp);
 
+/**
+ * UAX #29 word segments of UTF-8 text (ICU's default word rules; ill-formed bytes read as
+ * U+FFFD). Writes the byte offset where each segment starts to starts[] and, in kinds[], 1 for a
+ * segment that is a word (letters, numbers, kana, ideographs: ICU rule status >= 100) and 0 for
+ * spaces and punctuation. Returns the number of segments, -1 when cap is too small (cap >= len
+ * always suffices), or -2 on an ICU error.
+ */
+int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, uint8_t *kinds, size_t cap);
+
+/** A streaming zstd size counter: compresses what it is fed and keeps only the total size. */
+typedef struct tok_zstd_counter tok_zstd_counter;
+
+/** A counter at compression `level`, or NULL when out of memory. */
+tok_zstd_counter *tok_zstd_counter_new(int level);
+/** Feeds bytes; returns 0 or -1 on a zstd error. */
+int tok_zstd_counter_feed(tok_zstd_counter *c, const uint8_t *p, size_t n);
+/** Ends the frame and returns the compressed size, or -1 on error. Frees the counter. */
+int64_t tok_zstd_counter_finish(tok_zstd_counter *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,7 +13,11 @@ struct VocabOptions: ParsableArguments {
             help: "Special tokens of a vocabulary file, as TEXT=ID (e.g. '<|endoftext|>=100257').")
     var special: [String] = []
 
-    func load() throws -> Tokenizer {
+    func load() throws -> Tokenizer { try loadTokenizer(vocab, pattern: pattern, special: special) }
+}
+
+/// A built-in vocabulary by name, or a `.tiktoken` file with its pattern and special tokens.
+func loadTokenizer(_ vocab: String, pattern: String?, special: [String]) throws -> Tokenizer {
         if Tokenizer.builtInNames.contains(vocab) || ["gpt2", "r50k", "cl100k", "o200k"].contains(vocab) {
             if pattern != nil || !special.isEmpty {
                 throw CLIError("--pattern and --special apply to vocabulary files, not to the built-in '\(vocab)'")
@@ -32,7 +36,6 @@ struct VocabOptions: ParsableArguments {
             specials[String(s[..<eq])] = id
         }
         return try Tokenizer(tiktokenFile: vocab, pattern: p, specialTokens: specials)
-    }
 }
 
 /// How ids are written (encode) or read (decode).

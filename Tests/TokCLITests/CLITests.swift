@@ -110,11 +110,42 @@ import TokTestSupport
         #expect(missing.err.contains("/no/such.tiktoken"))
     }
 
-    @Test(arguments: ["encode", "decode", "count", "vocab"])
+    @Test(arguments: ["encode", "decode", "count", "analyze", "vocab"])
     func helpShowsExamples(command: String) throws {
         let r = try run([command, "--help"])
         #expect(r.status == 0)
         #expect(text(r).contains("Examples:"))
         #expect(text(r).contains("tok \(command)") || text(r).contains("tok vocab"))
+    }
+}
+
+@Suite struct AnalyzeCLITests {
+    let tok = TestFiles.tokBinary
+
+    @Test func jsonTableAndCSV() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-analyze-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "Hello, world!".write(to: dir.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        try "".write(to: dir.appendingPathComponent("empty.txt"), atomically: true, encoding: .utf8)
+        let r = try runProcess(tok, ["analyze", "--format", "json", "--vocab", "cl100k_base", "--vocab", "o200k_base", dir.path])
+        #expect(r.status == 0, "\(r.err)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.out)) as! [String: Any]
+        let groups = obj["groups"] as! [[String: Any]]
+        #expect(groups.count == 3) // a.txt, empty.txt, total
+        let first = (groups[0]["reports"] as! [[String: Any]])[0]
+        #expect(first["tokens"] as? Int == 4)
+        #expect(first["bytes_per_token"] as? Double == 3.25)
+        let empty = (groups[1]["reports"] as! [[String: Any]])[0]
+        #expect(empty["bytes_per_token"] is NSNull)
+        let table = try runProcess(tok, ["analyze", dir.path])
+        #expect(String(decoding: table.out, as: UTF8.self).contains("bytes/tok"))
+        #expect(String(decoding: table.out, as: UTF8.self).contains("n/a"))
+        let csv = try runProcess(tok, ["analyze", "--format", "csv", "--group-by", "total", dir.path])
+        let lines = String(decoding: csv.out, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix("group,tokenizer,tokens"))
+        let missing = try runProcess(tok, ["analyze", "/no/such/dir"])
+        #expect(missing.status == 1 && missing.err.contains("/no/such/dir"))
     }
 }

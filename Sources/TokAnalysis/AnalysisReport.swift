@@ -1,0 +1,82 @@
+/// The statistics of one tokenizer over one group of texts. Values that are undefined for the
+/// input (no tokens, a single type) are nil, `null` in JSON.
+///
+/// JSON keys are snake_case (`bytes_per_token`, `renyi_efficiency`, …). `renyi_efficiency` and
+/// `shannon_efficiency` divide by log₂ of the types observed, as `tokenization-scorer` does by
+/// default; `renyi_efficiency_vocab` divides by log₂ of the vocabulary size. `bits`, `seq_len`
+/// and `perc_freq` are `tokenization-scorer`'s metrics with its sign convention (negated so that
+/// higher is better); `seq_len` is per line. `conditional_entropy["k"]` is
+/// H(Tᵢ | Tᵢ₋ₖ…Tᵢ₋₁) by the plug-in (maximum-likelihood) estimator: the entropy of the empirical
+/// (k+1)-gram distribution minus that of its k-token context marginal (n-grams within each text). `zstd_bits_per_byte["3"]` is the raw text compressed with
+/// zstd level 3, in bits per input byte; `zstd_token_stream_bits_per_byte` the same for the ids as
+/// little-endian u32; `token_bits_per_byte` is tokens × log₂|V| / bytes.
+public struct AnalysisReport: Sendable, Equatable, Codable {
+    public var tokenizer: String
+    public var vocabularySize: Int
+    public var tokens: Int
+    public var bytes: Int
+    public var chars: Int
+    public var words: Int
+    public var whitespaceWords: Int
+    public var lines: Int
+    public var types: Int
+    public var bytesPerToken: Double?
+    public var charsPerToken: Double?
+    public var tokensPerWord: Double?
+    public var tokensPerWhitespaceWord: Double?
+    public var tokensPerLine: Double?
+    public var splitWordRatio: Double?
+    public var shannonEntropy: Double?
+    public var shannonEfficiency: Double?
+    public var renyiAlpha: Double
+    public var renyiEntropy: Double?
+    public var renyiEfficiency: Double?
+    public var renyiEfficiencyVocab: Double?
+    public var vocabUtilization: Double?
+    public var bits: Double?
+    public var seqLen: Double?
+    public var percFreq: Double?
+    public var conditionalEntropy: [String: Double?]
+    public var zstdBitsPerByte: [String: Double?]
+    public var zstdTokenStreamBitsPerByte: [String: Double?]
+    public var tokenBitsPerByte: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case tokenizer, tokens, bytes, chars, words, lines, types, bits
+        case vocabularySize = "vocabulary_size", whitespaceWords = "whitespace_words"
+        case bytesPerToken = "bytes_per_token", charsPerToken = "chars_per_token"
+        case tokensPerWord = "tokens_per_word", tokensPerWhitespaceWord = "tokens_per_whitespace_word"
+        case tokensPerLine = "tokens_per_line", splitWordRatio = "split_word_ratio"
+        case shannonEntropy = "shannon_entropy", shannonEfficiency = "shannon_efficiency"
+        case renyiAlpha = "renyi_alpha", renyiEntropy = "renyi_entropy", renyiEfficiency = "renyi_efficiency"
+        case renyiEfficiencyVocab = "renyi_efficiency_vocab", vocabUtilization = "vocab_utilization"
+        case seqLen = "seq_len", percFreq = "perc_freq", conditionalEntropy = "conditional_entropy"
+        case zstdBitsPerByte = "zstd_bits_per_byte", zstdTokenStreamBitsPerByte = "zstd_token_stream_bits_per_byte"
+        case tokenBitsPerByte = "token_bits_per_byte"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tokenizer, forKey: .tokenizer)
+        try c.encode(vocabularySize, forKey: .vocabularySize)
+        for (k, v) in [(CodingKeys.tokens, tokens), (.bytes, bytes), (.chars, chars), (.words, words),
+                       (.whitespaceWords, whitespaceWords), (.lines, lines), (.types, types)] {
+            try c.encode(v, forKey: k)
+        }
+        let optionals: [(CodingKeys, Double?)] = [
+            (.bytesPerToken, bytesPerToken), (.charsPerToken, charsPerToken), (.tokensPerWord, tokensPerWord),
+            (.tokensPerWhitespaceWord, tokensPerWhitespaceWord), (.tokensPerLine, tokensPerLine),
+            (.splitWordRatio, splitWordRatio), (.shannonEntropy, shannonEntropy), (.shannonEfficiency, shannonEfficiency),
+            (.renyiEntropy, renyiEntropy), (.renyiEfficiency, renyiEfficiency), (.renyiEfficiencyVocab, renyiEfficiencyVocab),
+            (.vocabUtilization, vocabUtilization), (.bits, bits), (.seqLen, seqLen), (.percFreq, percFreq),
+            (.tokenBitsPerByte, tokenBitsPerByte),
+        ]
+        for (k, v) in optionals {
+            if let v { try c.encode(v, forKey: k) } else { try c.encodeNil(forKey: k) }
+        }
+        try c.encode(renyiAlpha, forKey: .renyiAlpha)
+        try c.encode(conditionalEntropy, forKey: .conditionalEntropy)
+        try c.encode(zstdBitsPerByte, forKey: .zstdBitsPerByte)
+        try c.encode(zstdTokenStreamBitsPerByte, forKey: .zstdTokenStreamBitsPerByte)
+    }
+}

@@ -1,0 +1,198 @@
+import ArgumentParser
+import Foundation
+import TokAnalysis
+import TokCore
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compression and entropy statistics of tokenizers over files.",
+        discussion: """
+            Each file is one text (n-grams never cross files); directories are read recursively.
+            Reports per file (--group-by file) or only the total, for every --vocab given.
+            Undefined values (no tokens; an efficiency with one type) print as n/a, null in JSON.
+            Metrics and their definitions: see AnalysisReport in the library, or the README.
+
+            Examples:
+              tok analyze --vocab cl100k_base --vocab o200k_base ../shared/corpus/udhr
+              tok analyze --format json --group-by total corpus.txt > stats.json
+              tok analyze --format csv --alpha 3 --zstd-levels 3 docs/ > stats.csv
+            """)
+
+    @Option(name: .long, help: "A vocabulary (built-in name or .tiktoken file); repeat for several.")
+    var vocab: [String] = []
+
+    @Option(name: .long, help: "Split pattern for vocabulary files.")
+    var pattern: String?
+
+    @Option(name: .customLong("group-by"), help: "file (a row per file, and the total) or total.")
+    var groupBy: GroupBy = .file
+
+    @Option(help: "Output: table, json or csv.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Rényi order α.")
+    var alpha: Double = 2.5
+
+    @Option(name: .customLong("zstd-levels"), help: "zstd levels for the compression baselines, comma-separated.")
+    var zstdLevels: String = "3,19"
+
+    @Argument(help: "Files or directories (default: standard input).")
+    var paths: [String] = []
+
+    enum GroupBy: String, ExpressibleByArgument { case file, total }
+    enum OutputFormat: String, ExpressibleByArgument { case table, json, csv }
+
+    func validate() throws {
+        guard alpha > 0 else { throw ValidationError("--alpha must be positive") }
+        for l in zstdLevels.split(separator: ",") where Int(l) == nil {
+            throw ValidationError("--zstd-levels takes integers, got '\(l)'")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let names = vocab.isEmpty ? ["cl100k_base"] : vocab
+            let tokenizers = try names.map { try loadTokenizer($0, pattern: pattern, special: []) }
+            var options = AnalysisOptions()
+            options.alpha = alpha
+            options.zstdLevels = zstdLevels.split(separator: ",").compactMap { Int($0) }
+            let files = try expand(paths.isEmpty ? ["-"] : paths)
+            var total = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
+            var groups: [(String, [AnalysisReport])] = []
+            let progress = Progress(totalBytes: files.reduce(0) { $0 + ($1 == "-" ? 0 : fileSize($1)) })
+            for f in files {
+                let data = try readAll(path: f)
+                if groupBy == .file {
+                    var per = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
+                    for i in per.indices { per[i].add(data); per[i].finish() }
+                    groups.append((f == "-" ? "stdin" : f, per.map { $0.report() }))
+                }
+                for i in total.indices { total[i].add(data) }
+                progress.advance(data.count)
+            }
+            for i in total.indices { total[i].finish() }
+            progress.done()
+            groups.append(("total", total.map { $0.report() }))
+            let out = Output()
+            switch format {
+            case .json: out.write(try jsonReport(groups))
+            case .csv: out.write(csvReport(groups))
+            case .table: out.write(tableReport(groups, levels: options.zstdLevels))
+            }
+            out.flush()
+        }
+    }
+}
+
+/// Files under the paths, directories recursively, in a stable order.
+func expand(_ paths: [String]) throws -> [String] {
+    var out: [String] = []
+    let fm = FileManager.default
+    for p in paths {
+        var isDir: ObjCBool = false
+        if p == "-" { out.append(p); continue }
+        guard fm.fileExists(atPath: p, isDirectory: &isDir) else { throw CLIError("no such file or directory: \(p)") }
+        if isDir.boolValue {
+            let items = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? []).sorted()
+            for item in items {
+                let full = (p as NSString).appendingPathComponent(item)
+                var d: ObjCBool = false
+                if fm.fileExists(atPath: full, isDirectory: &d), !d.boolValue { out.append(full) }
+            }
+        } else {
+            out.append(p)
+        }
+    }
+    return out
+}
+
+func fileSize(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+}
+
+/// A progress line on stderr (bytes, MB/s, ETA), only when stderr is a terminal.
+final class Progress {
+    let total: Int
+    var done_ = 0
+    let start = Date()
+    var last = Date.distantPast
+    let enabled = isatty(2) != 0
+    init(totalBytes: Int) { total = totalBytes }
+    func advance(_ n: Int) {
+        done_ += n
+        guard enabled, Date().timeIntervalSince(last) > 0.2 else { return }
+        last = Date()
+        let secs = Date().timeIntervalSince(start)
+        let rate = Double(done_) / Swift.max(secs, 1e-6)
+        let eta = total > done_ && rate > 0 ? Double(total - done_) / rate : 0
+        stderrWrite(String(format: "\r%.1f/%.1f MB  %.1f MB/s  ETA %.0fs   ", Double(done_) / 1e6, Double(total) / 1e6, rate / 1e6, eta))
+    }
+    func done() { if enabled { stderrWrite("\r\u{1B}[K") } }
+}
+
+func jsonReport(_ groups: [(String, [AnalysisReport])]) throws -> String {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys]
+    var parts: [String] = []
+    for (name, reports) in groups {
+        let r = String(decoding: try enc.encode(reports), as: UTF8.self)
+        parts.append("{\"group\":\(jsonString(Array(name.utf8))),\"reports\":\(r)}")
+    }
+    return "{\"groups\":[" + parts.joined(separator: ",") + "]}\n"
+}
+
+private func fmt(_ v: Double?, _ digits: Int = 3) -> String {
+    guard let v, v.isFinite else { return "n/a" }
+    return String(format: "%.\(digits)f", v)
+}
+
+func csvReport(_ groups: [(String, [AnalysisReport])]) -> String {
+    let keys = ["bytes_per_token", "chars_per_token", "tokens_per_word", "tokens_per_whitespace_word", "tokens_per_line",
+                "split_word_ratio", "shannon_entropy", "shannon_efficiency", "renyi_entropy", "renyi_efficiency",
+                "renyi_efficiency_vocab", "vocab_utilization", "bits", "seq_len", "perc_freq", "token_bits_per_byte"]
+    var out = "group,tokenizer,tokens,bytes,chars,words,whitespace_words,lines,types," + keys.joined(separator: ",")
+    let levels = groups.first?.1.first.map { $0.zstdBitsPerByte.keys.sorted { Int($0)! < Int($1)! } } ?? []
+    let ks = groups.first?.1.first.map { $0.conditionalEntropy.keys.sorted() } ?? []
+    out += ks.map { ",conditional_entropy_\($0)" }.joined()
+    out += levels.map { ",zstd_bits_per_byte_\($0),zstd_token_stream_bits_per_byte_\($0)" }.joined() + "\n"
+    for (name, reports) in groups {
+        for r in reports {
+            let vals: [Double?] = [r.bytesPerToken, r.charsPerToken, r.tokensPerWord, r.tokensPerWhitespaceWord, r.tokensPerLine,
+                                   r.splitWordRatio, r.shannonEntropy, r.shannonEfficiency, r.renyiEntropy, r.renyiEfficiency,
+                                   r.renyiEfficiencyVocab, r.vocabUtilization, r.bits, r.seqLen, r.percFreq, r.tokenBitsPerByte]
+            let quoted = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            out += "\(quoted),\(r.tokenizer),\(r.tokens),\(r.bytes),\(r.chars),\(r.words),\(r.whitespaceWords),\(r.lines),\(r.types),"
+            out += vals.map { $0.map { String($0) } ?? "" }.joined(separator: ",")
+            out += ks.map { k in "," + ((r.conditionalEntropy[k] ?? nil).map { String($0) } ?? "") }.joined()
+            out += levels.map { l in
+                "," + ((r.zstdBitsPerByte[l] ?? nil).map { String($0) } ?? "") + "," + ((r.zstdTokenStreamBitsPerByte[l] ?? nil).map { String($0) } ?? "")
+            }.joined()
+            out += "\n"
+        }
+    }
+    return out
+}
+
+func tableReport(_ groups: [(String, [AnalysisReport])], levels: [Int]) -> String {
+    var out = ""
+    let z = levels.first.map(String.init)
+    let header = ["group", "tokenizer", "tokens", "bytes/tok", "chars/tok", "tok/word", "split%", "H", "H_eff",
+                  "Renyi_eff", "util%", "H(T|T-1)", z.map { "zstd\($0) bpb" } ?? "zstd bpb", "tok bpb"]
+    var rows: [[String]] = [header]
+    for (name, reports) in groups {
+        for r in reports {
+            rows.append([name, r.tokenizer, String(r.tokens), fmt(r.bytesPerToken, 2), fmt(r.charsPerToken, 2), fmt(r.tokensPerWord, 2),
+                         fmt(r.splitWordRatio.map { $0 * 100 }, 1), fmt(r.shannonEntropy, 2), fmt(r.shannonEfficiency),
+                         fmt(r.renyiEfficiency), fmt(r.vocabUtilization.map { $0 * 100 }, 2),
+                         fmt(r.conditionalEntropy["1"] ?? nil, 2), fmt(z.flatMap { r.zstdBitsPerByte[$0] ?? nil }, 2),
+                         fmt(r.tokenBitsPerByte, 2)])
+        }
+    }
+    let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+    for (i, row) in rows.enumerated() {
+        out += row.enumerated().map { (c, v) in c < 2 ? v.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                                                    : String(repeating: " ", count: widths[c] - v.count) + v }.joined(separator: "  ") + "\n"
+        if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+    }
+    return out
+}

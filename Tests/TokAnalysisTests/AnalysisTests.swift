@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import TokAnalysis
+import TokCore
+import TokTestSupport
+
+@Suite struct DistributionMetricTests {
+    func close(_ a: Double?, _ b: Double, _ tol: Double = 1e-9) -> Bool {
+        guard let a else { return false }
+        return abs(a - b) <= tol * Swift.max(1, abs(b))
+    }
+
+    @Test func theReadmeExample() {
+        let counts = [2, 1, 1] // "a a b c"
+        #expect(close(DistributionMetrics.shannonEntropy(counts), 1.5))
+        #expect(close(DistributionMetrics.renyiEfficiency(counts, alpha: 2.5), 0.867843, 1e-6))
+        #expect(close(DistributionMetrics.renyiEfficiency(counts, alpha: 3), 0.844838, 1e-6))
+        #expect(close(DistributionMetrics.shannonEfficiency(counts), 0.946395, 1e-6))
+        #expect(close(DistributionMetrics.renyiEntropy(counts, alpha: 1), 1.5))
+    }
+
+    /// tokenization-scorer 1.1.8's values (tools/make_analysis_fixtures.py) on the same streams.
+    @Test func matchesTokenizationScorer() throws {
+        let cases = try TestFiles.jsonLines("tokenization_scorer.jsonl")
+        #expect(cases.count >= 15)
+        for c in cases {
+            let lines = (c["lines"] as! [[NSNumber]]).map { $0.map(\.intValue) }
+            var freq: [Int: Int] = [:]
+            for l in lines { for id in l { freq[id, default: 0] += 1 } }
+            let counts = Array(freq.values)
+            let m = c["metrics"] as! [String: NSNumber]
+            let name = c["name"] as! String
+            for alpha in [2.5, 3.0] {
+                #expect(close(DistributionMetrics.renyiEfficiency(counts, alpha: alpha), m["renyi_efficiency_\(alpha)"]!.doubleValue), "\(name)")
+                #expect(close(DistributionMetrics.renyiEntropy(counts, alpha: alpha), m["renyi_entropy_\(alpha)"]!.doubleValue), "\(name)")
+            }
+            #expect(close(DistributionMetrics.renyiEfficiency(counts, alpha: 2.5, vocabularySize: 100277), m["renyi_efficiency_vocab_2.5"]!.doubleValue))
+            #expect(close(DistributionMetrics.shannonEntropy(counts), m["shannon_entropy"]!.doubleValue), "\(name)")
+            #expect(close(DistributionMetrics.shannonEfficiency(counts), m["shannon_efficiency"]!.doubleValue), "\(name)")
+            #expect(close(DistributionMetrics.scorerBits(counts), m["bits"]!.doubleValue), "\(name)")
+            #expect(close(DistributionMetrics.percentileFrequency(counts), m["perc_freq"]!.doubleValue), "\(name)")
+        }
+    }
+
+    @Test func conditionalEntropyHandCases() {
+        // alternating: the next token is determined by the previous one
+        #expect(close(DistributionMetrics.conditionalEntropy([[1, 2, 1, 2, 1, 2]], k: 1), 0))
+        // bigrams (1,1) (1,2) (2,1) (1,2) (2,2): H = 1.921928, contexts 1:3 2:2: H = 0.970951
+        let h = -(3 * 0.2 * log2(0.2) + 0.4 * log2(0.4)) + (0.6 * log2(0.6) + 0.4 * log2(0.4))
+        #expect(close(DistributionMetrics.conditionalEntropy([[1, 1, 2, 1, 2, 2]], k: 1), h))
+        // n-grams never cross sequences
+        #expect(DistributionMetrics.conditionalEntropy([[1], [2], [3]], k: 1) == nil)
+        #expect(close(DistributionMetrics.conditionalEntropy([[7, 8, 9, 7, 8, 9, 7]], k: 2), 0))
+    }
+
+    @Test func undefinedValuesAreNil() {
+        #expect(DistributionMetrics.shannonEntropy([Int]()) == nil)
+        #expect(DistributionMetrics.shannonEfficiency([5]) == nil) // log2(1 type) = 0
+        #expect(DistributionMetrics.shannonEntropy([5]) == 0)
+        #expect(DistributionMetrics.percentileFrequency([Int]()) == nil)
+    }
+}
+
+@Suite struct CorpusAnalyzerTests {
+    let cl = try! Tokenizer(named: "cl100k_base")
+
+    @Test func countsOnAKnownText() {
+        var a = CorpusAnalyzer(tokenizer: cl)
+        a.add(Array("Hello, world!".utf8))
+        a.finish()
+        let r = a.report()
+        #expect(r.tokens == 4)
+        #expect(r.bytes == 13 && r.chars == 13)
+        #expect(r.words == 2 && r.whitespaceWords == 2 && r.lines == 1)
+        #expect(r.bytesPerToken == 3.25)
+        #expect(r.tokensPerWord == 2)
+        #expect(r.splitWordRatio == 0)
+        #expect(r.types == 4)
+        #expect(r.shannonEntropy == 2)
+        #expect(r.conditionalEntropy["1"] == 0)
+        #expect(r.vocabUtilization == 4.0 / 100277)
+        #expect(abs(r.tokenBitsPerByte! - 4 * log2(100277.0) / 13) < 1e-12)
+    }
+
+    @Test func splitWordsCharsAndLines() {
+        let word = "Zyzzyvaquux"
+        #expect(cl.encodeOrdinary(word).count > 1)
+        var a = CorpusAnalyzer(tokenizer: cl)
+        a.add(Array("\(word) naïve\n\n".utf8))
+        let r = a.report()
+        #expect(r.words == 2)
+        #expect(r.splitWordRatio! >= 0.5)
+        #expect(r.chars == r.bytes - 1)   // ï is two bytes, one character
+        #expect(r.lines == 2)
+    }
+
+    @Test func emptyInputGivesNilsNotNaN() throws {
+        var a = CorpusAnalyzer(tokenizer: cl)
+        a.add([])
+        a.finish()
+        let r = a.report()
+        #expect(r.tokens == 0 && r.bytesPerToken == nil && r.shannonEntropy == nil && r.renyiEfficiency == nil)
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        #expect(json.contains("\"bytes_per_token\":null"))
+        #expect(!json.contains("NaN"))
+    }
+
+    @Test func zstdBaselinesBehave() {
+        var a = CorpusAnalyzer(tokenizer: cl)
+        a.add(Array(String(repeating: "abc ", count: 25_000).utf8))
+        a.finish()
+        #expect((a.report().zstdBitsPerByte["3"] ?? nil)! < 0.05)
+        var rng = SeededRandom(seed: 99)
+        var b = CorpusAnalyzer(tokenizer: cl)
+        b.add(rng.bytes(50_000))
+        b.finish()
+        #expect((b.report().zstdBitsPerByte["19"] ?? nil)! > 7.9)
+    }
+}
