@@ -28,22 +28,32 @@ public struct CorpusAnalyzer: Sendable {
     public let options: AnalysisOptions
 
     var bytes = 0, chars = 0, tokens = 0, lines = 0, words = 0, whitespaceWords = 0, splitWords = 0
-    var unigram: [Int: Int] = [:]
-    var ngrams: [[NGram: Int]]            // index k-1 holds (k+1)-grams, k = 1…maxContext
-    var zstdText: [Int: Int64] = [:], zstdTokens: [Int: Int64] = [:]
-    private var counters: _ZstdCounters
+    var unigram = NGramCounter()
+    var ngrams: [NGramCounter]            // index k-1 holds (k+1)-grams, k = 1…maxContext
+    var zstdText: [Int: Int] = [:], zstdTokens: [Int: Int] = [:]
 
     /// An analyzer for one tokenizer.
     public init(tokenizer: Tokenizer, options: AnalysisOptions = AnalysisOptions()) {
         self.tokenizer = tokenizer
         self.options = options
         let n = Swift.min(3, Swift.max(0, options.maxContext))
-        ngrams = Array(repeating: [:], count: n)
-        counters = _ZstdCounters(levels: options.zstdLevels)
+        ngrams = Array(repeating: NGramCounter(), count: n)
     }
 
-    /// Adds one text (any bytes). Special-token text counts as ordinary text.
-    public mutating func add(_ text: [UInt8]) {
+    /// zstd sizes of a text at the given levels, each text its own frame (what ``add(_:textZstdSizes:)``
+    /// takes, so that several analyzers of the same text compress it once).
+    public static func zstdSizes(_ bytes: [UInt8], levels: [Int]) -> [Int: Int] {
+        var out: [Int: Int] = [:]
+        for l in levels {
+            out[l] = Int(bytes.withUnsafeBufferPointer { tok_zstd_compressed_size($0.baseAddress, $0.count, Int32(l)) })
+        }
+        return out
+    }
+
+    /// Adds one text (any bytes). Special-token text counts as ordinary text. n-grams never cross
+    /// texts, and each text is compressed as its own zstd frame (sizes add up over texts).
+    /// - Parameter textZstdSizes: the text's ``zstdSizes(_:levels:)``, if already computed.
+    public mutating func add(_ text: [UInt8], textZstdSizes: [Int: Int]? = nil) {
         guard !text.isEmpty else { return }
         let enc = try! tokenizer.encodeWithOffsets(bytes: text, disallowedSpecial: .none)
         bytes += text.count
@@ -59,15 +69,38 @@ public struct CorpusAnalyzer: Sendable {
         for b in text where b == 0x0A { newlines += 1 }
         lines += newlines + (text.last == 0x0A ? 0 : 1)
         countWords(text, tokenStarts: enc.byteRanges.map(\.lowerBound))
-        for id in enc.ids { unigram[id, default: 0] += 1 }
-        for (k, _) in ngrams.enumerated() {
+        let ids = enc.ids.map { UInt64(UInt32(truncatingIfNeeded: $0)) }
+        let none: UInt64 = 0xFFFF_FFFF
+        for id in ids { unigram.add(id << 32 | none, none << 32 | none) }
+        for k in ngrams.indices {
             let n = k + 2
-            guard enc.ids.count >= n else { continue }
-            for i in 0...(enc.ids.count - n) {
-                ngrams[k][NGram(enc.ids[i..<(i + n)]), default: 0] += 1
+            guard ids.count >= n else { continue }
+            for i in 0...(ids.count - n) {
+                let a = ids[i] << 32 | ids[i + 1]
+                let b = (n > 2 ? ids[i + 2] : none) << 32 | (n > 3 ? ids[i + 3] : none)
+                ngrams[k].add(a, b)
             }
         }
-        counters.feed(text: text, ids: enc.ids)
+        for (l, size) in textZstdSizes ?? Self.zstdSizes(text, levels: options.zstdLevels) { zstdText[l, default: 0] += size }
+        var raw = [UInt8]()
+        raw.reserveCapacity(ids.count * 4)
+        for id in ids {
+            raw.append(UInt8(id & 0xFF)); raw.append(UInt8((id >> 8) & 0xFF))
+            raw.append(UInt8((id >> 16) & 0xFF)); raw.append(UInt8((id >> 24) & 0xFF))
+        }
+        for (l, size) in Self.zstdSizes(raw, levels: options.zstdLevels) { zstdTokens[l, default: 0] += size }
+    }
+
+    /// Adds another analyzer's statistics (same tokenizer and options): the result is what one
+    /// analyzer fed both streams of texts would report.
+    public mutating func merge(_ other: CorpusAnalyzer) {
+        precondition(other.tokenizer.name == tokenizer.name && other.options == options, "merge analyzers of one tokenizer and options")
+        bytes += other.bytes; chars += other.chars; tokens += other.tokens; lines += other.lines
+        words += other.words; whitespaceWords += other.whitespaceWords; splitWords += other.splitWords
+        unigram.merge(other.unigram)
+        for k in ngrams.indices { ngrams[k].merge(other.ngrams[k]) }
+        for (l, v) in other.zstdText { zstdText[l, default: 0] += v }
+        for (l, v) in other.zstdTokens { zstdTokens[l, default: 0] += v }
     }
 
     /// UAX #29 words (ICU) and whitespace-separated words; a UAX word counts as split when a
@@ -96,10 +129,9 @@ public struct CorpusAnalyzer: Sendable {
         }
     }
 
-    /// The statistics so far (zstd sizes are final when the analyzer is finished with
-    /// ``finish()``; before that they cover what was compressed so far).
+    /// The statistics of everything added so far.
     public func report() -> AnalysisReport {
-        let counts = Array(unigram.values)
+        let counts = unigram.values
         let v = tokenizer.vocabularySize
         func ratio(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
         var conditional: [String: Double?] = [:]
@@ -107,8 +139,10 @@ public struct CorpusAnalyzer: Sendable {
             conditional["\(i + 1)"] = DistributionMetrics.conditionalEntropy(joint: table, k: i + 1)
         }
         var zText: [String: Double?] = [:], zTok: [String: Double?] = [:]
-        for (level, size) in zstdText { zText["\(level)"] = bytes == 0 ? nil : Double(size) * 8 / Double(bytes) }
-        for (level, size) in zstdTokens { zTok["\(level)"] = bytes == 0 ? nil : Double(size) * 8 / Double(bytes) }
+        for l in options.zstdLevels {
+            zText["\(l)"] = bytes == 0 ? nil : Double(zstdText[l] ?? 0) * 8 / Double(bytes)
+            zTok["\(l)"] = bytes == 0 ? nil : Double(zstdTokens[l] ?? 0) * 8 / Double(bytes)
+        }
         return AnalysisReport(
             tokenizer: tokenizer.name, vocabularySize: v,
             tokens: tokens, bytes: bytes, chars: chars, words: words, whitespaceWords: whitespaceWords, lines: lines,
@@ -130,71 +164,5 @@ public struct CorpusAnalyzer: Sendable {
             zstdBitsPerByte: zText, zstdTokenStreamBitsPerByte: zTok,
             tokenBitsPerByte: bytes == 0 || v == 0 ? nil : Double(tokens) * log2(Double(v)) / Double(bytes))
     }
-
-    /// Ends the zstd streams so that ``report()`` has the final compressed sizes. Call once,
-    /// after the last ``add(_:)``.
-    public mutating func finish() {
-        let (t, k) = counters.finish()
-        zstdText = t
-        zstdTokens = k
-    }
 }
 
-/// Up to four token ids (each below 2^32), as one hashable key; unused places hold 2^32 - 1.
-struct NGram: Hashable, Sendable {
-    var ids: (UInt32, UInt32, UInt32, UInt32)
-    init(_ s: ArraySlice<Int>) {
-        var x: [UInt32] = [.max, .max, .max, .max]
-        for (i, v) in s.enumerated() where i < 4 { x[i] = UInt32(truncatingIfNeeded: v) }
-        ids = (x[0], x[1], x[2], x[3])
-    }
-    /// The first k ids.
-    func prefix(_ k: Int) -> NGram {
-        var g = self
-        if k < 4 { g.ids.3 = .max }
-        if k < 3 { g.ids.2 = .max }
-        if k < 2 { g.ids.1 = .max }
-        return g
-    }
-    static func == (l: NGram, r: NGram) -> Bool {
-        l.ids.0 == r.ids.0 && l.ids.1 == r.ids.1 && l.ids.2 == r.ids.2 && l.ids.3 == r.ids.3
-    }
-    func hash(into h: inout Hasher) {
-        h.combine(UInt64(ids.0) << 32 | UInt64(ids.1))
-        h.combine(UInt64(ids.2) << 32 | UInt64(ids.3))
-    }
-}
-
-/// zstd streams for the text and the token stream (ids as little-endian u32) at each level.
-final class _ZstdCounters: @unchecked Sendable {
-    private var text: [(Int, OpaquePointer)] = []
-    private var toks: [(Int, OpaquePointer)] = []
-    init(levels: [Int]) {
-        for l in levels {
-            if let a = tok_zstd_counter_new(Int32(l)), let b = tok_zstd_counter_new(Int32(l)) {
-                text.append((l, a))
-                toks.append((l, b))
-            }
-        }
-    }
-    func feed(text bytes: [UInt8], ids: [Int]) {
-        var raw = [UInt8]()
-        raw.reserveCapacity(ids.count * 4)
-        for id in ids {
-            let v = UInt32(truncatingIfNeeded: id)
-            raw.append(UInt8(v & 0xFF)); raw.append(UInt8((v >> 8) & 0xFF))
-            raw.append(UInt8((v >> 16) & 0xFF)); raw.append(UInt8(v >> 24))
-        }
-        for (_, c) in text { _ = bytes.withUnsafeBufferPointer { tok_zstd_counter_feed(c, $0.baseAddress, $0.count) } }
-        for (_, c) in toks { _ = raw.withUnsafeBufferPointer { tok_zstd_counter_feed(c, $0.baseAddress, $0.count) } }
-    }
-    func finish() -> ([Int: Int64], [Int: Int64]) {
-        var a: [Int: Int64] = [:], b: [Int: Int64] = [:]
-        for (l, c) in text { a[l] = tok_zstd_counter_finish(c) }
-        for (l, c) in toks { b[l] = tok_zstd_counter_finish(c) }
-        text = []
-        toks = []
-        return (a, b)
-    }
-    deinit { _ = finish() }
-}

@@ -71,19 +71,32 @@ public enum DistributionMetrics {
     /// same (k+1)-grams (n-grams never cross sequences), so it is never negative.
     public static func conditionalEntropy(_ sequences: [[Int]], k: Int) -> Double? {
         precondition(k >= 1 && k <= 3, "context length 1...3")
-        var joint: [NGram: Int] = [:]
+        var joint = NGramCounter()
+        let none: UInt64 = 0xFFFF_FFFF
         for s in sequences where s.count > k {
-            for i in 0...(s.count - k - 1) { joint[NGram(s[i...(i + k)]), default: 0] += 1 }
+            let ids = s.map { UInt64(UInt32(truncatingIfNeeded: $0)) }
+            for i in 0...(ids.count - k - 1) {
+                let n = k + 1
+                joint.add(ids[i] << 32 | ids[i + 1], (n > 2 ? ids[i + 2] : none) << 32 | (n > 3 ? ids[i + 3] : none))
+            }
         }
         return conditionalEntropy(joint: joint, k: k)
     }
 
-    static func conditionalEntropy(joint: [NGram: Int], k: Int) -> Double? {
-        let total = joint.values.reduce(0, +)
-        guard total > 0, let hj = pluginEntropy(joint.values, total: total) else { return nil }
-        var context: [NGram: Int] = [:]
-        for (g, c) in joint { context[g.prefix(k), default: 0] += c }
-        guard let hc = pluginEntropy(context.values, total: total) else { return nil }
+    /// H(joint (k+1)-grams) − H(their first k ids), from one counter.
+    static func conditionalEntropy(joint: NGramCounter, k: Int) -> Double? {
+        guard joint.total > 0, let hj = pluginEntropy(joint.values, total: joint.total) else { return nil }
+        var context = NGramCounter(capacity: joint.count)
+        let none: UInt64 = 0xFFFF_FFFF
+        joint.forEach { a, b, c in
+            // keep ids 0..<k of (a: id0 id1, b: id2 id3)
+            switch k {
+            case 1: context.add(a | none, none << 32 | none, c)
+            case 2: context.add(a, none << 32 | none, c)
+            default: context.add(a, b | none, c)
+            }
+        }
+        guard let hc = pluginEntropy(context.values, total: joint.total) else { return nil }
         return Swift.max(0, hj - hc)
     }
 

@@ -53,24 +53,37 @@ struct Analyze: ParsableCommand {
         try reportingErrors {
             let names = vocab.isEmpty ? ["cl100k_base"] : vocab
             let tokenizers = try names.map { try loadTokenizer($0, pattern: pattern, special: []) }
-            var options = AnalysisOptions()
-            options.alpha = alpha
-            options.zstdLevels = zstdLevels.split(separator: ",").compactMap { Int($0) }
+            var opts = AnalysisOptions()
+            opts.alpha = alpha
+            opts.zstdLevels = zstdLevels.split(separator: ",").compactMap { Int($0) }
+            let options = opts
             let files = try expand(paths.isEmpty ? ["-"] : paths)
             var total = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
             var groups: [(String, [AnalysisReport])] = []
             let progress = Progress(totalBytes: files.reduce(0) { $0 + ($1 == "-" ? 0 : fileSize($1)) })
-            for f in files {
-                let data = try readAll(path: f)
-                if groupBy == .file {
+            // Files are analysed on all cores, a batch at a time (memory: one batch of files),
+            // and merged into the total in file order.
+            let batch = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+            var start = 0
+            while start < files.count {
+                let chunk = Array(files[start..<Swift.min(start + batch, files.count)])
+                let results = AnalyzerBox(chunk.count)
+                let datas: [[UInt8]] = try chunk.map { try readAll(path: $0) }
+                DispatchQueue.concurrentPerform(iterations: chunk.count) { i in
+                    let data = datas[i]
+                    let sizes = CorpusAnalyzer.zstdSizes(data, levels: options.zstdLevels)
                     var per = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
-                    for i in per.indices { per[i].add(data); per[i].finish() }
-                    groups.append((f == "-" ? "stdin" : f, per.map { $0.report() }))
+                    for j in per.indices { per[j].add(data, textZstdSizes: sizes) }
+                    results.set(i, per)
                 }
-                for i in total.indices { total[i].add(data) }
-                progress.advance(data.count)
+                for (i, f) in chunk.enumerated() {
+                    let per = results.get(i)
+                    if groupBy == .file { groups.append((f == "-" ? "stdin" : f, per.map { $0.report() })) }
+                    for j in total.indices { total[j].merge(per[j]) }
+                    progress.advance(datas[i].count)
+                }
+                start += chunk.count
             }
-            for i in total.indices { total[i].finish() }
             progress.done()
             groups.append(("total", total.map { $0.report() }))
             let out = Output()
@@ -82,6 +95,15 @@ struct Analyze: ParsableCommand {
             out.flush()
         }
     }
+}
+
+/// Per-file analyzers filled from several threads, one slot each.
+final class AnalyzerBox: @unchecked Sendable {
+    private var slots: [[CorpusAnalyzer]]
+    private let lock = NSLock()
+    init(_ n: Int) { slots = Array(repeating: [], count: n) }
+    func set(_ i: Int, _ v: [CorpusAnalyzer]) { lock.lock(); slots[i] = v; lock.unlock() }
+    func get(_ i: Int) -> [CorpusAnalyzer] { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }
 
 /// Files under the paths, directories recursively, in a stable order.

@@ -67,7 +67,6 @@ import TokTestSupport
     @Test func countsOnAKnownText() {
         var a = CorpusAnalyzer(tokenizer: cl)
         a.add(Array("Hello, world!".utf8))
-        a.finish()
         let r = a.report()
         #expect(r.tokens == 4)
         #expect(r.bytes == 13 && r.chars == 13)
@@ -94,10 +93,22 @@ import TokTestSupport
         #expect(r.lines == 2)
     }
 
+    @Test func mergeEqualsOneStream() {
+        let texts = ["Hello, world!", "The quick brown fox.", "naïve café — 😀", ""].map { Array($0.utf8) }
+        var one = CorpusAnalyzer(tokenizer: cl)
+        for t in texts { one.add(t) }
+        var merged = CorpusAnalyzer(tokenizer: cl)
+        for t in texts {
+            var part = CorpusAnalyzer(tokenizer: cl)
+            part.add(t)
+            merged.merge(part)
+        }
+        #expect(merged.report() == one.report())
+    }
+
     @Test func emptyInputGivesNilsNotNaN() throws {
         var a = CorpusAnalyzer(tokenizer: cl)
         a.add([])
-        a.finish()
         let r = a.report()
         #expect(r.tokens == 0 && r.bytesPerToken == nil && r.shannonEntropy == nil && r.renyiEfficiency == nil)
         let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
@@ -108,12 +119,10 @@ import TokTestSupport
     @Test func zstdBaselinesBehave() {
         var a = CorpusAnalyzer(tokenizer: cl)
         a.add(Array(String(repeating: "abc ", count: 25_000).utf8))
-        a.finish()
         #expect((a.report().zstdBitsPerByte["3"] ?? nil)! < 0.05)
         var rng = SeededRandom(seed: 99)
         var b = CorpusAnalyzer(tokenizer: cl)
         b.add(rng.bytes(50_000))
-        b.finish()
         #expect((b.report().zstdBitsPerByte["19"] ?? nil)! > 7.9)
     }
 }
