@@ -6,6 +6,9 @@
 #include <unicode/uchar.h>
 #include <unicode/ubrk.h>
 #include <unicode/utext.h>
+#include <unicode/uscript.h>
+#include <stdlib.h>
+#include "tok_unicode.h"
 
 void tok_icu_unicode_version(char *buf, size_t cap) {
     UVersionInfo v;
@@ -56,4 +59,42 @@ int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, ui
     ubrk_close(bi);
     utext_close(ut);
     return U_FAILURE(err) ? -2 : n;
+}
+
+int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t *starts, int32_t *scripts, size_t cap) {
+    if (len == 0) return 0;
+    uint32_t *seg = malloc((len + 1) * sizeof(uint32_t));
+    uint8_t *kind = malloc(len + 1);
+    if (!seg || !kind) { free(seg); free(kind); return -2; }
+    int64_t n = tok_icu_word_segments(s, len, seg, kind, len + 1);
+    if (n < 0) { free(seg); free(kind); return n; }
+    int64_t runs = 0;
+    int32_t current = -1;
+    for (int64_t k = 0; k < n && runs >= 0; k++) {
+        if (!kind[k]) continue;
+        size_t a = seg[k], b = k + 1 < n ? seg[k + 1] : len;
+        int32_t sc = -1;
+        for (size_t i = a; i < b;) {
+            tok_char c = tok_utf8_at(s, len, i);
+            UErrorCode err = U_ZERO_ERROR;
+            UScriptCode code = (c.cls & TOK_CLS_INVALID) ? USCRIPT_UNKNOWN : uscript_getScript((UChar32)c.cp, &err);
+            if (U_SUCCESS(err) && code != USCRIPT_COMMON && code != USCRIPT_INHERITED) { sc = code; break; }
+            i += c.len;
+        }
+        if (sc < 0 || sc == current) continue; /* Common/Inherited words keep the current run */
+        if ((size_t)runs >= cap) { runs = -1; break; }
+        starts[runs] = runs == 0 ? 0 : (uint32_t)a; /* text before the first scripted word joins it */
+        scripts[runs] = sc;
+        runs++;
+        current = sc;
+    }
+    if (runs == 0 && cap > 0) { starts[0] = 0; scripts[0] = USCRIPT_COMMON; runs = 1; }
+    free(seg);
+    free(kind);
+    return runs;
+}
+
+const char *tok_icu_script_name(int32_t code) {
+    const char *name = uscript_getName((UScriptCode)code);
+    return name ? name : "Unknown";
 }

@@ -52,6 +52,19 @@ int tok_icu_is_assigned(uint32_t cp);
  */
 int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, uint8_t *kinds, size_t cap);
 
+/**
+ * Script runs of UTF-8 text: UAX #29 words grouped by their ICU script (the first character
+ * of the word whose script is not Common or Inherited; a word of only such characters keeps the
+ * current run's script). Spaces and punctuation join the run before them (the first run when
+ * leading). Writes each run's starting byte offset to starts[] and its ICU UScriptCode to
+ * scripts[]; returns the number of runs, -1 when cap is too small (cap >= len suffices), -2 on
+ * an ICU error.
+ */
+int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t *starts, int32_t *scripts, size_t cap);
+
+/** The long name of an ICU script code ("Latin", "Cyrillic"), or "Unknown". */
+const char *tok_icu_script_name(int32_t code);
+
 /** A streaming zstd size counter: compresses what it is fed and keeps only the total size. */
 typedef struct tok_zstd_counter tok_zstd_counter;
 

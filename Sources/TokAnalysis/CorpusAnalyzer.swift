@@ -70,17 +70,8 @@ public struct CorpusAnalyzer: Sendable {
         lines += newlines + (text.last == 0x0A ? 0 : 1)
         countWords(text, tokenStarts: enc.byteRanges.map(\.lowerBound))
         let ids = enc.ids.map { UInt64(UInt32(truncatingIfNeeded: $0)) }
-        let none: UInt64 = 0xFFFF_FFFF
-        for id in ids { unigram.add(id << 32 | none, none << 32 | none) }
-        for k in ngrams.indices {
-            let n = k + 2
-            guard ids.count >= n else { continue }
-            for i in 0...(ids.count - n) {
-                let a = ids[i] << 32 | ids[i + 1]
-                let b = (n > 2 ? ids[i + 2] : none) << 32 | (n > 3 ? ids[i + 3] : none)
-                ngrams[k].add(a, b)
-            }
-        }
+        unigram.addNGrams(ids, n: 1)
+        for k in ngrams.indices { ngrams[k].addNGrams(ids, n: k + 2) }
         for (l, size) in textZstdSizes ?? Self.zstdSizes(text, levels: options.zstdLevels) { zstdText[l, default: 0] += size }
         var raw = [UInt8]()
         raw.reserveCapacity(ids.count * 4)

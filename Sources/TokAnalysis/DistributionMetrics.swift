@@ -72,14 +72,7 @@ public enum DistributionMetrics {
     public static func conditionalEntropy(_ sequences: [[Int]], k: Int) -> Double? {
         precondition(k >= 1 && k <= 3, "context length 1...3")
         var joint = NGramCounter()
-        let none: UInt64 = 0xFFFF_FFFF
-        for s in sequences where s.count > k {
-            let ids = s.map { UInt64(UInt32(truncatingIfNeeded: $0)) }
-            for i in 0...(ids.count - k - 1) {
-                let n = k + 1
-                joint.add(ids[i] << 32 | ids[i + 1], (n > 2 ? ids[i + 2] : none) << 32 | (n > 3 ? ids[i + 3] : none))
-            }
-        }
+        for s in sequences { joint.addNGrams(s.map { UInt64(UInt32(truncatingIfNeeded: $0)) }, n: k + 1) }
         return conditionalEntropy(joint: joint, k: k)
     }
 

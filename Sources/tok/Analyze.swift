@@ -24,8 +24,18 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "Split pattern for vocabulary files.")
     var pattern: String?
 
-    @Option(name: .customLong("group-by"), help: "file (a row per file, and the total) or total.")
+    @Option(name: .customLong("group-by"),
+            help: "file (a row per file), script (per ICU script of the words), tsv-column (see --column), or total. The total is always reported.")
     var groupBy: GroupBy = .file
+
+    @Option(help: "With --group-by tsv-column: the 1-based column that names each line's group.")
+    var column: Int = 1
+
+    @Option(name: .customLong("text-column"), help: "With --group-by tsv-column: the 1-based column holding the text (default: the last).")
+    var textColumn: Int?
+
+    @Flag(name: .customLong("no-header"), help: "With --group-by tsv-column: the first line is data, not a header.")
+    var noHeader = false
 
     @Option(help: "Output: table, json or csv.")
     var format: OutputFormat = .table
@@ -39,11 +49,12 @@ struct Analyze: ParsableCommand {
     @Argument(help: "Files or directories (default: standard input).")
     var paths: [String] = []
 
-    enum GroupBy: String, ExpressibleByArgument { case file, total }
+    enum GroupBy: String, ExpressibleByArgument { case file, script, total, tsvColumn = "tsv-column" }
     enum OutputFormat: String, ExpressibleByArgument { case table, json, csv }
 
     func validate() throws {
         guard alpha > 0 else { throw ValidationError("--alpha must be positive") }
+        guard column >= 1, (textColumn ?? 1) >= 1 else { throw ValidationError("columns are numbered from 1") }
         for l in zstdLevels.split(separator: ",") where Int(l) == nil {
             throw ValidationError("--zstd-levels takes integers, got '\(l)'")
         }
@@ -60,31 +71,47 @@ struct Analyze: ParsableCommand {
             let files = try expand(paths.isEmpty ? ["-"] : paths)
             var total = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
             var groups: [(String, [AnalysisReport])] = []
+            var byKey: [String: [CorpusAnalyzer]] = [:]
+            var order: [String] = []
             let progress = Progress(totalBytes: files.reduce(0) { $0 + ($1 == "-" ? 0 : fileSize($1)) })
+            let mode = groupBy, keyColumn = column, textCol = textColumn, header = !noHeader
             // Files are analysed on all cores, a batch at a time (memory: one batch of files),
-            // and merged into the total in file order.
+            // and merged into their groups and the total in file order.
             let batch = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
             var start = 0
             while start < files.count {
                 let chunk = Array(files[start..<Swift.min(start + batch, files.count)])
-                let results = AnalyzerBox(chunk.count)
                 let datas: [[UInt8]] = try chunk.map { try readAll(path: $0) }
+                let results = AnalyzerBox(chunk.count)
                 DispatchQueue.concurrentPerform(iterations: chunk.count) { i in
-                    let data = datas[i]
-                    let sizes = CorpusAnalyzer.zstdSizes(data, levels: options.zstdLevels)
-                    var per = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
-                    for j in per.indices { per[j].add(data, textZstdSizes: sizes) }
-                    results.set(i, per)
+                    let name = chunk[i] == "-" ? "stdin" : chunk[i]
+                    var local: [(String, [CorpusAnalyzer])] = []
+                    var index: [String: Int] = [:]
+                    for (key, text) in units(datas[i], file: name, mode: mode, column: keyColumn, textColumn: textCol, header: header) {
+                        let sizes = CorpusAnalyzer.zstdSizes(text, levels: options.zstdLevels)
+                        if index[key] == nil {
+                            index[key] = local.count
+                            local.append((key, tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }))
+                        }
+                        for j in tokenizers.indices { local[index[key]!].1[j].add(text, textZstdSizes: sizes) }
+                    }
+                    results.set(i, local)
                 }
-                for (i, f) in chunk.enumerated() {
-                    let per = results.get(i)
-                    if groupBy == .file { groups.append((f == "-" ? "stdin" : f, per.map { $0.report() })) }
-                    for j in total.indices { total[j].merge(per[j]) }
+                for i in chunk.indices {
+                    for (key, per) in results.get(i) {
+                        if byKey[key] == nil { byKey[key] = per; order.append(key) } else {
+                            for j in per.indices { byKey[key]![j].merge(per[j]) }
+                        }
+                        for j in total.indices { total[j].merge(per[j]) }
+                    }
                     progress.advance(datas[i].count)
                 }
                 start += chunk.count
             }
             progress.done()
+            if groupBy != .total {
+                for key in order { groups.append((key, byKey[key]!.map { $0.report() })) }
+            }
             groups.append(("total", total.map { $0.report() }))
             let out = Output()
             switch format {
@@ -97,13 +124,35 @@ struct Analyze: ParsableCommand {
     }
 }
 
-/// Per-file analyzers filled from several threads, one slot each.
+/// Per-file analyzers (by group) filled from several threads, one slot each.
 final class AnalyzerBox: @unchecked Sendable {
-    private var slots: [[CorpusAnalyzer]]
+    private var slots: [[(String, [CorpusAnalyzer])]]
     private let lock = NSLock()
     init(_ n: Int) { slots = Array(repeating: [], count: n) }
-    func set(_ i: Int, _ v: [CorpusAnalyzer]) { lock.lock(); slots[i] = v; lock.unlock() }
-    func get(_ i: Int) -> [CorpusAnalyzer] { lock.lock(); defer { lock.unlock() }; return slots[i] }
+    func set(_ i: Int, _ v: [(String, [CorpusAnalyzer])]) { lock.lock(); slots[i] = v; lock.unlock() }
+    func get(_ i: Int) -> [(String, [CorpusAnalyzer])] { lock.lock(); defer { lock.unlock() }; return slots[i] }
+}
+
+/// The (group, text) units of one file under a grouping.
+func units(_ data: [UInt8], file: String, mode: Analyze.GroupBy, column: Int, textColumn: Int?, header: Bool) -> [(String, [UInt8])] {
+    switch mode {
+    case .file, .total:
+        return [(file, data)]
+    case .script:
+        return ScriptRuns.split(data).map { ($0.script, Array(data[$0.range])) }
+    case .tsvColumn:
+        var out: [(String, [UInt8])] = []
+        var first = true
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+            if first && header { first = false; continue }
+            first = false
+            let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
+            guard column <= fields.count else { continue }
+            let t = textColumn.map { $0 <= fields.count ? fields[$0 - 1] : [][...] } ?? fields[fields.count - 1]
+            out.append((String(decoding: fields[column - 1], as: UTF8.self), Array(t)))
+        }
+        return out
+    }
 }
 
 /// Files under the paths, directories recursively, in a stable order.

@@ -126,3 +126,16 @@ import TokTestSupport
         #expect((b.report().zstdBitsPerByte["19"] ?? nil)! > 7.9)
     }
 }
+
+@Suite struct ScriptRunTests {
+    @Test func runsTileTheTextAndFollowScripts() {
+        let text = Array("Hello, мир! 123 Добрый день. 日本語 ok".utf8)
+        let runs = ScriptRuns.split(text)
+        #expect(runs.map(\.script) == ["Latin", "Cyrillic", "Han", "Latin"])
+        #expect(runs.first?.range.lowerBound == 0 && runs.last?.range.upperBound == text.count)
+        for (a, b) in zip(runs, runs.dropFirst()) { #expect(a.range.upperBound == b.range.lowerBound) }
+        #expect(String(decoding: text[runs[1].range], as: UTF8.self) == "мир! 123 Добрый день. ")
+        #expect(ScriptRuns.split([]).isEmpty)
+        #expect(ScriptRuns.split(Array("123 !".utf8)).map(\.script) == ["Common"])
+    }
+}

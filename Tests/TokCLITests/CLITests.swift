@@ -149,3 +149,21 @@ import TokTestSupport
         #expect(missing.status == 1 && missing.err.contains("/no/such/dir"))
     }
 }
+
+@Suite struct AnalyzeGroupingCLITests {
+    let tok = TestFiles.tokBinary
+
+    @Test func groupByScriptAndTSVColumn() throws {
+        let byScript = try runProcess(tok, ["analyze", "--group-by", "script", "--format", "csv", "--zstd-levels", "3"],
+                                      stdin: Array("Hello world. Привет мир.".utf8))
+        let rows = String(decoding: byScript.out, as: UTF8.self).split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] }
+        #expect(rows == ["\"Latin\"", "\"Cyrillic\"", "\"total\""])
+        let tsv = "lang\ttext\nen\tHello world\nru\tПривет мир\nen\tGood morning\n"
+        let byColumn = try runProcess(tok, ["analyze", "--group-by", "tsv-column", "--column", "1", "--format", "json", "--zstd-levels", "3"],
+                                      stdin: Array(tsv.utf8))
+        let groups = (try JSONSerialization.jsonObject(with: Data(byColumn.out)) as! [String: Any])["groups"] as! [[String: Any]]
+        #expect(groups.map { $0["group"] as! String } == ["en", "ru", "total"])
+        let en = (groups[0]["reports"] as! [[String: Any]])[0]
+        #expect(en["bytes"] as? Int == "Hello world".utf8.count + "Good morning".utf8.count)
+    }
+}
