@@ -40,6 +40,15 @@ public struct AnalysisReport: Sendable, Equatable, Codable {
     public var zstdBitsPerByte: [String: Double?]
     public var zstdTokenStreamBitsPerByte: [String: Double?]
     public var tokenBitsPerByte: Double?
+    /// Vocabulary use: the share of all tokens covered by the k most frequent types, for
+    /// k = 1, 2, 4, … and the number of types (JSON: `coverage_curve`, pairs [k, share]).
+    public var coverageCurve: [CoveragePoint] = []
+
+    /// A point of ``coverageCurve``.
+    public struct CoveragePoint: Sendable, Equatable, Codable {
+        public var types: Int
+        public var share: Double
+    }
 
     enum CodingKeys: String, CodingKey {
         case tokenizer, tokens, bytes, chars, words, lines, types, bits
@@ -52,7 +61,7 @@ public struct AnalysisReport: Sendable, Equatable, Codable {
         case renyiEfficiencyVocab = "renyi_efficiency_vocab", vocabUtilization = "vocab_utilization"
         case seqLen = "seq_len", percFreq = "perc_freq", conditionalEntropy = "conditional_entropy"
         case zstdBitsPerByte = "zstd_bits_per_byte", zstdTokenStreamBitsPerByte = "zstd_token_stream_bits_per_byte"
-        case tokenBitsPerByte = "token_bits_per_byte"
+        case tokenBitsPerByte = "token_bits_per_byte", coverageCurve = "coverage_curve"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,5 +87,6 @@ public struct AnalysisReport: Sendable, Equatable, Codable {
         try c.encode(conditionalEntropy, forKey: .conditionalEntropy)
         try c.encode(zstdBitsPerByte, forKey: .zstdBitsPerByte)
         try c.encode(zstdTokenStreamBitsPerByte, forKey: .zstdTokenStreamBitsPerByte)
+        try c.encode(coverageCurve.map { [Double($0.types), $0.share] }, forKey: .coverageCurve)
     }
 }

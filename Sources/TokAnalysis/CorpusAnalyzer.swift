@@ -134,7 +134,20 @@ public struct CorpusAnalyzer: Sendable {
             zText["\(l)"] = bytes == 0 ? nil : Double(zstdText[l] ?? 0) * 8 / Double(bytes)
             zTok["\(l)"] = bytes == 0 ? nil : Double(zstdTokens[l] ?? 0) * 8 / Double(bytes)
         }
-        return AnalysisReport(
+        var curve: [AnalysisReport.CoveragePoint] = []
+        if tokens > 0 {
+            let sorted = counts.sorted(by: >)
+            var k = 1, acc = 0, i = 0
+            while i < sorted.count {
+                acc += sorted[i]
+                i += 1
+                if i == k || i == sorted.count {
+                    curve.append(.init(types: i, share: Double(acc) / Double(tokens)))
+                    k *= 2
+                }
+            }
+        }
+        var report = AnalysisReport(
             tokenizer: tokenizer.name, vocabularySize: v,
             tokens: tokens, bytes: bytes, chars: chars, words: words, whitespaceWords: whitespaceWords, lines: lines,
             types: counts.count,
@@ -154,6 +167,8 @@ public struct CorpusAnalyzer: Sendable {
             conditionalEntropy: conditional,
             zstdBitsPerByte: zText, zstdTokenStreamBitsPerByte: zTok,
             tokenBitsPerByte: bytes == 0 || v == 0 ? nil : Double(tokens) * log2(Double(v)) / Double(bytes))
+        report.coverageCurve = curve
+        return report
     }
 }
 

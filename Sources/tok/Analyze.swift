@@ -16,6 +16,7 @@ struct Analyze: ParsableCommand {
               tok analyze --vocab cl100k_base --vocab o200k_base ../shared/corpus/udhr
               tok analyze --format json --group-by total corpus.txt > stats.json
               tok analyze --format csv --alpha 3 --zstd-levels 3 docs/ > stats.csv
+              tok analyze --format html --group-by script --vocab r50k_base --vocab o200k_base udhr/ > report.html
             """)
 
     @Option(name: .long, help: "A vocabulary (built-in name or .tiktoken file); repeat for several.")
@@ -37,7 +38,7 @@ struct Analyze: ParsableCommand {
     @Flag(name: .customLong("no-header"), help: "With --group-by tsv-column: the first line is data, not a header.")
     var noHeader = false
 
-    @Option(help: "Output: table, json or csv.")
+    @Option(help: "Output: table, json, csv, or html (one self-contained page with SVG charts).")
     var format: OutputFormat = .table
 
     @Option(help: "Rényi order α.")
@@ -50,7 +51,7 @@ struct Analyze: ParsableCommand {
     var paths: [String] = []
 
     enum GroupBy: String, ExpressibleByArgument { case file, script, total, tsvColumn = "tsv-column" }
-    enum OutputFormat: String, ExpressibleByArgument { case table, json, csv }
+    enum OutputFormat: String, ExpressibleByArgument { case table, json, csv, html }
 
     func validate() throws {
         guard alpha > 0 else { throw ValidationError("--alpha must be positive") }
@@ -118,6 +119,7 @@ struct Analyze: ParsableCommand {
             case .json: out.write(try jsonReport(groups))
             case .csv: out.write(csvReport(groups))
             case .table: out.write(tableReport(groups, levels: options.zstdLevels))
+            case .html: out.write(htmlReport(groups, levels: options.zstdLevels))
             }
             out.flush()
         }

@@ -167,3 +167,20 @@ import TokTestSupport
         #expect(en["bytes"] as? Int == "Hello world".utf8.count + "Good morning".utf8.count)
     }
 }
+
+@Suite struct AnalyzeHTMLCLITests {
+    @Test func htmlIsSelfContainedWithChartsAndEscapedNames() throws {
+        let tsv = "group\ttext\n<b>&x\tHello world\nru\tПривет мир\n"
+        let r = try runProcess(TestFiles.tokBinary, ["analyze", "--format", "html", "--group-by", "tsv-column",
+                                                     "--vocab", "cl100k_base", "--vocab", "o200k_base", "--zstd-levels", "3"],
+                               stdin: Array(tsv.utf8))
+        #expect(r.status == 0, "\(r.err)")
+        let html = String(decoding: r.out, as: UTF8.self)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.components(separatedBy: "<svg").count == 3)        // bars and coverage curve
+        #expect(html.contains("<polyline"))
+        #expect(html.contains("&lt;b&gt;&amp;x") && !html.contains("<b>&x"))
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
+        #expect(html.contains("o200k_base"))
+    }
+}
