@@ -98,3 +98,58 @@ const char *tok_icu_script_name(int32_t code) {
     const char *name = uscript_getName((UScriptCode)code);
     return name ? name : "Unknown";
 }
+
+int tok_icu_word_stats(const uint8_t *s, size_t len, const uint32_t *token_starts, size_t n_tokens,
+                       uint64_t *words, uint64_t *split) {
+    *words = 0;
+    *split = 0;
+    if (len == 0) return 0;
+    if (len >= ((size_t)1 << 31)) return -2;
+    UErrorCode err = U_ZERO_ERROR;
+    UText *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &err);
+    UBreakIterator *bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
+    if (U_FAILURE(err)) {
+        if (bi) ubrk_close(bi);
+        if (ut) utext_close(ut);
+        return -2;
+    }
+    ubrk_setUText(bi, ut, &err);
+    size_t t = 0;
+    int32_t prev = ubrk_first(bi);
+    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
+        if (ubrk_getRuleStatus(bi) >= UBRK_WORD_NONE_LIMIT) {
+            (*words)++;
+            while (t < n_tokens && token_starts[t] <= (uint32_t)prev) t++;
+            if (t < n_tokens && token_starts[t] < (uint32_t)b) (*split)++;
+        }
+        prev = b;
+    }
+    ubrk_close(bi);
+    utext_close(ut);
+    return U_FAILURE(err) ? -2 : 0;
+}
+
+void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *newlines, uint64_t *ws_words) {
+    uint64_t c = 0, nl = 0, w = 0;
+    int in_word = 0;
+    for (size_t i = 0; i < len;) {
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            int space = b == ' ' || (b >= 0x09 && b <= 0x0D);
+            nl += b == '\n';
+            if (!space && !in_word) w++;
+            in_word = !space;
+            c++;
+            i++;
+            continue;
+        }
+        tok_char ch = tok_utf8_at(s, len, i);
+        if (!in_word) w++;
+        in_word = 1;
+        c++;
+        i += ch.len;
+    }
+    *chars = c;
+    *newlines = nl;
+    *ws_words = w;
+}

@@ -62,6 +62,21 @@ int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, ui
  */
 int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t *starts, int32_t *scripts, size_t cap);
 
+/**
+ * Word statistics of UTF-8 text in one pass, without per-segment buffers: the number of UAX #29
+ * word segments (rule status >= 100) in *words, and in *split how many of them have a token
+ * starting strictly inside them (token_starts: ascending byte offsets, n_tokens of them).
+ * Returns 0, or -2 on an ICU error.
+ */
+int tok_icu_word_stats(const uint8_t *s, size_t len, const uint32_t *token_starts, size_t n_tokens,
+                       uint64_t *words, uint64_t *split);
+
+/**
+ * Characters (UTF-8 units as tok_utf8_at counts them: each ill-formed unit is one), line feeds,
+ * and whitespace-separated words (runs of bytes other than space and \t\n\v\f\r) of s[0..len).
+ */
+void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *newlines, uint64_t *ws_words);
+
 /** The long name of an ICU script code ("Latin", "Cyrillic"), or "Unknown". */
 const char *tok_icu_script_name(int32_t code);
 

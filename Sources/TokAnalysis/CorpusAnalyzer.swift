@@ -55,21 +55,29 @@ public struct CorpusAnalyzer: Sendable {
     /// - Parameter textZstdSizes: the text's ``zstdSizes(_:levels:)``, if already computed.
     public mutating func add(_ text: [UInt8], textZstdSizes: [Int: Int]? = nil) {
         guard !text.isEmpty else { return }
-        let enc = try! tokenizer.encodeWithOffsets(bytes: text, disallowedSpecial: .none)
+        let encoded = try! tokenizer.encode(bytes: text, disallowedSpecial: .none)
         bytes += text.count
-        tokens += enc.ids.count
-        text.withUnsafeBufferPointer { buf in
-            var i = 0
-            while i < buf.count {
-                i += Int(tok_utf8_at(buf.baseAddress, buf.count, i).len)
-                chars += 1
-            }
+        tokens += encoded.count
+        var c: UInt64 = 0, nl: UInt64 = 0, ws: UInt64 = 0
+        text.withUnsafeBufferPointer { tok_text_stats($0.baseAddress, $0.count, &c, &nl, &ws) }
+        chars += Int(c)
+        whitespaceWords += Int(ws)
+        lines += Int(nl) + (text.last == 0x0A ? 0 : 1)
+        // token starts as cumulative token lengths: 4 bytes per token, nothing per input byte
+        var starts = [UInt32]()
+        starts.reserveCapacity(encoded.count)
+        var off = 0
+        for id in encoded {
+            starts.append(UInt32(truncatingIfNeeded: off))
+            off += tokenizer.tokenByteCount(id) ?? 0
         }
-        var newlines = 0
-        for b in text where b == 0x0A { newlines += 1 }
-        lines += newlines + (text.last == 0x0A ? 0 : 1)
-        countWords(text, tokenStarts: enc.byteRanges.map(\.lowerBound))
-        let ids = enc.ids.map { UInt64(UInt32(truncatingIfNeeded: $0)) }
+        var w: UInt64 = 0, split: UInt64 = 0
+        _ = text.withUnsafeBufferPointer { t in
+            starts.withUnsafeBufferPointer { tok_icu_word_stats(t.baseAddress, t.count, $0.baseAddress, $0.count, &w, &split) }
+        }
+        words += Int(w)
+        splitWords += Int(split)
+        let ids = encoded.map { UInt64(UInt32(truncatingIfNeeded: $0)) }
         unigram.addNGrams(ids, n: 1)
         for k in ngrams.indices { ngrams[k].addNGrams(ids, n: k + 2) }
         for (l, size) in textZstdSizes ?? Self.zstdSizes(text, levels: options.zstdLevels) { zstdText[l, default: 0] += size }
@@ -92,32 +100,6 @@ public struct CorpusAnalyzer: Sendable {
         for k in ngrams.indices { ngrams[k].merge(other.ngrams[k]) }
         for (l, v) in other.zstdText { zstdText[l, default: 0] += v }
         for (l, v) in other.zstdTokens { zstdTokens[l, default: 0] += v }
-    }
-
-    /// UAX #29 words (ICU) and whitespace-separated words; a UAX word counts as split when a
-    /// token starts strictly inside it.
-    private mutating func countWords(_ text: [UInt8], tokenStarts: [Int]) {
-        let n = text.count
-        var starts = [UInt32](repeating: 0, count: n + 1)
-        var kinds = [UInt8](repeating: 0, count: n + 1)
-        let count = Int(text.withUnsafeBufferPointer { t in
-            tok_icu_word_segments(t.baseAddress, n, &starts, &kinds, n + 1)
-        })
-        var t = 0
-        if count > 0 {
-            for k in 0..<count where kinds[k] == 1 {
-                let a = Int(starts[k]), b = k + 1 < count ? Int(starts[k + 1]) : n
-                words += 1
-                while t < tokenStarts.count && tokenStarts[t] <= a { t += 1 }
-                if t < tokenStarts.count && tokenStarts[t] < b { splitWords += 1 }
-            }
-        }
-        var inWord = false
-        for b in text {
-            let space = b == 0x20 || (b >= 0x09 && b <= 0x0D)
-            if !space && !inWord { whitespaceWords += 1 }
-            inWord = !space
-        }
     }
 
     /// The statistics of everything added so far.

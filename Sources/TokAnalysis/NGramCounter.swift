@@ -48,28 +48,32 @@ struct NGramCounter: Sendable {
         total += n
     }
 
-    /// Adds every n-gram (n = 1…4) of a sequence of ids (each below 2^32).
+    /// Adds every n-gram (n = 1…4) of a sequence of ids (each below 2^32). The table grows
+    /// with the distinct n-grams actually seen (in chunks that cannot overfill it), not with the
+    /// length of the sequence.
     mutating func addNGrams(_ ids: [UInt64], n: Int) {
         guard ids.count >= n else { return }
         let m = ids.count - n + 1
-        if (count + m) * 2 > entries.count {
-            var cap = entries.count
-            while (count + m) * 2 > cap { cap *= 2 }
-            grow(to: cap)
-        }
         let none: UInt64 = 0xFFFF_FFFF
-        var added = 0
-        ids.withUnsafeBufferPointer { p in
-            entries.withUnsafeMutableBufferPointer { e in
-                for i in 0..<m {
-                    let a = p[i] << 32 | (n > 1 ? p[i + 1] : none)
-                    let b = (n > 2 ? p[i + 2] : none) << 32 | (n > 3 ? p[i + 3] : none)
-                    if Self.insert(e, a, b, 1) { added += 1 }
+        var i = 0
+        while i < m {
+            if (count + 1024) * 2 > entries.count { grow(to: entries.count * 2) }
+            let room = entries.count / 2 - count          // new keys this chunk may add
+            let end = Swift.min(m, i + room)
+            var added = 0
+            ids.withUnsafeBufferPointer { p in
+                entries.withUnsafeMutableBufferPointer { e in
+                    for j in i..<end {
+                        let a = p[j] << 32 | (n > 1 ? p[j + 1] : none)
+                        let b = (n > 2 ? p[j + 2] : none) << 32 | (n > 3 ? p[j + 3] : none)
+                        if Self.insert(e, a, b, 1) { added += 1 }
+                    }
                 }
             }
+            count += added
+            total += end - i
+            i = end
         }
-        count += added
-        total += m
     }
 
     private mutating func grow(to capacity: Int) {

@@ -44,6 +44,9 @@ public struct Tokenizer: Sendable {
         return Array(b)
     }
 
+    /// The length in bytes of token `id`, or nil when no token has this id (no allocation).
+    public func tokenByteCount(_ id: Int) -> Int? { kernel.tokenBytes(id)?.count }
+
     /// The id of the ordinary token whose bytes are exactly `bytes`, or nil.
     public func id<Bytes: Sequence<UInt8>>(forBytes bytes: Bytes) -> Int? {
         let array = Array(bytes)
