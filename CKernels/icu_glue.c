@@ -35,18 +35,37 @@ uint8_t tok_icu_class(uint32_t cp) {
     return c;
 }
 
-int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, uint8_t *kinds, size_t cap) {
-    if (len == 0) return 0;
+
+/* A UAX #29 word break iterator over UTF-8 text (positions are byte offsets); closes both on
+ * failure. Returns 0 or -2. */
+static int open_words(const uint8_t *s, size_t len, UText **ut, UBreakIterator **bi) {
+    *ut = NULL;
+    *bi = NULL;
     if (len >= ((size_t)1 << 31)) return -2;
     UErrorCode err = U_ZERO_ERROR;
-    UText *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &err);
-    UBreakIterator *bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
+    *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &err);
+    *bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
+    if (U_SUCCESS(err)) ubrk_setUText(*bi, *ut, &err);
     if (U_FAILURE(err)) {
-        if (bi) ubrk_close(bi);
-        if (ut) utext_close(ut);
+        if (*bi) ubrk_close(*bi);
+        if (*ut) utext_close(*ut);
+        *ut = NULL;
+        *bi = NULL;
         return -2;
     }
-    ubrk_setUText(bi, ut, &err);
+    return 0;
+}
+
+static void close_words(UText *ut, UBreakIterator *bi) {
+    ubrk_close(bi);
+    utext_close(ut);
+}
+
+int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, uint8_t *kinds, size_t cap) {
+    if (len == 0) return 0;
+    UText *ut;
+    UBreakIterator *bi;
+    if (open_words(s, len, &ut, &bi)) return -2;
     int64_t n = 0;
     int32_t prev = ubrk_first(bi);
     for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
@@ -56,9 +75,8 @@ int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, ui
         n++;
         prev = b;
     }
-    ubrk_close(bi);
-    utext_close(ut);
-    return U_FAILURE(err) ? -2 : n;
+    close_words(ut, bi);
+    return n;
 }
 
 int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t *starts, int32_t *scripts, size_t cap) {
@@ -104,16 +122,9 @@ int tok_icu_word_stats(const uint8_t *s, size_t len, const uint32_t *token_start
     *words = 0;
     *split = 0;
     if (len == 0) return 0;
-    if (len >= ((size_t)1 << 31)) return -2;
-    UErrorCode err = U_ZERO_ERROR;
-    UText *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &err);
-    UBreakIterator *bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
-    if (U_FAILURE(err)) {
-        if (bi) ubrk_close(bi);
-        if (ut) utext_close(ut);
-        return -2;
-    }
-    ubrk_setUText(bi, ut, &err);
+    UText *ut;
+    UBreakIterator *bi;
+    if (open_words(s, len, &ut, &bi)) return -2;
     size_t t = 0;
     int32_t prev = ubrk_first(bi);
     for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
@@ -124,9 +135,8 @@ int tok_icu_word_stats(const uint8_t *s, size_t len, const uint32_t *token_start
         }
         prev = b;
     }
-    ubrk_close(bi);
-    utext_close(ut);
-    return U_FAILURE(err) ? -2 : 0;
+    close_words(ut, bi);
+    return 0;
 }
 
 void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *newlines, uint64_t *ws_words) {
