@@ -47,6 +47,9 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("zstd-levels"), help: "zstd levels for the compression baselines, comma-separated.")
     var zstdLevels: String = "3,19"
 
+    @Option(name: .customLong("chunk-mb"), help: "Inputs larger than this many MiB are read in pieces cut after a line feed; each piece is a text.")
+    var chunkMB: Int = 32
+
     @Argument(help: "Files or directories (default: standard input).")
     var paths: [String] = []
 
@@ -56,6 +59,7 @@ struct Analyze: ParsableCommand {
     func validate() throws {
         guard alpha > 0 else { throw ValidationError("--alpha must be positive") }
         guard column >= 1, (textColumn ?? 1) >= 1 else { throw ValidationError("columns are numbered from 1") }
+        guard chunkMB >= 1 else { throw ValidationError("--chunk-mb must be at least 1") }
         for l in zstdLevels.split(separator: ",") where Int(l) == nil {
             throw ValidationError("--zstd-levels takes integers, got '\(l)'")
         }
@@ -79,16 +83,16 @@ struct Analyze: ParsableCommand {
             // Files are analysed on all cores, a batch at a time (memory: one batch of files),
             // and merged into their groups and the total in file order.
             let batch = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
-            var start = 0
-            while start < files.count {
-                let chunk = Array(files[start..<Swift.min(start + batch, files.count)])
-                let datas: [[UInt8]] = try chunk.map { try readAll(path: $0) }
-                let results = AnalyzerBox(chunk.count)
-                DispatchQueue.concurrentPerform(iterations: chunk.count) { i in
-                    let name = chunk[i] == "-" ? "stdin" : chunk[i]
+            let chunkBytes = chunkMB << 20
+            var pending: [(name: String, data: [UInt8], header: Bool)] = []
+            func flush() {
+                let work = pending
+                pending = []
+                let results = AnalyzerBox(work.count)
+                DispatchQueue.concurrentPerform(iterations: work.count) { i in
                     var local: [(String, [CorpusAnalyzer])] = []
                     var index: [String: Int] = [:]
-                    for (key, text) in units(datas[i], file: name, mode: mode, column: keyColumn, textColumn: textCol, header: header) {
+                    for (key, text) in units(work[i].data, file: work[i].name, mode: mode, column: keyColumn, textColumn: textCol, header: work[i].header) {
                         let sizes = CorpusAnalyzer.zstdSizes(text, levels: options.zstdLevels)
                         if index[key] == nil {
                             index[key] = local.count
@@ -98,17 +102,30 @@ struct Analyze: ParsableCommand {
                     }
                     results.set(i, local)
                 }
-                for i in chunk.indices {
+                for i in work.indices {
                     for (key, per) in results.get(i) {
                         if byKey[key] == nil { byKey[key] = per; order.append(key) } else {
                             for j in per.indices { byKey[key]![j].merge(per[j]) }
                         }
                         for j in total.indices { total[j].merge(per[j]) }
                     }
-                    progress.advance(datas[i].count)
+                    progress.advance(work[i].data.count)
                 }
-                start += chunk.count
             }
+            // Files (and pieces of large files) are analysed on all cores, a batch at a time, and
+            // merged into their groups and the total in input order.
+            for f in files {
+                let reader = try ChunkReader(path: f, size: chunkBytes)
+                var firstPiece = true
+                while let piece = try reader.next() {
+                    // a TSV header is only in the first piece of a file
+                    pending.append((f == "-" ? "stdin" : f, piece, header && firstPiece))
+                    firstPiece = false
+                    if pending.count >= batch { flush() }
+                }
+                if firstPiece { pending.append((f == "-" ? "stdin" : f, [], false)) } // an empty file is still a group
+            }
+            if !pending.isEmpty { flush() }
             progress.done()
             if groupBy != .total {
                 for key in order { groups.append((key, byKey[key]!.map { $0.report() })) }

@@ -110,3 +110,54 @@ func jsonString(_ bytes: some Sequence<UInt8>) -> String {
     }
     return out + "\""
 }
+
+/// Reads a file (or stdin for "-") in pieces of about `size` bytes, each cut after its last line
+/// feed (or, with no line feed, at a UTF-8 character boundary), so huge inputs stream in bounded
+/// memory. The pieces concatenate to the input.
+final class ChunkReader {
+    private let fd: Int32
+    private let path: String
+    private let size: Int
+    private var carry: [UInt8] = []
+    private var eof = false
+
+    init(path: String, size: Int) throws {
+        self.path = path
+        self.size = Swift.max(1, size)
+        fd = path == "-" ? 0 : open(path, O_RDONLY)
+        guard fd >= 0 else { throw CLIError("cannot open \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { if fd > 0 { close(fd) } }
+
+    /// The next piece, or nil at the end.
+    func next() throws -> [UInt8]? {
+        var buf = carry
+        carry = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while !eof && buf.count < size {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, Swift.min($0.count, size - buf.count + 1)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CLIError("cannot read \(path == "-" ? "standard input" : path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { eof = true; break }
+            buf.append(contentsOf: chunk[0..<n])
+        }
+        if buf.isEmpty { return nil }
+        return eof ? buf : cut(&buf)
+    }
+
+    private func cut(_ buf: inout [UInt8]) -> [UInt8] {
+        var end = buf.count
+        if let nl = buf[..<Swift.min(size, buf.count)].lastIndex(of: 0x0A) {
+            end = nl + 1
+        } else {
+            end = Swift.min(size, buf.count)
+            while end > 0 && end < buf.count && buf[end] & 0xC0 == 0x80 { end -= 1 }
+            if end == 0 { end = Swift.min(size, buf.count) }
+        }
+        carry = Array(buf[end...])
+        return Array(buf[..<end])
+    }
+}

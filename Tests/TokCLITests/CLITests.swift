@@ -184,3 +184,27 @@ import TokTestSupport
         #expect(html.contains("o200k_base"))
     }
 }
+
+@Suite struct AnalyzeStreamingCLITests {
+    @Test func largeInputsStreamInPiecesWithTheSameCounts() throws {
+        var rng = SeededRandom(seed: 4242)
+        var text = ""
+        while text.utf8.count < 2_200_000 { text += rng.unicodeString(60) + "\n" }
+        let input = Array(text.utf8)
+        func run(_ extra: [String]) throws -> [String: Any] {
+            let r = try runProcess(TestFiles.tokBinary, ["analyze", "--format", "json", "--group-by", "total", "--zstd-levels", "3"] + extra,
+                                   stdin: input)
+            #expect(r.status == 0, "\(r.err)")
+            let g = (try JSONSerialization.jsonObject(with: Data(r.out)) as! [String: Any])["groups"] as! [[String: Any]]
+            return (g[0]["reports"] as! [[String: Any]])[0]
+        }
+        let whole = try run([])
+        let pieces = try run(["--chunk-mb", "1"])
+        for key in ["bytes", "chars", "lines", "whitespace_words"] {
+            #expect(whole[key] as? Int == pieces[key] as? Int, "\(key)")
+        }
+        #expect(whole["bytes"] as? Int == input.count)
+        let a = Double(whole["tokens"] as! Int), b = Double(pieces["tokens"] as! Int)
+        #expect(abs(a - b) / a < 0.001)
+    }
+}
