@@ -42,7 +42,14 @@ typedef struct {
  * law, so most pieces hit here. */
 #define FRONT_BITS 12
 
+/* The pair memo: (left id, right id) -> rank of their concatenation (NONE: not a token).
+ * Exact (ids determine the bytes); direct-mapped, in L2. Merges ask about the same pairs again
+ * and again (a run of one letter; common subwords across words). */
+#define MEMO_BITS 14
+typedef struct { uint32_t left, right, rank; } memo_entry;
+
 struct tok_scratch {
+    memo_entry memo[1 << MEMO_BITS];
     struct tok_short_entry front[1 << FRONT_BITS];
     /* tree merge: per byte position */
     uint32_t *id, *len, *next, *prev;
@@ -51,7 +58,26 @@ struct tok_scratch {
     cache_slot *cache; /* CACHE_SLOTS, allocated on first use */
 };
 
-tok_scratch *tok_scratch_new(void) { return calloc(1, sizeof(tok_scratch)); }
+tok_scratch *tok_scratch_new(void) {
+    tok_scratch *sc = calloc(1, sizeof(tok_scratch));
+    if (sc) for (size_t i = 0; i < ((size_t)1 << MEMO_BITS); i++) sc->memo[i].left = NONE;
+    return sc;
+}
+
+/* Rank of the concatenation of tokens l and r (whose bytes are p[0..n)), through the memo. */
+static inline __attribute__((always_inline)) uint32_t pair_rank_ids(const tok_vocab *v, tok_scratch *sc,
+                                                                    uint32_t l, uint32_t r,
+                                                                    const uint8_t *p, size_t n) {
+    if (n == 2) return v->pair_rank[(size_t)p[0] << 8 | p[1]];
+    uint64_t h = ((uint64_t)l << 32 | r) * 0x9E3779B97F4A7C15ull;
+    memo_entry *e = &sc->memo[h >> (64 - MEMO_BITS)];
+    if (e->left == l && e->right == r) return e->rank;
+    int64_t rank = tok__lookup(v, p, n);
+    e->left = l;
+    e->right = r;
+    e->rank = rank < 0 ? NONE : (uint32_t)rank;
+    return e->rank;
+}
 
 void tok_scratch_free(tok_scratch *sc) {
     if (!sc) return;
@@ -81,7 +107,7 @@ static inline __attribute__((always_inline)) uint32_t pair_rank(const tok_vocab 
 }
 
 /* tiktoken's loop on stack arrays; n <= SMALL. */
-static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out) {
+static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
     uint32_t start[SMALL + 1], rank[SMALL], id[SMALL];
     size_t m = n;
     for (size_t i = 0; i < n; i++) {
@@ -100,8 +126,13 @@ static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
         for (size_t i = k + 1; i < m; i++) start[i] = start[i + 1];
         for (size_t i = k + 1; i + 1 < m; i++) { id[i] = id[i + 1]; rank[i] = rank[i + 1]; }
         m--;
-        rank[k] = k + 1 < m ? pair_rank(v, s + start[k], start[k + 2] - start[k]) : NONE;
-        if (k > 0) rank[k - 1] = pair_rank(v, s + start[k - 1], start[k + 1] - start[k - 1]);
+        if (sc) {
+            rank[k] = k + 1 < m ? pair_rank_ids(v, sc, id[k], id[k + 1], s + start[k], start[k + 2] - start[k]) : NONE;
+            if (k > 0) rank[k - 1] = pair_rank_ids(v, sc, id[k - 1], id[k], s + start[k - 1], start[k + 1] - start[k - 1]);
+        } else {
+            rank[k] = k + 1 < m ? pair_rank(v, s + start[k], start[k + 2] - start[k]) : NONE;
+            if (k > 0) rank[k - 1] = pair_rank(v, s + start[k - 1], start[k + 1] - start[k - 1]);
+        }
     }
     for (size_t i = 0; i < m; i++) out[i] = id[i];
     return m;
@@ -159,11 +190,11 @@ static ptrdiff_t bpe_tree(const tok_vocab *v, const uint8_t *s, size_t n, uint32
         if (next[b] != NONE) prev[next[b]] = a;
         tree_set(t, size, b, UINT64_MAX);
         uint32_t c = next[a];
-        uint32_t ra = c != NONE ? pair_rank(v, s + a, len[a] + len[c]) : NONE;
+        uint32_t ra = c != NONE ? pair_rank_ids(v, sc, id[a], id[c], s + a, len[a] + len[c]) : NONE;
         tree_set(t, size, a, ra == NONE ? UINT64_MAX : ((uint64_t)ra << 32) | a);
         uint32_t p = prev[a];
         if (p != NONE) {
-            uint32_t rp = pair_rank(v, s + p, len[p] + len[a]);
+            uint32_t rp = pair_rank_ids(v, sc, id[p], id[a], s + p, len[p] + len[a]);
             tree_set(t, size, p, rp == NONE ? UINT64_MAX : ((uint64_t)rp << 32) | p);
         }
     }
@@ -176,19 +207,19 @@ static ptrdiff_t bpe_tree(const tok_vocab *v, const uint8_t *s, size_t n, uint32
 static ptrdiff_t bpe_merge(const tok_vocab *v, const uint8_t *s, size_t n, uint64_t h, uint32_t *out,
                            tok_scratch *sc) {
     if (n > CACHE_BYTES || !sc) {
-        if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out);
+        if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out, sc);
         return sc ? bpe_tree(v, s, n, out, sc) : TOK_E_NOMEM;
     }
     if (!sc->cache) {
         sc->cache = calloc(CACHE_SLOTS, sizeof(cache_slot));
-        if (!sc->cache) return (ptrdiff_t)bpe_small(v, s, n, out);
+        if (!sc->cache) return (ptrdiff_t)bpe_small(v, s, n, out, sc);
     }
     cache_slot *slot = &sc->cache[(h >> 20) & (CACHE_SLOTS - 1)];
     if (slot->hash == h && slot->len == n && memcmp(slot->bytes, s, n) == 0) {
         memcpy(out, slot->ids, slot->n_ids * sizeof(uint32_t));
         return slot->n_ids;
     }
-    size_t m = bpe_small(v, s, n, out);
+    size_t m = bpe_small(v, s, n, out, sc);
     if (m <= CACHE_IDS) {
         slot->hash = h;
         slot->len = (uint8_t)n;
