@@ -11,14 +11,20 @@ import argparse, json, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared", "conformance")
+VOCAB = os.path.join(HERE, "..", "..", "shared", "vocab")
 ENCODINGS = {"r50k_base": ["--vocab", "r50k_base"], "cl100k_base": ["--vocab", "cl100k_base"],
-             "o200k_base": ["--vocab", "o200k_base"]}
+             "o200k_base": ["--vocab", "o200k_base"],
+             # other tiktoken-style vocabularies, loaded by path with their pattern
+             "llama3": ["--vocab", os.path.join(VOCAB, "llama3", "tokenizer.model"), "--pattern", "llama3"],
+             "qwen2": ["--vocab", os.path.join(VOCAB, "qwen.tiktoken"), "--pattern", "qwen2"],
+             "qwen3_6": ["--vocab", os.path.join(VOCAB, "qwen3_6.tiktoken"), "--pattern", "qwen3.6"]}
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tok", default=os.path.join(HERE, "..", ".build", "release", "tok"))
     ap.add_argument("--conformance", default=SHARED)
-    ap.add_argument("encodings", nargs="*", default=list(ENCODINGS))
+    ap.add_argument("encodings", nargs="*", default=list(ENCODINGS),
+                    help="r50k_base cl100k_base o200k_base (built in), llama3 qwen2 qwen3_6 (from ../shared/vocab)")
     a = ap.parse_args()
     inputs_path = os.path.join(a.conformance, "inputs.jsonl")
     inputs = [json.loads(l) for l in open(inputs_path, encoding="utf-8")]

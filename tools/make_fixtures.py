@@ -77,6 +77,19 @@ def main():
         fuzz(a.fuzz, a.tok)
     texts = conformance_texts() + random_texts(1500, seed=7)
     os.makedirs(a.out, exist_ok=True)
+    # The other split patterns, checked with the shipped cl100k ranks: tiktoken with cl100k's
+    # ranks and the Llama-3 / Qwen regex, so the repo's tests pin those scanners without the
+    # models' own vocabularies.
+    encs = json.load(open(os.path.join(SHARED, "vocab", "encodings.json")))
+    cl = load("cl100k_base")
+    short = [t[:1000] for t in conformance_texts()] + random_texts(1500, seed=11)
+    for pname, key in [("llama3", "llama3"), ("qwen2", "qwen2.5/qwen3"), ("qwen3_5", "qwen3.5/3.6")]:
+        enc = tiktoken.Encoding(f"cl100k_{pname}", pat_str=encs[key]["pat_str"], mergeable_ranks=cl._mergeable_ranks,
+                                special_tokens={})
+        with open(os.path.join(a.out, f"pattern_{pname}.jsonl"), "w", encoding="utf-8") as f:
+            for t in short:
+                f.write(json.dumps({"text": t, "ids": enc.encode_ordinary(t)}, ensure_ascii=False) + "\n")
+        print(f"wrote pattern_{pname}.jsonl: {len(short)} texts")
     for name in NAMES:
         enc = load(name)
         with open(os.path.join(a.out, f"tiktoken_{name}.jsonl"), "w", encoding="utf-8") as f:

@@ -64,3 +64,25 @@ import TokTestSupport
         #expect(try Tokenizer(named: "cl100k_base").mergeableCount == 100256)
     }
 }
+
+/// The Llama-3 and Qwen split patterns, pinned with the shipped cl100k ranks (fixtures from
+/// tiktoken with the same ranks and each model's regex; tools/make_fixtures.py).
+@Suite struct PatternParityTests {
+    @Test(arguments: [("llama3", SplitPattern.llama3), ("qwen2", .qwen2), ("qwen3_5", .qwen3_5)])
+    func scannerMatchesTheRegex(name: String, pattern: SplitPattern) throws {
+        let path = TestFiles.root.appendingPathComponent("vocab/cl100k_base.tiktoken.zst").path
+        let tok = try Tokenizer(tiktokenFile: path, pattern: pattern)
+        let cases = try TestFiles.jsonLines("pattern_\(name).jsonl")
+        #expect(cases.count > 2000)
+        var mismatches = 0
+        for c in cases {
+            let text = c["text"] as! String
+            let expected = (c["ids"] as! [NSNumber]).map(\.intValue)
+            if tok.encodeOrdinary(text) != expected {
+                mismatches += 1
+                if mismatches <= 3 { Issue.record("\(name): \(text.debugDescription.prefix(60))") }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+}
