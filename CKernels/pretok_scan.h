@@ -357,12 +357,19 @@ static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i) {
         }
     }
     tok_char c = at(s, len, i);
-    int has_p = !(c.cls & (L_ | N_)) && !is_crlf(c.cp) && i + c.len < len;
     size_t e;
-    if (has_p && (e = o200k_alt1(s, len, i + c.len))) return e;
-    if ((e = o200k_alt1(s, len, i))) return e;
-    if (has_p && (e = o200k_alt2(s, len, i + c.len))) return e;
-    if ((e = o200k_alt2(s, len, i))) return e;
+    /* An ASCII non-letter followed by an ASCII non-letter (or the end) starts no word: with the
+     * prefix the word would begin at the next byte, without it at this one, and neither is a
+     * letter or a mark. */
+    int words_possible = !(b < 0x80 && !(ASCII[b] & L_) &&
+                           (i + 1 >= len || (s[i + 1] < 0x80 && !(ASCII[s[i + 1]] & L_))));
+    if (words_possible) {
+        int has_p = !(c.cls & (L_ | N_)) && !is_crlf(c.cp) && i + c.len < len;
+        if (has_p && (e = o200k_alt1(s, len, i + c.len))) return e;
+        if ((e = o200k_alt1(s, len, i))) return e;
+        if (has_p && (e = o200k_alt2(s, len, i + c.len))) return e;
+        if ((e = o200k_alt2(s, len, i))) return e;
+    }
     if (c.cls & N_) return run_digits(s, len, i, c.len, 3);
     const uint8_t not_other = WS_ | L_ | N_;
     if (c.cp == ' ' && i + 1 < len) {
