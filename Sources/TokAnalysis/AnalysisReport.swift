@@ -11,34 +11,63 @@
 /// zstd level 3, in bits per input byte; `zstd_token_stream_bits_per_byte` the same for the ids as
 /// little-endian u32; `token_bits_per_byte` is tokens × log₂|V| / bytes.
 public struct AnalysisReport: Sendable, Equatable, Codable {
+    /// The tokenizer's name.
     public var tokenizer: String
+    /// Its vocabulary size |V| (ids, special tokens included).
     public var vocabularySize: Int
+    /// Tokens produced.
     public var tokens: Int
+    /// Input bytes.
     public var bytes: Int
+    /// Input characters (Unicode scalars; an ill-formed UTF-8 unit counts as one).
     public var chars: Int
+    /// UAX #29 words (ICU: segments with letters, numbers, kana or ideographs).
     public var words: Int
+    /// Whitespace-separated words.
     public var whitespaceWords: Int
+    /// Lines (a final line without a line feed counts).
     public var lines: Int
+    /// Distinct token ids used.
     public var types: Int
+    /// bytes / tokens.
     public var bytesPerToken: Double?
+    /// chars / tokens.
     public var charsPerToken: Double?
+    /// tokens / UAX #29 words (fertility).
     public var tokensPerWord: Double?
+    /// tokens / whitespace-separated words.
     public var tokensPerWhitespaceWord: Double?
+    /// tokens / lines.
     public var tokensPerLine: Double?
+    /// The share of UAX #29 words with a token starting inside them (split into 2+ tokens).
     public var splitWordRatio: Double?
+    /// Shannon entropy of the token unigram distribution, in bits.
     public var shannonEntropy: Double?
+    /// Shannon entropy / log₂(types).
     public var shannonEfficiency: Double?
+    /// The Rényi order α used.
     public var renyiAlpha: Double
+    /// Rényi entropy of order α, in bits.
     public var renyiEntropy: Double?
+    /// Rényi entropy / log₂(types).
     public var renyiEfficiency: Double?
+    /// Rényi entropy / log₂(vocabularySize).
     public var renyiEfficiencyVocab: Double?
+    /// types / vocabularySize.
     public var vocabUtilization: Double?
+    /// tokenization-scorer's `bits`: −tokens × log₂(types).
     public var bits: Double?
+    /// tokenization-scorer's `seq_len` per line: −tokens / lines.
     public var seqLen: Double?
+    /// tokenization-scorer's `perc_freq`: the mass of the types between the 3% and 83% frequency quantiles.
     public var percFreq: Double?
+    /// H(Tᵢ | Tᵢ₋ₖ…Tᵢ₋₁) by k ("1", "2", "3"), plug-in estimate, in bits.
     public var conditionalEntropy: [String: Double?]
+    /// zstd-compressed size of the text (each text its own frame) × 8 / bytes, by level.
     public var zstdBitsPerByte: [String: Double?]
+    /// zstd-compressed size of the ids as little-endian u32 × 8 / bytes, by level.
     public var zstdTokenStreamBitsPerByte: [String: Double?]
+    /// tokens × log₂(vocabularySize) / bytes.
     public var tokenBitsPerByte: Double?
     /// Vocabulary use: the share of all tokens covered by the k most frequent types, for
     /// k = 1, 2, 4, … and the number of types (JSON: `coverage_curve`, pairs [k, share]).
@@ -46,7 +75,9 @@ public struct AnalysisReport: Sendable, Equatable, Codable {
 
     /// A point of ``coverageCurve``.
     public struct CoveragePoint: Sendable, Equatable, Codable {
+        /// k, the number of most frequent types.
         public var types: Int
+        /// The share of all tokens they cover.
         public var share: Double
     }
 
@@ -64,6 +95,7 @@ public struct AnalysisReport: Sendable, Equatable, Codable {
         case tokenBitsPerByte = "token_bits_per_byte", coverageCurve = "coverage_curve"
     }
 
+    /// Encodes with snake_case keys; undefined values as `null`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tokenizer, forKey: .tokenizer)

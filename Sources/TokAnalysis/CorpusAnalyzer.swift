@@ -24,7 +24,9 @@ public struct AnalysisOptions: Sendable, Equatable {
 /// print(a.report().bytesPerToken!)
 /// ```
 public struct CorpusAnalyzer: Sendable {
+    /// The tokenizer analysed.
     public let tokenizer: Tokenizer
+    /// What is measured (Rényi α, zstd levels, context lengths).
     public let options: AnalysisOptions
 
     var bytes = 0, chars = 0, tokens = 0, lines = 0, words = 0, whitespaceWords = 0, splitWords = 0

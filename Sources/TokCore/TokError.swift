@@ -8,6 +8,7 @@ public struct TokError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A short, stable name such as `malformedVocabulary`.
         public let name: String
         init(_ name: String) { self.name = name }
+        /// The name.
         public var description: String { name }
 
         /// A vocabulary file is malformed (bad base64, duplicate or missing ranks, bad zstd).
