@@ -182,6 +182,19 @@ int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, t
     }
     err->line = 0;
     if (count == 0) { rc = TOK_E_EMPTY; goto fail; }
+    if ((size_t)max_rank >= count) {
+        /* Ranks must be exactly 0..count-1, so one below count is missing: find the first with
+         * a bitmap of count bits (never a table sized by a huge rank from a bad file). */
+        uint8_t *seen = calloc(count, 1);
+        if (!seen) { rc = TOK_E_NOMEM; goto fail; }
+        for (size_t k = 0; k < count; k++) if (pl[k].rank < count) seen[pl[k].rank] = 1;
+        size_t r = 0;
+        while (r < count && seen[r]) r++;
+        free(seen);
+        rc = TOK_E_MISSING_RANK;
+        err->detail = r;
+        goto fail;
+    }
     if ((rc = grow_spans(v, max_rank + 1))) goto fail;
     for (size_t k = 0; k < count; k++) {
         if (v->spans[pl[k].rank]) {
@@ -270,7 +283,9 @@ static int build_dec16(tok_vocab *v) {
 }
 
 int tok_vocab_add_special(tok_vocab *v, uint32_t id, const uint8_t *bytes, size_t n) {
-    if (id >= (1u << 31) || n == 0 || n > UINT32_MAX) return TOK_E_ID_RANGE;
+    /* Special ids sit just past the ranks (o200k_harmony's go to 201087 for 199998 ranks); a bound
+     * keeps a bad id from sizing the id table to billions of entries. */
+    if (id >= (1u << 31) || id >= v->n_ranks + (1u << 20) || n == 0 || n > UINT32_MAX) return TOK_E_ID_RANGE;
     if (id < v->id_limit && v->spans[id]) return TOK_E_ID_RANGE;
     int rc;
     if ((rc = grow_spans(v, id + 1))) return rc;

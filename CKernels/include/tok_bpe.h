@@ -55,8 +55,9 @@ int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, t
 void tok_vocab_free(tok_vocab *v);
 
 /**
- * Adds a special token: decodable, never produced by BPE. `id` must not be a rank and must be
- * below 2^31. Not thread-safe: call before sharing the vocabulary.
+ * Adds a special token: decodable, never produced by BPE. `id` must not be a rank or another
+ * special's id, and must be below the rank count + 2^20. Not thread-safe: call before sharing
+ * the vocabulary.
  */
 int tok_vocab_add_special(tok_vocab *v, uint32_t id, const uint8_t *bytes, size_t n);
 

@@ -52,6 +52,9 @@ import TokCore
                         code: .malformedVocabulary, location: ":259", message: "duplicate token bytes")
         try expectError(Self.lines(extra: ["\(Data("zz".utf8).base64EncodedString()) 300"]),
                         code: .malformedVocabulary, location: "", message: "missing rank 258")
+        // a huge rank is reported as a missing one, without a table sized by it
+        try expectError(Self.lines(extra: ["\(Data("zz".utf8).base64EncodedString()) 2000000000"]),
+                        code: .malformedVocabulary, location: "", message: "missing rank 258")
         bad = Self.lines()
         bad.remove(at: 65)  // byte 'A'
         bad.append("\(Data("A!".utf8).base64EncodedString()) 65")
@@ -81,6 +84,19 @@ import TokCore
             Issue.record("accepted a wrong hash")
         } catch {
             #expect(error.code == .hashMismatch)
+        }
+    }
+
+    @Test func specialTokenIDsMustBeFreeAndNear() throws {
+        let path = try write(Self.lines())
+        for bad in [5, 2_000_000_000, -1] {
+            do {
+                _ = try Tokenizer(tiktokenFile: path, pattern: .cl100k, specialTokens: ["<x>": bad])
+                Issue.record("accepted special id \(bad)")
+            } catch {
+                #expect(error.code == .invalidArgument)
+                #expect(error.message.contains("\(bad)"))
+            }
         }
     }
 
