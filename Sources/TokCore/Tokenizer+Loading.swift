@@ -118,7 +118,7 @@ extension Tokenizer {
         var n = 0
         var why: UnsafePointer<CChar>?
         let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        guard tok_zstd_decompress(base, raw.count, 1 << 32, &out, &n, &why) == 0, let text = out else {
+        guard tok_zstd_decompress(base, raw.count, 1 << 30, &out, &n, &why) == 0, let text = out else { // no vocabulary is 1 GiB; a bomb is refused
             let reason = why.map { String(cString: $0) } ?? "cannot decompress"
             throw TokError(.malformedVocabulary, reason, at: source)
         }

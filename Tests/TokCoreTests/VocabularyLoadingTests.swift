@@ -100,6 +100,23 @@ import TokCore
         }
     }
 
+    @Test func aDecompressionBombIsRefused() throws {
+        // 1.1 GiB of zeros compresses to a few kilobytes; loading must stop at the limit
+        let zpath = try write([], name: "bomb.tiktoken.zst")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "head -c 1181116006 /dev/zero | zstd -q -1 -c > '\(zpath)'"]
+        try p.run()
+        p.waitUntilExit()
+        do {
+            _ = try Tokenizer(tiktokenFile: zpath, pattern: .cl100k)
+            Issue.record("loaded a decompression bomb")
+        } catch {
+            #expect(error.code == .malformedVocabulary)
+            #expect(error.message.contains("limit"))
+        }
+    }
+
     @Test func missingFileAndUnknownName() {
         #expect(throws: TokError.self) { try Tokenizer(tiktokenFile: "/nonexistent/x.tiktoken", pattern: .r50k) }
         do {
