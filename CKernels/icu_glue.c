@@ -2,19 +2,12 @@
 #include "tok_support.h"
 #include "tok_unicode.h"
 
-#include <stdio.h>
 #include <unicode/uchar.h>
 #include <unicode/ubrk.h>
 #include <unicode/utext.h>
 #include <unicode/uscript.h>
 #include <stdlib.h>
 #include "tok_unicode.h"
-
-void tok_icu_unicode_version(char *buf, size_t cap) {
-    UVersionInfo v;
-    u_getUnicodeVersion(v);
-    snprintf(buf, cap, "%u.%u", (unsigned)v[0], (unsigned)v[1]);
-}
 
 int tok_icu_is_assigned(uint32_t cp) { return u_charType((UChar32)cp) != U_UNASSIGNED; }
 

@@ -10,13 +10,3 @@ int tok_pattern_valid(int pattern) {
 size_t tok_pretok_next(int pattern, const uint8_t *s, size_t len, size_t pos) {
     return tok__scan(pattern, s, len, pos); /* an invalid pattern gives one piece */
 }
-
-size_t tok_pretok_split(int pattern, const uint8_t *s, size_t len, uint32_t *starts, size_t cap) {
-    size_t n = 0, i = 0;
-    while (i < len) {
-        if (n >= cap) return (size_t)-1;
-        starts[n++] = (uint32_t)i;
-        i = tok_pretok_next(pattern, s, len, i);
-    }
-    return n;
-}

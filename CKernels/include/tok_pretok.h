@@ -36,12 +36,6 @@ int tok_pattern_valid(int pattern);
  */
 size_t tok_pretok_next(int pattern, const uint8_t *s, size_t len, size_t pos);
 
-/**
- * Writes the start offset of each piece of s[0..len) to starts[] (at most cap entries) and
- * returns the number of pieces, or (size_t)-1 if cap is too small. A cap of len suffices.
- */
-size_t tok_pretok_split(int pattern, const uint8_t *s, size_t len, uint32_t *starts, size_t cap);
-
 #ifdef __cplusplus
 }
 #endif

@@ -34,9 +34,6 @@ void tok_free(void *p);
  */
 const uint8_t *tok_embedded_vocab(const char *name, size_t *n);
 
-/** The Unicode version of the linked ICU, as "15.0" etc., into buf (cap >= 16). */
-void tok_icu_unicode_version(char *buf, size_t cap);
-
 /** TOK_CLS_* bits of cp as ICU computes them (to cross-check the generated tables). */
 uint8_t tok_icu_class(uint32_t cp);
 
@@ -79,16 +76,6 @@ void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *new
 
 /** The long name of an ICU script code ("Latin", "Cyrillic"), or "Unknown". */
 const char *tok_icu_script_name(int32_t code);
-
-/** A streaming zstd size counter: compresses what it is fed and keeps only the total size. */
-typedef struct tok_zstd_counter tok_zstd_counter;
-
-/** A counter at compression `level`, or NULL when out of memory. */
-tok_zstd_counter *tok_zstd_counter_new(int level);
-/** Feeds bytes; returns 0 or -1 on a zstd error. */
-int tok_zstd_counter_feed(tok_zstd_counter *c, const uint8_t *p, size_t n);
-/** Ends the frame and returns the compressed size, or -1 on error. Frees the counter. */
-int64_t tok_zstd_counter_finish(tok_zstd_counter *c);
 
 #ifdef __cplusplus
 }
