@@ -158,7 +158,7 @@ extension Tokenizer {
         guard let mask, let hit = specials.find(in: buf, from: 0, mask: mask) else { return }
         let text = specials.entries[hit.entry].text
         throw TokError(.disallowedSpecialToken,
-                       "the text contains the special token \(text); allow it, or pass disallowedSpecial: .none to encode it as text",
+                       "the text contains the special token \(text), which is not allowed here",
                        at: "byte \(hit.start)")
     }
 

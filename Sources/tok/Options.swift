@@ -58,7 +58,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let e as TokError {
-        stderrWrite("tok: error: \(e.description)\n")
+        let hint = e.code == .disallowedSpecialToken
+            ? "; pass --allow-special all to recognize it, or --special-as-text to encode it as text" : ""
+        stderrWrite("tok: error: \(e.description)\(hint)\n")
         throw ExitCode(1)
     } catch let e as CLIError {
         stderrWrite("tok: error: \(e.description)\n")
