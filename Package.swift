@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "TokCore", targets: ["TokCore"]),
         .library(name: "TokAnalysis", targets: ["TokAnalysis"]),
+        .library(name: "TokHierarchical", targets: ["TokHierarchical"]),
         .executable(name: "tok", targets: ["tok"]),
     ],
     dependencies: [
@@ -27,12 +28,14 @@ let package = Package(
             cSettings: [.headerSearchPath("../vocab")]),
         .target(name: "TokCore", dependencies: ["CTokKernels"]),
         .target(name: "TokAnalysis", dependencies: ["TokCore", "CTokKernels"]),
+        .target(name: "TokHierarchical", dependencies: ["TokCore", "CTokKernels"]),
         .executableTarget(
             name: "tok",
-            dependencies: ["TokCore", "TokAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TokTestSupport", dependencies: ["TokCore"]),
         .testTarget(name: "TokCoreTests", dependencies: ["TokCore", "TokTestSupport", "CTokKernels"]),
         .testTarget(name: "TokAnalysisTests", dependencies: ["TokAnalysis", "TokCore", "TokTestSupport"]),
+        .testTarget(name: "TokHierarchicalTests", dependencies: ["TokHierarchical", "TokCore", "TokTestSupport", "CTokKernels"]),
         .testTarget(name: "TokCLITests", dependencies: ["TokTestSupport", "tok"]),
     ],
     cLanguageStandard: .c17

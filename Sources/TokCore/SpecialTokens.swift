@@ -10,17 +10,17 @@ public enum SpecialTokenSet: Sendable, Equatable {
 }
 
 /// Finds special-token text in bytes: candidates are grouped by first byte and tried longest
-/// first, so at a given position the longest special token wins.
-struct _SpecialMatcher: Sendable {
-    struct Entry: Sendable {
-        let bytes: [UInt8]
-        let id: Int
-        let text: String
+/// first, so at a given position the longest special token wins. Shared by the Tok modules.
+package struct _SpecialMatcher: Sendable {
+    package struct Entry: Sendable {
+        package let bytes: [UInt8]
+        package let id: Int
+        package let text: String
     }
-    let entries: [Entry]
+    package let entries: [Entry]
     let byFirst: [[Int]]
 
-    init(_ specials: [String: Int]) {
+    package init(_ specials: [String: Int]) {
         let sorted = specials.map { Entry(bytes: Array($0.key.utf8), id: $0.value, text: $0.key) }
             .filter { !$0.bytes.isEmpty }
             .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.text < $1.text }
@@ -30,10 +30,10 @@ struct _SpecialMatcher: Sendable {
         byFirst = first
     }
 
-    var isEmpty: Bool { entries.isEmpty }
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// Indices of the entries in `set`, as a membership mask over `entries`.
-    func mask(_ set: SpecialTokenSet, excluding: [Bool]? = nil) -> [Bool] {
+    package func mask(_ set: SpecialTokenSet, excluding: [Bool]? = nil) -> [Bool] {
         var m: [Bool]
         switch set {
         case .none: m = [Bool](repeating: false, count: entries.count)
@@ -45,7 +45,7 @@ struct _SpecialMatcher: Sendable {
     }
 
     /// The first position >= from where an entry in `mask` starts, and that entry.
-    func find(in buf: UnsafeBufferPointer<UInt8>, from: Int, mask: [Bool]) -> (start: Int, entry: Int)? {
+    package func find(in buf: UnsafeBufferPointer<UInt8>, from: Int, mask: [Bool]) -> (start: Int, entry: Int)? {
         guard !entries.isEmpty else { return nil }
         var i = from
         let n = buf.count

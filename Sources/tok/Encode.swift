@@ -184,28 +184,5 @@ final class ResultsBox: @unchecked Sendable {
 
 /// Reads JSON Lines: each line a JSON string, or an object whose `field` is a string.
 func readJSONLTexts(path: String, field: String) throws -> [[UInt8]] {
-    let data = try readAll(path: path)
-    var texts: [[UInt8]] = []
-    var lineNo = 0
-    for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
-        lineNo += 1
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-        let obj: Any
-        do {
-            obj = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
-        } catch {
-            throw CLIError("not valid JSON (\(path == "-" ? "stdin" : path):\(lineNo))")
-        }
-        if let s = obj as? String {
-            texts.append(Array(s.utf8))
-        } else if let d = obj as? [String: Any] {
-            guard let s = d[field] as? String else {
-                throw CLIError("record has no string field '\(field)' (\(path == "-" ? "stdin" : path):\(lineNo))")
-            }
-            texts.append(Array(s.utf8))
-        } else {
-            throw CLIError("expected a JSON string or object (\(path == "-" ? "stdin" : path):\(lineNo))")
-        }
-    }
-    return texts
+    try readJSONLRecords(path: path, field: field).map(\.text)
 }

@@ -1,0 +1,157 @@
+internal import CTokKernels
+public import TokCore
+
+/// The word splitting rule of hierarchical autoregressive transformers (HAT), identical to the
+/// reference `hat-splitter`.
+///
+/// Words are Unicode word segments (UAX #29, Unicode 16.0, no dictionary segmentation), cut after
+/// every punctuation character and between a lowercase and an uppercase letter, then grouped so that
+/// each word is `[one space][word]punctuation*`; white space other than a single space stands alone.
+/// Special tokens (such as `<|eot_id|>`) can be split out first, each as a word of its own.
+///
+/// ```swift
+/// let hat = HATSplitter()
+/// hat.split("Hello, camelCase world!")      // ["Hello,", " camel", "Case", " world!"]
+/// try hat.split("naïveté", maxBytesPerWord: 4)   // [[110, 97, 195, 175], [118, 101, 116], [195, 169]]
+/// ```
+///
+/// Bytes that are not valid UTF-8 are kept: each maximal ill-formed subsequence counts as one
+/// character with no properties (like U+FFFD), so the words always concatenate to the input.
+public struct HATSplitter: Sendable {
+    /// The special tokens split out before the rule runs, and their ids.
+    public let specialTokens: [String: Int]
+    let specials: _SpecialMatcher
+
+    /// A splitter; `specialTokens` (text → id) are matched first, longest first, and become words
+    /// of their own with those ids.
+    public init(specialTokens: [String: Int] = [:]) {
+        self.specialTokens = specialTokens
+        self.specials = _SpecialMatcher(specialTokens)
+    }
+
+    /// The words of `text` (hat-splitter's `split`).
+    public func split(_ text: String) -> [String] {
+        // Without a byte limit every word is whole characters of valid UTF-8 text.
+        let w = segment(bytes: text.utf8, maxBytesPerWord: 0)
+        return w.indices.map { w.string(at: $0) }
+    }
+
+    /// The words of `text`, each cut to at most `maxBytesPerWord` bytes (hat-splitter's
+    /// `split_with_limit`): at the last character boundary within the limit, or inside a character
+    /// when the word's first character is longer than the limit.
+    /// - Throws: ``TokError/Code/invalidArgument`` when `maxBytesPerWord` is less than 1.
+    public func split(_ text: String, maxBytesPerWord: Int) throws(TokError) -> [[UInt8]] {
+        try words(bytes: text.utf8, maxBytesPerWord: maxBytesPerWord).map { Array($0) }
+    }
+
+    /// The words of any bytes (invalid UTF-8 included) as one buffer and word offsets; with
+    /// `maxBytesPerWord`, long words are cut as ``split(_:maxBytesPerWord:)`` does.
+    /// - Throws: ``TokError/Code/invalidArgument`` when `maxBytesPerWord` is less than 1.
+    public func words<Bytes: Sequence<UInt8>>(bytes: Bytes, maxBytesPerWord: Int? = nil) throws(TokError) -> WordSequence {
+        if let m = maxBytesPerWord, m < 1 {
+            throw TokError(.invalidArgument, "maxBytesPerWord must be at least 1, not \(m)")
+        }
+        return segment(bytes: bytes, maxBytesPerWord: maxBytesPerWord ?? 0)
+    }
+
+    /// The words of a text; see ``words(bytes:maxBytesPerWord:)``.
+    public func words(_ text: String, maxBytesPerWord: Int? = nil) throws(TokError) -> WordSequence {
+        try words(bytes: text.utf8, maxBytesPerWord: maxBytesPerWord)
+    }
+
+    /// The number of words, without building them.
+    public func wordCount<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Int {
+        withContiguous(bytes) { buf in
+            var n = 0
+            forEachOrdinaryRun(buf) { from, to, special in
+                if special != nil { n += 1; return }
+                n += tok_seg_count(buf.baseAddress.map { $0 + from }, to - from, Int32(TOK_SEG_MODE_HAT.rawValue), 0)
+            }
+            return n
+        }
+    }
+
+    /// The UAX #29 default word segments of `bytes` (Unicode 16.0), spaces and punctuation included:
+    /// the segmentation the HAT rule starts from. Special tokens are not considered.
+    public static func unicodeWordSegments<Bytes: Sequence<UInt8>>(bytes: Bytes) -> [Range<Int>] {
+        withContiguous(bytes) { buf in
+            var ends: [Int] = []
+            appendEnds(buf, base: 0, mode: TOK_SEG_MODE_WORD_BOUNDS, maxBytes: 0, to: &ends)
+            var out: [Range<Int>] = []
+            out.reserveCapacity(ends.count)
+            var start = 0
+            for e in ends { out.append(start..<e); start = e }
+            return out
+        }
+    }
+
+    // MARK: - Internals
+
+    func segment<Bytes: Sequence<UInt8>>(bytes: Bytes, maxBytesPerWord: Int) -> WordSequence {
+        withContiguous(bytes) { buf in
+            var ends: [Int] = []
+            ends.reserveCapacity(buf.count / 4 + 1)
+            var specialAt: [Int: Int] = [:]
+            forEachOrdinaryRun(buf) { from, to, special in
+                if let special {
+                    specialAt[ends.count] = special
+                    ends.append(to)
+                    return
+                }
+                Self.appendEnds(UnsafeBufferPointer(rebasing: buf[from..<to]), base: from, mode: TOK_SEG_MODE_HAT,
+                                maxBytes: maxBytesPerWord, to: &ends)
+            }
+            var offsets = [Int]()
+            offsets.reserveCapacity(ends.count + 1)
+            offsets.append(0)
+            offsets.append(contentsOf: ends)
+            var ids: [Int] = []
+            if !specialAt.isEmpty {
+                ids = [Int](repeating: -1, count: ends.count)
+                for (k, id) in specialAt { ids[k] = id }
+            }
+            return WordSequence(bytes: Array(buf), offsets: offsets, specialIDs: ids)
+        }
+    }
+
+    /// Calls body for each stretch of ordinary text (special == nil) and each special token (its id),
+    /// in order, as byte ranges [from, to) of buf.
+    func forEachOrdinaryRun(_ buf: UnsafeBufferPointer<UInt8>, _ body: (Int, Int, Int?) -> Void) {
+        var pos = 0
+        if !specials.isEmpty {
+            let all = specials.mask(.all)
+            while let (start, k) = specials.find(in: buf, from: pos, mask: all) {
+                if start > pos { body(pos, start, nil) }
+                let end = start + specials.entries[k].bytes.count
+                body(start, end, specials.entries[k].id)
+                pos = end
+            }
+        }
+        if pos < buf.count { body(pos, buf.count, nil) }
+    }
+
+    static func appendEnds(_ buf: UnsafeBufferPointer<UInt8>, base: Int, mode: tok_seg_mode, maxBytes: Int,
+                           to ends: inout [Int]) {
+        guard buf.count > 0 else { return }
+        var it = tok_seg_iter()
+        _ = tok_seg_init(&it, buf.baseAddress, buf.count, Int32(mode.rawValue), maxBytes)
+        let cap = 4096
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: cap) { tmp in
+            while true {
+                let k = tok_seg_fill(&it, tmp.baseAddress, cap)
+                if k == 0 { break }
+                if base == 0 {
+                    ends.append(contentsOf: UnsafeBufferPointer(rebasing: tmp[0..<k]))
+                } else {
+                    for i in 0..<k { ends.append(tmp[i] + base) }
+                }
+            }
+        }
+    }
+}
+
+@inline(__always)
+func withContiguous<Bytes: Sequence<UInt8>, R>(_ bytes: Bytes, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if let r = bytes.withContiguousStorageIfAvailable(body) { return r }
+    return Array(bytes).withUnsafeBufferPointer(body)
+}

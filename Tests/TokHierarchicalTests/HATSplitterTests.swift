@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+import TokCore
+import TokHierarchical
+import TokTestSupport
+
+/// The HAT rule against the reference hat-splitter, Unicode's word-boundary cases, and properties.
+@Suite struct HATSplitterTests {
+    let hat = HATSplitter()
+
+    /// Every fixture line (made by tools/make_segment_fixtures.py from hat-splitter 0.1.10): the
+    /// words, and the words under byte limits 4 and 16.
+    @Test func matchesReferenceFixture() throws {
+        let records = try TestFiles.jsonLines("hat_splitter.jsonl")
+        #expect(records.count > 1000)
+        var mismatches = 0
+        for r in records {
+            let text = r["text"] as! String
+            let words = r["words"] as! [String]
+            if hat.split(text) != words {
+                mismatches += 1
+                if mismatches < 5 { Issue.record("split(\(text.debugDescription)): \(hat.split(text)) != \(words)") }
+            }
+            for limit in [4, 16] {
+                let want = (r["words_\(limit)"] as! [String]).map { [UInt8](Data(base64Encoded: $0)!) }
+                let got = try hat.split(text, maxBytesPerWord: limit)
+                if got != want {
+                    mismatches += 1
+                    if mismatches < 5 { Issue.record("limit \(limit) \(text.debugDescription): \(got) != \(want)") }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    /// Unicode's WordBreakTest.txt: every case, every boundary.
+    @Test func unicodeWordBreakTest() throws {
+        let lines = try String(contentsOf: TestFiles.fixture("WordBreakTest.txt"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(lines.count > 1800)
+        var failures = 0
+        for line in lines {
+            var bytes: [UInt8] = []
+            var want: [Int] = []
+            for field in line.split(separator: " ") {
+                if field == "÷" { if !bytes.isEmpty { want.append(bytes.count) } }
+                else if field != "×" {
+                    let scalar = Unicode.Scalar(UInt32(field, radix: 16)!)!
+                    bytes.append(contentsOf: Array(String(Character(scalar)).utf8))
+                }
+            }
+            let got = HATSplitter.unicodeWordSegments(bytes: bytes).map(\.upperBound)
+            if got != want {
+                failures += 1
+                if failures < 5 { Issue.record("\(line): boundaries \(got), expected \(want)") }
+            }
+        }
+        #expect(failures == 0)
+    }
+
+    @Test func documentedExamples() throws {
+        #expect(hat.split("Hello, camelCase world!") == ["Hello,", " camel", "Case", " world!"])
+        #expect(hat.split("e.g. this") == ["e.", "g.", " this"])
+        #expect(hat.split("don't stop") == ["don'", "t", " stop"])
+        #expect(hat.split("a  b   c") == ["a", "  ", "b", "   ", "c"])
+        #expect(hat.split("a\n\nb \n c") == ["a", "\n", "\n", "b", " ", "\n", " c"])
+        #expect(hat.split("(hello)") == ["(", "hello)"])
+        #expect(hat.split("__init__") == ["__", "init__"])
+        #expect(hat.split("http://x.com/a_b?c=d") == ["http://", "x.", "com/", "a_", "b?", "c", "=", "d"])
+        #expect(hat.split("") == [])
+        #expect(try hat.split("한a국", maxBytesPerWord: 2) == [[0xED, 0x95], [0x9C, 0x61], [0xEA, 0xB5], [0xAD]])
+    }
+
+    @Test func zeroLimitIsAnError() {
+        #expect(throws: TokError.self) { try hat.split("abc", maxBytesPerWord: 0) }
+        #expect(throws: TokError.self) { try hat.words("abc", maxBytesPerWord: -3) }
+    }
+
+    /// The reference's causality property: for every character-boundary prefix p of s, word i of
+    /// split(p) is a prefix of word i of split(s).
+    @Test func causality() throws {
+        var rng = SeededRandom(seed: 0xCA05_0001)
+        var texts = try TestFiles.jsonLines("hat_splitter.jsonl").prefix(400).map { String(($0["text"] as! String).prefix(120)) }
+        texts += (0..<200).map { _ in rng.unicodeString(Int.random(in: 1...60, using: &rng)) }
+        for s in texts {
+            let full = hat.split(s)
+            var prefix = ""
+            for ch in s.unicodeScalars {
+                prefix.unicodeScalars.append(ch)
+                let part = hat.split(prefix)
+                #expect(part.count <= full.count, "\(prefix.debugDescription) of \(s.debugDescription)")
+                for (i, w) in part.enumerated() where i < full.count && !full[i].utf8.starts(with: w.utf8) {
+                    Issue.record("word \(i) of split(\(prefix.debugDescription)) = \(w.debugDescription) is not a prefix of \(full[i].debugDescription)")
+                }
+            }
+        }
+    }
+
+    /// Any bytes (invalid UTF-8 included): the words tile the input, none is empty, none exceeds
+    /// the limit, and valid stretches split as the valid text alone would up to the bad byte.
+    @Test func randomBytesTileTheInput() throws {
+        var rng = SeededRandom(seed: 0xCA05_0002)
+        for round in 0..<2000 {
+            var bytes = rng.bytes(Int.random(in: 0...80, using: &rng))
+            if round % 2 == 0 { bytes += Array(rng.unicodeString(20).utf8) }
+            for limit in [nil, 1, 2, 3, 5] as [Int?] {
+                let w = try hat.words(bytes: bytes, maxBytesPerWord: limit)
+                #expect(w.bytes == bytes)
+                #expect(w.offsets.first == 0 && w.offsets.last == bytes.count)
+                for i in w.indices {
+                    #expect(!w[i].isEmpty)
+                    if let limit { #expect(w[i].count <= limit) }
+                }
+            }
+        }
+    }
+
+    /// Invalid bytes count as one character each, with no properties: like U+FFFD, but kept.
+    @Test func invalidUTF8SplitsLikeReplacementCharacter() throws {
+        let bytes: [UInt8] = Array("ab".utf8) + [0xFF] + Array("cd ef".utf8) + [0xE2, 0x82] + Array("!x".utf8)
+        let words = try hat.words(bytes: bytes)
+        let asText = hat.split("ab\u{FFFD}cd ef\u{FFFD}!x")
+        #expect(words.count == asText.count)
+        #expect(words.map { Array($0) }.reduce([], +) == bytes)
+    }
+
+    @Test func specialTokensAreSplitOutFirst() throws {
+        let hat = HATSplitter(specialTokens: ["<|eot_id|>": 128009, "<|begin_of_text|>": 128000])
+        let w = try hat.words("<|begin_of_text|>Hello world<|eot_id|>\nBye<|eot_id|>")
+        #expect(w.indices.map { w.string(at: $0) } == ["<|begin_of_text|>", "Hello", " world", "<|eot_id|>", "\n", "Bye", "<|eot_id|>"])
+        #expect(w.indices.map { w.specialID(at: $0) } == [128000, nil, nil, 128009, nil, nil, 128009])
+        #expect(hat.wordCount(bytes: Array("<|begin_of_text|>Hello world<|eot_id|>\nBye<|eot_id|>".utf8)) == 7)
+        // Without special tokens the same text is split by the rule alone.
+        #expect(HATSplitter().split("a<|eot_id|>") == ["a", "<", "|", "eot_", "id", "|", ">"])
+    }
+
+    @Test func wordCountMatchesWords() throws {
+        var rng = SeededRandom(seed: 0xCA05_0003)
+        for _ in 0..<200 {
+            let b = rng.bytes(Int.random(in: 0...200, using: &rng))
+            #expect(hat.wordCount(bytes: b) == (try hat.words(bytes: b)).count)
+        }
+    }
+}
+
+/// The ragged and padded layouts and their inverses.
+@Suite struct WordLayoutTests {
+    let hat = HATSplitter(specialTokens: ["<|eot_id|>": 300])
+
+    @Test func raggedRoundTrip() throws {
+        let w = try hat.words("Wörter, und camelCase<|eot_id|>!")
+        let back = try WordSequence(words: w.map { Array($0) }, specialIDs: [4: 300])
+        #expect(back.bytes == Array("Wörter, und camelCase<|eot_id|>!".utf8))
+        // ["Wörter,", " und", " camel", "Case", "<|eot_id|>", "!"]
+        #expect(Array(w.wordStarts) == [0, 8, 12, 18, 22, 32])
+        #expect(w.specialID(at: 4) == 300)
+        #expect(throws: TokError.self) { try WordSequence(words: [[1], []]) }
+    }
+
+    @Test func paddedByT5WithPrefixSlots() throws {
+        let w = try hat.words("Hi there!<|eot_id|>", maxBytesPerWord: 4)
+        // ["Hi", " the", "re!", "<|eot_id|>"]
+        let layout = PaddedLayout.byT5(maxBytes: 4, prefixIDs: [259])
+        let p = try w.padded(layout, as: Int32.self)
+        #expect(p.rows == 4 && p.columns == 5)
+        #expect(p.ids == [259, 75, 108, 0, 0,
+                          259, 35, 119, 107, 104,
+                          259, 117, 104, 36, 0,
+                          259, 300, 0, 0, 0])
+        #expect(p.lengths == [2, 4, 3, 1])
+        #expect(p.mask == [1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0])
+        #expect(p.isSpecial == [false, false, false, true])
+        let back = try p.wordSequence(specialTokens: hat.specialTokens)
+        #expect(back == w)
+        let p64 = try w.padded(layout, as: Int64.self)
+        #expect(p64.ids.map(Int32.init) == p.ids)
+    }
+
+    @Test func paddedUInt8IsTheBytes() throws {
+        var rng = SeededRandom(seed: 0xCA05_0004)
+        for _ in 0..<100 {
+            let bytes = rng.bytes(Int.random(in: 0...300, using: &rng))
+            let w = try HATSplitter().words(bytes: bytes, maxBytesPerWord: 8)
+            let p = try w.padded(PaddedLayout(maxBytes: 8, padID: 0), as: UInt8.self)
+            #expect(try p.wordSequence().bytes == bytes)
+            for r in 0..<p.rows {
+                #expect(Array(p.ids[(r * 8)..<(r * 8 + Int(p.lengths[r]))]) == Array(w[r]))
+            }
+        }
+    }
+
+    @Test func paddedErrors() throws {
+        let w = try HATSplitter().words("extraordinary")
+        #expect(throws: TokError.self) { try w.padded(PaddedLayout(maxBytes: 4), as: Int32.self) }      // word too long
+        #expect(throws: TokError.self) { try w.padded(PaddedLayout.byT5(maxBytes: 16), as: UInt8.self) } // 255+3 > UInt8.max
+        #expect(throws: TokError.self) { try w.padded(PaddedLayout(maxBytes: 0), as: Int32.self) }
+        let p = try w.padded(PaddedLayout(maxBytes: 16, padID: -1), as: Int32.self)
+        #expect(p.ids.suffix(3) == [-1, -1, -1])
+        // A special row whose id the inverse is not told about.
+        let s = try hat.words("a<|eot_id|>").padded(PaddedLayout(maxBytes: 4), as: Int32.self)
+        #expect(throws: TokError.self) { try s.wordSequence() }
+    }
+}
