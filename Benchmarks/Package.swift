@@ -7,6 +7,7 @@ let package = Package(
     name: "TokBenchmarks",
     dependencies: [.package(name: "Tok", path: "..")],
     targets: [
-        .executableTarget(name: "tok-bench", dependencies: [.product(name: "TokCore", package: "Tok")]),
+        .executableTarget(name: "tok-bench", dependencies: [.product(name: "TokCore", package: "Tok"),
+                                                                   .product(name: "TokHierarchical", package: "Tok")]),
     ]
 )

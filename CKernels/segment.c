@@ -37,13 +37,17 @@ static inline int tok_type(uint8_t f) {
 }
 
 /* Properties and length of the character at s[i] (i < len). Invalid units have no properties. */
-static inline uint16_t char_at(const uint8_t *s, size_t len, size_t i, size_t *clen) {
+static inline __attribute__((always_inline)) uint16_t char_at(const uint8_t *s, size_t len, size_t i, size_t *clen) {
     uint8_t b = s[i];
-    if (b < 0x80) { *clen = 1; return tok_seg_props(b); }
+    if (b < 0x80) { *clen = 1; return tok_seg_ascii[b]; }
     tok_char c = tok_utf8_at(s, len, i);
     *clen = c.len;
     return (c.cls & TOK_CLS_INVALID) ? 0 : tok_seg_props(c.cp);
 }
+
+static inline int is_lower(uint8_t b) { return (uint8_t)(b - 'a') < 26; }
+static inline int is_upper(uint8_t b) { return (uint8_t)(b - 'A') < 26; }
+static inline int is_alnum(uint8_t b) { return is_lower(b) || is_upper(b) || (uint8_t)(b - '0') < 10; }
 
 static inline int is_ignorable(unsigned wb) {
     return wb == TOK_WB_EXTEND || wb == TOK_WB_FORMAT || wb == TOK_WB_ZWJ;
@@ -73,6 +77,11 @@ static unsigned next_effective(const uint8_t *s, size_t len, size_t i) {
  * (of length `cl`)? Requires a previous character. */
 static int wb_break(const tok_seg_iter *it, uint16_t p, size_t cl) {
     unsigned rp = it->raw_prev & TOK_SEG_WB_MASK, c = p & TOK_SEG_WB_MASK;
+    /* Shortcuts for spaces (the commonest boundary), derived from the rules below: a WSegSpace
+     * joins only a raw WSegSpace before it (WB3d) and no rule after WB4 names WSegSpace; after a
+     * raw WSegSpace (the effective previous character too), only WB3d and WB4 can join. */
+    if (c == TOK_WB_WSEGSPACE) return rp != TOK_WB_WSEGSPACE;
+    if (rp == TOK_WB_WSEGSPACE) return !is_ignorable(c);
     if (rp == TOK_WB_CR && c == TOK_WB_LF) return 0;                 /* WB3 */
     if (is_newline(rp) || is_newline(c)) return 1;                   /* WB3a, WB3b */
     if (rp == TOK_WB_ZWJ && (p & TOK_SEG_EXTPICT)) return 0;         /* WB3c */
@@ -142,6 +151,25 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
     advance(it, p);
     it->pos += cl;
     while (it->pos < len) {
+        uint8_t b = s[it->pos];
+        if (is_alnum(b) && !(it->raw_prev & TOK_SEG_PUNCT)
+            && !is_newline(it->raw_prev & TOK_SEG_WB_MASK) && (is_ah(it->prev) || it->prev == TOK_WB_NUMERIC)
+            && !(hat && is_upper(b) && (it->raw_prev & TOK_SEG_LL))) {
+            /* Fast path: ASCII letters and digits after a letter or digit never break (WB5, WB8,
+             * WB9, WB10) except, in HAT mode, between a lowercase and an uppercase letter. Consume
+             * the run and leave the state as the general path would. */
+            size_t e = it->pos + 1;
+            while (e < len && is_alnum(s[e]) && !(hat && is_upper(s[e]) && is_lower(s[e - 1]))) e++;
+            uint16_t last = tok_seg_ascii[s[e - 1]];
+            it->prev2 = e - it->pos >= 2 ? (uint8_t)(tok_seg_ascii[s[e - 2]] & TOK_SEG_WB_MASK) : it->prev;
+            it->prev = (uint8_t)(last & TOK_SEG_WB_MASK);
+            it->ri_odd = 0;
+            it->raw_prev = last;
+            it->pos = e;
+            f &= (uint8_t)~(PF_SINGLE_SPACE | PF_SINGLE_PUNCT | PF_ALL_SPACES | PF_ALL_WS);
+            if (e < len && hat && is_upper(s[e]) && is_lower(s[e - 1])) break;
+            continue;
+        }
         p = char_at(s, len, it->pos, &cl);
         if (hat && ((it->raw_prev & TOK_SEG_PUNCT)
                     || ((it->raw_prev & TOK_SEG_LL) && (p & TOK_SEG_LU)))) break;

@@ -3,6 +3,7 @@
 
   pip install tiktoken bpe-openai quicktok-v1 gigatoken kitoken     # the peers (development only)
   python3 tools/bench.py [--encodings cl100k_base,o200k_base] [--repeat 3] [--shared ../shared]
+  python3 tools/bench.py --hat          # only the HAT splitter table (pip install hat-splitter)
 
 Builds Benchmarks/ (tok-bench) in release mode, then for each encoding and input file runs
 tok-bench and ../shared/tools/peer-bench.py on the same file, cut into the same 256 KiB chunks,
@@ -16,7 +17,7 @@ import argparse, os, re, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PEERS = ["tiktoken", "bpe-openai", "quicktok", "gigatoken", "kitoken"]
+PEERS = ["tiktoken", "bpe-openai", "quicktok", "gigatoken", "kitoken"]  # and hat-splitter for --hat
 
 def fields(line):
     return dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
@@ -50,6 +51,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--hat", action="store_true", help="only the HAT word splitter against hat-splitter")
     a = ap.parse_args()
     subprocess.run(["swift", "build", "-c", "release", "--package-path", os.path.join(ROOT, "Benchmarks")],
                    check=True, capture_output=True)
@@ -58,6 +60,9 @@ def main():
     peers = a.peers.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         files = inputs(a.shared, tmp)
+        hat_table(bench, peer_bench, files[:3], a.repeat)
+        if a.hat:
+            return
         for enc in a.encodings.split(","):
             print(f"\n### {enc}, encode, one core (MB/s; ratio = Tok / peer)\n")
             print("| input | MB | Tok | " + " | ".join(peers) + " | same token counts |")
@@ -88,6 +93,25 @@ def main():
             print(f"\n{enc}: decode {float(dec['MBps']):.0f} MB/s; first load {float(load['ms']):.1f} ms; "
                   f"peak RSS after load {float(load['peak_rss_mib']):.1f} MiB; "
                   f"peak RSS after encoding all inputs {float(t.get('peak_rss_mib', 0)):.1f} MiB")
+
+def hat_table(bench, peer_bench, files, repeat):
+    """HAT words: Tok's split (Strings), ragged and padded layouts against hat-splitter's split."""
+    print("\n### HAT word splitter, one core (MB/s; ratio = Tok / hat-splitter)\n")
+    print("| input | MB | hat-splitter | Tok split (Strings) | Tok ragged | Tok padded 16 | same words |")
+    print("|---|---|---|---|---|---|---|")
+    for f in files:
+        t = fields(run([bench, "hat", "-", str(repeat), f]).strip().splitlines()[-1])
+        po = run([sys.executable, peer_bench, "--repeat", str(repeat), "--peers", "hat-splitter", f]) or ""
+        line = [l for l in po.splitlines() if l.startswith("peer=")]
+        if not line:
+            print(f"| {os.path.basename(f)} | hat-splitter failed |")
+            continue
+        p = fields(line[0])
+        ref = float(p["MBps"])
+        cell = lambda k: f"{float(t[k]):.1f} ({float(t[k]) / ref:.1f}×)"
+        print(f"| {os.path.basename(f)} | {int(t['bytes']) / 1e6:.1f} | {ref:.1f} | {cell('split_MBps')} | "
+              f"**{cell('ragged_MBps')}** | {cell('padded16_MBps')} | {'yes' if p['tokens'] == t['words'] else 'NO'} |")
+
 
 if __name__ == "__main__":
     main()

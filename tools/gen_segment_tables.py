@@ -106,6 +106,9 @@ def main():
     for blk in index:
         for i in range(0, BLOCK, 16):
             out.write("  " + ",".join(str(x) for x in blk[i:i + 16]) + ",\n")
+    out.write("};\n\nconst uint16_t tok_seg_ascii[128] = {\n")
+    for i in range(0, 128, 16):
+        out.write("  " + ",".join(str(props(c)) for c in range(i, i + 16)) + ",\n")
     out.write("};\n")
 
 

@@ -43,6 +43,8 @@ enum {
 /** Generated two-stage table (segment_tables.c): 128-code-point blocks. */
 extern const uint16_t tok_seg_stage1[0x110000 / 128];
 extern const uint16_t tok_seg_stage2[];
+/** The same properties for U+0000..U+007F, one load each. */
+extern const uint16_t tok_seg_ascii[128];
 
 /** Property bits of code point `cp` (`cp` < 0x110000; surrogates have none). */
 static inline uint16_t tok_seg_props(uint32_t cp) {

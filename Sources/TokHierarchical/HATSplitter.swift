@@ -89,25 +89,21 @@ public struct HATSplitter: Sendable {
 
     func segment<Bytes: Sequence<UInt8>>(bytes: Bytes, maxBytesPerWord: Int) -> WordSequence {
         withContiguous(bytes) { buf in
-            var ends: [Int] = []
-            ends.reserveCapacity(buf.count / 4 + 1)
+            var offsets: [Int] = [0]
+            offsets.reserveCapacity(buf.count / 4 + 2)
             var specialAt: [Int: Int] = [:]
             forEachOrdinaryRun(buf) { from, to, special in
                 if let special {
-                    specialAt[ends.count] = special
-                    ends.append(to)
+                    specialAt[offsets.count - 1] = special
+                    offsets.append(to)
                     return
                 }
                 Self.appendEnds(UnsafeBufferPointer(rebasing: buf[from..<to]), base: from, mode: TOK_SEG_MODE_HAT,
-                                maxBytes: maxBytesPerWord, to: &ends)
+                                maxBytes: maxBytesPerWord, to: &offsets)
             }
-            var offsets = [Int]()
-            offsets.reserveCapacity(ends.count + 1)
-            offsets.append(0)
-            offsets.append(contentsOf: ends)
             var ids: [Int] = []
             if !specialAt.isEmpty {
-                ids = [Int](repeating: -1, count: ends.count)
+                ids = [Int](repeating: -1, count: offsets.count - 1)
                 for (k, id) in specialAt { ids[k] = id }
             }
             return WordSequence(bytes: Array(buf), offsets: offsets, specialIDs: ids)

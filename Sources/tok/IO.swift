@@ -79,6 +79,43 @@ final class Output {
         }
     }
     func byte(_ b: UInt8) { buf.append(b) }
+
+    /// A JSON string literal of bytes that are valid UTF-8 (checked by the caller). U+FEFF is
+    /// escaped: some JSON readers (Foundation's) drop it raw at the start of a string.
+    func writeJSONString(validUTF8 bytes: some Collection<UInt8>) {
+        buf.append(0x22)
+        var it = bytes.makeIterator()
+        var pendingBOM = 0   // bytes of EF BB BF matched so far
+        while let b = it.next() {
+            if pendingBOM > 0 {
+                let want: UInt8 = pendingBOM == 1 ? 0xBB : 0xBF
+                if b == want {
+                    pendingBOM += 1
+                    if pendingBOM == 3 { buf.append(contentsOf: Array("\\ufeff".utf8)); pendingBOM = 0 }
+                    continue
+                }
+                buf.append(contentsOf: [0xEF, 0xBB, 0xBF].prefix(pendingBOM))
+                pendingBOM = 0
+            }
+            switch b {
+            case 0x22: buf.append(0x5C); buf.append(0x22)
+            case 0x5C: buf.append(0x5C); buf.append(0x5C)
+            case 0x0A: buf.append(0x5C); buf.append(UInt8(ascii: "n"))
+            case 0x0D: buf.append(0x5C); buf.append(UInt8(ascii: "r"))
+            case 0x09: buf.append(0x5C); buf.append(UInt8(ascii: "t"))
+            case 0xEF: pendingBOM = 1
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                buf.append(contentsOf: Array("\\u00".utf8))
+                buf.append(hex[Int(b >> 4)]); buf.append(hex[Int(b & 15)])
+            default: buf.append(b)
+            }
+        }
+        if pendingBOM > 0 { buf.append(contentsOf: [0xEF, 0xBB, 0xBF].prefix(pendingBOM)) }
+        buf.append(0x22)
+        flushIfFull()
+    }
+
     private func flushIfFull() { if buf.count >= 1 << 20 { flush() } }
     func flush() {
         var off = 0

@@ -4,8 +4,10 @@
 //   tok-bench encode ENCODING REPEAT FILE…  per file: bytes tokens best_s MBps (encode_ordinary)
 //   tok-bench decode ENCODING REPEAT FILE…  per file: bytes best_s MBps (ids → bytes)
 //   tok-bench batch ENCODING REPEAT FILE…   encodeOrdinaryBatch over the chunks, all cores
+//   tok-bench hat - REPEAT FILE…            HAT words: split (Strings), ragged, padded (16 bytes)
 import Foundation
 import TokCore
+import TokHierarchical
 
 func now() -> Double {
     var ts = timespec()
@@ -65,6 +67,29 @@ if mode == "load" {
     let ms = (now() - t) * 1000
     _ = tok.encodeOrdinary("warm")
     print(String(format: "tool=tok mode=load encoding=%@ ms=%.2f peak_rss_mib=%.1f", encoding, ms, peakRSSMiB()))
+    exit(0)
+}
+if mode == "hat" {
+    // HAT words: `split` (an array of Strings, as the reference returns), the ragged layout
+    // (WordSequence), and the padded Int32 layout of words cut to 16 bytes.
+    let hat = HATSplitter()
+    let repeatCount = Int(args[3]) ?? 3
+    for path in args.dropFirst(4) {
+        let (n, pieces) = chunks(path)
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let (s1, w1) = best(repeatCount) { pieces.reduce(0) { $0 + hat.split($1).count } }
+        let (s2, w2) = best(repeatCount) { pieces.reduce(0) { $0 + ((try? hat.words($1))?.count ?? 0) } }
+        let (s3, w3) = best(repeatCount) {
+            pieces.reduce(0) { acc, p in
+                guard let w = try? hat.words(p, maxBytesPerWord: 16),
+                      let m = try? w.padded(PaddedLayout(maxBytes: 16), as: Int32.self) else { return acc }
+                return acc + m.rows
+            }
+        }
+        precondition(w1 == w2, "split and words disagree")
+        print(String(format: "tool=tok mode=hat file=%@ bytes=%d words=%d split_MBps=%.2f ragged_MBps=%.2f padded16_MBps=%.2f padded16_rows=%d",
+                     name, n, w1, Double(n) / s1 / 1e6, Double(n) / s2 / 1e6, Double(n) / s3 / 1e6, w3))
+    }
     exit(0)
 }
 let tok = try Tokenizer(named: encoding)

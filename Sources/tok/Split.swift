@@ -1,0 +1,254 @@
+import ArgumentParser
+import TokCore
+import TokHierarchical
+
+struct Split: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Split text into words by the HAT rule (hat-splitter), for hierarchical byte models.",
+        discussion: """
+            Words are Unicode word segments (UAX #29) cut after punctuation and between a lowercase
+            and an uppercase letter, grouped as [one space][word]punctuation*. The whole input is one
+            text unless --lines or --input jsonl. Any bytes split: words always concatenate to the input.
+
+            Formats:
+              words    one word per line, \\n \\r \\t \\\\ and bad bytes (\\xHH) escaped; a blank line between texts
+              jsonl    {"words": [...]} per text ("words_base64" when a word is not valid UTF-8, as
+                       when --max-bytes cuts a character); other members of a jsonl input record are kept
+              offsets  each word's starting byte offset, one line per text
+              padded   one row of ids per word: prefix ids, bytes + --byte-offset, then --pad-id up to
+                       the prefix plus --max-bytes columns; a blank line between texts
+
+            Examples:
+              echo 'Hello, camelCase world!' | tok split              # Hello,⏎ camel⏎Case⏎ world!⏎\\n
+              tok split --max-bytes 16 --format jsonl --lines corpus.txt
+              tok split --format offsets --input jsonl data.jsonl
+              echo 'Hi there' | tok split --format padded --max-bytes 8 --byte-offset 3
+              printf 'Hi<|eot_id|>' | tok split --special '<|eot_id|>=128009' --format jsonl
+            """)
+
+    @Option(help: "Cut words longer than this many bytes (at a character boundary when one fits).")
+    var maxBytes: Int?
+
+    @Option(help: "Output: words, jsonl, offsets or padded.")
+    var format: SplitFormat = .words
+
+    @Flag(help: "Split each input line (with its newline) as its own text.")
+    var lines = false
+
+    @Option(help: "Input: raw bytes, or jsonl (one JSON string, or object, per line).")
+    var input: InputFormat = .raw
+
+    @Option(help: "With --input jsonl: the object field that holds the text.")
+    var field: String = "text"
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Special tokens to split out first, as TEXT=ID (e.g. '<|eot_id|>=128009').")
+    var special: [String] = []
+
+    @Option(name: .customLong("pad-id"), help: "padded: the id of padding slots.")
+    var padID: Int = 0
+
+    @Option(help: "padded: added to each byte to make its id (ByT5: 3).")
+    var byteOffset: Int = 0
+
+    @Option(name: .customLong("prefix-ids"), help: "padded: comma-separated ids of per-word prefix slots (e.g. CLS ids).")
+    var prefixIDs: String?
+
+    @Argument(help: "Files to split (default: standard input).")
+    var files: [String] = []
+
+    func validate() throws {
+        if let m = maxBytes, m < 1 { throw ValidationError("--max-bytes must be at least 1") }
+        if format == .padded && maxBytes == nil { throw ValidationError("--format padded needs --max-bytes (the byte columns)") }
+        if lines && input == .jsonl { throw ValidationError("--lines and --input jsonl exclude each other") }
+        if format != .padded && (padID != 0 || byteOffset != 0 || prefixIDs != nil) {
+            throw ValidationError("--pad-id, --byte-offset and --prefix-ids apply to --format padded")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var specials: [String: Int] = [:]
+            for s in special {
+                guard let eq = s.lastIndex(of: "="), eq != s.startIndex, let id = Int(s[s.index(after: eq)...]) else {
+                    throw CLIError("--special expects TEXT=ID, got '\(s)'")
+                }
+                specials[String(s[..<eq])] = id
+            }
+            var prefix: [Int] = []
+            if let p = prefixIDs {
+                for f in p.split(separator: ",") {
+                    guard let v = Int(f.trimmingPrefix(" ")) else { throw CLIError("--prefix-ids expects comma-separated integers, got '\(p)'") }
+                    prefix.append(v)
+                }
+            }
+            let hat = HATSplitter(specialTokens: specials)
+            let layout = PaddedLayout(maxBytes: maxBytes ?? 1, prefixIDs: prefix, padID: padID, byteOffset: byteOffset)
+            let writer = WordWriter(format: format, layout: layout, field: field)
+            for path in files.isEmpty ? ["-"] : files {
+                switch (input, lines) {
+                case (.jsonl, _):
+                    for r in try readJSONLRecords(path: path, field: field) {
+                        try writer.write(try hat.words(bytes: r.text, maxBytesPerWord: maxBytes), members: r.members)
+                    }
+                case (.raw, true):
+                    try forEachLine(path: path) { chunk in
+                        for line in chunk { try writer.write(try hat.words(bytes: line, maxBytesPerWord: maxBytes)) }
+                    }
+                case (.raw, false):
+                    try writer.write(try hat.words(bytes: try readAll(path: path), maxBytesPerWord: maxBytes))
+                }
+            }
+            writer.out.flush()
+        }
+    }
+}
+
+enum SplitFormat: String, ExpressibleByArgument, CaseIterable {
+    case words, jsonl, offsets, padded
+}
+
+/// Writes split texts in one of the formats.
+final class WordWriter {
+    let format: SplitFormat
+    let layout: PaddedLayout
+    let field: String
+    let out = Output()
+    var records = 0
+
+    init(format: SplitFormat, layout: PaddedLayout, field: String) {
+        self.format = format
+        self.layout = layout
+        self.field = field
+    }
+
+    func write(_ w: WordSequence, members: [(key: String, raw: ArraySlice<UInt8>)] = []) throws {
+        defer { records += 1 }
+        switch format {
+        case .words:
+            if records > 0 { out.byte(0x0A) }
+            for i in w.indices { writeEscaped(w[i]); out.byte(0x0A) }
+        case .offsets:
+            for (k, s) in w.wordStarts.enumerated() {
+                if k > 0 { out.byte(0x20) }
+                out.writeInt(s)
+            }
+            out.byte(0x0A)
+        case .jsonl:
+            out.byte(UInt8(ascii: "{"))
+            for m in members where m.key != field {
+                out.writeJSONString(validUTF8: Array(m.key.utf8))
+                out.byte(UInt8(ascii: ":"))
+                out.write(bytes: m.raw)
+                out.byte(UInt8(ascii: ","))
+            }
+            let valid = w.indices.allSatisfy { isValidUTF8(w[$0]) }
+            out.write(valid ? "\"words\":[" : "\"words_base64\":[")
+            for i in w.indices {
+                if i > 0 { out.byte(UInt8(ascii: ",")) }
+                if valid { out.writeJSONString(validUTF8: w[i]) } else { out.write("\"" + base64(w[i]) + "\"") }
+            }
+            out.byte(UInt8(ascii: "]"))
+            if w.indices.contains(where: { w.specialID(at: $0) != nil }) {
+                out.write(",\"special_ids\":[")
+                for i in w.indices {
+                    if i > 0 { out.byte(UInt8(ascii: ",")) }
+                    if let id = w.specialID(at: i) { out.writeInt(id) } else { out.write("null") }
+                }
+                out.byte(UInt8(ascii: "]"))
+            }
+            out.write("}\n")
+        case .padded:
+            if records > 0 { out.byte(0x0A) }
+            let p = try w.padded(layout, as: Int64.self)
+            for r in 0..<p.rows {
+                for c in 0..<p.columns {
+                    if c > 0 { out.byte(0x20) }
+                    out.writeInt(Int(p.ids[r * p.columns + c]))
+                }
+                out.byte(0x0A)
+            }
+        }
+    }
+
+    /// A word on one line: printable UTF-8 as is; \\ \n \r \t, other control bytes and bytes that
+    /// are not valid UTF-8 escaped.
+    func writeEscaped(_ bytes: ArraySlice<UInt8>) {
+        var i = bytes.startIndex
+        let hex = Array("0123456789abcdef".utf8)
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if b >= 0x80 {
+                let n = validSequenceLength(bytes, at: i)
+                if n > 0 {
+                    out.write(bytes: bytes[i..<(i + n)])
+                    i += n
+                    continue
+                }
+            }
+            switch b {
+            case 0x5C: out.write("\\\\")
+            case 0x0A: out.write("\\n")
+            case 0x0D: out.write("\\r")
+            case 0x09: out.write("\\t")
+            case 0..<0x20, 0x7F...:
+                out.write("\\x"); out.byte(hex[Int(b >> 4)]); out.byte(hex[Int(b & 15)])
+            default: out.byte(b)
+            }
+            i += 1
+        }
+    }
+}
+
+/// Length of the well-formed UTF-8 sequence at bytes[i] (a non-ASCII lead byte), or 0.
+func validSequenceLength(_ bytes: ArraySlice<UInt8>, at i: Int) -> Int {
+    let b0 = bytes[i]
+    var need = 0, lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+    switch b0 {
+    case 0xC2...0xDF: need = 1
+    case 0xE0: need = 2; lo = 0xA0
+    case 0xE1...0xEC, 0xEE, 0xEF: need = 2
+    case 0xED: need = 2; hi = 0x9F
+    case 0xF0: need = 3; lo = 0x90
+    case 0xF1...0xF3: need = 3
+    case 0xF4: need = 3; hi = 0x8F
+    default: return 0
+    }
+    guard bytes.endIndex - i > need else { return 0 }
+    for k in 1...need {
+        let b = bytes[i + k]
+        if b < lo || b > hi { return 0 }
+        lo = 0x80; hi = 0xBF
+    }
+    return need + 1
+}
+
+func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+    var i = bytes.startIndex
+    while i < bytes.endIndex {
+        if bytes[i] < 0x80 { i += 1; continue }
+        let n = validSequenceLength(bytes, at: i)
+        if n == 0 { return false }
+        i += n
+    }
+    return true
+}
+
+func base64(_ bytes: ArraySlice<UInt8>) -> String {
+    let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var i = bytes.startIndex
+    while i < bytes.endIndex {
+        let b0 = UInt32(bytes[i])
+        let b1 = i + 1 < bytes.endIndex ? UInt32(bytes[i + 1]) : 0
+        let b2 = i + 2 < bytes.endIndex ? UInt32(bytes[i + 2]) : 0
+        let v = b0 << 16 | b1 << 8 | b2
+        out.append(table[Int(v >> 18 & 63)])
+        out.append(table[Int(v >> 12 & 63)])
+        out.append(i + 1 < bytes.endIndex ? table[Int(v >> 6 & 63)] : UInt8(ascii: "="))
+        out.append(i + 2 < bytes.endIndex ? table[Int(v & 63)] : UInt8(ascii: "="))
+        i += 3
+    }
+    return String(decoding: out, as: UTF8.self)
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import TokTestSupport
+
+/// `tok split`: every format, the byte limit, special tokens, exact JSON input, errors.
+@Suite struct SplitCLITests {
+    let tok = TestFiles.tokBinary
+
+    func run(_ args: [String], _ input: String) throws -> (status: Int32, out: String, err: String) {
+        let r = try runProcess(tok, args, stdin: Array(input.utf8))
+        return (r.status, String(decoding: r.out, as: UTF8.self), r.err)
+    }
+
+    @Test func wordsFormatEscapes() throws {
+        let r = try run(["split"], "Hello, camelCase world!\n\tx\\y")
+        #expect(r.status == 0)
+        #expect(r.out == "Hello,\n camel\nCase\n world!\n\\n\n\\t\nx\\\\\ny\n")
+    }
+
+    @Test func jsonlWithLimitAndBase64() throws {
+        let r = try run(["split", "--max-bytes", "2", "--format", "jsonl"], "한a국")
+        #expect(r.out == "{\"words_base64\":[\"7ZU=\",\"nGE=\",\"6rU=\",\"rQ==\"]}\n")
+        let ok = try run(["split", "--max-bytes", "16", "--format", "jsonl"], "a b")
+        #expect(ok.out == "{\"words\":[\"a\",\" b\"]}\n")
+    }
+
+    @Test func jsonlInputKeepsMembersAndALeadingBOM() throws {
+        let r = try run(["split", "--input", "jsonl", "--format", "jsonl"],
+                        "{\"id\": \"x/1\", \"text\": \"\u{FEFF}a b\"}\n\"c d\"\n")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out == "{\"id\":\"x/1\",\"words\":[\"\\ufeff\",\"a\",\" b\"]}\n{\"words\":[\"c\",\" d\"]}\n")
+    }
+
+    @Test func offsetsPerLine() throws {
+        let r = try run(["split", "--lines", "--format", "offsets"], "a b\nc, d\n")
+        #expect(r.out == "0 1 3\n0 2 4\n")
+    }
+
+    @Test func paddedRows() throws {
+        let r = try run(["split", "--format", "padded", "--max-bytes", "4", "--byte-offset", "3", "--prefix-ids", "1", "--pad-id", "0"], "Hi there")
+        #expect(r.out == "1 75 108 0 0\n1 35 119 107 104\n1 117 104 0 0\n")
+    }
+
+    @Test func specialTokens() throws {
+        let r = try run(["split", "--special", "<|eot_id|>=128009", "--format", "jsonl"], "Hi<|eot_id|>")
+        #expect(r.out == "{\"words\":[\"Hi\",\"<|eot_id|>\"],\"special_ids\":[null,128009]}\n")
+    }
+
+    @Test func errors() throws {
+        let zero = try run(["split", "--max-bytes", "0"], "x")
+        #expect(zero.status != 0 && zero.err.contains("--max-bytes"))
+        let padded = try run(["split", "--format", "padded"], "x")
+        #expect(padded.status != 0 && padded.err.contains("--max-bytes"))
+        let badJSON = try run(["split", "--input", "jsonl"], "{\"text\": \"a\"}\n{\"text\": 5}\n")
+        #expect(badJSON.status != 0 && badJSON.err.contains("stdin:2"))
+        let overflow = try run(["split", "--format", "padded", "--max-bytes", "2", "--byte-offset", "3"], "abc")
+        #expect(overflow.status == 0)  // cut to 2 bytes per word, so it fits
+        let special = try run(["split", "--special", "nonsense"], "x")
+        #expect(special.status != 0 && special.err.contains("TEXT=ID"))
+    }
+}
