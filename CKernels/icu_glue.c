@@ -156,3 +156,26 @@ void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *new
     *newlines = nl;
     *ws_words = w;
 }
+
+int64_t tok_icu_grapheme_ends(const uint8_t *s, size_t len, size_t *ends, size_t cap) {
+    if (len == 0) return 0;
+    if (len >= ((size_t)1 << 31)) return -2;
+    UErrorCode err = U_ZERO_ERROR;
+    UText *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &err);
+    UBreakIterator *bi = ubrk_open(UBRK_CHARACTER, "", NULL, 0, &err);
+    if (U_SUCCESS(err)) ubrk_setUText(bi, ut, &err);
+    if (U_FAILURE(err)) {
+        if (bi) ubrk_close(bi);
+        if (ut) utext_close(ut);
+        return -2;
+    }
+    int64_t n = 0;
+    (void)ubrk_first(bi);
+    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
+        if ((size_t)n >= cap) { n = -1; break; }
+        ends[n++] = (size_t)b;
+    }
+    ubrk_close(bi);
+    utext_close(ut);
+    return n;
+}

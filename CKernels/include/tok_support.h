@@ -77,6 +77,14 @@ void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *new
 /** The long name of an ICU script code ("Latin", "Cyrillic"), or "Unknown". */
 const char *tok_icu_script_name(int32_t code);
 
+/**
+ * Extended grapheme cluster boundaries of s[0..len) by ICU's character break iterator (the
+ * Unicode version of the linked ICU). `s` must be valid UTF-8 (the caller separates ill-formed
+ * bytes). Writes the end offset of each cluster to `ends` (at most `cap`; `len` always suffices).
+ * Returns the number of clusters, -1 if `cap` is too small, -2 if ICU fails or len >= 2^31.
+ */
+int64_t tok_icu_grapheme_ends(const uint8_t *s, size_t len, size_t *ends, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

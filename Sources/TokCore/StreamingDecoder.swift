@@ -37,20 +37,18 @@ public struct StreamingDecoder: Sendable {
     /// - Throws: ``TokError/Code/unknownID``; ``TokError/Code/invalidUTF8`` under `.strict` when
     ///   the bytes can no longer form valid UTF-8.
     public mutating func push(_ id: Int) throws(TokError) -> String {
-        guard let b = tokenizer.kernel.tokenBytes(id) else {
+        guard tokenizer.withTokenBytes(id, { pending.append(contentsOf: $0) }) != nil else {
             throw TokError(.unknownID, "no token has id \(id)", at: "id \(id)")
         }
-        pending.append(contentsOf: b)
         return try drain()
     }
 
     /// Adds several ids; returns the text that became complete.
     public mutating func push(contentsOf ids: [Int]) throws(TokError) -> String {
         for id in ids {
-            guard let b = tokenizer.kernel.tokenBytes(id) else {
+            guard tokenizer.withTokenBytes(id, { pending.append(contentsOf: $0) }) != nil else {
                 throw TokError(.unknownID, "no token has id \(id)", at: "id \(id)")
             }
-            pending.append(contentsOf: b)
         }
         return try drain()
     }

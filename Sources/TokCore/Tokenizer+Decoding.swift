@@ -13,6 +13,15 @@ extension Tokenizer {
     /// - Throws: ``TokError/Code/unknownID`` naming the first id that has no token.
     public func decodeBytes(_ ids: [Int]) throws(TokError) -> [UInt8] {
         if ids.isEmpty { return [] }
+        if let units {
+            var out: [UInt8] = []
+            out.reserveCapacity(ids.count * 2)
+            for (i, id) in ids.enumerated() {
+                guard let b = units.tokenBytes(id) else { throw unknownID(id, index: i) }
+                out.append(contentsOf: b)
+            }
+            return out
+        }
         // One pass into a guess of the size (most tokens are short); exact size only on overflow.
         var err = tok_error_info()
         var cap = ids.count * 6 + 64

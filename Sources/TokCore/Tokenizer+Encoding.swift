@@ -175,6 +175,21 @@ extension Tokenizer {
             throw TokError(.invalidArgument, "input of \(n) bytes: one call encodes less than 4 GiB")
         }
         var out = _Raw(ids: [], starts: [])
+        if let units {
+            out.ids.reserveCapacity(n)
+            var pos = 0
+            if let allowed {
+                while let hit = specials.find(in: buf, from: pos, mask: allowed) {
+                    units.encode(buf, pos, hit.start, ids: &out.ids, starts: &out.starts, offsets: offsets)
+                    let e = specials.entries[hit.entry]
+                    out.ids.append(e.id)
+                    if offsets { out.starts.append(hit.start) }
+                    pos = hit.start + e.bytes.count
+                }
+            }
+            units.encode(buf, pos, n, ids: &out.ids, starts: &out.starts, offsets: offsets)
+            return out
+        }
         out.ids.reserveCapacity(n / 4 + 16)
         if offsets { out.starts.reserveCapacity(n / 4 + 16) }
         try kernel.withScratch { scratch throws(TokError) in
@@ -193,11 +208,11 @@ extension Tokenizer {
                 let len = to - from
                 var pos = 0
                 while pos < len {
-                    let r = tok_encode_ordinary(kernel.vocab, pattern.kernelID, base, len, &pos, ids.baseAddress,
+                    let r = tok_encode_ordinary(kernel.vocab, pattern!.kernelID, base, len, &pos, ids.baseAddress,
                                                 starts?.baseAddress, cap, scratch)
                     if r == TOK_E_CAPACITY {
                         cap = Swift.min(Swift.max(cap * 2, 1), len - pos)
-                        while cap < len - pos, tok_pretok_next(pattern.kernelID, base, len, pos) - pos > cap {
+                        while cap < len - pos, tok_pretok_next(pattern!.kernelID, base, len, pos) - pos > cap {
                             cap = Swift.min(cap * 2, len - pos)
                         }
                         ids.deallocate()
@@ -266,8 +281,11 @@ func _activeCores() -> Int { Swift.max(1, _systemCores) }
 extension Tokenizer {
     /// The pre-token pieces of the bytes under this tokenizer's split pattern, as byte ranges
     /// that tile the input (the units BPE merges within; tokens never cross them).
+    /// For a character-level tokenizer: its units (bytes, scalars or grapheme clusters).
     public func preTokenize<Bytes: Sequence<UInt8>>(bytes: Bytes) -> [Range<Int>] {
-        withBytes(bytes) { buf in
+        if let units { return withBytes(bytes) { units.units($0) } }
+        let pattern = self.pattern!
+        return withBytes(bytes) { buf in
             var out: [Range<Int>] = []
             var i = 0
             while i < buf.count {

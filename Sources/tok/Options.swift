@@ -3,7 +3,7 @@ import TokCore
 
 /// Which vocabulary to use: a built-in name or a `.tiktoken` file with its pattern.
 struct VocabOptions: ParsableArguments {
-    @Option(name: .long, help: "A built-in vocabulary (r50k_base, cl100k_base, o200k_base) or a .tiktoken file (.zst ok).")
+    @Option(name: .long, help: "A built-in vocabulary (r50k_base, cl100k_base, o200k_base), a character-level one (bytes, chars, graphemes, graphemes:VOCAB.jsonl) or a .tiktoken file (.zst ok).")
     var vocab: String = "cl100k_base"
 
     @Option(name: .long, help: "Split pattern for a vocabulary file: r50k, cl100k, o200k, llama3, qwen2, qwen3.5.")
@@ -18,6 +18,10 @@ struct VocabOptions: ParsableArguments {
 
 /// A built-in vocabulary by name, or a `.tiktoken` file with its pattern and special tokens.
 func loadTokenizer(_ vocab: String, pattern: String?, special: [String]) throws -> Tokenizer {
+        if ["bytes", "chars", "scalars", "graphemes"].contains(vocab) || vocab.hasPrefix("graphemes:") {
+            if pattern != nil { throw CLIError("--pattern applies to vocabulary files, not to the character-level '\(vocab)'") }
+            return try loadCharacterTokenizer(vocab, special: special)
+        }
         if Tokenizer.builtInNames.contains(vocab) || ["gpt2", "r50k", "cl100k", "o200k"].contains(vocab) {
             if pattern != nil || !special.isEmpty {
                 throw CLIError("--pattern and --special apply to vocabulary files, not to the built-in '\(vocab)'")
@@ -36,6 +40,28 @@ func loadTokenizer(_ vocab: String, pattern: String?, special: [String]) throws 
             specials[String(s[..<eq])] = id
         }
         return try Tokenizer(tiktokenFile: vocab, pattern: p, specialTokens: specials)
+}
+
+/// `bytes` (ByT5 ids), `chars` (Unicode scalars), `graphemes` or `graphemes:FILE` (a grapheme
+/// vocabulary: one JSON string per line, the line number − 1 is its index). --special adds
+/// special tokens (for bytes: replacing ByT5's pad/eos/unk).
+func loadCharacterTokenizer(_ vocab: String, special: [String]) throws -> Tokenizer {
+    var specials: [String: Int] = [:]
+    for s in special {
+        guard let eq = s.lastIndex(of: "="), let id = Int(s[s.index(after: eq)...]) else {
+            throw CLIError("--special expects TEXT=ID, got '\(s)'")
+        }
+        specials[String(s[..<eq])] = id
+    }
+    switch vocab {
+    case "bytes": return special.isEmpty ? try Tokenizer.bytes() : try Tokenizer.bytes(specialTokens: specials)
+    case "chars", "scalars": return try Tokenizer.scalars(specialTokens: specials)
+    case "graphemes": return try Tokenizer.graphemes(specialTokens: specials)
+    default:
+        let path = String(vocab.dropFirst("graphemes:".count))
+        let entries = try readJSONLRecords(path: path, field: "text").map { String(decoding: $0.text, as: UTF8.self) }
+        return try Tokenizer.graphemes(vocabulary: entries, specialTokens: specials)
+    }
 }
 
 /// How ids are written (encode) or read (decode).

@@ -10,8 +10,9 @@ struct VocabCommand: ParsableCommand {
               tok vocab info --vocab o200k_base
               tok vocab show 9906 100257                  # id, the token as JSON text, its bytes in hex
               tok vocab find ' hello'                     # is it one token? how does it encode?
+              tok vocab graphemes corpus.txt > g.jsonl    # a grapheme vocabulary for --vocab graphemes:g.jsonl
             """,
-        subcommands: [Info.self, Show.self, Find.self])
+        subcommands: [Info.self, Show.self, Find.self, Graphemes.self])
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Name, sizes, pattern and special tokens.")
@@ -20,9 +21,14 @@ struct VocabCommand: ParsableCommand {
             try reportingErrors {
                 let t = try vocab.load()
                 print("name: \(t.name)")
-                print("pattern: \(t.pattern.rawValue)")
-                print("regex: \(t.pattern.regex)")
-                print("mergeable tokens: \(t.mergeableCount)")
+                if let p = t.pattern {
+                    print("pattern: \(p.rawValue)")
+                    print("regex: \(p.regex)")
+                    print("mergeable tokens: \(t.mergeableCount)")
+                } else {
+                    print("model: character-level (\(t.name))")
+                    print("ordinary ids: 0..<\(t.mergeableCount)")
+                }
                 print("vocabulary size: \(t.vocabularySize)")
                 print("longest token: \(t.maxTokenLength) bytes")
                 print("special tokens: \(t.specialTokens.count)")
@@ -61,6 +67,39 @@ struct VocabCommand: ParsableCommand {
                     let ids = t.encodeOrdinary(text)
                     print("not a single token; encodes as \(ids.count) tokens: \(ids.map(String.init).joined(separator: " "))")
                 }
+            }
+        }
+    }
+
+    struct Graphemes: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build a grapheme vocabulary: the multi-scalar grapheme clusters of the input, most frequent first.",
+            discussion: """
+                One JSON string per line, for `tok encode --vocab graphemes:FILE`: each cluster there
+                becomes one id (0x110000 + its line index); clusters of one scalar need no entry.
+                """)
+        @Option(help: "Keep clusters seen at least this many times.") var minCount = 2
+        @Option(help: "Keep at most this many clusters.") var max: Int?
+        @Argument(help: "Files (default: standard input).") var files: [String] = []
+        func run() throws {
+            try reportingErrors {
+                let t = try Tokenizer.graphemes()
+                var counts: [[UInt8]: Int] = [:]
+                for path in files.isEmpty ? ["-"] : files {
+                    let data = try readAll(path: path)
+                    for r in t.characterUnits(bytes: data) ?? [] where r.count > 1 {
+                        let unit = Array(data[r])
+                        // Several scalars (one scalar needs no entry; ill-formed bytes never form a cluster).
+                        if String(validating: unit, as: UTF8.self).map({ $0.unicodeScalars.count > 1 }) == true {
+                            counts[unit, default: 0] += 1
+                        }
+                    }
+                }
+                var kept = counts.filter { $0.value >= minCount }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.lexicographicallyPrecedes($1.key) }
+                if let max { kept = Array(kept.prefix(max)) }
+                let out = Output()
+                for (unit, _) in kept { out.writeJSONString(validUTF8: unit); out.byte(0x0A) }
+                out.flush()
             }
         }
     }

@@ -22,7 +22,7 @@ import TokTestSupport
         var rng = SeededRandom(seed: 0xC11)
         var input = Array("Hello wörld 😀\r\n\t  x".utf8) + rng.bytes(3000) + [0xFF, 0xC3] + Array("\n\nend".utf8)
         input += Array(rng.unicodeString(400).utf8)
-        for vocab in ["cl100k_base", "o200k_base", "r50k_base"] {
+        for vocab in ["cl100k_base", "o200k_base", "r50k_base", "bytes", "chars", "graphemes"] {
             let enc = try run(["encode", "--vocab", vocab, "--format", format], input)
             #expect(enc.status == 0, "\(enc.err)")
             let dec = try run(["decode", "--vocab", vocab] + (format == "u32" ? ["--format", "u32"] : []), enc.out)

@@ -59,3 +59,28 @@ import TokTestSupport
         #expect(special.status != 0 && special.err.contains("TEXT=ID"))
     }
 }
+
+/// Character-level vocabularies from the command line.
+@Suite struct CharacterCLITests {
+    let tok = TestFiles.tokBinary
+
+    @Test func graphemeVocabularyWorkflow() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-g-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = Array("e\u{301} e\u{301} 👍🏽 👍🏽 x\r\n\r\n".utf8)
+        let built = try runProcess(tok, ["vocab", "graphemes"], stdin: text)
+        #expect(built.status == 0)
+        let vocabFile = dir.appendingPathComponent("g.jsonl")
+        try Data(built.out).write(to: vocabFile)
+        #expect(String(decoding: built.out, as: UTF8.self).split(separator: "\n").count == 3)
+        let enc = try runProcess(tok, ["encode", "--vocab", "graphemes:\(vocabFile.path)"], stdin: text)
+        #expect(enc.status == 0, "\(enc.err)")
+        let ids = String(decoding: enc.out, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) }
+        #expect(ids.filter { $0 >= 0x110000 }.count == 6)   // é ×2, 👍🏽 ×2, CRLF ×2
+        let dec = try runProcess(tok, ["decode", "--vocab", "graphemes:\(vocabFile.path)"], stdin: enc.out)
+        #expect(dec.out == text)
+        let info = try runProcess(tok, ["vocab", "info", "--vocab", "bytes"])
+        #expect(String(decoding: info.out, as: UTF8.self).contains("vocabulary size: 259"))
+    }
+}
