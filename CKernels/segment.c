@@ -45,21 +45,33 @@ static inline __attribute__((always_inline)) uint16_t char_at(const uint8_t *s, 
     return (c.cls & TOK_CLS_INVALID) ? 0 : tok_seg_props(c.cp);
 }
 
-static inline int is_lower(uint8_t b) { return (uint8_t)(b - 'a') < 26; }
-static inline int is_upper(uint8_t b) { return (uint8_t)(b - 'A') < 26; }
-static inline int is_alnum(uint8_t b) { return is_lower(b) || is_upper(b) || (uint8_t)(b - '0') < 10; }
+/* ASCII letter and digit classes for the fast path: 1 lowercase, 2 uppercase, 4 digit. */
+enum { AC_LOWER = 1, AC_UPPER = 2, AC_DIGIT = 4 };
+#define R10(x) x, x, x, x, x, x, x, x, x, x
+static const uint8_t ascii_class[256] = {
+    R10(0), R10(0), R10(0), R10(0), 0, 0, 0, 0, 0, 0, 0, 0,              /* 0x00-0x2F */
+    R10(AC_DIGIT), 0, 0, 0, 0, 0, 0, 0,                                /* 0x30-0x40 */
+    R10(AC_UPPER), R10(AC_UPPER), AC_UPPER, AC_UPPER, AC_UPPER, AC_UPPER, AC_UPPER, AC_UPPER, /* A-Z */
+    0, 0, 0, 0, 0, 0,                                                  /* 0x5B-0x60 */
+    R10(AC_LOWER), R10(AC_LOWER), AC_LOWER, AC_LOWER, AC_LOWER, AC_LOWER, AC_LOWER, AC_LOWER, /* a-z */
+};
+#undef R10
+static inline int is_lower(uint8_t b) { return ascii_class[b] & AC_LOWER; }
+static inline int is_upper(uint8_t b) { return ascii_class[b] & AC_UPPER; }
+static inline int is_alnum(uint8_t b) { return ascii_class[b] != 0; }
 
+#define WB_BIT(v) (1u << TOK_WB_##v)
 static inline int is_ignorable(unsigned wb) {
-    return wb == TOK_WB_EXTEND || wb == TOK_WB_FORMAT || wb == TOK_WB_ZWJ;
+    return (1u << wb) & (WB_BIT(EXTEND) | WB_BIT(FORMAT) | WB_BIT(ZWJ));
 }
 static inline int is_newline(unsigned wb) {
-    return wb == TOK_WB_CR || wb == TOK_WB_LF || wb == TOK_WB_NEWLINE;
+    return (1u << wb) & (WB_BIT(CR) | WB_BIT(LF) | WB_BIT(NEWLINE));
 }
 static inline int is_ah(unsigned wb) {
-    return wb == TOK_WB_ALETTER || wb == TOK_WB_HEBREW_LETTER;
+    return (1u << (wb & 31)) & (WB_BIT(ALETTER) | WB_BIT(HEBREW_LETTER));
 }
 static inline int is_midnumletq(unsigned wb) {
-    return wb == TOK_WB_MIDNUMLET || wb == TOK_WB_SINGLE_QUOTE;
+    return (1u << wb) & (WB_BIT(MIDNUMLET) | WB_BIT(SINGLE_QUOTE));
 }
 
 /* Word_Break value of the first character at or after `i` that WB4 does not skip; 0xFF at the end. */
@@ -159,7 +171,15 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
              * WB9, WB10) except, in HAT mode, between a lowercase and an uppercase letter. Consume
              * the run and leave the state as the general path would. */
             size_t e = it->pos + 1;
-            while (e < len && is_alnum(s[e]) && !(hat && is_upper(s[e]) && is_lower(s[e - 1]))) e++;
+            if (hat) {
+                uint8_t prevc = ascii_class[b], c;
+                while (e < len && (c = ascii_class[s[e]]) != 0 && !((c & AC_UPPER) && (prevc & AC_LOWER))) {
+                    prevc = c;
+                    e++;
+                }
+            } else {
+                while (e < len && ascii_class[s[e]]) e++;
+            }
             uint16_t last = tok_seg_ascii[s[e - 1]];
             it->prev2 = e - it->pos >= 2 ? (uint8_t)(tok_seg_ascii[s[e - 2]] & TOK_SEG_WB_MASK) : it->prev;
             it->prev = (uint8_t)(last & TOK_SEG_WB_MASK);
