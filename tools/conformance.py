@@ -3,6 +3,9 @@
 
   swift build -c release && python3 tools/conformance.py [--tok .build/release/tok] [ENCODING...]
 
+With `hat` among the names (the default includes it), it also runs `tok split` over the texts of
+hat_splitter.jsonl (made by hat-splitter) and compares `words` and `words_base64` (limits 4, 16).
+
 For each encoding it runs `tok encode --input jsonl --format jsonl` over inputs.jsonl and prints
 `N/N identical`; on a difference it shows the first few inputs that differ. Exit status 1 if any
 line differs.
@@ -23,13 +26,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tok", default=os.path.join(HERE, "..", ".build", "release", "tok"))
     ap.add_argument("--conformance", default=SHARED)
-    ap.add_argument("encodings", nargs="*", default=list(ENCODINGS),
-                    help="r50k_base cl100k_base o200k_base (built in), llama3 qwen2 qwen3_6 (from ../shared/vocab)")
+    ap.add_argument("encodings", nargs="*", default=list(ENCODINGS) + ["hat"],
+                    help="r50k_base cl100k_base o200k_base (built in), llama3 qwen2 qwen3_6 (from ../shared/vocab), hat")
     a = ap.parse_args()
     inputs_path = os.path.join(a.conformance, "inputs.jsonl")
     inputs = [json.loads(l) for l in open(inputs_path, encoding="utf-8")]
     failed = False
     for name in a.encodings:
+        if name == "hat":
+            failed |= not hat(a)
+            continue
         ref = [json.loads(l) for l in open(os.path.join(a.conformance, f"tiktoken_{name}.jsonl"))]
         out = subprocess.run([a.tok, "encode", *ENCODINGS[name], "--input", "jsonl", "--format", "jsonl",
                               "--special-as-text", inputs_path], capture_output=True, check=True).stdout
@@ -45,6 +51,36 @@ def main():
                     k = next((i for i, (x, y) in enumerate(zip(r["ids"], g)) if x != y), min(len(r["ids"]), len(g)))
                     print(f"  {inp['id']}: first difference at token {k}: ref {r['ids'][k:k+6]} tok {g[k:k+6]}")
     sys.exit(1 if failed else 0)
+
+def hat(a):
+    import base64, tempfile
+    recs = [json.loads(l) for l in open(os.path.join(a.conformance, "hat_splitter.jsonl"), encoding="utf-8")]
+    texts = {}
+    for r in recs:
+        if "words" in r:
+            texts.setdefault(r["id"], "".join(r["words"]))
+    ok = True
+    for limit in (None, 4, 16):
+        want = [r for r in recs if r.get("max_bytes_per_word") == limit]
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
+            for r in want:
+                f.write(json.dumps(texts[r["id"]], ensure_ascii=False) + "\n")
+        args = [a.tok, "split", "--input", "jsonl", "--format", "jsonl", f.name]
+        if limit:
+            args[2:2] = ["--max-bytes", str(limit)]
+        out = subprocess.run(args, capture_output=True, check=True).stdout.decode().split("\n")
+        same = 0
+        for r, line in zip(want, out):
+            g = json.loads(line)
+            got = [base64.b64decode(w) for w in g["words_base64"]] if "words_base64" in g else [w.encode() for w in g["words"]]
+            exp = [base64.b64decode(w) for w in r["words_base64"]] if "words_base64" in r else [w.encode() for w in r["words"]]
+            if got == exp:
+                same += 1
+            elif same >= 0:
+                print(f"  {r['id']} (limit {limit}): tok {got[:6]} ref {exp[:6]}")
+        print(f"hat (limit {limit}): {same}/{len(want)} identical")
+        ok &= same == len(want)
+    return ok
 
 if __name__ == "__main__":
     main()

@@ -148,7 +148,7 @@ def fuzz(n, tok):
         args = [tok, "split", "--input", "jsonl", "--format", "jsonl", f.name]
         if limit:
             args[2:2] = ["--max-bytes", str(limit)]
-        out = subprocess.run(args, capture_output=True, check=True).stdout.decode().splitlines()
+        out = subprocess.run(args, capture_output=True, check=True).stdout.decode().split("\n")  # not splitlines: U+0085 and U+2028 are in the data
         diffs = 0
         for t, line in zip(texts, out):
             got = json.loads(line)
