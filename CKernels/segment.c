@@ -158,10 +158,42 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
     if (it->pos >= len) return 0;
     int hat = it->mode == TOK_SEG_MODE_HAT;
     size_t start = it->pos, cl;
-    uint16_t p = char_at(s, len, it->pos, &cl);
-    uint8_t f = char_flags(p, cl, s[it->pos]);
-    advance(it, p);
-    it->pos += cl;
+    uint16_t p;
+    uint8_t f;
+    uint8_t b0 = s[start];
+    if (ascii_class[b0] || b0 == ' ') {
+        /* Piece-start fast paths (a piece starts after a boundary, whatever came before):
+         * a run of ASCII letters and digits (cut between lowercase and uppercase in HAT mode),
+         * or a run of spaces (WB3d). The state is left as consuming each character would. */
+        size_t e = start + 1;
+        if (b0 == ' ') {
+            while (e < len && s[e] == ' ') e++;
+            f = e - start == 1 ? (PF_SINGLE_SPACE | PF_ALL_SPACES | PF_ALL_WS) : (PF_ALL_SPACES | PF_ALL_WS);
+        } else {
+            uint8_t prevc = ascii_class[b0], c;
+            if (hat) {
+                while (e < len && (c = ascii_class[s[e]]) != 0 && !((c & AC_UPPER) && (prevc & AC_LOWER))) {
+                    prevc = c;
+                    e++;
+                }
+            } else {
+                while (e < len && ascii_class[s[e]]) e++;
+            }
+            f = 0;
+        }
+        uint16_t last = tok_seg_ascii[s[e - 1]];
+        it->prev2 = e - start >= 2 ? (uint8_t)(tok_seg_ascii[s[e - 2]] & TOK_SEG_WB_MASK) : it->prev;
+        it->prev = (uint8_t)(last & TOK_SEG_WB_MASK);
+        it->ri_odd = 0;
+        it->raw_prev = last;
+        it->at_start = 0;
+        it->pos = e;
+    } else {
+        p = char_at(s, len, it->pos, &cl);
+        f = char_flags(p, cl, b0);
+        advance(it, p);
+        it->pos += cl;
+    }
     while (it->pos < len) {
         uint8_t b = s[it->pos];
         if (is_alnum(b) && !(it->raw_prev & TOK_SEG_PUNCT)

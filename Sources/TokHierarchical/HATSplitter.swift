@@ -33,7 +33,14 @@ public struct HATSplitter: Sendable {
     public func split(_ text: String) -> [String] {
         // Without a byte limit every word is whole characters of valid UTF-8 text.
         let w = segment(bytes: text.utf8, maxBytesPerWord: 0)
-        return w.indices.map { w.string(at: $0) }
+        return w.bytes.withUnsafeBufferPointer { buf in
+            var out: [String] = []
+            out.reserveCapacity(w.count)
+            for k in 0..<w.count {
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[w.offsets[k]..<w.offsets[k + 1]]), as: UTF8.self))
+            }
+            return out
+        }
     }
 
     /// The words of `text`, each cut to at most `maxBytesPerWord` bytes (hat-splitter's
