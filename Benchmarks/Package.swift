@@ -8,6 +8,7 @@ let package = Package(
     dependencies: [.package(name: "Tok", path: "..")],
     targets: [
         .executableTarget(name: "tok-bench", dependencies: [.product(name: "TokCore", package: "Tok"),
-                                                                   .product(name: "TokHierarchical", package: "Tok")]),
+                                                                   .product(name: "TokHierarchical", package: "Tok"),
+                                                                   .product(name: "TokDynamic", package: "Tok")]),
     ]
 )

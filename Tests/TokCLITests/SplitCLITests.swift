@@ -84,3 +84,25 @@ import TokTestSupport
         #expect(String(decoding: info.out, as: UTF8.self).contains("vocabulary size: 259"))
     }
 }
+
+/// `tok merge` from the command line.
+@Suite struct MergeCLITests {
+    let tok = TestFiles.tokBinary
+
+    @Test func mergesAndReportsReduction() throws {
+        let input = Array(String(repeating: "the antidisestablishmentarianism cat\n", count: 8).utf8)
+        let r = try runProcess(tok, ["merge", "--merges", "3", "--batch", "4", "--show-units"], stdin: input)
+        #expect(r.status == 0, "\(r.err)")
+        let lines = String(decoding: r.out, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 8)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        let units = first["units"] as! [String]
+        #expect(units.joined() == "the antidisestablishmentarianism cat\n")
+        #expect(units.count < (first["ids"] as! [Int]).count)
+        #expect(r.err.contains("shorter"))
+        let bad = try runProcess(tok, ["merge", "--merges", "3", "--reduce", "10%"], stdin: input)
+        #expect(bad.status != 0)
+        let reduce = try runProcess(tok, ["merge", "--reduce", "30%", "--boundary", "word"], stdin: input)
+        #expect(reduce.status == 0 && reduce.err.contains("shorter"))
+    }
+}

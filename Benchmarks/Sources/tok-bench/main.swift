@@ -4,10 +4,12 @@
 //   tok-bench encode ENCODING REPEAT FILE…  per file: bytes tokens best_s MBps (encode_ordinary)
 //   tok-bench decode ENCODING REPEAT FILE…  per file: bytes best_s MBps (ids → bytes)
 //   tok-bench batch ENCODING REPEAT FILE…   encodeOrdinaryBatch over the chunks, all cores
+//   tok-bench merge ENCODING REPEAT FILE…   dynamic BPE: 64 × 2,048 tokens of the file, 1,000 merges
 //   tok-bench hat - REPEAT FILE…            HAT words: split (Strings), ragged, padded (16 bytes)
 import Foundation
 import TokCore
 import TokHierarchical
+import TokDynamic
 
 func now() -> Double {
     var ts = timespec()
@@ -89,6 +91,24 @@ if mode == "hat" {
         precondition(w1 == w2, "split and words disagree")
         print(String(format: "tool=tok mode=hat file=%@ bytes=%d words=%d split_MBps=%.2f ragged_MBps=%.2f padded16_MBps=%.2f padded16_rows=%d",
                      name, n, w1, Double(n) / s1 / 1e6, Double(n) / s2 / 1e6, Double(n) / s3 / 1e6, w3))
+    }
+    exit(0)
+}
+if mode == "merge" {
+    let tok = try Tokenizer(named: encoding)
+    let repeatCount = Int(args[3]) ?? 3
+    for path in args.dropFirst(4) {
+        let ids = tok.encodeOrdinary(bytes: Array(FileManager.default.contents(atPath: path) ?? Data()))
+        precondition(ids.count >= 64 * 2048, "need at least 131,072 tokens")
+        let batch = (0..<64).map { Array(ids[($0 * 2048)..<(($0 + 1) * 2048)]) }
+        let merger = DynamicMerger(tokenizer: tok)
+        var result: DynamicBatch?
+        let (s, _) = best(repeatCount) {
+            result = try? merger.merge(batch, budget: .merges(1000))
+            return result?.length ?? 0
+        }
+        print(String(format: "tool=tok mode=merge encoding=%@ file=%@ batch=64x2048 merges=%d best_s=%.4f reduction=%.3f",
+                     encoding, URL(fileURLWithPath: path).lastPathComponent, result?.merges.count ?? 0, s, result?.reduction ?? 0))
     }
     exit(0)
 }
