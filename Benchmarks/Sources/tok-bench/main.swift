@@ -89,6 +89,13 @@ if mode == "hat" {
             }
         }
         precondition(w1 == w2, "split and words disagree")
+        // The padded fill alone (words already cut to 16 bytes): bytes of ids written per second.
+        let cut = pieces.compactMap { try? hat.words($0, maxBytesPerWord: 16) }
+        let (s4, cells) = best(repeatCount) {
+            cut.reduce(0) { acc, w in acc + ((try? w.padded(PaddedLayout(maxBytes: 16), as: Int32.self))?.ids.count ?? 0) }
+        }
+        print(String(format: "tool=tok mode=padded-fill file=%@ cells=%d input_MBps=%.1f output_GBps=%.2f",
+                     name, cells, Double(n) / s4 / 1e6, Double(cells * 4 + cells) / s4 / 1e9))
         print(String(format: "tool=tok mode=hat file=%@ bytes=%d words=%d split_MBps=%.2f ragged_MBps=%.2f padded16_MBps=%.2f padded16_rows=%d",
                      name, n, w1, Double(n) / s1 / 1e6, Double(n) / s2 / 1e6, Double(n) / s3 / 1e6, w3))
     }
