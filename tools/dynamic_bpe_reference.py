@@ -2,7 +2,7 @@
 """Check `tok merge` against the reference dynamic BPE loop, on UDHR and English batches.
 
   swift build -c release && python3 tools/dynamic_bpe_reference.py [--vocab cl100k_base|llama3]
-      [--merges 10,100,1000] [--boundary pretokens|word|sentence] [--languages 40]
+      [--merges 10,100,1000] [--boundary pretokens|word|word_hyphen|sentence] [--languages 40]
 
 The reference is `tokenizations/dynamic_bpe.py` of DariusFeher/dynamic-tokenization. Its loop is
 re-stated here (Python, recounting every step, no incremental tricks) with the same rules:
@@ -11,7 +11,8 @@ re-stated here (Python, recounting every step, no incremental tricks) with the s
     valid pair is left;
   - `is_valid_pair`: no space/tab/newline after the first byte unless all of them are, never
     exactly two newlines; then the boundary: pretokens (the base split regex yields one piece),
-    word (WhitespaceSplit yields one piece, no special token), sentence (no special token);
+    word (WhitespaceSplit yields one piece, no special token), word_hyphen (as word, and a
+    punctuation token after a non-punctuation unit only if it is "-"), sentence (no special token);
     bytes that are not valid UTF-8 are always valid.
 Tokens are identified by their bytes, as the reference identifies them by their strings. Both
 sides start from Tok's base ids (checked against tiktoken elsewhere), so this compares the merging.
@@ -36,10 +37,33 @@ def load_ranks(path):
     return ranks
 
 
+def bytes_to_unicode():
+    """GPT-2's byte -> printable character map (the spelling the reference's tokens use)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\xa1"), ord("\xac") + 1)) + list(range(ord("\xae"), ord("\xff") + 1))
+    cs, n = bs[:], 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
 class Reference:
     def __init__(self, id_bytes, pattern, specials, boundary):
         self.id_bytes, self.pat, self.specials, self.boundary = id_bytes, regex.compile(pattern), specials, boundary
         self.cache = {}
+        # word_hyphen: vocabulary tokens (GPT-2 spelling) with a punctuation character and no digit.
+        b2u = bytes_to_unicode()
+        marks = set(""".,!?;:()-"'\\/`$%&*+<=>@[]^_{|}~""")
+        self.punct = set()
+        if boundary == "word_hyphen":
+            for i, b in id_bytes.items():
+                if b in specials:
+                    continue
+                spelled = "".join(b2u[x] for x in b)
+                if any(c in marks for c in spelled) and not any(c.isdigit() for c in spelled):
+                    self.punct.add(b)
 
     def valid(self, a, b):
         key = (a, b)
@@ -60,6 +84,8 @@ class Reference:
                     v = len(self.pat.findall(text)) == 1
                 else:
                     v = len(text.split()) == 1 and a not in self.specials and b not in self.specials
+                    if v and self.boundary == "word_hyphen" and a not in self.punct and b in self.punct:
+                        v = b == b"-"
         self.cache[key] = v
         return v
 
