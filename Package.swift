@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "TokAnalysis", targets: ["TokAnalysis"]),
         .library(name: "TokHierarchical", targets: ["TokHierarchical"]),
         .library(name: "TokDynamic", targets: ["TokDynamic"]),
+        .library(name: "TokConsistency", targets: ["TokConsistency"]),
         .executable(name: "tok", targets: ["tok"]),
     ],
     dependencies: [
@@ -31,14 +32,16 @@ let package = Package(
         .target(name: "TokAnalysis", dependencies: ["TokCore", "CTokKernels"]),
         .target(name: "TokHierarchical", dependencies: ["TokCore", "CTokKernels"]),
         .target(name: "TokDynamic", dependencies: ["TokCore"]),
+        .target(name: "TokConsistency", dependencies: ["TokCore"]),
         .executableTarget(
             name: "tok",
-            dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", "TokDynamic", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", "TokDynamic", "TokConsistency", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TokTestSupport", dependencies: ["TokCore"]),
         .testTarget(name: "TokCoreTests", dependencies: ["TokCore", "TokTestSupport", "CTokKernels"]),
         .testTarget(name: "TokAnalysisTests", dependencies: ["TokAnalysis", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokHierarchicalTests", dependencies: ["TokHierarchical", "TokCore", "TokTestSupport", "CTokKernels"]),
         .testTarget(name: "TokDynamicTests", dependencies: ["TokDynamic", "TokCore", "TokTestSupport"]),
+        .testTarget(name: "TokConsistencyTests", dependencies: ["TokConsistency", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokCLITests", dependencies: ["TokTestSupport", "tok"]),
     ],
     cLanguageStandard: .c17

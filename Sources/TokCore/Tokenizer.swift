@@ -81,3 +81,12 @@ public struct Tokenizer: Sendable {
     /// The id of special token `text` (`<|endoftext|>`), or nil when it is not one.
     public func specialTokenID(_ text: String) -> Int? { specialTokens[text] }
 }
+
+extension Tokenizer {
+    /// The id of the ordinary token whose bytes are exactly `bytes`, without copying them; for
+    /// the Tok modules' inner loops (probes, trie walks).
+    package func _ordinaryID(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        if let units { return units.id(for: Array(bytes)) }
+        return kernel.lookup(bytes)
+    }
+}

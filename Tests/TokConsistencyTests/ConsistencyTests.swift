@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import TokConsistency
+import TokCore
+import TokTestSupport
+
+/// Non-unique encodings, canonicality and phantom edits.
+@Suite struct ConsistencyTests {
+    /// The 256 bytes plus the given tokens.
+    func vocab(_ extra: [String]) throws -> Tokenizer {
+        var lines = (0..<256).map { "\(Data([UInt8($0)]).base64EncodedString()) \($0)" }
+        for (k, t) in extra.enumerated() { lines.append("\(Data(t.utf8).base64EncodedString()) \(256 + k)") }
+        return try Tokenizer(tiktokenData: Array(lines.joined(separator: "\n").utf8), pattern: .r50k)
+    }
+
+    /// Every segmentation, by brute force.
+    func bruteForce(_ bytes: [UInt8], _ tok: Tokenizer) -> [[Int]] {
+        if bytes.isEmpty { return [[]] }
+        var out: [[Int]] = []
+        for k in 1...bytes.count {
+            if let id = tok.id(forBytes: bytes[0..<k]) {
+                for rest in bruteForce(Array(bytes[k...]), tok) { out.append([id] + rest) }
+            }
+        }
+        return out
+    }
+
+    @Test func countsMatchBruteForce() throws {
+        let tok = try vocab(["ab", "abc", "bc", "ca", "cab", "aa", "aaa", "é"])
+        var rng = SeededRandom(seed: 0xC0)
+        for _ in 0..<200 {
+            let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in ["a", "b", "c", "é"].randomElement(using: &rng)! }.joined()
+            let bytes = Array(s.utf8)
+            let seg = tok.segmentations(of: bytes)
+            let all = bruteForce(bytes, tok)
+            #expect(seg.count.uint64Value == UInt64(all.count), "\(s)")
+            let listed = seg.enumerate(limit: 100_000)
+            #expect(Set(listed) == Set(all) && listed.count == all.count, "\(s)")
+            #expect(all.contains(seg.canonical))
+        }
+    }
+
+    @Test func uniformSampling() throws {
+        let tok = try vocab(["ab", "bc", "abc"])
+        let seg = tok.segmentations(of: "abc")   // a|b|c, ab|c, a|bc, abc
+        #expect(seg.count.description == "4")
+        var rng = SeededRandom(seed: 7)
+        var counts: [[Int]: Int] = [:]
+        for _ in 0..<4000 { counts[seg.sample(using: &rng)!, default: 0] += 1 }
+        #expect(counts.count == 4)
+        #expect(counts.values.allSatisfy { $0 > 850 && $0 < 1150 })
+    }
+
+    @Test func hugeCountsAreExact() throws {
+        let tok = try vocab(["aa"])
+        // Fibonacci: the number of ways to write n a's with "a" and "aa" is F(n+1).
+        let seg = tok.segmentations(of: String(repeating: "a", count: 200))
+        #expect(seg.count.description == "453973694165307953197296969697410619233826")
+        #expect(seg.count.uint64Value == nil && seg.count.saturated == .max)
+        #expect(abs(seg.count.log2! - 138.38) < 0.01)   // log2(4.54e41)
+    }
+
+    @Test func canonicality() throws {
+        let tok = try Tokenizer(named: "cl100k_base")
+        #expect(try tok.canonicality(of: tok.encodeOrdinary("hello world")).isCanonical)
+        let r = try tok.canonicality(of: [15339, 220, 14957])   // "hello" " " "world"
+        #expect(!r.isCanonical)
+        #expect(r.differences.count == 1)
+        #expect(r.differences[0].byteRange == 5..<11 && r.differences[0].first == [220, 14957] && r.differences[0].second == [1917])
+        #expect(throws: TokError.self) { try tok.canonicality(of: [999_999_999]) }
+    }
+
+    let cl = try! Tokenizer(named: "cl100k_base")
+
+    /// "The cat sat on the mat." with target "cat" (bytes 4..<7).
+    func report(_ output: [Int]) throws -> EditReport {
+        try cl.compareEdits(input: cl.encodeOrdinary("The cat sat on the mat."), output: output, targets: [4..<7])
+    }
+
+    @Test func correctEditHasNoPhantoms() throws {
+        let r = try report(cl.encodeOrdinary("The dog sat on the mat."))
+        #expect(r.phantomEdits.isEmpty && r.strayEdits.isEmpty)
+        #expect(r.targetEdits.count == 1)
+    }
+
+    @Test func whitespaceShiftIsAPhantomEdit() throws {
+        var ids = cl.encodeOrdinary("The dog sat on the")
+        ids += [220, 8637, 13]                               // " " "mat" "."
+        let r = try report(ids)
+        #expect(r.phantomEdits.count == 1)
+        #expect(r.phantomEdits[0].artifacts.first == .whitespaceBoundaryShift)
+        #expect(r.phantomEdits[0].inputRange == 18..<22)
+        #expect(r.strayEdits.isEmpty && r.targetEdits.count == 1)
+    }
+
+    @Test func realEditsAreNeverPhantom() throws {
+        let r = try report(cl.encodeOrdinary("The dog sat on the mat!"))
+        #expect(r.phantomEdits.isEmpty)
+        #expect(r.strayEdits.count == 1 && r.strayEdits[0].inputRange == 22..<23)
+    }
+
+    @Test func artifactClasses() throws {
+        // Intra-word resegmentation: "tokenizer" as token|izer vs tok|en|izer.
+        let a = cl.classify(bytes: Array("tokenizer".utf8), first: [5963, 3213], second: [30694, 268, 3213])
+        #expect(a == [.intraWordResegmentation])
+        // Punctuation attachment: ")," vs ")" ",".
+        #expect(cl.classify(bytes: Array("),".utf8), first: [705], second: [8, 11]) == [.punctuationAttachment])
+        // A character cut into bytes.
+        let cut = cl.classify(bytes: Array("é".utf8), first: [978], second: [cl.id(forBytes: [0xC3])!, cl.id(forBytes: [0xA9])!])
+        #expect(cut.contains(.splitCharacter) && cut.contains(.byteFallback))
+        // A special token against its text as ordinary tokens.
+        let special = try cl.compareEdits(input: [100257], output: cl.encodeOrdinary("<|endoftext|>"))
+        #expect(special.phantomEdits.count == 1 && special.phantomEdits[0].artifacts.first == .specialToken)
+        // Normalization and case variants are real edits with a class.
+        let nfd = try cl.compareEdits(input: cl.encodeOrdinary("caf\u{E9} ok"), output: cl.encodeOrdinary("cafe\u{301} ok"))
+        #expect(nfd.strayEdits.count == 1 && nfd.strayEdits[0].artifacts == [.normalization])
+        let width = try cl.compareEdits(input: cl.encodeOrdinary("ABC ok"), output: cl.encodeOrdinary("ＡＢＣ ok"))
+        #expect(width.strayEdits.first?.artifacts == [.normalization])
+        let upper = try cl.compareEdits(input: cl.encodeOrdinary("hello ok"), output: cl.encodeOrdinary("HELLO ok"))
+        #expect(upper.strayEdits.first?.artifacts == [.caseOrWidth])
+    }
+
+    /// Random ids from the alternatives of random texts: every difference found by
+    /// compareEdits is a phantom (same bytes), and each covers bytes where the ids really differ.
+    @Test func alternativesAreAllPhantoms() throws {
+        var rng = SeededRandom(seed: 0xFA)
+        for _ in 0..<100 {
+            let text = rng.unicodeString(Int.random(in: 1...30, using: &rng))
+            let seg = cl.segmentations(of: text)
+            let alt = seg.sample(using: &rng)!
+            let r = try cl.compareEdits(input: seg.canonical, output: alt)
+            #expect(r.findings.allSatisfy { $0.kind == .phantom })
+            #expect(r.findings.isEmpty == (alt == seg.canonical))
+            #expect(try cl.canonicality(of: alt, allowedSpecial: .none).differences.count == r.findings.count)
+        }
+    }
+}
