@@ -106,3 +106,56 @@ import TokTestSupport
         #expect(reduce.status == 0 && reduce.err.contains("shorter"))
     }
 }
+
+/// `tok probe` from the command line.
+@Suite struct ProbeCLITests {
+    let tok = TestFiles.tokBinary
+
+    func run(_ args: [String], _ input: String = "") throws -> (status: Int32, out: String, err: String) {
+        let r = try runProcess(tok, args, stdin: Array(input.utf8))
+        return (r.status, String(decoding: r.out, as: UTF8.self), r.err)
+    }
+
+    @Test func countCanonicalDiff() throws {
+        let c = try run(["probe", "count", "ab"])
+        #expect(c.out.contains("\"count\":\"2\"") && c.out.contains("\"canonical\":[370]"))
+        let k = try run(["probe", "canonical"], "15339 220 14957\n9906\n")
+        #expect(k.out.split(separator: "\n").count == 2)
+        #expect(k.out.contains("\"canonical\":false") && k.out.contains("whitespace-boundary-shift"))
+        let d = try run(["probe", "diff", "--input-ids", "791 8415 7731 389 279 5634 13", "--output-ids", "791 5679 7731 389 279 220 8637 13", "--targets", "4-7"])
+        #expect(d.status == 0)
+        #expect(d.err.contains("1 phantom edit(s), 0 edit(s) outside the targets, 1 in them"))
+        let bad = try run(["probe", "diff", "--input-ids", "1 x", "--output-ids", "1"])
+        #expect(bad.status != 0 && bad.err.contains("not an id"))
+    }
+
+    @Test func makeScoreAudit() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-probe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("c.txt")
+        let para = "The quick brown fox jumps over the lazy dog while the patient farmer watches quietly from a distance."
+        try Array(repeating: para, count: 20).enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: "\n\n").write(to: corpus, atomically: true, encoding: .utf8)
+        let made = try run(["probe", "make", "--corpus", corpus.path, "--targets", "1", "--trials", "4"])
+        #expect(made.status == 0, "\(made.err)")
+        let trials = made.out.split(separator: "\n")
+        #expect(trials.count == 4)
+        let trialsFile = dir.appendingPathComponent("t.jsonl"), answersFile = dir.appendingPathComponent("a.jsonl")
+        try made.out.write(to: trialsFile, atomically: true, encoding: .utf8)
+        var answers: [String] = []
+        for (k, line) in trials.enumerated() {
+            let t = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let expected = t["expected"] as! String
+            let answer = k == 0 ? expected : expected + "!"
+            answers.append(String(decoding: try JSONSerialization.data(withJSONObject: ["id": t["id"]!, "output": answer]), as: UTF8.self))
+        }
+        try answers.joined(separator: "\n").write(to: answersFile, atomically: true, encoding: .utf8)
+        let s = try run(["probe", "score", "--format", "json", trialsFile.path, answersFile.path])
+        let r = try JSONSerialization.jsonObject(with: Data(s.out.utf8)) as! [String: Any]
+        #expect(r["correct"] as? Int == 1 && r["mistake"] as? Int == 3 && r["phantom"] as? Int == 0)
+        let a = try run(["probe", "audit", "--format", "json", corpus.path])
+        let audit = try JSONSerialization.jsonObject(with: Data(a.out.utf8)) as! [String: Any]
+        #expect((audit["words"] as? Int ?? 0) > 300)
+        #expect((audit["whitespace-boundary-shift"] as? Int ?? 0) > 0)
+    }
+}
