@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "TokHierarchical", targets: ["TokHierarchical"]),
         .library(name: "TokDynamic", targets: ["TokDynamic"]),
         .library(name: "TokConsistency", targets: ["TokConsistency"]),
+        .library(name: "TokByteLevel", targets: ["TokByteLevel"]),
         .executable(name: "tok", targets: ["tok"]),
     ],
     dependencies: [
@@ -33,6 +34,7 @@ let package = Package(
         .target(name: "TokHierarchical", dependencies: ["TokCore", "CTokKernels"]),
         .target(name: "TokDynamic", dependencies: ["TokCore"]),
         .target(name: "TokConsistency", dependencies: ["TokCore"]),
+        .target(name: "TokByteLevel", dependencies: ["TokCore"]),
         .executableTarget(
             name: "tok",
             dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", "TokDynamic", "TokConsistency", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "TokHierarchicalTests", dependencies: ["TokHierarchical", "TokCore", "TokTestSupport", "CTokKernels"]),
         .testTarget(name: "TokDynamicTests", dependencies: ["TokDynamic", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokConsistencyTests", dependencies: ["TokConsistency", "TokCore", "TokTestSupport"]),
+        .testTarget(name: "TokByteLevelTests", dependencies: ["TokByteLevel", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokCLITests", dependencies: ["TokTestSupport", "tok"]),
     ],
     cLanguageStandard: .c17

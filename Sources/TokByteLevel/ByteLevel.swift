@@ -1,0 +1,190 @@
+import Foundation
+public import TokCore
+
+/// A token-level language model, as a runtime provides it: next-token log-probabilities for a
+/// batch of contexts. The library batches its queries and never needs weights.
+public protocol TokenLanguageModel {
+    /// For each context (token ids), the natural-log probabilities of every next token
+    /// (`vocabularySize` values; -infinity for impossible tokens).
+    func nextTokenLogProbabilities(_ contexts: [[Int]]) throws -> [[Double]]
+}
+
+/// The tokenizer's token byte strings, sorted, for prefix queries.
+public struct TokenTrie: Sendable {
+    let tokenizer: Tokenizer
+    /// Ordinary token ids sorted by their bytes.
+    let sorted: [Int]
+    let bytesOf: [[UInt8]]
+
+    /// Builds the index over the ordinary tokens of `tokenizer`.
+    public init(tokenizer: Tokenizer) {
+        self.tokenizer = tokenizer
+        var b = [[UInt8]](repeating: [], count: tokenizer.mergeableCount)
+        var ids: [Int] = []
+        for id in 0..<tokenizer.mergeableCount {
+            if let t = try? tokenizer.tokenBytes(id) { b[id] = t; ids.append(id) }
+        }
+        ids.sort { b[$0].lexicographicallyPrecedes(b[$1]) }
+        sorted = ids
+        bytesOf = b
+    }
+
+    /// The bytes of ordinary token `id`.
+    public func bytes(_ id: Int) -> [UInt8] { bytesOf[id] }
+
+    /// All ordinary tokens whose bytes start with `prefix` (all tokens for an empty prefix).
+    public func tokens<P: Collection<UInt8>>(startingWith prefix: P) -> ArraySlice<Int> {
+        let p = Array(prefix)
+        // First token >= p, then while the token starts with p.
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if bytesOf[sorted[mid]].lexicographicallyPrecedes(p) { lo = mid + 1 } else { hi = mid }
+        }
+        var end = lo
+        while end < sorted.count && bytesOf[sorted[end]].starts(with: p) { end += 1 }
+        return sorted[lo..<end]
+    }
+
+    /// All ordinary tokens that are a prefix of `s` (shortest first).
+    public func tokens<S: Collection<UInt8>>(prefixing s: S) -> [Int] {
+        let a = Array(s)
+        var out: [Int] = []
+        for l in 1...Swift.max(1, Swift.min(tokenizer.maxTokenLength, a.count)) where l <= a.count {
+            if let id = tokenizer.id(forBytes: a[0..<l]) { out.append(id) }
+        }
+        return out
+    }
+
+    /// Tokens whose bytes do not encode to themselves (a model never sees them in canonical text).
+    public func unreachableTokens() -> [Int] {
+        sorted.filter { tokenizer.encodeOrdinary(bytes: bytesOf[$0]) != [$0] }.sorted()
+    }
+}
+
+/// Exact byte-level probabilities from a token-level model (the Byte-Token Representation Lemma of
+/// Phan et al., "Exact Byte-Level Probabilities from Tokenized Language Models", 2024).
+///
+/// The model is assumed to give canonical token sequences only (a sequence is canonical when the
+/// encoder produces it for its bytes); a cover of a byte prefix x is a canonical sequence whose
+/// bytes without its last token are a proper prefix of x and with it start with x, and
+/// P(x) = Σ over covers. Only the last `maxTokenLength` split points of x can start a cover's last
+/// token, so a query needs a handful of model contexts, whatever the length of x.
+public struct ByteLevelModel<Model: TokenLanguageModel> {
+    public let tokenizer: Tokenizer
+    public let model: Model
+    public let trie: TokenTrie
+    /// The model's end-of-text token, if it has one (adds an end-of-text outcome to next-byte distributions).
+    public let endOfText: Int?
+
+    public init(tokenizer: Tokenizer, model: Model, endOfText: Int? = nil, trie: TokenTrie? = nil) {
+        self.tokenizer = tokenizer
+        self.model = model
+        self.trie = trie ?? TokenTrie(tokenizer: tokenizer)
+        self.endOfText = endOfText
+    }
+
+    /// Whether `ids` followed by `next` is canonical (the encoder's own tokenization of its bytes).
+    public func isCanonical(_ ids: [Int], then next: Int) -> Bool {
+        var b: [UInt8] = []
+        for t in ids { b += trie.bytes(t) }
+        b += trie.bytes(next)
+        return tokenizer.encodeOrdinary(bytes: b) == ids + [next]
+    }
+
+    /// The probability that the model's byte stream starts with `prefix` (1 for an empty prefix).
+    public func prefixProbability<P: Collection<UInt8>>(_ prefix: P) throws -> Double {
+        let x = Array(prefix)
+        if x.isEmpty { return 1 }
+        let nodes = coverNodes(x)
+        var contexts = Set<[Int]>()
+        for n in nodes { for k in 0...n.ids.count { contexts.insert(Array(n.ids[0..<k])) } }
+        let dist = try query(Array(contexts))
+        var total = 0.0
+        for n in nodes {
+            var p = 1.0
+            for k in 0..<n.ids.count { p *= dist[Array(n.ids[0..<k])]![n.ids[k]] }
+            if p == 0 { continue }
+            total += p * leafMass(n, x, dist[n.ids]!, nextByte: nil)
+        }
+        return total
+    }
+
+    /// P(next byte | prefix) for the 256 byte values, and the end-of-text probability (0 when the
+    /// model has no end-of-text token). Exact under the model; sums to 1 when the model's
+    /// distributions do.
+    public func nextByteDistribution<P: Collection<UInt8>>(prefix: P) throws -> (bytes: [Double], endOfText: Double) {
+        let x = Array(prefix)
+        var nodes = coverNodes(x)
+        // The node that spells x exactly (canonical(x)), whose continuations start a new token.
+        let exact = _Node(start: x.count, ids: tokenizer.encodeOrdinary(bytes: x))
+        nodes.append(exact)
+        // Common prefix of all nodes: its probability cancels in the ratio.
+        var common = nodes[0].ids
+        for n in nodes.dropFirst() {
+            var k = 0
+            while k < common.count && k < n.ids.count && common[k] == n.ids[k] { k += 1 }
+            common.removeLast(common.count - k)
+        }
+        var contexts = Set<[Int]>()
+        for n in nodes { for k in common.count...n.ids.count { contexts.insert(Array(n.ids[0..<k])) } }
+        let dist = try query(Array(contexts))
+        var mass = [Double](repeating: 0, count: 256)
+        var eot = 0.0
+        for n in nodes {
+            var p = 1.0
+            for k in common.count..<n.ids.count { p *= dist[Array(n.ids[0..<k])]![n.ids[k]] }
+            if p == 0 { continue }
+            let d = dist[n.ids]!
+            let offset = x.count - n.start        // bytes of x the last token must match
+            let cands = trie.tokens(startingWith: x[n.start...])
+            for t in cands {
+                let tb = trie.bytes(t)
+                guard tb.count > offset, d[t] > 0, isCanonical(n.ids, then: t) else { continue }
+                mass[Int(tb[offset])] += p * d[t]
+            }
+            if n.start == x.count, let e = endOfText { eot += p * d[e] }
+        }
+        let z = mass.reduce(0, +) + eot
+        guard z > 0 else { return ([Double](repeating: 0, count: 256), 0) }
+        return (mass.map { $0 / z }, eot / z)
+    }
+
+    /// Token healing: for a prompt that may end inside a token, the context to give the model and
+    /// the tokens its next token may be (each starts with the held-back bytes), so that generation
+    /// continues the prompt's bytes exactly. Backs up one token (the classic rule).
+    public func healing<P: Collection<UInt8>>(prompt: P) -> (context: [Int], heldBack: [UInt8], allowed: [Int]) {
+        let ids = tokenizer.encodeOrdinary(bytes: Array(prompt))
+        guard let last = ids.last else { return ([], [], []) }
+        let ctx = Array(ids.dropLast())
+        let held = trie.bytes(last)
+        let allowed = trie.tokens(startingWith: held).filter { isCanonical(ctx, then: $0) }
+        return (ctx, held, allowed.sorted())
+    }
+
+    // MARK: - internals
+
+    struct _Node { let start: Int; let ids: [Int] }
+
+    /// Inner nodes of covers: canonical(x[0..<j]) for the split points j a last token can start at.
+    func coverNodes(_ x: [UInt8]) -> [_Node] {
+        let lo = Swift.max(0, x.count - tokenizer.maxTokenLength)
+        return (lo..<x.count).map { j in _Node(start: j, ids: tokenizer.encodeOrdinary(bytes: x[0..<j])) }
+    }
+
+    /// Σ over last tokens t at node n (bytes start with x[n.start...] and reach past x, or end at x
+    /// exactly) of P(t | n), with the canonical check.
+    func leafMass(_ n: _Node, _ x: [UInt8], _ d: [Double], nextByte: UInt8?) -> Double {
+        var s = 0.0
+        for t in trie.tokens(startingWith: x[n.start...]) where d[t] > 0 && isCanonical(n.ids, then: t) { s += d[t] }
+        return s
+    }
+
+    func query(_ contexts: [[Int]]) throws -> [[Int]: [Double]] {
+        let lp = try model.nextTokenLogProbabilities(contexts)
+        var out: [[Int]: [Double]] = [:]
+        for (c, l) in zip(contexts, lp) { out[c] = l.map { $0 == -.infinity ? 0 : exp($0) } }
+        return out
+    }
+}
+

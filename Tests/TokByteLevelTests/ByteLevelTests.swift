@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import TokByteLevel
+import TokCore
+
+/// The 256 bytes plus the given tokens (in merge order).
+func toyTokenizer(_ extra: [String]) throws -> Tokenizer {
+    var lines = (0..<256).map { "\(Data([UInt8($0)]).base64EncodedString()) \($0)" }
+    for (k, t) in extra.enumerated() { lines.append("\(Data(t.utf8).base64EncodedString()) \(256 + k)") }
+    return try Tokenizer(tiktokenData: Array(lines.joined(separator: "\n").utf8), pattern: .r50k)
+}
+
+/// A toy model: next-token probabilities from `base(context)`, with continuations that make the
+/// sequence non-canonical masked and the rest renormalized (as in the paper's setting).
+struct ToyModel: TokenLanguageModel {
+    let tokenizer: Tokenizer
+    let size: Int
+    let base: @Sendable ([Int]) -> [Int: Double]
+    func probabilities(_ ctx: [Int]) -> [Double] {
+        var p = [Double](repeating: 0, count: size)
+        let ctxBytes = (try? tokenizer.decodeBytes(ctx)) ?? []
+        for (t, q) in base(ctx) {
+            let b = ctxBytes + ((try? tokenizer.tokenBytes(t)) ?? [])
+            if tokenizer.encodeOrdinary(bytes: b) == ctx + [t] { p[t] = q }
+        }
+        let z = p.reduce(0, +)
+        return z > 0 ? p.map { $0 / z } : p
+    }
+    func nextTokenLogProbabilities(_ contexts: [[Int]]) throws -> [[Double]] {
+        contexts.map { probabilities($0).map { $0 > 0 ? log($0) : -.infinity } }
+    }
+}
+
+/// P(stream starts with x) by enumerating every token sequence (no canonical shortcut).
+func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
+    func go(_ ctx: [Int], _ bytes: [UInt8], _ p: Double) -> Double {
+        if bytes.count >= x.count { return bytes.starts(with: x) ? p : 0 }
+        guard x.starts(with: bytes) else { return 0 }
+        var s = 0.0
+        for (t, q) in m.probabilities(ctx).enumerated() where q > 0 {
+            s += go(ctx + [t], bytes + ((try? m.tokenizer.tokenBytes(t)) ?? []), p * q)
+        }
+        return s
+    }
+    return go([], [], 1)
+}
+
+@Suite struct ByteLevelTests {
+    @Test func workedExample() throws {
+        let tok = try toyTokenizer(["ab"])
+        let (a, b, ab) = (97, 98, 256)
+        let m = ToyModel(tokenizer: tok, size: tok.vocabularySize) { _ in [a: 0.5, b: 0.3, ab: 0.2] }
+        let bl = ByteLevelModel(tokenizer: tok, model: m)
+        func P(_ s: String) throws -> Double { try bl.prefixProbability(Array(s.utf8)) }
+        #expect(abs(try P("a") - 7.0 / 10) < 1e-12)
+        #expect(abs(try P("aa") - 1.0 / 2) < 1e-12)
+        #expect(abs(try P("ab") - 1.0 / 5) < 1e-12)
+        #expect(abs(try P("aab") - 1.0 / 7) < 1e-12)
+        #expect(abs(try P("ba") - 21.0 / 100) < 1e-12)
+        let next = try bl.nextByteDistribution(prefix: Array("a".utf8))
+        #expect(abs(next.bytes[Int(UInt8(ascii: "b"))] - 2.0 / 7) < 1e-12)
+        #expect(abs(next.bytes.reduce(0, +) + next.endOfText - 1) < 1e-12)
+    }
+
+    @Test func bigramModelMatchesBruteForce() throws {
+        let tok = try toyTokenizer(["ab", "bc", "abc", "ca"])
+        let letters = [97, 98, 99, 256, 257, 258, 259]
+        let m = ToyModel(tokenizer: tok, size: tok.vocabularySize) { ctx in
+            // A bigram table from a hash of the previous token.
+            let prev = ctx.last ?? -1
+            var d: [Int: Double] = [:]
+            for (k, t) in letters.enumerated() { d[t] = Double((prev &* 31 &+ k &* 17) & 7 + 1) }
+            return d
+        }
+        let bl = ByteLevelModel(tokenizer: tok, model: m)
+        for s in ["a", "b", "ab", "abc", "bca", "cab", "abca", "aabc", "cbab", "abcab"] {
+            let x = Array(s.utf8)
+            #expect(abs(try bl.prefixProbability(x) - bruteForce(m, x)) < 1e-12, "\(s)")
+            let next = try bl.nextByteDistribution(prefix: x)
+            #expect(abs(next.bytes.reduce(0, +) - 1) < 1e-12)
+            let px = bruteForce(m, x)
+            for c in [97, 98, 99] {
+                let want = bruteForce(m, x + [UInt8(c)]) / px
+                #expect(abs(next.bytes[c] - want) < 1e-12, "\(s) + \(c)")
+            }
+        }
+    }
+
+    @Test func trieQueriesAndHealing() throws {
+        let tok = try Tokenizer(named: "cl100k_base")
+        let trie = TokenTrie(tokenizer: tok)
+        let hel = trie.tokens(startingWith: Array(" hel".utf8))
+        #expect(hel.contains(24748) && hel.allSatisfy { trie.bytes($0).starts(with: Array(" hel".utf8)) })
+        #expect(trie.tokens(prefixing: Array(" hello world".utf8)).contains(24748))
+        struct Uniform: TokenLanguageModel {
+            let n: Int
+            func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { c.map { _ in [Double](repeating: -log(Double(n)), count: n) } }
+        }
+        let bl = ByteLevelModel(tokenizer: tok, model: Uniform(n: tok.vocabularySize))
+        let h = bl.healing(prompt: Array("print(\"hel".utf8))
+        #expect(h.heldBack == Array("hel".utf8) || h.heldBack.count > 0)
+        #expect(h.allowed.allSatisfy { trie.bytes($0).starts(with: h.heldBack) })
+        #expect(!h.allowed.isEmpty)
+    }
+}
