@@ -84,7 +84,16 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         self.endOfText = endOfText
     }
 
-    /// Whether `ids` followed by `next` is canonical (the encoder's own tokenization of its bytes).
+    /// Whether canonical `ids` followed by `next` is canonical, re-encoding only the tail that
+    /// `next` can affect (from the start of the second-to-last pre-token piece).
+    public func isCanonicalContinuation(_ ids: [Int], then next: Int) -> Bool {
+        var b: [UInt8] = []
+        for t in ids { b += trie.bytes(t) }
+        return isCanonical(makeNode(start: b.count, ids: ids, bytes: b), then: next)
+    }
+
+    /// Whether `ids` followed by `next` is canonical (the encoder's own tokenization of its bytes),
+    /// by re-encoding all of it.
     public func isCanonical(_ ids: [Int], then next: Int) -> Bool {
         var b: [UInt8] = []
         for t in ids { b += trie.bytes(t) }
@@ -117,7 +126,7 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         let x = Array(prefix)
         var nodes = coverNodes(x)
         // The node that spells x exactly (canonical(x)), whose continuations start a new token.
-        let exact = _Node(start: x.count, ids: tokenizer.encodeOrdinary(bytes: x))
+        let exact = makeNode(start: x.count, ids: tokenizer.encodeOrdinary(bytes: x), bytes: x)
         nodes.append(exact)
         // Common prefix of all nodes: its probability cancels in the ratio.
         var common = nodes[0].ids
@@ -140,7 +149,7 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
             let cands = trie.tokens(startingWith: x[n.start...])
             for t in cands {
                 let tb = trie.bytes(t)
-                guard tb.count > offset, d[t] > 0, isCanonical(n.ids, then: t) else { continue }
+                guard tb.count > offset, d[t] > 0, isCanonical(n, then: t) else { continue }
                 mass[Int(tb[offset])] += p * d[t]
             }
             if n.start == x.count, let e = endOfText { eot += p * d[e] }
@@ -164,19 +173,52 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
 
     // MARK: - internals
 
-    struct _Node { let start: Int; let ids: [Int] }
+    struct _Node {
+        let start: Int
+        let ids: [Int]
+        /// The bytes of ids from the start of their second-to-last pre-token piece, and the ids
+        /// covering them: appending bytes cannot move a piece boundary before that point, so
+        /// the canonical check of ids + [t] only re-encodes this tail.
+        var tailBytes: [UInt8] = []
+        var tailIDs: [Int] = []
+    }
+
+    func makeNode(start: Int, ids: [Int], bytes: [UInt8]) -> _Node {
+        var n = _Node(start: start, ids: ids)
+        // Pieces of the bytes without a trailing incomplete character (the scanner would treat
+        // it as a separate symbol, which its completion is not).
+        var cut = bytes.count
+        var k0 = bytes.count - 1, back = 0
+        while k0 >= 0 && back < 3 && bytes[k0] & 0xC0 == 0x80 { k0 -= 1; back += 1 }
+        if k0 >= 0 && bytes[k0] >= 0xC0 {
+            let need = bytes[k0] >= 0xF0 ? 4 : bytes[k0] >= 0xE0 ? 3 : 2
+            if bytes.count - k0 < need { cut = k0 }
+        }
+        let pieces = tokenizer.preTokenize(bytes: bytes[0..<cut])
+        let from = pieces.count >= 2 ? pieces[pieces.count - 2].lowerBound : 0
+        var pos = 0, k = 0
+        while k < ids.count && pos < from { pos += trie.bytes(ids[k]).count; k += 1 }
+        if pos != from { k = 0; pos = 0 }   // no token boundary there: check the whole sequence
+        n.tailBytes = Array(bytes[pos...])
+        n.tailIDs = Array(ids[k...])
+        return n
+    }
+
+    func isCanonical(_ n: _Node, then t: Int) -> Bool {
+        tokenizer.encodeOrdinary(bytes: n.tailBytes + trie.bytes(t)) == n.tailIDs + [t]
+    }
 
     /// Inner nodes of covers: canonical(x[0..<j]) for the split points j a last token can start at.
     func coverNodes(_ x: [UInt8]) -> [_Node] {
         let lo = Swift.max(0, x.count - tokenizer.maxTokenLength)
-        return (lo..<x.count).map { j in _Node(start: j, ids: tokenizer.encodeOrdinary(bytes: x[0..<j])) }
+        return (lo..<x.count).map { j in makeNode(start: j, ids: tokenizer.encodeOrdinary(bytes: x[0..<j]), bytes: Array(x[0..<j])) }
     }
 
     /// Σ over last tokens t at node n (bytes start with x[n.start...] and reach past x, or end at x
     /// exactly) of P(t | n), with the canonical check.
     func leafMass(_ n: _Node, _ x: [UInt8], _ d: [Double], nextByte: UInt8?) -> Double {
         var s = 0.0
-        for t in trie.tokens(startingWith: x[n.start...]) where d[t] > 0 && isCanonical(n.ids, then: t) { s += d[t] }
+        for t in trie.tokens(startingWith: x[n.start...]) where d[t] > 0 && isCanonical(n, then: t) { s += d[t] }
         return s
     }
 

@@ -103,3 +103,37 @@ func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
         #expect(!h.allowed.isEmpty)
     }
 }
+
+/// The tail canonical check agrees with re-encoding everything, on real tokenizers and text.
+@Suite struct CanonicalTailTests {
+    @Test(arguments: ["r50k_base", "cl100k_base", "o200k_base"])
+    func tailCheckEqualsFullCheck(name: String) throws {
+        let tok = try Tokenizer(named: name)
+        struct Zero: TokenLanguageModel { func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { [] } }
+        let bl = ByteLevelModel(tokenizer: tok, model: Zero())
+        var g = SystemRandomNumberGenerator()
+        let texts = ["Hello, world!  It's 2024 and 12345 things\n\n  happen.", "def f(x):\n    return x  \n", "Всеобщая декларация прав человека", "人人生而自由，在尊严和权利上一律平等。", "a   b\t\tc\r\n\r\nd 😀👍🏽"]
+        for text in texts {
+            let ids = tok.encodeOrdinary(text)
+            for cut in 0...ids.count {
+                let ctx = Array(ids[0..<cut])
+                // The check's precondition: the context is canonical itself (a prefix that ends
+                // inside a character may not be, as the scanner splits an incomplete character).
+                guard tok.encodeOrdinary(bytes: try tok.decodeBytes(ctx)) == ctx else { continue }
+                var cands = [Int](repeating: 0, count: 60).map { _ in Int.random(in: 0..<tok.mergeableCount, using: &g) }
+                if cut < ids.count { cands.append(ids[cut]) }
+                cands += tok.encodeOrdinary(" ") + tok.encodeOrdinary("  ") + tok.encodeOrdinary("\n") + tok.encodeOrdinary("1")
+                for t in cands {
+                    let same = bl.isCanonicalContinuation(ctx, then: t) == bl.isCanonical(ctx, then: t)
+                    #expect(same, "\(name) \(text.debugDescription) cut \(cut) + \(t)")
+                }
+                // A canonical prefix extended by the next canonical token stays canonical, unless the
+                // extension ends inside a character (the scanner then splits it differently).
+                if cut < ids.count, String(validating: try tok.decodeBytes(Array(ids[0...cut])), as: UTF8.self) != nil {
+                    let ok = bl.isCanonicalContinuation(ctx, then: ids[cut])
+                    #expect(ok, "\(name) \(text.debugDescription) cut \(cut)")
+                }
+            }
+        }
+    }
+}
