@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "TokByteLevel", dependencies: ["TokCore"]),
         .executableTarget(
             name: "tok",
-            dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", "TokDynamic", "TokConsistency", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", "TokDynamic", "TokConsistency", "TokByteLevel", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TokTestSupport", dependencies: ["TokCore"]),
         .testTarget(name: "TokCoreTests", dependencies: ["TokCore", "TokTestSupport", "CTokKernels"]),
         .testTarget(name: "TokAnalysisTests", dependencies: ["TokAnalysis", "TokCore", "TokTestSupport"]),

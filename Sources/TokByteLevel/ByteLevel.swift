@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 public import TokCore
 
 /// A token-level language model, as a runtime provides it: next-token log-probabilities for a
@@ -105,7 +106,7 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
     public func prefixProbability<P: Collection<UInt8>>(_ prefix: P) throws -> Double {
         let x = Array(prefix)
         if x.isEmpty { return 1 }
-        let nodes = coverNodes(x)
+        let nodes = coverNodes(x).filter { !trie.tokens(startingWith: x[$0.start...]).isEmpty }
         var contexts = Set<[Int]>()
         for n in nodes { for k in 0...n.ids.count { contexts.insert(Array(n.ids[0..<k])) } }
         let dist = try query(Array(contexts))
@@ -119,12 +120,15 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         return total
     }
 
-    /// P(next byte | prefix) for the 256 byte values, and the end-of-text probability (0 when the
-    /// model has no end-of-text token). Exact under the model; sums to 1 when the model's
-    /// distributions do.
+    /// P(next byte | prefix) = P(prefix·b) / P(prefix) for the 256 byte values, and the end-of-text
+    /// probability (0 when the model has no end-of-text token). Exact under the model. The values
+    /// sum to 1 when the model gives no mass to non-canonical continuations; a model that does
+    /// (an n-gram model, a neural model that was never trained to avoid them) leaves the rest
+    /// unassigned, and ``ByteSampler`` renormalizes.
     public func nextByteDistribution<P: Collection<UInt8>>(prefix: P) throws -> (bytes: [Double], endOfText: Double) {
         let x = Array(prefix)
-        var nodes = coverNodes(x)
+        // Split points where some token starts with x[j...]: only those need model answers.
+        var nodes = coverNodes(x).filter { !trie.tokens(startingWith: x[$0.start...]).isEmpty }
         // The node that spells x exactly (canonical(x)), whose continuations start a new token.
         let exact = makeNode(start: x.count, ids: tokenizer.encodeOrdinary(bytes: x), bytes: x)
         nodes.append(exact)
@@ -140,23 +144,44 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         let dist = try query(Array(contexts))
         var mass = [Double](repeating: 0, count: 256)
         var eot = 0.0
+        var px = 0.0   // P(x), on the same scale (relative to the common prefix)
         for n in nodes {
             var p = 1.0
             for k in common.count..<n.ids.count { p *= dist[Array(n.ids[0..<k])]![n.ids[k]] }
             if p == 0 { continue }
             let d = dist[n.ids]!
             let offset = x.count - n.start        // bytes of x the last token must match
-            let cands = trie.tokens(startingWith: x[n.start...])
-            for t in cands {
-                let tb = trie.bytes(t)
-                guard tb.count > offset, d[t] > 0, isCanonical(n, then: t) else { continue }
-                mass[Int(tb[offset])] += p * d[t]
+            let cands = Array(trie.tokens(startingWith: x[n.start...]))
+            // Per next byte, the mass of canonical continuations; big candidate sets (the node
+            // that spells x exactly tries every token) are checked on all cores.
+            let chunks = cands.count > 8192 ? _activeCPUs() * 4 : 1
+            let size = (cands.count + chunks - 1) / Swift.max(chunks, 1)
+            let partial = _ChunkResults(chunks)
+            let exactEnd = x.count - n.start   // a token of exactly this length ends at x's end
+            let tok = tokenizer, tr = trie, tailB = n.tailBytes, tailI = n.tailIDs
+            let work: @Sendable (Int) -> Void = { c in
+                var m = [Double](repeating: 0, count: 257)   // 256 next bytes, then tokens ending at x's end
+                let lo = c * size, hi = Swift.min(cands.count, lo + size)
+                if lo < hi {
+                    for t in cands[lo..<hi] {
+                        let tb = tr.bytes(t)
+                        guard tb.count >= exactEnd, d[t] > 0, tok.encodeOrdinary(bytes: tailB + tb) == tailI + [t] else { continue }
+                        if tb.count > offset { m[Int(tb[offset])] += d[t] } else { m[256] += d[t] }
+                    }
+                }
+                partial.set(c, m)
+            }
+            if chunks > 1 { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) } else { work(0) }
+            for m in partial.values {
+                for b in 0..<256 { mass[b] += p * m[b] }
+                // Covers of x: nodes before x's end, any last token that reaches or passes it.
+                if n.start < x.count { px += p * (m[0..<256].reduce(0, +) + m[256]) }
             }
             if n.start == x.count, let e = endOfText { eot += p * d[e] }
         }
-        let z = mass.reduce(0, +) + eot
-        guard z > 0 else { return ([Double](repeating: 0, count: 256), 0) }
-        return (mass.map { $0 / z }, eot / z)
+        if x.isEmpty { px = 1 }   // the empty prefix: every stream starts with it
+        guard px > 0 else { return ([Double](repeating: 0, count: 256), 0) }
+        return (mass.map { $0 / px }, eot / px)
     }
 
     /// Token healing: for a prompt that may end inside a token, the context to give the model and
@@ -230,3 +255,14 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
     }
 }
 
+
+func _activeCPUs() -> Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+/// Per-chunk results written from concurrent workers (each writes only its own slot).
+final class _ChunkResults: @unchecked Sendable {
+    private var slots: [[Double]]
+    private let lock = NSLock()
+    init(_ n: Int) { slots = Array(repeating: [], count: n) }
+    func set(_ i: Int, _ v: [Double]) { lock.lock(); slots[i] = v; lock.unlock() }
+    var values: [[Double]] { lock.lock(); defer { lock.unlock() }; return slots }
+}

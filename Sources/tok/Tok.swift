@@ -13,5 +13,5 @@ struct Tok: ParsableCommand {
               tok vocab show 9906 --vocab cl100k_base
             """,
         version: "0.1.0",
-        subcommands: [Encode.self, Decode.self, Count.self, Split.self, Merge.self, Probe.self, Analyze.self, VocabCommand.self])
+        subcommands: [Encode.self, Decode.self, Count.self, Split.self, Merge.self, Probe.self, LM.self, Analyze.self, VocabCommand.self])
 }

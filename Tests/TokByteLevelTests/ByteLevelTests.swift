@@ -137,3 +137,49 @@ func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
         }
     }
 }
+
+@Suite struct NGramAndSamplerTests {
+    let tok = try! Tokenizer(named: "cl100k_base")
+    var model: TokenNGramModel {
+        let text = String(repeating: "the cat sat on the mat. the dog sat on the log. a cat and a dog. ", count: 20)
+        return try! TokenNGramModel(ids: tok.encodeOrdinary(text), order: 3, vocabularySize: tok.vocabularySize)
+    }
+
+    @Test func distributionsSumToOne() throws {
+        let m = model
+        for ctx in [[], tok.encodeOrdinary("the"), tok.encodeOrdinary("the cat sat"), [5, 6, 7]] {
+            #expect(abs(m.probabilities(ctx).reduce(0, +) - 1) < 1e-9)
+        }
+        let back = try TokenNGramModel.load(m.serialized(tokenizerName: "cl100k_base"), source: "test")
+        #expect(back.vocab == "cl100k_base" && back.model.probabilities(tok.encodeOrdinary("the")) == m.probabilities(tok.encodeOrdinary("the")))
+        #expect(throws: TokError.self) { try TokenNGramModel.load(Array("{}\n".utf8), source: "x") }
+        #expect(throws: TokError.self) { try TokenNGramModel(ids: [tok.vocabularySize], order: 2, vocabularySize: tok.vocabularySize) }
+    }
+
+    @Test func nextBytesAgreeWithPrefixProbabilities() throws {
+        let bl = ByteLevelModel(tokenizer: tok, model: model)
+        for prefix in ["the c", "a do", "the cat s"] {
+            let x = Array(prefix.utf8)
+            let d = try bl.nextByteDistribution(prefix: x)
+            #expect(d.bytes.reduce(0, +) <= 1 + 1e-9 && d.bytes.reduce(0, +) > 0.5)
+            let px = try bl.prefixProbability(x)
+            for b in [UInt8(ascii: "a"), UInt8(ascii: "o"), UInt8(ascii: "t"), UInt8(ascii: " ")] {
+                let pxb = try bl.prefixProbability(x + [b])
+                #expect(abs(d.bytes[Int(b)] - pxb / px) < 1e-9 * Swift.max(1, d.bytes[Int(b)]), "\(prefix) + \(b)")
+            }
+        }
+    }
+
+    @Test func samplerInvariants() throws {
+        var s = ByteSampler(tokenizer: tok, model: model, prompt: Array("the c".utf8))
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<25 {
+            let before = s.bytes
+            let d = try s.byteModel.nextByteDistribution(prefix: before)
+            guard let b = try s.next(using: &rng) else { break }
+            #expect(d.bytes[Int(b)] > 0)
+            #expect(tok.encodeOrdinary(bytes: s.bytes).starts(with: s.trunk))
+        }
+        #expect(s.modelCalls <= s.contextsNeeded)
+    }
+}
