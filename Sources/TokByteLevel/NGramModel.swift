@@ -183,3 +183,53 @@ public final class _CachingModel<Model: TokenLanguageModel>: TokenLanguageModel 
         return contexts.map { cache.entries[$0]! }
     }
 }
+
+/// Two or more models with different tokenizers, combined at the byte level: each gives its exact
+/// next-byte distribution for the same prefix, and the ensemble mixes them (weighted average) or
+/// multiplies them (product of experts, renormalized).
+public struct ByteEnsemble {
+    public enum Rule: Sendable { case mixture, product }
+    let members: [(weight: Double, next: ([UInt8]) throws -> [Double])]
+    public let rule: Rule
+
+    /// Members as (weight, byte-level model); the weights are normalized.
+    public init<M: TokenLanguageModel>(_ members: [(Double, ByteLevelModel<M>)], rule: Rule = .mixture) {
+        let total = members.reduce(0) { $0 + $1.0 }
+        self.members = members.map { w, m in (w / total, { try m.nextByteDistribution(prefix: $0).bytes }) }
+        self.rule = rule
+    }
+
+    /// Members of different model types.
+    public init(weightedNext: [(Double, ([UInt8]) throws -> [Double])], rule: Rule = .mixture) {
+        let total = weightedNext.reduce(0) { $0 + $1.0 }
+        self.members = weightedNext.map { ($0.0 / total, $0.1) }
+        self.rule = rule
+    }
+
+    /// The combined next-byte distribution (normalized to sum to 1 over bytes).
+    public func nextByteDistribution(prefix: [UInt8]) throws -> [Double] {
+        var out = [Double](repeating: rule == .mixture ? 0 : 1, count: 256)
+        for (w, next) in members {
+            let d = try next(prefix)
+            let z = d.reduce(0, +)
+            for b in 0..<256 {
+                let p = z > 0 ? d[b] / z : 0
+                if rule == .mixture { out[b] += w * p } else { out[b] *= Foundation.pow(p, w) }
+            }
+        }
+        let z = out.reduce(0, +)
+        return z > 0 ? out.map { $0 / z } : out
+    }
+
+    /// Generates `count` bytes after `prompt`, byte by byte.
+    public func generate<G: RandomNumberGenerator>(prompt: [UInt8], count: Int, using rng: inout G) throws -> [UInt8] {
+        var x = prompt
+        for _ in 0..<count {
+            let d = try nextByteDistribution(prefix: x)
+            var r = Double.random(in: 0..<1, using: &rng)
+            guard let b = d.indices.first(where: { r -= d[$0]; return r < 0 && d[$0] > 0 }) else { break }
+            x.append(UInt8(b))
+        }
+        return x
+    }
+}

@@ -183,3 +183,33 @@ func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
         #expect(s.modelCalls <= s.contextsNeeded)
     }
 }
+
+@Suite struct EnsembleTests {
+    @Test func twoTokenizersAtTheByteLevel() throws {
+        let text = String(repeating: "the cat sat on the mat. the dog sat on the log. ", count: 10)
+        let r50 = try Tokenizer(named: "r50k_base"), cl = try Tokenizer(named: "cl100k_base")
+        let a = ByteLevelModel(tokenizer: r50, model: try TokenNGramModel(ids: r50.encodeOrdinary(text), order: 2, vocabularySize: r50.vocabularySize))
+        let b = ByteLevelModel(tokenizer: cl, model: try TokenNGramModel(ids: cl.encodeOrdinary(text), order: 2, vocabularySize: cl.vocabularySize))
+        let x = Array("the d".utf8)
+        let da = try a.nextByteDistribution(prefix: x).bytes, db = try b.nextByteDistribution(prefix: x).bytes
+        let mix = try ByteEnsemble([(1, a)], rule: .mixture).nextByteDistribution(prefix: x)
+        let za = da.reduce(0, +)
+        for i in 0..<256 { #expect(abs(mix[i] - da[i] / za) < 1e-12) }
+        let both = ByteEnsemble(weightedNext: [(1, { try a.nextByteDistribution(prefix: $0).bytes }),
+                                               (1, { try b.nextByteDistribution(prefix: $0).bytes })], rule: .mixture)
+        let m = try both.nextByteDistribution(prefix: x)
+        let zb = db.reduce(0, +)
+        let o = Int(UInt8(ascii: "o"))
+        #expect(abs(m[o] - (da[o] / za + db[o] / zb) / 2) < 1e-12)
+        #expect(abs(m.reduce(0, +) - 1) < 1e-9)
+        let prod = ByteEnsemble(weightedNext: [(1, { try a.nextByteDistribution(prefix: $0).bytes }),
+                                               (1, { try b.nextByteDistribution(prefix: $0).bytes })], rule: .product)
+        let pd = try prod.nextByteDistribution(prefix: x)
+        let geo = (0..<256).map { ((da[$0] / za) * (db[$0] / zb)).squareRoot() }
+        let zg = geo.reduce(0, +)
+        for i in 0..<256 { #expect(abs(pd[i] - geo[i] / zg) < 1e-9) }
+        var rng = SystemRandomNumberGenerator()
+        let out = try both.generate(prompt: x, count: 3, using: &rng)
+        #expect(out.count == x.count + 3 && out.starts(with: x))
+    }
+}
