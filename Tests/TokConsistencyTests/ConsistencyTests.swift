@@ -135,3 +135,44 @@ import TokTestSupport
         }
     }
 }
+
+/// Constructed phantom edits of every class, on each built-in vocabulary, by token lookups.
+@Suite struct PhantomClassTests {
+    @Test(arguments: ["cl100k_base", "o200k_base", "r50k_base"])
+    func constructedPhantoms(name: String) throws {
+        let tok = try Tokenizer(named: name)
+        func id(_ s: String) -> Int? { tok.id(forBytes: Array(s.utf8)) }
+        let input = tok.encodeOrdinary("Say the word mat, please.")
+        // Whitespace shift: " mat" as " " + "mat".
+        if let sp = id(" "), let mat = id("mat"), let smat = id(" mat"), let k = input.firstIndex(of: smat) {
+            var out = input
+            out.replaceSubrange(k...k, with: [sp, mat])
+            let r = try tok.compareEdits(input: input, output: out)
+            #expect(r.phantomEdits.count == 1 && r.phantomEdits[0].artifacts.first == .whitespaceBoundaryShift, "\(name)")
+            #expect(r.strayEdits.isEmpty)
+        }
+        // Intra-word resegmentation: " please" split into two other tokens.
+        let word = Array(" please".utf8)
+        let seg = tok.segmentations(of: word)
+        if let alt = seg.enumerate(limit: 50).first(where: { $0 != seg.canonical && $0.count == 2 && tok.tokenByteCount($0[0])! > 1 }),
+           let k = input.firstIndex(of: seg.canonical[0]), seg.canonical.count == 1 {
+            var out = input
+            out.replaceSubrange(k...k, with: alt)
+            let r = try tok.compareEdits(input: input, output: out)
+            #expect(r.phantomEdits.count == 1 && r.phantomEdits[0].artifacts.contains(.intraWordResegmentation), "\(name) \(alt)")
+        }
+        // A multi-byte character split into bytes.
+        let e = tok.encodeOrdinary("café au lait")
+        let bytesE = try tok.decodeBytes(e)
+        let split = try tok.compareEdits(input: e, output: bytesE.map { tok.id(forBytes: [$0])! })
+        #expect(split.phantomEdits.contains { $0.artifacts.contains(.splitCharacter) }, "\(name)")
+        #expect(split.strayEdits.isEmpty)
+        // A special token against its text.
+        let eot = tok.specialTokenID("<|endoftext|>")!
+        let sp = try tok.compareEdits(input: [eot], output: tok.encodeOrdinary("<|endoftext|>"))
+        #expect(sp.phantomEdits.first?.artifacts.first == .specialToken)
+        // A real edit is never phantom.
+        let real = try tok.compareEdits(input: input, output: tok.encodeOrdinary("Say the word cat, please."))
+        #expect(real.phantomEdits.isEmpty && real.strayEdits.count == 1)
+    }
+}
