@@ -213,3 +213,60 @@ func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
         #expect(out.count == x.count + 3 && out.starts(with: x))
     }
 }
+
+/// Canonical checks on real text (the repo's fixture texts: UDHR articles, code, adversarial).
+@Suite struct RealTextCanonicalTests {
+    @Test(arguments: ["cl100k_base", "o200k_base"])
+    func canonicalPassesNonCanonicalFails(name: String) throws {
+        let tok = try Tokenizer(named: name)
+        struct Zero: TokenLanguageModel { func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { [] } }
+        let bl = ByteLevelModel(tokenizer: tok, model: Zero())
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/tiktoken_\(name).jsonl")
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").prefix(120)
+        var rng = SystemRandomNumberGenerator()
+        var checked = 0
+        for line in lines {
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let text = String((obj["text"] as! String).prefix(200))
+            let ids = tok.encodeOrdinary(text)
+            // Every step of the canonical encoding is a canonical continuation (except where the
+            // prefix would end inside a character).
+            for k in 0..<ids.count {
+                let prefix = Array(ids[0...k])
+                guard String(validating: try tok.decodeBytes(prefix), as: UTF8.self) != nil else { continue }
+                #expect(bl.isCanonicalContinuation(Array(ids[0..<k]), then: ids[k]), "\(name) \(text.prefix(30)) at \(k)")
+                checked += 1
+            }
+            // A random other spelling of a short stretch fails the check at its first difference.
+            let cut = Array(ids.prefix(6))
+            let seg = TokenizerSegmentations(tok, try tok.decodeBytes(cut))
+            if let alt = seg.randomOther(than: cut, using: &rng) {
+                var ok = true
+                for k in 0..<alt.count where !bl.isCanonical(Array(alt[0..<k]), then: alt[k]) { ok = false; break }
+                #expect(!ok, "\(name): \(alt) passed as canonical for \(cut)")
+            }
+        }
+        #expect(checked > 1000)
+    }
+}
+
+/// Random segmentations by rejection from random splits (no dependency on TokConsistency).
+struct TokenizerSegmentations {
+    let tok: Tokenizer
+    let bytes: [UInt8]
+    init(_ tok: Tokenizer, _ bytes: [UInt8]) { self.tok = tok; self.bytes = bytes }
+    func randomOther<G: RandomNumberGenerator>(than ids: [Int], using rng: inout G) -> [Int]? {
+        for _ in 0..<50 {
+            var out: [Int] = [], i = 0
+            while i < bytes.count {
+                let options = (1...Swift.min(tok.maxTokenLength, bytes.count - i)).filter { tok.id(forBytes: bytes[i..<(i + $0)]) != nil }
+                let l = options.randomElement(using: &rng)!
+                out.append(tok.id(forBytes: bytes[i..<(i + l)])!)
+                i += l
+            }
+            if out != ids { return out }
+        }
+        return nil
+    }
+}
