@@ -94,6 +94,11 @@ static int wb_break(const tok_seg_iter *it, uint16_t p, size_t cl) {
      * raw WSegSpace (the effective previous character too), only WB3d and WB4 can join. */
     if (c == TOK_WB_WSEGSPACE) return rp != TOK_WB_WSEGSPACE;
     if (rp == TOK_WB_WSEGSPACE) return !is_ignorable(c);
+    /* Letters after letters (WB5) and marks/format/ZWJ after anything but a line break (WB3a,
+     * WB4): the commonest cases inside words, decided before the full chain. A letter is never
+     * a line break, ZWJ-joined pictograph or space, so no earlier rule can apply to it. */
+    if (is_ignorable(c)) return is_newline(rp) ? 1 : 0;
+    if (is_ah(c) && is_ah(it->prev) && !is_newline(rp)) return 0;
     if (rp == TOK_WB_CR && c == TOK_WB_LF) return 0;                 /* WB3 */
     if (is_newline(rp) || is_newline(c)) return 1;                   /* WB3a, WB3b */
     if (rp == TOK_WB_ZWJ && (p & TOK_SEG_EXTPICT)) return 0;         /* WB3c */
