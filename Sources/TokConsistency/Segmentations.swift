@@ -105,13 +105,23 @@ public struct CanonicalityReport: Sendable, Equatable {
 }
 
 extension Tokenizer {
+    /// The longest input ``segmentations(of:)`` accepts: exact counts grow exponentially (about
+    /// one decimal digit per byte), so memory grows with the square of the length.
+    public static var maxSegmentationInput: Int { 65_536 }
+
     /// Every ordinary-token segmentation of `bytes` (special tokens are not counted).
-    public func segmentations<Bytes: Sequence<UInt8>>(of bytes: Bytes) -> Segmentations {
-        Segmentations(tokenizer: self, bytes: Array(bytes))
+    /// - Throws: ``TokError/Code/invalidArgument`` for more than ``maxSegmentationInput`` bytes.
+    public func segmentations<Bytes: Sequence<UInt8>>(of bytes: Bytes) throws(TokError) -> Segmentations {
+        let b = Array(bytes)
+        guard b.count <= Self.maxSegmentationInput else {
+            throw TokError(.invalidArgument,
+                           "segmentation counts take at most \(Self.maxSegmentationInput) bytes, not \(b.count) (the exact count of a longer text has tens of thousands of digits); count a shorter stretch")
+        }
+        return Segmentations(tokenizer: self, bytes: b)
     }
 
     /// Every ordinary-token segmentation of a text.
-    public func segmentations(of text: String) -> Segmentations { segmentations(of: Array(text.utf8)) }
+    public func segmentations(of text: String) throws(TokError) -> Segmentations { try segmentations(of: Array(text.utf8)) }
 
     /// Compares `ids` with the encoder's tokenization of their bytes (special tokens in
     /// `allowedSpecial` are recognized, as ``encode(bytes:allowedSpecial:disallowedSpecial:)`` does).

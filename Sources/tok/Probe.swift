@@ -30,7 +30,7 @@ struct Probe: ParsableCommand {
             try reportingErrors {
                 let tok = try vocab.load()
                 let bytes = try text.map { Array($0.utf8) } ?? readAll(path: "-")
-                let seg = tok.segmentations(of: bytes)
+                let seg = try tok.segmentations(of: bytes)
                 let out = Output()
                 out.write("{\"bytes\":"); out.writeInt(bytes.count)
                 out.write(",\"count\":\"\(seg.count)\",\"log2_count\":\(String(format: "%.3f", seg.count.log2 ?? 0))")

@@ -31,7 +31,7 @@ import TokTestSupport
         for _ in 0..<200 {
             let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in ["a", "b", "c", "é"].randomElement(using: &rng)! }.joined()
             let bytes = Array(s.utf8)
-            let seg = tok.segmentations(of: bytes)
+            let seg = try tok.segmentations(of: bytes)
             let all = bruteForce(bytes, tok)
             #expect(seg.count.uint64Value == UInt64(all.count), "\(s)")
             let listed = seg.enumerate(limit: 100_000)
@@ -42,7 +42,7 @@ import TokTestSupport
 
     @Test func uniformSampling() throws {
         let tok = try vocab(["ab", "bc", "abc"])
-        let seg = tok.segmentations(of: "abc")   // a|b|c, ab|c, a|bc, abc
+        let seg = try tok.segmentations(of: "abc")   // a|b|c, ab|c, a|bc, abc
         #expect(seg.count.description == "4")
         var rng = SeededRandom(seed: 7)
         var counts: [[Int]: Int] = [:]
@@ -54,7 +54,7 @@ import TokTestSupport
     @Test func hugeCountsAreExact() throws {
         let tok = try vocab(["aa"])
         // Fibonacci: the number of ways to write n a's with "a" and "aa" is F(n+1).
-        let seg = tok.segmentations(of: String(repeating: "a", count: 200))
+        let seg = try tok.segmentations(of: String(repeating: "a", count: 200))
         #expect(seg.count.description == "453973694165307953197296969697410619233826")
         #expect(seg.count.uint64Value == nil && seg.count.saturated == .max)
         #expect(abs(seg.count.log2! - 138.38) < 0.01)   // log2(4.54e41)
@@ -126,7 +126,7 @@ import TokTestSupport
         var rng = SeededRandom(seed: 0xFA)
         for _ in 0..<100 {
             let text = rng.unicodeString(Int.random(in: 1...30, using: &rng))
-            let seg = cl.segmentations(of: text)
+            let seg = try cl.segmentations(of: text)
             let alt = seg.sample(using: &rng)!
             let r = try cl.compareEdits(input: seg.canonical, output: alt)
             #expect(r.findings.allSatisfy { $0.kind == .phantom })
@@ -153,7 +153,7 @@ import TokTestSupport
         }
         // Intra-word resegmentation: " please" split into two other tokens.
         let word = Array(" please".utf8)
-        let seg = tok.segmentations(of: word)
+        let seg = try tok.segmentations(of: word)
         if let alt = seg.enumerate(limit: 50).first(where: { $0 != seg.canonical && $0.count == 2 && tok.tokenByteCount($0[0])! > 1 }),
            let k = input.firstIndex(of: seg.canonical[0]), seg.canonical.count == 1 {
             var out = input
@@ -174,5 +174,15 @@ import TokTestSupport
         // A real edit is never phantom.
         let real = try tok.compareEdits(input: input, output: tok.encodeOrdinary("Say the word cat, please."))
         #expect(real.phantomEdits.isEmpty && real.strayEdits.count == 1)
+    }
+}
+
+@Suite struct SegmentationLimitTests {
+    @Test func tooLongIsAClearError() throws {
+        let tok = try Tokenizer(named: "cl100k_base")
+        #expect(throws: TokError.self) { try tok.segmentations(of: [UInt8](repeating: 0x61, count: Tokenizer.maxSegmentationInput + 1)) }
+        // At the limit it works, with a count of tens of thousands of digits.
+        let seg = try tok.segmentations(of: [UInt8](repeating: 0x61, count: 2000))
+        #expect((seg.count.log2 ?? 0) > 1000)
     }
 }
