@@ -102,6 +102,18 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         return tokenizer.encodeOrdinary(bytes: b) == ids + [next]
     }
 
+    /// The cover encodings of a byte prefix x: canonical token sequences whose bytes without the
+    /// last token are a proper prefix of x and with it start with x (no model needed). P(x) is
+    /// the model's probability summed over these.
+    public func covers<P: Collection<UInt8>>(of prefix: P) -> [[Int]] {
+        let x = Array(prefix)
+        var out: [[Int]] = []
+        for n in coverNodes(x) {
+            for t in trie.tokens(startingWith: x[n.start...]) where isCanonical(n, then: t) { out.append(n.ids + [t]) }
+        }
+        return out
+    }
+
     /// The probability that the model's byte stream starts with `prefix` (1 for an empty prefix).
     public func prefixProbability<P: Collection<UInt8>>(_ prefix: P) throws -> Double {
         let x = Array(prefix)

@@ -270,3 +270,31 @@ struct TokenizerSegmentations {
         return nil
     }
 }
+
+@Suite struct CoverTests {
+    @Test func coversOfRealPrefixes() throws {
+        let tok = try Tokenizer(named: "cl100k_base")
+        struct Zero: TokenLanguageModel { func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { [] } }
+        let bl = ByteLevelModel(tokenizer: tok, model: Zero())
+        for (text, cut) in [("The quick brown fox", 13), ("def tokenize(text):", 8), ("naïve café", 4)] {
+            let full = Array(text.utf8), x = Array(full[0..<cut])
+            let covers = bl.covers(of: x)
+            #expect(!covers.isEmpty)
+            for c in covers {
+                let b = try tok.decodeBytes(c)
+                let head = try tok.decodeBytes(Array(c.dropLast()))
+                #expect(b.starts(with: x) && head.count < x.count)
+            }
+            // The canonical encoding of the whole text passes through exactly one cover of x.
+            let canon = tok.encodeOrdinary(bytes: full)
+            let through = covers.filter { canon.starts(with: $0) }
+            #expect(through.count == 1, "\(text) cut \(cut)")
+        }
+        // The worked example's covers of "a": [a] and [ab].
+        let toy = try toyTokenizer(["ab"])
+        struct U: TokenLanguageModel { func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { [] } }
+        let covers = ByteLevelModel(tokenizer: toy, model: U()).covers(of: Array("a".utf8))
+        // (plus the byte tokens the toy vocabulary also has that start with "a": only "a" itself)
+        #expect(Set(covers) == Set([[97], [256]]))
+    }
+}
