@@ -31,13 +31,30 @@ public struct HATSplitter: Sendable {
 
     /// The words of `text` (hat-splitter's `split`).
     public func split(_ text: String) -> [String] {
-        // Without a byte limit every word is whole characters of valid UTF-8 text.
-        let w = segment(bytes: text.utf8, maxBytesPerWord: 0)
-        return w.bytes.withUnsafeBufferPointer { buf in
+        // Strings are made straight from the segmenter's output buffer (no offsets array, no
+        // copy of the text). Without a byte limit every word is whole characters of valid UTF-8.
+        withContiguous(text.utf8) { buf in
             var out: [String] = []
-            out.reserveCapacity(w.count)
-            for k in 0..<w.count {
-                out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[w.offsets[k]..<w.offsets[k + 1]]), as: UTF8.self))
+            out.reserveCapacity(buf.count / 5 + 1)
+            forEachOrdinaryRun(buf) { from, to, special in
+                if special != nil {
+                    out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[from..<to]), as: UTF8.self))
+                    return
+                }
+                let run = UnsafeBufferPointer(rebasing: buf[from..<to])
+                var it = tok_seg_iter()
+                _ = tok_seg_init(&it, run.baseAddress, run.count, Int32(TOK_SEG_MODE_HAT.rawValue), 0)
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 4096) { tmp in
+                    var start = 0
+                    while true {
+                        let k = tok_seg_fill(&it, tmp.baseAddress, 4096)
+                        if k == 0 { break }
+                        for i in 0..<k {
+                            out.append(String(decoding: UnsafeBufferPointer(rebasing: run[start..<tmp[i]]), as: UTF8.self))
+                            start = tmp[i]
+                        }
+                    }
+                }
             }
             return out
         }
