@@ -1,4 +1,6 @@
 internal import CTokKernels
+import Dispatch
+import Foundation
 public import TokCore
 
 /// The word splitting rule of hierarchical autoregressive transformers (HAT), identical to the
@@ -153,6 +155,40 @@ public struct HATSplitter: Sendable {
     static func appendEnds(_ buf: UnsafeBufferPointer<UInt8>, base: Int, mode: tok_seg_mode, maxBytes: Int,
                            to ends: inout [Int]) {
         guard buf.count > 0 else { return }
+        // Large inputs are cut right after line feeds and split on all cores. This is exact: a
+        // line feed ends a segment (WB3a), nothing after it looks back past it (it is not a
+        // letter, digit or regional indicator), and in the HAT rule it is a white-space token, so
+        // a word always starts right after it.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if buf.count >= 4 << 20 && cores > 1 {
+            let target = Swift.max(1 << 20, buf.count / (cores * 4))
+            var cuts = [0]
+            while let last = cuts.last, buf.count - last > target {
+                guard let lf = UnsafeBufferPointer(rebasing: buf[(last + target)...]).firstIndex(of: 0x0A) else { break }
+                cuts.append(last + target + lf + 1)
+            }
+            if cuts.last != buf.count { cuts.append(buf.count) }
+            let n = cuts.count - 1
+            if n > 1 {
+                let parts = _Parts(n)
+                let bounds = cuts, whole = _SharedBytes(buf: buf)
+                DispatchQueue.concurrentPerform(iterations: n) { k in
+                    var local: [Int] = []
+                    local.reserveCapacity((bounds[k + 1] - bounds[k]) / 4)
+                    appendEndsSerial(UnsafeBufferPointer(rebasing: whole.buf[bounds[k]..<bounds[k + 1]]), base: base + bounds[k],
+                                     mode: mode, maxBytes: maxBytes, to: &local)
+                    parts.set(k, local)
+                }
+                for k in 0..<n { ends.append(contentsOf: parts.get(k)) }
+                return
+            }
+        }
+        appendEndsSerial(buf, base: base, mode: mode, maxBytes: maxBytes, to: &ends)
+    }
+
+    static func appendEndsSerial(_ buf: UnsafeBufferPointer<UInt8>, base: Int, mode: tok_seg_mode, maxBytes: Int,
+                                 to ends: inout [Int]) {
+        guard buf.count > 0 else { return }
         var it = tok_seg_iter()
         _ = tok_seg_init(&it, buf.baseAddress, buf.count, Int32(mode.rawValue), maxBytes)
         let cap = 4096
@@ -175,3 +211,15 @@ func withContiguous<Bytes: Sequence<UInt8>, R>(_ bytes: Bytes, _ body: (UnsafeBu
     if let r = bytes.withContiguousStorageIfAvailable(body) { return r }
     return Array(bytes).withUnsafeBufferPointer(body)
 }
+
+/// Per-chunk results of a parallel split (each worker writes only its own slot).
+final class _Parts: @unchecked Sendable {
+    private var slots: [[Int]]
+    private let lock = NSLock()
+    init(_ n: Int) { slots = Array(repeating: [], count: n) }
+    func set(_ k: Int, _ v: [Int]) { lock.lock(); slots[k] = v; lock.unlock() }
+    func get(_ k: Int) -> [Int] { lock.lock(); defer { lock.unlock() }; return slots[k] }
+}
+
+/// Read-only input bytes shared with the workers of a parallel split (alive for the whole call).
+struct _SharedBytes: @unchecked Sendable { let buf: UnsafeBufferPointer<UInt8> }

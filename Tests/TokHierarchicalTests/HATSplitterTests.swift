@@ -201,3 +201,33 @@ import TokTestSupport
         #expect(throws: TokError.self) { try s.wordSequence() }
     }
 }
+
+@Suite struct ParallelSplitTests {
+    /// Inputs of 4 MiB and more are split on all cores, cut after line feeds; the words must be
+    /// those of splitting each line on its own (a line feed always ends a word).
+    @Test func largeInputEqualsLineByLine() throws {
+        var rng = SeededRandom(seed: 0x9A11)
+        var lines: [[UInt8]] = []
+        var total = 0
+        while total < (5 << 20) {
+            var line = Array(rng.unicodeString(Int.random(in: 0...300, using: &rng)).utf8)
+            if Int.random(in: 0..<10, using: &rng) == 0 { line += rng.bytes(5) }
+            line.removeAll { $0 == 0x0A }
+            line.append(0x0A)
+            total += line.count
+            lines.append(line)
+        }
+        let hat = HATSplitter()
+        for limit in [nil, 7] as [Int?] {
+            let whole = try hat.words(bytes: lines.flatMap { $0 }, maxBytesPerWord: limit)
+            var expected: [Int] = [0]
+            var base = 0
+            for l in lines {
+                let w = try hat.words(bytes: l, maxBytesPerWord: limit)
+                expected += w.offsets.dropFirst().map { $0 + base }
+                base += l.count
+            }
+            #expect(whole.offsets == expected)
+        }
+    }
+}
