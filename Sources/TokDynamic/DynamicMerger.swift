@@ -194,8 +194,8 @@ struct _MergeState {
     var typeBaseID: [Int?] = []  // the base id whose bytes a type is, for punctuation tests
     var validity: [UInt64: Bool] = [:]
     var counts: [UInt64: Int] = [:]
-    var occurrences: [UInt64: _MinHeap] = [:]
-    var heap = _EntryHeap()
+    var occurrences: [UInt64: _Heap<Int>] = [:]
+    var heap = _Heap<_Entry> { $0.before($1) }
     let total: Int
     var length: Int
 
@@ -260,7 +260,7 @@ struct _MergeState {
         guard valid(a, b) else { return nil }
         let k = key(a, b)
         counts[k, default: 0] += 1
-        occurrences[k, default: _MinHeap()].push(p)
+        occurrences[k, default: _Heap<Int>(<)].push(p)
         return k
     }
 
@@ -361,15 +361,18 @@ struct _Entry {
     func before(_ o: _Entry) -> Bool { count != o.count ? count > o.count : first < o.first }
 }
 
-struct _EntryHeap {
-    var items: [_Entry] = []
-    var top: _Entry? { items.first }
-    mutating func push(_ e: _Entry) {
+/// A binary heap; `before(a, b)` is true when a comes out first.
+struct _Heap<Element> {
+    var items: [Element] = []
+    let before: (Element, Element) -> Bool
+    init(_ before: @escaping (Element, Element) -> Bool) { self.before = before }
+    var top: Element? { items.first }
+    mutating func push(_ e: Element) {
         items.append(e)
         var i = items.count - 1
         while i > 0 {
             let p = (i - 1) / 2
-            guard items[i].before(items[p]) else { break }
+            guard before(items[i], items[p]) else { break }
             items.swapAt(i, p)
             i = p
         }
@@ -382,38 +385,8 @@ struct _EntryHeap {
         while true {
             let l = 2 * i + 1, r = l + 1
             var m = i
-            if l < items.count && items[l].before(items[m]) { m = l }
-            if r < items.count && items[r].before(items[m]) { m = r }
-            if m == i { break }
-            items.swapAt(i, m)
-            i = m
-        }
-    }
-}
-
-struct _MinHeap {
-    var items: [Int] = []
-    var top: Int? { items.first }
-    mutating func push(_ v: Int) {
-        items.append(v)
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard items[i] < items[p] else { break }
-            items.swapAt(i, p)
-            i = p
-        }
-    }
-    mutating func pop() {
-        let last = items.removeLast()
-        guard !items.isEmpty else { return }
-        items[0] = last
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < items.count && items[l] < items[m] { m = l }
-            if r < items.count && items[r] < items[m] { m = r }
+            if l < items.count && before(items[l], items[m]) { m = l }
+            if r < items.count && before(items[r], items[m]) { m = r }
             if m == i { break }
             items.swapAt(i, m)
             i = m

@@ -54,3 +54,18 @@ public func runProcess(_ exe: URL, _ args: [String], stdin: [UInt8] = []) throws
     let out = try Data(contentsOf: outURL), err = try Data(contentsOf: errURL)
     return (p.terminationStatus, [UInt8](out), String(decoding: err, as: UTF8.self))
 }
+
+/// One case of Unicode's break tests (`÷ 0061 × 0308 ÷ 0062 ÷`): the UTF-8 bytes and the byte
+/// offsets of the expected boundaries (the end of each segment).
+public func parseBreakTestCase<S: StringProtocol>(_ line: S) -> (bytes: [UInt8], boundaries: [Int]) {
+    var bytes: [UInt8] = []
+    var want: [Int] = []
+    for field in line.split(separator: " ") {
+        if field == "÷" {
+            if !bytes.isEmpty { want.append(bytes.count) }
+        } else if field != "×", let v = UInt32(field, radix: 16), let u = Unicode.Scalar(v) {
+            bytes.append(contentsOf: Array(String(Character(u)).utf8))
+        }
+    }
+    return (bytes, want)
+}

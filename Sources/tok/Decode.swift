@@ -229,37 +229,20 @@ struct IDParser {
         return ids
     }
 
-    /// A JSON string's raw contents (escapes kept; keys here are plain ASCII).
+    /// A JSON string (object keys here).
     mutating func string() throws -> String {
-        guard !atEnd, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string") }
-        i += 1
-        let s = i
-        while i < bytes.endIndex && bytes[i] != UInt8(ascii: "\"") {
-            if bytes[i] == UInt8(ascii: "\\") { i += 1 }
-            i += 1
-        }
-        guard i < bytes.endIndex else { throw fail("unterminated string") }
-        defer { i += 1 }
-        return String(decoding: bytes[s..<i], as: UTF8.self)
+        var j = JSONScanner(bytes: bytes, location: location)
+        j.i = i
+        let v = try j.string()
+        i = j.i
+        return String(decoding: v, as: UTF8.self)
     }
 
+    /// Skips a value of a member that is not "ids".
     mutating func skipValue() throws {
-        skipSpace()
-        guard !atEnd else { throw fail("expected a value") }
-        switch bytes[i] {
-        case UInt8(ascii: "\""): _ = try string()
-        case UInt8(ascii: "["), UInt8(ascii: "{"):
-            let close = bytes[i] == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: "}")
-            i += 1
-            while true {
-                skipSpace()
-                guard !atEnd else { throw fail("unterminated value") }
-                if bytes[i] == close { i += 1; return }
-                if bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: ":") { i += 1; continue }
-                try skipValue()
-            }
-        default:
-            while i < bytes.endIndex, ![UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x09, 0x0D].contains(bytes[i]) { i += 1 }
-        }
+        var j = JSONScanner(bytes: bytes, location: location)
+        j.i = i
+        try j.skipValue()
+        i = j.i
     }
 }

@@ -66,14 +66,7 @@ import TokTestSupport
         #expect(lines.count > 600)
         var failures = 0
         for line in lines {
-            var bytes: [UInt8] = []
-            var want: [Int] = []
-            for field in line.split(separator: " ") {
-                if field == "÷" { if !bytes.isEmpty { want.append(bytes.count) } }
-                else if field != "×" {
-                    bytes.append(contentsOf: Array(String(Character(Unicode.Scalar(UInt32(field, radix: 16)!)!)).utf8))
-                }
-            }
+            let (bytes, want) = parseBreakTestCase(line)
             let got = (t.characterUnits(bytes: bytes) ?? []).map(\.upperBound)
             if got != want {
                 failures += 1

@@ -40,15 +40,7 @@ import TokTestSupport
         #expect(lines.count > 1800)
         var failures = 0
         for line in lines {
-            var bytes: [UInt8] = []
-            var want: [Int] = []
-            for field in line.split(separator: " ") {
-                if field == "÷" { if !bytes.isEmpty { want.append(bytes.count) } }
-                else if field != "×" {
-                    let scalar = Unicode.Scalar(UInt32(field, radix: 16)!)!
-                    bytes.append(contentsOf: Array(String(Character(scalar)).utf8))
-                }
-            }
+            let (bytes, want) = parseBreakTestCase(line)
             let got = HATSplitter.unicodeWordSegments(bytes: bytes).map(\.upperBound)
             if got != want {
                 failures += 1
