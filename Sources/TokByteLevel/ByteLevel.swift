@@ -174,11 +174,17 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
             let work: @Sendable (Int) -> Void = { c in
                 var m = [Double](repeating: 0, count: 257)   // 256 next bytes, then tokens ending at x's end
                 let lo = c * size, hi = Swift.min(cands.count, lo + size)
+                var joined = tailB                             // reused: tail bytes + the candidate
                 if lo < hi {
-                    for t in cands[lo..<hi] {
-                        let tb = tr.bytes(t)
-                        guard tb.count >= exactEnd, d[t] > 0, tok.encodeOrdinary(bytes: tailB + tb) == tailI + [t] else { continue }
-                        if tb.count > offset { m[Int(tb[offset])] += d[t] } else { m[256] += d[t] }
+                    tok._withEncodeChecker { checker in
+                        for t in cands[lo..<hi] {
+                            let tb = tr.bytes(t)
+                            guard tb.count >= exactEnd, d[t] > 0 else { continue }
+                            joined.removeLast(joined.count - tailB.count)
+                            joined.append(contentsOf: tb)
+                            guard joined.withUnsafeBufferPointer({ checker.encodes($0, asPrefix: tailI, then: t) }) else { continue }
+                            if tb.count > offset { m[Int(tb[offset])] += d[t] } else { m[256] += d[t] }
+                        }
                     }
                 }
                 partial.set(c, m)

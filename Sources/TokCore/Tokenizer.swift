@@ -1,3 +1,5 @@
+internal import CTokKernels
+
 /// A tokenizer: byte-level BPE (tiktoken's encodings and any `.tiktoken` vocabulary) or a
 /// character-level model (``bytes(offset:specialTokens:)``, ``scalars(specialTokens:)``,
 /// ``graphemes(vocabulary:specialTokens:)``), behind one interface.
@@ -88,5 +90,45 @@ extension Tokenizer {
     package func _ordinaryID(_ bytes: UnsafeRawBufferPointer) -> Int? {
         if let units { return units.id(for: Array(bytes)) }
         return kernel.lookup(bytes)
+    }
+}
+
+/// Checks encodings against expected ids with one scratch area held for many calls (the inner
+/// loop of canonical checks over many candidate tokens); one per thread.
+package struct _EncodeChecker {
+    let tokenizer: Tokenizer
+    let scratch: OpaquePointer?
+
+    /// Whether the ordinary encoding of `bytes` is exactly `prefix` followed by `last`.
+    package func encodes(_ bytes: UnsafeBufferPointer<UInt8>, asPrefix prefix: [Int], then last: Int) -> Bool {
+        guard tokenizer.units == nil, let pattern = tokenizer.pattern else {
+            return tokenizer.encodeOrdinary(bytes: bytes) == prefix + [last]
+        }
+        let n = bytes.count
+        guard n > 0, n < (1 << 32) else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { ids in
+            var pos = 0, count = 0
+            while pos < n {
+                let r = tok_encode_ordinary(tokenizer.kernel.vocab, pattern.kernelID, bytes.baseAddress, n, &pos,
+                                            ids.baseAddress! + count, nil, n - count, scratch)
+                if r < 0 { return false }
+                count += r
+                if count > prefix.count + 1 { return false }
+            }
+            guard count == prefix.count + 1, Int(ids[count - 1]) == last else { return false }
+            for k in 0..<prefix.count where Int(ids[k]) != prefix[k] { return false }
+            return true
+        }
+    }
+}
+
+extension Tokenizer {
+    /// Runs body with an encode checker that holds one scratch area throughout.
+    package func _withEncodeChecker<R>(_ body: (_EncodeChecker) -> R) -> R {
+        if units != nil { return body(_EncodeChecker(tokenizer: self, scratch: nil)) }
+        let r: Result<R, TokError> = Result { () throws(TokError) -> R in
+            try kernel.withScratch { sc throws(TokError) -> R in body(_EncodeChecker(tokenizer: self, scratch: sc)) }
+        }
+        return try! r.get()
     }
 }
