@@ -41,8 +41,8 @@ public func runProcess(_ exe: URL, _ args: [String], stdin: [UInt8] = []) throws
     let inURL = dir.appendingPathComponent("in"), outURL = dir.appendingPathComponent("out"),
         errURL = dir.appendingPathComponent("err")
     try Data(stdin).write(to: inURL)
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let p = Process()
     p.executableURL = exe
     p.arguments = args
