@@ -80,7 +80,7 @@ extension Tokenizer {
     /// - Throws: the error of the first text (in input order) that fails.
     public func encodeBatch(_ texts: [String], allowedSpecial: SpecialTokenSet = .none,
                             disallowedSpecial: SpecialTokenSet = .all) throws(TokError) -> [[Int]] {
-        try parallelMap(texts.count) { i throws(TokError) in
+        try _parallelMap(texts.count) { i throws(TokError) in
             try encode(texts[i], allowedSpecial: allowedSpecial, disallowedSpecial: disallowedSpecial)
         }
     }
@@ -89,42 +89,9 @@ extension Tokenizer {
     public func encodeBatch<Bytes: Sequence<UInt8> & Sendable>(
         bytes inputs: [Bytes], allowedSpecial: SpecialTokenSet = .none, disallowedSpecial: SpecialTokenSet = .all
     ) throws(TokError) -> [[Int]] {
-        try parallelMap(inputs.count) { i throws(TokError) in
+        try _parallelMap(inputs.count) { i throws(TokError) in
             try encode(bytes: inputs[i], allowedSpecial: allowedSpecial, disallowedSpecial: disallowedSpecial)
         }
-    }
-
-    /// Runs body(0..<n) on all cores (work-stealing by index) and returns results in order;
-    /// the first error in index order is thrown.
-    func parallelMap(_ n: Int, _ body: @Sendable (Int) throws(TokError) -> [Int]) throws(TokError) -> [[Int]] {
-        if n == 0 { return [] }
-        let workers = Swift.min(n, _activeCores())
-        if workers == 1 {
-            var out = [[Int]]()
-            out.reserveCapacity(n)
-            for i in 0..<n { out.append(try body(i)) }
-            return out
-        }
-        let results = Mutex<[Result<[Int], TokError>?]>(Array(repeating: nil, count: n))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var local: [(Int, Result<[Int], TokError>)] = []
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= n { break }
-                do throws(TokError) { local.append((i, .success(try body(i)))) } catch { local.append((i, .failure(error))) }
-            }
-            results.withLock { r in for (i, v) in local { r[i] = v } }
-        }
-        let all = results.withLock { r in
-            let taken = r
-            r = []
-            return taken
-        }
-        var out = [[Int]]()
-        out.reserveCapacity(n)
-        for i in 0..<n { out.append(try all[i]!.get()) }
-        return out
     }
 
     /// Number of tokens ``encode(_:allowedSpecial:disallowedSpecial:)`` would return.
@@ -255,13 +222,6 @@ extension Tokenizer {
     }
 }
 
-/// Runs body over the bytes of a sequence, contiguously.
-@inline(__always)
-func withBytes<Bytes: Sequence<UInt8>, R>(_ bytes: Bytes, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-    if let r = bytes.withContiguousStorageIfAvailable(body) { return r }
-    return Array(bytes).withUnsafeBufferPointer(body)
-}
-
 @inline(__always)
 func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
     withBytes(text.utf8, body)
@@ -276,7 +236,6 @@ func withBytesThrowing<Bytes: Sequence<UInt8>, R>(
     return try r.get()
 }
 
-func _activeCores() -> Int { Swift.max(1, _systemCores) }
 
 extension Tokenizer {
     /// The pre-token pieces of the bytes under this tokenizer's split pattern, as byte ranges

@@ -1,6 +1,4 @@
 internal import CTokKernels
-import Dispatch
-import Foundation
 public import TokCore
 
 /// The word splitting rule of hierarchical autoregressive transformers (HAT), identical to the
@@ -33,28 +31,22 @@ public struct HATSplitter: Sendable {
 
     /// The words of `text` (hat-splitter's `split`).
     public func split(_ text: String) -> [String] {
-        // Strings are made straight from the segmenter's output buffer (no offsets array, no
-        // copy of the text). Without a byte limit every word is whole characters of valid UTF-8.
-        withContiguous(text.utf8) { buf in
+        // Strings are made straight from the segmenter's output (no offsets array, no copy of the
+        // text). Without a byte limit every word is whole characters of valid UTF-8.
+        withBytes(text.utf8) { buf in
             var out: [String] = []
             out.reserveCapacity(buf.count / 5 + 1)
             forEachOrdinaryRun(buf) { from, to, special in
+                let run = UnsafeBufferPointer(rebasing: buf[from..<to])
                 if special != nil {
-                    out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[from..<to]), as: UTF8.self))
+                    out.append(String(decoding: run, as: UTF8.self))
                     return
                 }
-                let run = UnsafeBufferPointer(rebasing: buf[from..<to])
-                var it = tok_seg_iter()
-                _ = tok_seg_init(&it, run.baseAddress, run.count, Int32(TOK_SEG_MODE_HAT.rawValue), 0)
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: 4096) { tmp in
-                    var start = 0
-                    while true {
-                        let k = tok_seg_fill(&it, tmp.baseAddress, 4096)
-                        if k == 0 { break }
-                        for i in 0..<k {
-                            out.append(String(decoding: UnsafeBufferPointer(rebasing: run[start..<tmp[i]]), as: UTF8.self))
-                            start = tmp[i]
-                        }
+                var start = 0
+                Self.forEachWordEnds(run, mode: TOK_SEG_MODE_HAT, maxBytes: 0) { ends in
+                    for end in ends {
+                        out.append(String(decoding: UnsafeBufferPointer(rebasing: run[start..<end]), as: UTF8.self))
+                        start = end
                     }
                 }
             }
@@ -87,7 +79,7 @@ public struct HATSplitter: Sendable {
 
     /// The number of words, without building them.
     public func wordCount<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Int {
-        withContiguous(bytes) { buf in
+        withBytes(bytes) { buf in
             var n = 0
             forEachOrdinaryRun(buf) { from, to, special in
                 if special != nil { n += 1; return }
@@ -100,7 +92,7 @@ public struct HATSplitter: Sendable {
     /// The UAX #29 default word segments of `bytes` (Unicode 16.0), spaces and punctuation included:
     /// the segmentation the HAT rule starts from. Special tokens are not considered.
     public static func unicodeWordSegments<Bytes: Sequence<UInt8>>(bytes: Bytes) -> [Range<Int>] {
-        withContiguous(bytes) { buf in
+        withBytes(bytes) { buf in
             var ends: [Int] = []
             appendEnds(buf, base: 0, mode: TOK_SEG_MODE_WORD_BOUNDS, maxBytes: 0, to: &ends)
             var out: [Range<Int>] = []
@@ -114,7 +106,7 @@ public struct HATSplitter: Sendable {
     // MARK: - Internals
 
     func segment<Bytes: Sequence<UInt8>>(bytes: Bytes, maxBytesPerWord: Int) -> WordSequence {
-        withContiguous(bytes) { buf in
+        withBytes(bytes) { buf in
             var offsets: [Int] = [0]
             offsets.reserveCapacity(buf.count / 4 + 2)
             var specialAt: [Int: Int] = [:]
@@ -153,14 +145,14 @@ public struct HATSplitter: Sendable {
     }
 
     static func appendEnds(_ buf: UnsafeBufferPointer<UInt8>, base: Int, mode: tok_seg_mode, maxBytes: Int,
-                           to ends: inout [Int]) {
+                           serially: Bool = false, to ends: inout [Int]) {
         guard buf.count > 0 else { return }
         // Large inputs are cut right after line feeds and split on all cores. This is exact: a
         // line feed ends a segment (WB3a), nothing after it looks back past it (it is not a
         // letter, digit or regional indicator), and in the HAT rule it is a white-space token, so
         // a word always starts right after it.
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        if buf.count >= 4 << 20 && cores > 1 {
+        let cores = _activeCores()
+        if !serially && buf.count >= 4 << 20 && cores > 1 {
             let target = Swift.max(1 << 20, buf.count / (cores * 4))
             var cuts = [0]
             while let last = cuts.last, buf.count - last > target {
@@ -168,57 +160,39 @@ public struct HATSplitter: Sendable {
                 cuts.append(last + target + lf + 1)
             }
             if cuts.last != buf.count { cuts.append(buf.count) }
-            let n = cuts.count - 1
-            if n > 1 {
-                let parts = _Parts(n)
+            if cuts.count > 2 {
                 let bounds = cuts, whole = _SharedBytes(buf: buf)
-                DispatchQueue.concurrentPerform(iterations: n) { k in
+                let parts = _parallelMap(bounds.count - 1) { k -> [Int] in
                     var local: [Int] = []
                     local.reserveCapacity((bounds[k + 1] - bounds[k]) / 4)
-                    appendEndsSerial(UnsafeBufferPointer(rebasing: whole.buf[bounds[k]..<bounds[k + 1]]), base: base + bounds[k],
-                                     mode: mode, maxBytes: maxBytes, to: &local)
-                    parts.set(k, local)
+                    appendEnds(UnsafeBufferPointer(rebasing: whole.buf[bounds[k]..<bounds[k + 1]]), base: base + bounds[k],
+                               mode: mode, maxBytes: maxBytes, serially: true, to: &local)
+                    return local
                 }
-                for k in 0..<n { ends.append(contentsOf: parts.get(k)) }
+                for p in parts { ends.append(contentsOf: p) }
                 return
             }
         }
-        appendEndsSerial(buf, base: base, mode: mode, maxBytes: maxBytes, to: &ends)
+        forEachWordEnds(buf, mode: mode, maxBytes: maxBytes) { chunk in
+            if base == 0 { ends.append(contentsOf: chunk) } else { for e in chunk { ends.append(e + base) } }
+        }
     }
 
-    static func appendEndsSerial(_ buf: UnsafeBufferPointer<UInt8>, base: Int, mode: tok_seg_mode, maxBytes: Int,
-                                 to ends: inout [Int]) {
+    /// Calls body with the end offsets (in buf) of the words of buf, in order, a buffer at a time.
+    @inline(__always)
+    static func forEachWordEnds(_ buf: UnsafeBufferPointer<UInt8>, mode: tok_seg_mode, maxBytes: Int,
+                                _ body: (UnsafeBufferPointer<Int>) -> Void) {
         guard buf.count > 0 else { return }
         var it = tok_seg_iter()
         _ = tok_seg_init(&it, buf.baseAddress, buf.count, Int32(mode.rawValue), maxBytes)
-        let cap = 4096
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: cap) { tmp in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 4096) { tmp in
             while true {
-                let k = tok_seg_fill(&it, tmp.baseAddress, cap)
+                let k = tok_seg_fill(&it, tmp.baseAddress, 4096)
                 if k == 0 { break }
-                if base == 0 {
-                    ends.append(contentsOf: UnsafeBufferPointer(rebasing: tmp[0..<k]))
-                } else {
-                    for i in 0..<k { ends.append(tmp[i] + base) }
-                }
+                body(UnsafeBufferPointer(rebasing: tmp[0..<k]))
             }
         }
     }
-}
-
-@inline(__always)
-func withContiguous<Bytes: Sequence<UInt8>, R>(_ bytes: Bytes, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-    if let r = bytes.withContiguousStorageIfAvailable(body) { return r }
-    return Array(bytes).withUnsafeBufferPointer(body)
-}
-
-/// Per-chunk results of a parallel split (each worker writes only its own slot).
-final class _Parts: @unchecked Sendable {
-    private var slots: [[Int]]
-    private let lock = NSLock()
-    init(_ n: Int) { slots = Array(repeating: [], count: n) }
-    func set(_ k: Int, _ v: [Int]) { lock.lock(); slots[k] = v; lock.unlock() }
-    func get(_ k: Int) -> [Int] { lock.lock(); defer { lock.unlock() }; return slots[k] }
 }
 
 /// Read-only input bytes shared with the workers of a parallel split (alive for the whole call).

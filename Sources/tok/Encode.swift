@@ -159,27 +159,7 @@ final class IDWriter {
 
 /// Encodes texts on all cores, in order.
 func parallelEncode(_ texts: [[UInt8]], _ encode: @escaping @Sendable ([UInt8]) throws(TokError) -> Encoding) throws(TokError) -> [Encoding] {
-    let n = texts.count
-    let box = ResultsBox(n)
-    DispatchQueue.concurrentPerform(iterations: n) { i in
-        let r: Result<Encoding, TokError>
-        do throws(TokError) { r = .success(try encode(texts[i])) } catch { r = .failure(error) }
-        box.set(i, r)
-    }
-    return try box.values()
-}
-
-final class ResultsBox: @unchecked Sendable {
-    private var slots: [Result<Encoding, TokError>?]
-    private let lock = NSLock()
-    init(_ n: Int) { slots = Array(repeating: nil, count: n) }
-    func set(_ i: Int, _ r: Result<Encoding, TokError>) { lock.lock(); slots[i] = r; lock.unlock() }
-    func values() throws(TokError) -> [Encoding] {
-        var out: [Encoding] = []
-        out.reserveCapacity(slots.count)
-        for s in slots { out.append(try s!.get()) }
-        return out
-    }
+    try _parallelMap(texts.count) { i throws(TokError) in try encode(texts[i]) }
 }
 
 /// Reads JSON Lines: each line a JSON string, or an object whose `field` is a string.
