@@ -1,5 +1,4 @@
 import Foundation
-import Dispatch
 public import TokCore
 
 /// A token-level language model, as a runtime provides it: next-token log-probabilities for a
@@ -118,7 +117,7 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
     public func prefixProbability<P: Collection<UInt8>>(_ prefix: P) throws -> Double {
         let x = Array(prefix)
         if x.isEmpty { return 1 }
-        let nodes = coverNodes(x).filter { !trie.tokens(startingWith: x[$0.start...]).isEmpty }
+        let nodes = coverNodes(x)
         var contexts = Set<[Int]>()
         for n in nodes { for k in 0...n.ids.count { contexts.insert(Array(n.ids[0..<k])) } }
         let dist = try query(Array(contexts))
@@ -127,7 +126,7 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
             var p = 1.0
             for k in 0..<n.ids.count { p *= dist[Array(n.ids[0..<k])]![n.ids[k]] }
             if p == 0 { continue }
-            total += p * leafMass(n, x, dist[n.ids]!, nextByte: nil)
+            total += p * leafMasses(n, x, dist[n.ids]!).reduce(0, +)
         }
         return total
     }
@@ -138,12 +137,16 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
     /// (an n-gram model, a neural model that was never trained to avoid them) leaves the rest
     /// unassigned, and ``ByteSampler`` renormalizes.
     public func nextByteDistribution<P: Collection<UInt8>>(prefix: P) throws -> (bytes: [Double], endOfText: Double) {
-        let x = Array(prefix)
-        // Split points where some token starts with x[j...]: only those need model answers.
-        var nodes = coverNodes(x).filter { !trie.tokens(startingWith: x[$0.start...]).isEmpty }
+        let d = try distribution(Array(prefix))
+        return (d.bytes, d.endOfText)
+    }
+
+    /// The next-byte distribution, and the tokens every cover of x agrees on (`trunk`: no
+    /// continuation of x can change them).
+    func distribution(_ x: [UInt8]) throws -> (bytes: [Double], endOfText: Double, trunk: [Int]) {
+        var nodes = coverNodes(x)
         // The node that spells x exactly (canonical(x)), whose continuations start a new token.
-        let exact = makeNode(start: x.count, ids: tokenizer.encodeOrdinary(bytes: x), bytes: x)
-        nodes.append(exact)
+        nodes.append(makeNode(start: x.count, ids: tokenizer.encodeOrdinary(bytes: x), bytes: x))
         // Common prefix of all nodes: its probability cancels in the ratio.
         var common = nodes[0].ids
         for n in nodes.dropFirst() {
@@ -162,44 +165,15 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
             for k in common.count..<n.ids.count { p *= dist[Array(n.ids[0..<k])]![n.ids[k]] }
             if p == 0 { continue }
             let d = dist[n.ids]!
-            let offset = x.count - n.start        // bytes of x the last token must match
-            let cands = Array(trie.tokens(startingWith: x[n.start...]))
-            // Per next byte, the mass of canonical continuations; big candidate sets (the node
-            // that spells x exactly tries every token) are checked on all cores.
-            let chunks = cands.count > 8192 ? _activeCPUs() * 4 : 1
-            let size = (cands.count + chunks - 1) / Swift.max(chunks, 1)
-            let partial = _ChunkResults(chunks)
-            let exactEnd = x.count - n.start   // a token of exactly this length ends at x's end
-            let tok = tokenizer, tr = trie, tailB = n.tailBytes, tailI = n.tailIDs
-            let work: @Sendable (Int) -> Void = { c in
-                var m = [Double](repeating: 0, count: 257)   // 256 next bytes, then tokens ending at x's end
-                let lo = c * size, hi = Swift.min(cands.count, lo + size)
-                var joined = tailB                             // reused: tail bytes + the candidate
-                if lo < hi {
-                    tok._withEncodeChecker { checker in
-                        for t in cands[lo..<hi] {
-                            let tb = tr.bytes(t)
-                            guard tb.count >= exactEnd, d[t] > 0 else { continue }
-                            joined.removeLast(joined.count - tailB.count)
-                            joined.append(contentsOf: tb)
-                            guard joined.withUnsafeBufferPointer({ checker.encodes($0, asPrefix: tailI, then: t) }) else { continue }
-                            if tb.count > offset { m[Int(tb[offset])] += d[t] } else { m[256] += d[t] }
-                        }
-                    }
-                }
-                partial.set(c, m)
-            }
-            if chunks > 1 { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) } else { work(0) }
-            for m in partial.values {
-                for b in 0..<256 { mass[b] += p * m[b] }
-                // Covers of x: nodes before x's end, any last token that reaches or passes it.
-                if n.start < x.count { px += p * (m[0..<256].reduce(0, +) + m[256]) }
-            }
+            let m = leafMasses(n, x, d)
+            for b in 0..<256 { mass[b] += p * m[b] }
+            // Covers of x: nodes before x's end, any last token that reaches or passes it.
+            if n.start < x.count { px += p * m.reduce(0, +) }
             if n.start == x.count, let e = endOfText { eot += p * d[e] }
         }
         if x.isEmpty { px = 1 }   // the empty prefix: every stream starts with it
-        guard px > 0 else { return ([Double](repeating: 0, count: 256), 0) }
-        return (mass.map { $0 / px }, eot / px)
+        guard px > 0 else { return ([Double](repeating: 0, count: 256), 0, common) }
+        return (mass.map { $0 / px }, eot / px, common)
     }
 
     /// Token healing: for a prompt that may end inside a token, the context to give the model and
@@ -251,18 +225,44 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         tokenizer.encodeOrdinary(bytes: n.tailBytes + trie.bytes(t)) == n.tailIDs + [t]
     }
 
-    /// Inner nodes of covers: canonical(x[0..<j]) for the split points j a last token can start at.
+    /// Inner nodes of covers: canonical(x[0..<j]) for the split points j a last token can start
+    /// at (some token starts with x[j...]); only those are encoded.
     func coverNodes(_ x: [UInt8]) -> [_Node] {
         let lo = Swift.max(0, x.count - tokenizer.maxTokenLength)
-        return (lo..<x.count).map { j in makeNode(start: j, ids: tokenizer.encodeOrdinary(bytes: x[0..<j]), bytes: Array(x[0..<j])) }
+        return (lo..<x.count).filter { !trie.tokens(startingWith: x[$0...]).isEmpty }.map { j in
+            makeNode(start: j, ids: tokenizer.encodeOrdinary(bytes: x[0..<j]), bytes: Array(x[0..<j]))
+        }
     }
 
-    /// Σ over last tokens t at node n (bytes start with x[n.start...] and reach past x, or end at x
-    /// exactly) of P(t | n), with the canonical check.
-    func leafMass(_ n: _Node, _ x: [UInt8], _ d: [Double], nextByte: UInt8?) -> Double {
-        var s = 0.0
-        for t in trie.tokens(startingWith: x[n.start...]) where d[t] > 0 && isCanonical(n, then: t) { s += d[t] }
-        return s
+    /// The model's mass, at node n, on the canonical last tokens t whose bytes start with
+    /// x[n.start...]: per next byte after x (256 entries), then the tokens that end exactly at x's
+    /// end. Big candidate sets (the node that spells x exactly tries every token) are checked on
+    /// all cores, each worker holding one encoder scratch area.
+    func leafMasses(_ n: _Node, _ x: [UInt8], _ d: [Double]) -> [Double] {
+        let cands = Array(trie.tokens(startingWith: x[n.start...]))
+        let chunks = cands.count > 8192 ? _activeCores() * 4 : 1
+        let size = (cands.count + chunks - 1) / chunks
+        let offset = x.count - n.start            // bytes of x the last token must match
+        let tok = tokenizer, tr = trie, tailB = n.tailBytes, tailI = n.tailIDs
+        let parts = _parallelMap(chunks) { c -> [Double] in
+            var m = [Double](repeating: 0, count: 257)
+            let lo = c * size, hi = Swift.min(cands.count, lo + size)
+            guard lo < hi else { return m }
+            var joined = tailB                     // reused: tail bytes + the candidate
+            tok._withEncodeChecker { checker in
+                for t in cands[lo..<hi] where d[t] > 0 {
+                    let tb = tr.bytes(t)
+                    joined.removeLast(joined.count - tailB.count)
+                    joined.append(contentsOf: tb)
+                    guard joined.withUnsafeBufferPointer({ checker.encodes($0, asPrefix: tailI, then: t) }) else { continue }
+                    if tb.count > offset { m[Int(tb[offset])] += d[t] } else { m[256] += d[t] }
+                }
+            }
+            return m
+        }
+        var out = [Double](repeating: 0, count: 257)
+        for m in parts { for b in 0..<257 { out[b] += m[b] } }
+        return out
     }
 
     func query(_ contexts: [[Int]]) throws -> [[Int]: [Double]] {
@@ -271,16 +271,4 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         for (c, l) in zip(contexts, lp) { out[c] = l.map { $0 == -.infinity ? 0 : exp($0) } }
         return out
     }
-}
-
-
-func _activeCPUs() -> Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
-
-/// Per-chunk results written from concurrent workers (each writes only its own slot).
-final class _ChunkResults: @unchecked Sendable {
-    private var slots: [[Double]]
-    private let lock = NSLock()
-    init(_ n: Int) { slots = Array(repeating: [], count: n) }
-    func set(_ i: Int, _ v: [Double]) { lock.lock(); slots[i] = v; lock.unlock() }
-    var values: [[Double]] { lock.lock(); defer { lock.unlock() }; return slots }
 }

@@ -112,7 +112,8 @@ public struct ByteSampler<Model: TokenLanguageModel> {
     public let byteModel: ByteLevelModel<_CachingModel<Model>>
     /// The bytes so far (prompt included).
     public private(set) var bytes: [UInt8]
-    /// Tokens that no continuation can change any more.
+    /// Tokens that no continuation can change any more (those every cover of the bytes before
+    /// the last drawn one agrees on).
     public private(set) var trunk: [Int] = []
     /// Contexts the underlying model has been asked for.
     public var modelCalls: Int { byteModel.model.cache.calls }
@@ -131,7 +132,7 @@ public struct ByteSampler<Model: TokenLanguageModel> {
 
     /// Draws the next byte (nil: end of text, or no continuation has probability).
     public mutating func next<G: RandomNumberGenerator>(using rng: inout G) throws -> UInt8? {
-        let d = try byteModel.nextByteDistribution(prefix: bytes)
+        let d = try byteModel.distribution(bytes)
         let total = d.bytes.reduce(0, +) + d.endOfText
         guard total > 0 else { return nil }
         var r = Double.random(in: 0..<total, using: &rng)
@@ -142,17 +143,7 @@ public struct ByteSampler<Model: TokenLanguageModel> {
         }
         guard let b = pick else { return nil }   // end of text drawn (or rounding at the end)
         bytes.append(b)
-        // The trunk: tokens shared by the canonical encodings of every split point a cover's last
-        // token can start at.
-        let lo = Swift.max(0, bytes.count - byteModel.tokenizer.maxTokenLength)
-        var common = byteModel.tokenizer.encodeOrdinary(bytes: bytes[0..<lo])
-        for j in (lo + 1)...bytes.count {
-            let ids = byteModel.tokenizer.encodeOrdinary(bytes: bytes[0..<j])
-            var k = 0
-            while k < common.count && k < ids.count && common[k] == ids[k] { k += 1 }
-            common.removeLast(common.count - k)
-        }
-        if common.count > trunk.count { trunk = common }
+        if d.trunk.count > trunk.count { trunk = d.trunk }
         return b
     }
 }
