@@ -197,9 +197,14 @@ struct _Units: Sendable {
         case .bytes:
             out = (0..<buf.count).map { $0..<($0 + 1) }
         case .scalars:
-            var ids: [Int] = [], starts: [Int] = []
-            scalarIDs(buf, 0, buf.count, ids: &ids, starts: &starts, offsets: true)
-            for (k, s) in starts.enumerated() { out.append(s..<(k + 1 < starts.count ? starts[k + 1] : buf.count)) }
+            // A scalar, or one byte of an ill-formed sequence (each is its own id).
+            var i = 0
+            while i < buf.count {
+                let c = tok_utf8_at(buf.baseAddress, buf.count, i)
+                let n = c.cls & UInt8(TOK_CLS_INVALID) != 0 ? 1 : Int(c.len)
+                out.append(i..<(i + n))
+                i += n
+            }
         case .graphemes:
             forEachCluster(buf, 0, buf.count) { out.append($0..<$1) }
         }
@@ -231,12 +236,5 @@ extension Tokenizer {
     public static func graphemes(vocabulary: [String] = [], specialTokens: [String: Int] = [:]) throws(TokError) -> Tokenizer {
         Tokenizer(units: try _Units(kind: .graphemes, vocabulary: vocabulary, specials: specialTokens), name: "graphemes",
                   specialTokens: specialTokens)
-    }
-
-    /// The character-level unit ranges of bytes for a character-level tokenizer (bytes, scalars or
-    /// grapheme clusters), nil for a BPE tokenizer (see ``preTokenize(bytes:)``).
-    public func characterUnits<Bytes: Sequence<UInt8>>(bytes: Bytes) -> [Range<Int>]? {
-        guard let units else { return nil }
-        return withBytes(bytes) { units.units($0) }
     }
 }

@@ -87,7 +87,7 @@ struct VocabCommand: ParsableCommand {
                 var counts: [[UInt8]: Int] = [:]
                 for path in files.isEmpty ? ["-"] : files {
                     let data = try readAll(path: path)
-                    for r in t.characterUnits(bytes: data) ?? [] where r.count > 1 {
+                    for r in t.preTokenize(bytes: data) where r.count > 1 {
                         let unit = Array(data[r])
                         // Several scalars (one scalar needs no entry; ill-formed bytes never form a cluster).
                         if String(validating: unit, as: UTF8.self).map({ $0.unicodeScalars.count > 1 }) == true {
