@@ -63,8 +63,10 @@ public struct TokenNGramModel: TokenLanguageModel, Sendable {
 
     /// The model file: a JSON header line, then the training ids as little-endian UInt32.
     public func serialized(tokenizerName: String) -> [UInt8] {
-        let header = "{\"format\":\"tokngram/1\",\"vocab\":\(jsonQuote(tokenizerName)),\"order\":\(order),\"vocabulary_size\":\(vocabularySize),\"ids\":\(trainingIDs.count)}\n"
-        var out = Array(header.utf8)
+        let fields: [String: Any] = ["format": "tokngram/1", "vocab": tokenizerName, "order": order,
+                                     "vocabulary_size": vocabularySize, "ids": trainingIDs.count]
+        var out = [UInt8]((try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data())
+        out.append(0x0A)
         out.reserveCapacity(out.count + 4 * trainingIDs.count)
         for id in trainingIDs { withUnsafeBytes(of: UInt32(id).littleEndian) { out.append(contentsOf: $0) } }
         return out
@@ -90,18 +92,6 @@ public struct TokenNGramModel: TokenLanguageModel, Sendable {
         }
         return (try TokenNGramModel(ids: ids, order: order, vocabularySize: size), vocab)
     }
-}
-
-func jsonQuote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        default: if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
 }
 
 /// Generates bytes one at a time from a token-level model, exactly: each byte is drawn from

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A non-negative integer of any size: exact counts of segmentations, which grow exponentially
 /// with the length of a string.
 public struct BigCount: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -40,7 +42,7 @@ public struct BigCount: Sendable, Hashable, Comparable, CustomStringConvertible 
     public var log2: Double? {
         guard let top = limbs.last else { return nil }
         let hi = Double(top) + (limbs.count > 1 ? Double(limbs[limbs.count - 2]) / 4294967296.0 : 0)
-        return Foundation_log2(hi) + Double(32 * (limbs.count - 1))
+        return Foundation.log2(hi) + Double(32 * (limbs.count - 1))
     }
 
     public static func + (a: BigCount, b: BigCount) -> BigCount {
@@ -116,17 +118,4 @@ public struct BigCount: Sendable, Hashable, Comparable, CustomStringConvertible 
         }
         return s
     }
-}
-
-@inline(__always) func Foundation_log2(_ x: Double) -> Double { x.isFinite && x > 0 ? _log2(x) : 0 }
-@inline(__always) func _log2(_ x: Double) -> Double {
-    // log2 without Foundation: frexp-style exponent plus a series for the mantissa.
-    let e = x.exponent
-    let m = x.significand            // in [1, 2)
-    // ln(m) by atanh series: ln(m) = 2 atanh((m-1)/(m+1))
-    let y = (m - 1) / (m + 1), y2 = y * y
-    var term = y, sum = 0.0
-    var k = 1.0
-    for _ in 0..<20 { sum += term / k; term *= y2; k += 2 }
-    return Double(e) + 2 * sum / 0.6931471805599453
 }

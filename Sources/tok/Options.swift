@@ -32,27 +32,14 @@ func loadTokenizer(_ vocab: String, pattern: String?, special: [String]) throws 
             throw CLIError("'\(vocab)' is not a built-in vocabulary; for a file, give its split pattern with --pattern (\(SplitPattern.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard let p = SplitPattern(name: name) else { throw CLIError("unknown pattern '\(name)'") }
-        var specials: [String: Int] = [:]
-        for s in special {
-            guard let eq = s.lastIndex(of: "="), let id = Int(s[s.index(after: eq)...]) else {
-                throw CLIError("--special expects TEXT=ID, got '\(s)'")
-            }
-            specials[String(s[..<eq])] = id
-        }
-        return try Tokenizer(tiktokenFile: vocab, pattern: p, specialTokens: specials)
+        return try Tokenizer(tiktokenFile: vocab, pattern: p, specialTokens: try parseSpecialTokens(special))
 }
 
 /// `bytes` (ByT5 ids), `chars` (Unicode scalars), `graphemes` or `graphemes:FILE` (a grapheme
 /// vocabulary: one JSON string per line, the line number − 1 is its index). --special adds
 /// special tokens (for bytes: replacing ByT5's pad/eos/unk).
 func loadCharacterTokenizer(_ vocab: String, special: [String]) throws -> Tokenizer {
-    var specials: [String: Int] = [:]
-    for s in special {
-        guard let eq = s.lastIndex(of: "="), let id = Int(s[s.index(after: eq)...]) else {
-            throw CLIError("--special expects TEXT=ID, got '\(s)'")
-        }
-        specials[String(s[..<eq])] = id
-    }
+    let specials = try parseSpecialTokens(special)
     switch vocab {
     case "bytes": return special.isEmpty ? try Tokenizer.bytes() : try Tokenizer.bytes(specialTokens: specials)
     case "chars", "scalars": return try Tokenizer.scalars(specialTokens: specials)
@@ -62,6 +49,18 @@ func loadCharacterTokenizer(_ vocab: String, special: [String]) throws -> Tokeni
         let entries = try readJSONLRecords(path: path, field: "text").map { String(decoding: $0.text, as: UTF8.self) }
         return try Tokenizer.graphemes(vocabulary: entries, specialTokens: specials)
     }
+}
+
+/// `--special TEXT=ID` options as a dictionary (the text may itself contain `=`).
+func parseSpecialTokens(_ options: [String]) throws -> [String: Int] {
+    var out: [String: Int] = [:]
+    for s in options {
+        guard let eq = s.lastIndex(of: "="), eq != s.startIndex, let id = Int(s[s.index(after: eq)...]) else {
+            throw CLIError("--special expects TEXT=ID, got '\(s)'")
+        }
+        out[String(s[..<eq])] = id
+    }
+    return out
 }
 
 /// How ids are written (encode) or read (decode).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TokCore
 import TokHierarchical
 
@@ -68,13 +69,7 @@ struct Split: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var specials: [String: Int] = [:]
-            for s in special {
-                guard let eq = s.lastIndex(of: "="), eq != s.startIndex, let id = Int(s[s.index(after: eq)...]) else {
-                    throw CLIError("--special expects TEXT=ID, got '\(s)'")
-                }
-                specials[String(s[..<eq])] = id
-            }
+            let specials = try parseSpecialTokens(special)
             var prefix: [Int] = []
             if let p = prefixIDs {
                 for f in p.split(separator: ",") {
@@ -142,11 +137,11 @@ final class WordWriter {
                 out.write(bytes: m.raw)
                 out.byte(UInt8(ascii: ","))
             }
-            let valid = w.indices.allSatisfy { isValidUTF8(w[$0]) }
+            let valid = w.indices.allSatisfy { String(validating: w[$0], as: UTF8.self) != nil }
             out.write(valid ? "\"words\":[" : "\"words_base64\":[")
             for i in w.indices {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }
-                if valid { out.writeJSONString(validUTF8: w[i]) } else { out.write("\"" + base64(w[i]) + "\"") }
+                if valid { out.writeJSONString(validUTF8: w[i]) } else { out.write("\"" + Data(w[i]).base64EncodedString() + "\"") }
             }
             out.byte(UInt8(ascii: "]"))
             if w.indices.contains(where: { w.specialID(at: $0) != nil }) {
@@ -221,34 +216,4 @@ func validSequenceLength(_ bytes: ArraySlice<UInt8>, at i: Int) -> Int {
         lo = 0x80; hi = 0xBF
     }
     return need + 1
-}
-
-func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
-    var i = bytes.startIndex
-    while i < bytes.endIndex {
-        if bytes[i] < 0x80 { i += 1; continue }
-        let n = validSequenceLength(bytes, at: i)
-        if n == 0 { return false }
-        i += n
-    }
-    return true
-}
-
-func base64(_ bytes: ArraySlice<UInt8>) -> String {
-    let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity((bytes.count + 2) / 3 * 4)
-    var i = bytes.startIndex
-    while i < bytes.endIndex {
-        let b0 = UInt32(bytes[i])
-        let b1 = i + 1 < bytes.endIndex ? UInt32(bytes[i + 1]) : 0
-        let b2 = i + 2 < bytes.endIndex ? UInt32(bytes[i + 2]) : 0
-        let v = b0 << 16 | b1 << 8 | b2
-        out.append(table[Int(v >> 18 & 63)])
-        out.append(table[Int(v >> 12 & 63)])
-        out.append(i + 1 < bytes.endIndex ? table[Int(v >> 6 & 63)] : UInt8(ascii: "="))
-        out.append(i + 2 < bytes.endIndex ? table[Int(v & 63)] : UInt8(ascii: "="))
-        i += 3
-    }
-    return String(decoding: out, as: UTF8.self)
 }
