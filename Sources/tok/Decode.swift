@@ -88,7 +88,7 @@ func parseIDRecords(_ data: [UInt8], format: IDFormat?, source: String) throws -
         let line = data[start..<end]
         let isLast = end >= n
         start = end + 1
-        var p = IDParser(bytes: line, location: "\(source):\(lineNo)")
+        var p = JSONScanner(bytes: line, location: "\(source):\(lineNo)", failPrefix: "")
         p.skipSpace()
         if p.atEnd {
             // an empty line between records is an empty text (encode of an empty input)
@@ -100,34 +100,16 @@ func parseIDRecords(_ data: [UInt8], format: IDFormat?, source: String) throws -
     return records
 }
 
-/// Reads one line of ids: space-separated integers, a JSON array, an array of arrays, or an
+/// Reading one line of ids: space-separated integers, a JSON array, an array of arrays, or an
 /// object with an "ids" array. Exact integers only; anything else is an error naming the line.
-struct IDParser {
-    let bytes: ArraySlice<UInt8>
-    let location: String
-    var i: Int
-
-    init(bytes: ArraySlice<UInt8>, location: String) {
-        self.bytes = bytes
-        self.location = location
-        self.i = bytes.startIndex
-    }
-
-    var atEnd: Bool { i >= bytes.endIndex }
-
-    mutating func skipSpace() {
-        while i < bytes.endIndex, [0x20, 0x09, 0x0D].contains(bytes[i]) { i += 1 }
-    }
-
-    func fail(_ what: String) -> CLIError { CLIError("\(what) (\(location))") }
-
+extension JSONScanner {
     mutating func records() throws -> [[Int]] {
         skipSpace()
         guard !atEnd else { return [] }
         switch bytes[i] {
         case UInt8(ascii: "{"):
             let r = try object()
-            try expectEnd()
+            try expectIDsEnd()
             return [r]
         case UInt8(ascii: "["):
             // [1,2] or [[1,2],[3]]
@@ -145,11 +127,11 @@ struct IDParser {
                     if bytes[i] == UInt8(ascii: "]") { i += 1; break }
                     throw fail("expected ',' or ']'")
                 }
-                try expectEnd()
+                try expectIDsEnd()
                 return out
             }
             let r = try array()
-            try expectEnd()
+            try expectIDsEnd()
             return [r]
         default:
             var ids: [Int] = []
@@ -163,7 +145,7 @@ struct IDParser {
         }
     }
 
-    mutating func expectEnd() throws {
+    mutating func expectIDsEnd() throws {
         skipSpace()
         if !atEnd { throw fail("unexpected text after the ids") }
     }
@@ -213,7 +195,7 @@ struct IDParser {
             skipSpace()
             guard !atEnd else { throw fail("unterminated object") }
             if bytes[i] == UInt8(ascii: "}") { i += 1; break }
-            let key = try string()
+            let key = String(decoding: try string(), as: UTF8.self)
             skipSpace()
             guard !atEnd, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' in object") }
             i += 1
@@ -229,20 +211,5 @@ struct IDParser {
         return ids
     }
 
-    /// A JSON string (object keys here).
-    mutating func string() throws -> String {
-        var j = JSONScanner(bytes: bytes, location: location)
-        j.i = i
-        let v = try j.string()
-        i = j.i
-        return String(decoding: v, as: UTF8.self)
-    }
 
-    /// Skips a value of a member that is not "ids".
-    mutating func skipValue() throws {
-        var j = JSONScanner(bytes: bytes, location: location)
-        j.i = i
-        try j.skipValue()
-        i = j.i
-    }
 }

@@ -11,7 +11,7 @@ struct JSONRecord {
 
     /// Parses one line: a JSON string, or an object whose `field` is a string.
     static func parse(_ line: ArraySlice<UInt8>, field: String, location: String) throws -> JSONRecord {
-        var p = JSONScanner(bytes: line, location: location)
+        var p = JSONScanner(bytes: line, location: location, failPrefix: "not valid JSON: ")
         p.skipSpace()
         guard !p.atEnd else { throw p.fail("empty record") }
         if line[p.i] == UInt8(ascii: "\"") {
@@ -71,20 +71,23 @@ func readJSONLRecords(path: String, field: String) throws -> [JSONRecord] {
     return out
 }
 
+/// A cursor over one line of JSON (records, and the id lines `tok decode` reads).
 struct JSONScanner {
     let bytes: ArraySlice<UInt8>
     let location: String
+    let failPrefix: String
     var i: Int
 
-    init(bytes: ArraySlice<UInt8>, location: String) {
+    init(bytes: ArraySlice<UInt8>, location: String, failPrefix: String) {
         self.bytes = bytes
         self.location = location
+        self.failPrefix = failPrefix
         self.i = bytes.startIndex
     }
 
     var atEnd: Bool { i >= bytes.endIndex }
 
-    func fail(_ what: String) -> CLIError { CLIError("not valid JSON: \(what) (\(location))") }
+    func fail(_ what: String) -> CLIError { CLIError("\(failPrefix)\(what) (\(location))") }
 
     mutating func skipSpace() {
         while i < bytes.endIndex, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[i]) { i += 1 }
