@@ -228,7 +228,7 @@ struct _MergeState {
         }
         var touched = Set<UInt64>()
         for p in 0..<n where next[p] >= 0 {
-            if let k = addPair(at: p) { touched.insert(k) }
+            if let k = countPair(at: p, +1) { touched.insert(k) }
         }
         for k in touched { refresh(k) }
     }
@@ -253,24 +253,14 @@ struct _MergeState {
         return v
     }
 
-    /// Counts the adjacency at p (p and next[p]) if the pair is valid; returns its key.
-    mutating func addPair(at p: Int) -> UInt64? {
-        let q = Int(next[p])
-        let a = type[p], b = type[q]
+    /// Counts (+1) or uncounts (-1) the adjacency at p (p and next[p]) if its pair is valid;
+    /// returns the pair's key. A counted adjacency is also recorded as an occurrence.
+    mutating func countPair(at p: Int, _ delta: Int) -> UInt64? {
+        let a = type[p], b = type[Int(next[p])]
         guard valid(a, b) else { return nil }
         let k = key(a, b)
-        counts[k, default: 0] += 1
-        occurrences[k, default: _Heap<Int>(<)].push(p)
-        return k
-    }
-
-    /// Uncounts the adjacency at p (the pair is still in place); returns its key.
-    mutating func removePair(at p: Int) -> UInt64? {
-        let q = Int(next[p])
-        let a = type[p], b = type[q]
-        guard valid(a, b) else { return nil }
-        let k = key(a, b)
-        counts[k, default: 0] -= 1
+        counts[k, default: 0] += delta
+        if delta > 0 { occurrences[k, default: _Heap<Int>(<)].push(p) }
         return k
     }
 
@@ -317,15 +307,15 @@ struct _MergeState {
             guard alive[p], type[p] == a, next[p] >= 0, type[Int(next[p])] == b else { continue }
             let q = Int(next[p])
             let l = Int(prev[p]), r = Int(next[q])
-            if l >= 0, let kk = removePair(at: l) { touched.insert(kk) }
-            _ = removePair(at: p)
-            if r >= 0, let kk = removePair(at: q) { touched.insert(kk) }
+            if l >= 0, let kk = countPair(at: l, -1) { touched.insert(kk) }
+            _ = countPair(at: p, -1)
+            if r >= 0, let kk = countPair(at: q, -1) { touched.insert(kk) }
             type[p] = newType
             next[p] = Int32(r)
             if r >= 0 { prev[r] = Int32(p) }
             alive[q] = false
-            if l >= 0, let kk = addPair(at: l) { touched.insert(kk) }
-            if r >= 0, let kk = addPair(at: p) { touched.insert(kk) }
+            if l >= 0, let kk = countPair(at: l, +1) { touched.insert(kk) }
+            if r >= 0, let kk = countPair(at: p, +1) { touched.insert(kk) }
             merged += 1
         }
         length -= merged
