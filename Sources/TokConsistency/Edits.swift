@@ -154,8 +154,7 @@ extension Tokenizer {
             }
             out.append(.splitCharacter)
         }
-        func ws(_ x: UInt8) -> Bool { x == 0x20 || x == 0x0A || x == 0x0D || x == 0x09 }
-        func punct(_ x: UInt8) -> Bool { x < 0x80 && (x >= 0x21 && x <= 0x2F || x >= 0x3A && x <= 0x40 || x >= 0x5B && x <= 0x60 || x >= 0x7B && x <= 0x7E) }
+        let ws = isSpaceByte, punct = isASCIIPunctuation
         let touchesWS = only.contains { p in (p > 0 && ws(bytes[p - 1])) || (p < bytes.count && ws(bytes[p])) }
         let touchesPunct = only.contains { p in (p > 0 && punct(bytes[p - 1])) || (p < bytes.count && punct(bytes[p])) }
         if touchesWS { out.append(.whitespaceBoundaryShift) }

@@ -262,7 +262,7 @@ struct Probe: ParsableCommand {
                         let w = Array(words[k])
                         total += 1
                         if let c = memo[w] { for x in c { hits[x, default: 0] += 1 }; continue }
-                        let c = auditWord(w, tok)
+                        let c = tok.artifactRisks(ofWord: w)
                         if memo.count < 1_000_000 { memo[w] = c }
                         for x in c { hits[x, default: 0] += 1 }
                     }
@@ -281,48 +281,6 @@ struct Probe: ParsableCommand {
                     }
                 }
             }
-        }
-
-        func auditWord(_ w: [UInt8], _ tok: Tokenizer) -> Set<ArtifactClass> {
-            var out = Set<ArtifactClass>()
-            let ids = tok.encodeOrdinary(bytes: w)
-            var starts: [Int] = [], p = 0
-            for id in ids { starts.append(p); p += tok.tokenByteCount(id) ?? 0 }
-            if w.first == 0x20 && w.count > 1, let first = ids.first, (tok.tokenByteCount(first) ?? 0) > 1 { out.insert(.whitespaceBoundaryShift) }
-            if starts.dropFirst().contains(where: { w[$0] & 0xC0 == 0x80 }) { out.insert(.splitCharacter) }
-            for (k, id) in ids.enumerated() {
-                let s = starts[k], e = s + (tok.tokenByteCount(id) ?? 0)
-                let t = w[s..<e]
-                let hasPunct = t.contains { $0 < 0x80 && ($0 >= 0x21 && $0 <= 0x2F || $0 >= 0x3A && $0 <= 0x40 || $0 >= 0x5B && $0 <= 0x60 || $0 >= 0x7B && $0 <= 0x7E) }
-                let hasAlnum = t.contains { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 >= 0x80 }
-                if hasPunct && hasAlnum { out.insert(.punctuationAttachment); break }
-            }
-            if w.count <= 64 && ids.count >= 1 && sameLengthAlternative(w, ids.count, tok) { out.insert(.intraWordResegmentation) }
-            if let s = String(validating: w, as: UTF8.self) {
-                let nfc = Array(s.precomposedStringWithCanonicalMapping.utf8), nfd = Array(s.decomposedStringWithCanonicalMapping.utf8)
-                if nfc != nfd { out.insert(.normalization) }
-                let trimmed = s.drop { $0 == " " }
-                if let f = trimmed.first, f.isLetter {
-                    let prefix = String(s.prefix(s.count - trimmed.count))
-                    let variant = prefix + (f.isUppercase ? f.lowercased() : f.uppercased()) + trimmed.dropFirst()
-                    if tok.encodeOrdinary(variant).count != ids.count { out.insert(.caseOrWidth) }
-                }
-            }
-            return out
-        }
-
-        /// Whether another segmentation of w uses exactly n tokens (n = the encoder's count).
-        func sameLengthAlternative(_ w: [UInt8], _ n: Int, _ tok: Tokenizer) -> Bool {
-            // ways[i][k]: number of segmentations of w[i...] with k tokens, capped at 2.
-            let len = w.count, maxLen = tok.maxTokenLength
-            var ways = [[UInt8]](repeating: [UInt8](repeating: 0, count: n + 1), count: len + 1)
-            ways[len][0] = 1
-            for i in stride(from: len - 1, through: 0, by: -1) {
-                for l in 1...Swift.min(maxLen, len - i) where tok.id(forBytes: w[i..<(i + l)]) != nil {
-                    for k in 1...n where ways[i + l][k - 1] > 0 { ways[i][k] = Swift.min(2, ways[i][k] &+ ways[i + l][k - 1]) }
-                }
-            }
-            return ways[0][n] >= 2
         }
     }
 }

@@ -186,3 +186,14 @@ import TokTestSupport
         #expect((seg.count.log2 ?? 0) > 1000)
     }
 }
+
+@Suite struct AuditTests {
+    @Test func artifactRisksOfWords() throws {
+        let tok = try Tokenizer(named: "cl100k_base")
+        #expect(tok.artifactRisks(ofWord: Array(" hello".utf8)).contains(.whitespaceBoundaryShift))
+        #expect(!tok.artifactRisks(ofWord: Array("hello".utf8)).contains(.whitespaceBoundaryShift))
+        #expect(tok.artifactRisks(ofWord: Array("cafe\u{301}".utf8)).contains(.normalization))
+        #expect(!tok.artifactRisks(ofWord: Array("),".utf8)).contains(.punctuationAttachment))   // no letters
+        #expect(tok.artifactRisks(ofWord: Array(".com".utf8)).contains(.punctuationAttachment))  // one token ".com"
+    }
+}
