@@ -128,10 +128,20 @@ extension Tokenizer {
 
     /// Ids of the tokens overlapping r (for an empty r, the token that strictly contains its position).
     func ids(_ ids: [Int], _ starts: [Int], covering r: Range<Int>) -> [Int] {
+        // The last token starting at or before r.lowerBound (binary search), then forward.
+        var lo = 0, hi = starts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if starts[mid] <= r.lowerBound { lo = mid + 1 } else { hi = mid }
+        }
+        var k = Swift.max(0, lo - 1)
         var out: [Int] = []
-        for (k, s) in starts.enumerated() {
+        while k < starts.count {
+            let s = starts[k]
+            if r.isEmpty ? s >= r.lowerBound : s >= r.upperBound { break }
             let e = k + 1 < starts.count ? starts[k + 1] : s + (tokenByteCount(ids[k]) ?? 0)
-            if r.isEmpty ? (s < r.lowerBound && e > r.lowerBound) : (s < r.upperBound && e > r.lowerBound) { out.append(ids[k]) }
+            if r.isEmpty ? (s < r.lowerBound && e > r.lowerBound) : (e > r.lowerBound) { out.append(ids[k]) }
+            k += 1
         }
         return out
     }

@@ -197,3 +197,24 @@ import TokTestSupport
         #expect(tok.artifactRisks(ofWord: Array(".com".utf8)).contains(.punctuationAttachment))  // one token ".com"
     }
 }
+
+@Suite struct LongEditTests {
+    /// A long text with one whitespace shift deep inside: exactly that phantom edit is found.
+    @Test func onePhantomInALongText() throws {
+        let tok = try Tokenizer(named: "cl100k_base")
+        let text = String(repeating: "The cat sat on the mat. ", count: 2000)
+        let input = tok.encodeOrdinary(text)
+        var output = input
+        let smat = tok.id(forBytes: Array(" mat".utf8))
+        let k = input[(input.count / 2)...].firstIndex(of: smat ?? -1) ?? 0   // a " mat" in the middle
+        guard let sp = tok.id(forBytes: Array(" ".utf8)), let mat = tok.id(forBytes: Array("mat".utf8)),
+              input[k] == tok.id(forBytes: Array(" mat".utf8)) else {
+            Issue.record("token layout changed: \(input[(k - 3)...(k + 3)])")
+            return
+        }
+        output.replaceSubrange(k...k, with: [sp, mat])
+        let r = try tok.compareEdits(input: input, output: output)
+        #expect(r.findings.count == 1)
+        #expect(r.phantomEdits.first?.inputIDs == [input[k]] && r.phantomEdits.first?.outputIDs == [sp, mat])
+    }
+}
