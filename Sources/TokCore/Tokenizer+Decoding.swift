@@ -76,6 +76,13 @@ func makeString(_ bytes: [UInt8], policy: InvalidUTF8Policy, baseOffset: Int = 0
     }
 }
 
+/// Length of the well-formed UTF-8 character at buf[i], or 0 when an ill-formed sequence starts
+/// there (the kernels' decoder; shared with the CLI).
+package func _utf8CharacterLength(_ buf: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
+    let c = tok_utf8_at(buf.baseAddress, buf.count, i)
+    return c.cls & UInt8(TOK_CLS_INVALID) != 0 ? 0 : Int(c.len)
+}
+
 func firstInvalidOffset(_ buf: UnsafeBufferPointer<UInt8>) -> Int {
     var i = 0
     while i < buf.count {

@@ -174,7 +174,7 @@ final class WordWriter {
         while i < bytes.endIndex {
             let b = bytes[i]
             if b >= 0x80 {
-                let n = validSequenceLength(bytes, at: i)
+                let n = bytes.withUnsafeBufferPointer { _utf8CharacterLength($0, at: i - bytes.startIndex) }
                 if n > 0 {
                     out.write(bytes: bytes[i..<(i + n)])
                     i += n
@@ -195,25 +195,3 @@ final class WordWriter {
     }
 }
 
-/// Length of the well-formed UTF-8 sequence at bytes[i] (a non-ASCII lead byte), or 0.
-func validSequenceLength(_ bytes: ArraySlice<UInt8>, at i: Int) -> Int {
-    let b0 = bytes[i]
-    var need = 0, lo: UInt8 = 0x80, hi: UInt8 = 0xBF
-    switch b0 {
-    case 0xC2...0xDF: need = 1
-    case 0xE0: need = 2; lo = 0xA0
-    case 0xE1...0xEC, 0xEE, 0xEF: need = 2
-    case 0xED: need = 2; hi = 0x9F
-    case 0xF0: need = 3; lo = 0x90
-    case 0xF1...0xF3: need = 3
-    case 0xF4: need = 3; hi = 0x8F
-    default: return 0
-    }
-    guard bytes.endIndex - i > need else { return 0 }
-    for k in 1...need {
-        let b = bytes[i + k]
-        if b < lo || b > hi { return 0 }
-        lo = 0x80; hi = 0xBF
-    }
-    return need + 1
-}
