@@ -28,7 +28,9 @@ let package = Package(
             name: "CTokKernels",
             dependencies: ["CZstd", "CICU"],
             path: "CKernels",
-            cSettings: [.headerSearchPath("../vocab")]),
+            cSettings: [.headerSearchPath("../vocab")],
+            // ICU's regular expressions (Split patterns without a scanner) live in libicui18n.
+            linkerSettings: [.linkedLibrary("icui18n")]),
         .target(name: "TokCore", dependencies: ["CTokKernels"]),
         .target(name: "TokAnalysis", dependencies: ["TokCore", "CTokKernels"]),
         .target(name: "TokHierarchical", dependencies: ["TokCore", "CTokKernels"]),

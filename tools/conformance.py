@@ -20,7 +20,15 @@ ENCODINGS = {"r50k_base": ["--vocab", "r50k_base"], "cl100k_base": ["--vocab", "
              # other tiktoken-style vocabularies, loaded by path with their pattern
              "llama3": ["--vocab", os.path.join(VOCAB, "llama3", "tokenizer.model"), "--pattern", "llama3"],
              "qwen2": ["--vocab", os.path.join(VOCAB, "qwen.tiktoken"), "--pattern", "qwen2"],
-             "qwen3_6": ["--vocab", os.path.join(VOCAB, "qwen3_6.tiktoken"), "--pattern", "qwen3.6"]}
+             "qwen3_6": ["--vocab", os.path.join(VOCAB, "qwen3_6.tiktoken"), "--pattern", "qwen3.6"],
+             # tokenizer files (format detected): added tokens in the text are matched, as
+             # tokenizers' encode(text, add_special_tokens=False) does; SentencePiece has none
+             "hf_llama3": ["--vocab", os.path.join(VOCAB, "llama3", "tokenizer.json"), "--allow-special", "all"],
+             "hf_deepseek_v4": ["--vocab", os.path.join(VOCAB, "deepseek-v4", "tokenizer.json"), "--allow-special", "all"],
+             "hf_bert_minilm": ["--vocab", os.path.join(VOCAB, "bert-all-MiniLM-L6-v2", "tokenizer.json"), "--allow-special", "all",
+                                "--pad"],  # the reference kept the file's padding to 128 (truncation off)
+             "spm_mistral_v1": ["--vocab", os.path.join(VOCAB, "mistral", "tokenizer.model.v1"), "--special-as-text"],
+             "spm_mistral_v3": ["--vocab", os.path.join(VOCAB, "mistral", "mistral_instruct_tokenizer_240323.model.v3"), "--special-as-text"]}
 
 def main():
     ap = argparse.ArgumentParser()
@@ -36,9 +44,13 @@ def main():
         if name == "hat":
             failed |= not hat(a)
             continue
-        ref = [json.loads(l) for l in open(os.path.join(a.conformance, f"tiktoken_{name}.jsonl"))]
-        out = subprocess.run([a.tok, "encode", *ENCODINGS[name], "--input", "jsonl", "--format", "jsonl",
-                              "--special-as-text", inputs_path], capture_output=True, check=True).stdout
+        args = ENCODINGS[name]
+        if "--allow-special" not in args and "--special-as-text" not in args:
+            args = args + ["--special-as-text"]
+        ref_name = name if name.startswith(("hf_", "spm_")) else f"tiktoken_{name}"
+        ref = [json.loads(l) for l in open(os.path.join(a.conformance, f"{ref_name}.jsonl"))]
+        out = subprocess.run([a.tok, "encode", *args, "--input", "jsonl", "--format", "jsonl",
+                              inputs_path], capture_output=True, check=True).stdout
         got = [json.loads(l) for l in out.decode().splitlines()]
         same = sum(1 for r, g in zip(ref, got) if r["ids"] == g) if len(got) == len(ref) else 0
         print(f"{name}: {same}/{len(ref)} identical")

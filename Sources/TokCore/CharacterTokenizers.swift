@@ -9,7 +9,7 @@ internal import CTokKernels
 ///   UTF-8 is `0xD800 + byte` (surrogate code points are never scalars, so the two cannot meet);
 ///   grapheme vocabulary entry `k` is `0x110000 + k`. A grapheme cluster outside the vocabulary
 ///   is encoded as its scalars.
-struct _Units: Sendable {
+struct _Units: _SwiftModel {
     enum Kind: String, Sendable { case bytes, scalars, graphemes }
     static let invalidByteBase = 0xD800
     static let clusterBase = 0x110000

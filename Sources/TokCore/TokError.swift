@@ -27,6 +27,9 @@ public struct TokError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let io = Code("io")
         /// An argument is out of range (a special token id that collides, an input over 4 GiB).
         public static let invalidArgument = Code("invalidArgument")
+        /// A tokenizer file uses a component, option or model type that Tok does not implement
+        /// (named with its JSON path or protobuf field), or a regex ICU cannot run.
+        public static let unsupported = Code("unsupported")
     }
 
     /// The kind of error.

@@ -14,6 +14,7 @@ extension Tokenizer {
     public func decodeBytes(_ ids: [Int]) throws(TokError) -> [UInt8] {
         if ids.isEmpty { return [] }
         if let units {
+            if let whole = try units.decodeIDs(ids, reference: false) { return whole }
             var out: [UInt8] = []
             out.reserveCapacity(ids.count * 2)
             for (i, id) in ids.enumerated() {
@@ -56,7 +57,10 @@ extension Tokenizer {
     ///   that stops inside a character, or ids chosen by a model).
     /// - Throws: ``TokError/Code/unknownID``; ``TokError/Code/invalidUTF8`` under `.strict`.
     public func decode(_ ids: [Int], invalidUTF8: InvalidUTF8Policy = .replace) throws(TokError) -> String {
-        try makeString(decodeBytes(ids), policy: invalidUTF8)
+        if let units, let whole = try units.decodeIDs(ids, reference: true) {
+            return try makeString(whole, policy: invalidUTF8)
+        }
+        return try makeString(decodeBytes(ids), policy: invalidUTF8)
     }
 
     func unknownID(_ id: Int, index: Int) -> TokError {

@@ -143,6 +143,9 @@ extension Tokenizer {
         }
         var out = _Raw(ids: [], starts: [])
         if let units {
+            if let whole = try units.encodeWhole(buf, specials: specials, allowed: allowed, offsets: offsets) {
+                return whole
+            }
             out.ids.reserveCapacity(n)
             var pos = 0
             if let allowed {

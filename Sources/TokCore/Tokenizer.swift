@@ -13,7 +13,7 @@ internal import CTokKernels
 /// ```
 public struct Tokenizer: Sendable {
     let kernel: _Kernel!
-    let units: _Units?
+    let units: (any _SwiftModel)?
     let specials: _SpecialMatcher
 
     /// The encoding's name (`cl100k_base`, `bytes`) or the file it was loaded from.
@@ -32,7 +32,7 @@ public struct Tokenizer: Sendable {
         self.specials = _SpecialMatcher(specialTokens)
     }
 
-    init(units: _Units, name: String, specialTokens: [String: Int]) {
+    init(units: any _SwiftModel, name: String, specialTokens: [String: Int]) {
         self.kernel = nil
         self.units = units
         self.name = name

@@ -38,6 +38,12 @@ struct Encode: ParsableCommand {
     @Flag(help: "Also write each token's byte range (json and jsonl formats).")
     var offsets = false
 
+    @Flag(help: "Pad as the tokenizer file says (tokenizer.json `padding`: a fixed length, or the longest text of each batch).")
+    var pad = false
+
+    @Flag(help: "Cut each encoding to the tokenizer file's `truncation` max_length.")
+    var truncate = false
+
     @Option(help: "Input: raw bytes, or jsonl (one JSON string, or object, per line).")
     var input: InputFormat = .raw
 
@@ -52,6 +58,7 @@ struct Encode: ParsableCommand {
             throw ValidationError("--offsets needs --format json or jsonl")
         }
         if lines && input == .jsonl { throw ValidationError("--lines and --input jsonl exclude each other") }
+        if offsets && (pad || truncate) { throw ValidationError("--offsets cannot be combined with --pad or --truncate") }
     }
 
     func run() throws {
@@ -61,6 +68,15 @@ struct Encode: ParsableCommand {
                 throw CLIError("--format u16 cannot hold ids of \(tok.name) (vocabulary size \(tok.vocabularySize) > 65536); use u32")
             }
             let writer = IDWriter(format: format, offsets: offsets)
+            if pad {
+                guard let padding = tok.padding else { throw CLIError("--pad: \(tok.name) defines no padding") }
+                writer.shape = { padding.apply($0) }
+            }
+            if truncate {
+                guard let truncation = tok.truncation else { throw CLIError("--truncate: \(tok.name) defines no truncation") }
+                let before = writer.shape
+                writer.shape = { before($0.map(truncation.apply)) }
+            }
             let allowed = parseSpecialSet(allowSpecial)
             let disallowed: SpecialTokenSet = specialAsText ? .none : .all
             let encodeOne: @Sendable ([UInt8]) throws(TokError) -> Encoding = { bytes throws(TokError) in
@@ -90,6 +106,8 @@ final class IDWriter {
     let offsets: Bool
     let out = Output()
     var jsonCount = 0
+    /// Padding and truncation, applied to each batch's ids before they are written.
+    var shape: ([[Int]]) -> [[Int]] = { $0 }
 
     init(format: IDFormat, offsets: Bool) {
         self.format = format
@@ -99,10 +117,15 @@ final class IDWriter {
 
     func write(batch: [[UInt8]], encode: @escaping @Sendable ([UInt8]) throws(TokError) -> Encoding) throws {
         let results = try parallelEncode(batch, encode)
-        for e in results { write(one: e) }
+        let shaped = shape(results.map(\.ids))
+        for (e, ids) in zip(results, shaped) { write(encoded: Encoding(ids: ids, byteRanges: e.byteRanges)) }
     }
 
     func write(one e: Encoding) {
+        write(encoded: Encoding(ids: shape([e.ids])[0], byteRanges: e.byteRanges))
+    }
+
+    func write(encoded e: Encoding) {
         switch format {
         case .text:
             for (i, id) in e.ids.enumerated() {

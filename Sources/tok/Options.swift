@@ -1,9 +1,10 @@
 import ArgumentParser
+import Foundation
 import TokCore
 
 /// Which vocabulary to use: a built-in name or a `.tiktoken` file with its pattern.
 struct VocabOptions: ParsableArguments {
-    @Option(name: .long, help: "A built-in vocabulary (r50k_base, cl100k_base, o200k_base), a character-level one (bytes, chars, graphemes, graphemes:VOCAB.jsonl) or a .tiktoken file (.zst ok).")
+    @Option(name: .long, help: "A built-in vocabulary (r50k_base, cl100k_base, o200k_base), a character-level one (bytes, chars, graphemes, graphemes:VOCAB.jsonl) a tokenizer file (Hugging Face tokenizer.json, SentencePiece .model, Mistral Tekken .json: the format is detected) or a .tiktoken file (.zst ok) with --pattern.")
     var vocab: String = "cl100k_base"
 
     @Option(name: .long, help: "Split pattern for a vocabulary file: r50k, cl100k, o200k, llama3, qwen2, qwen3.5.")
@@ -29,6 +30,10 @@ func loadTokenizer(_ vocab: String, pattern: String?, special: [String]) throws 
             return try Tokenizer(named: vocab)
         }
         guard let name = pattern else {
+            if FileManager.default.fileExists(atPath: vocab) {
+                if !special.isEmpty { throw CLIError("--special applies to .tiktoken files; '\(vocab)' defines its own") }
+                return try Tokenizer(file: vocab)
+            }
             throw CLIError("'\(vocab)' is not a built-in vocabulary; for a file, give its split pattern with --pattern (\(SplitPattern.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard let p = SplitPattern(name: name) else { throw CLIError("unknown pattern '\(name)'") }

@@ -1,0 +1,133 @@
+/*
+ * regex_glue.c — ICU regular expressions over UTF-8 (see tok_merge.h), for Split patterns that
+ * have no hand-written scanner.
+ */
+#include "tok_merge.h"
+#include "tok_bpe.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uregex.h>
+#include <unicode/utext.h>
+
+struct tok_regex {
+    URegularExpression *re;
+};
+
+int tok_regex_compile(const uint8_t *pattern, size_t pattern_len, tok_regex **out, char *why, size_t why_cap,
+                      int32_t *offset) {
+    *out = NULL;
+    *offset = -1;
+    UErrorCode st = U_ZERO_ERROR;
+    UParseError pe;
+    memset(&pe, 0, sizeof pe);
+    UText *ut = utext_openUTF8(NULL, (const char *)pattern, (int64_t)pattern_len, &st);
+    URegularExpression *re = U_SUCCESS(st) ? uregex_openUText(ut, 0, &pe, &st) : NULL;
+    utext_close(ut);
+    if (U_FAILURE(st) || !re) {
+        if (why && why_cap) {
+            strncpy(why, u_errorName(st), why_cap - 1);
+            why[why_cap - 1] = 0;
+        }
+        *offset = pe.offset;
+        if (re) uregex_close(re);
+        return -1;
+    }
+    tok_regex *r = malloc(sizeof *r);
+    if (!r) {
+        uregex_close(re);
+        return TOK_E_NOMEM;
+    }
+    r->re = re;
+    *out = r;
+    return 0;
+}
+
+void tok_regex_free(tok_regex *r) {
+    if (!r) return;
+    uregex_close(r->re);
+    free(r);
+}
+
+int64_t tok_regex_matches(const tok_regex *r, const uint8_t *s, size_t len, uint32_t *starts, uint32_t *ends,
+                          size_t cap) {
+    UErrorCode st = U_ZERO_ERROR;
+    URegularExpression *re = uregex_clone(r->re, &st);
+    if (U_FAILURE(st)) return TOK_E_NOMEM;
+    UText *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &st);
+    uregex_setUText(re, ut, &st);
+    int64_t k = 0;
+    while (U_SUCCESS(st) && uregex_findNext(re, &st)) {
+        int64_t a = uregex_start64(re, 0, &st), b = uregex_end64(re, 0, &st);
+        if (U_FAILURE(st)) break;
+        if (a == b) continue;
+        if ((size_t)k >= cap) {
+            k = TOK_E_CAPACITY;
+            break;
+        }
+        starts[k] = (uint32_t)a;
+        ends[k] = (uint32_t)b;
+        k++;
+    }
+    uregex_close(re);
+    utext_close(ut);
+    if (U_FAILURE(st)) return TOK_E_NOMEM;
+    return k;
+}
+
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include "tok_unicode.h"
+
+static const UNormalizer2 *normalizer(int form, UErrorCode *st) {
+    switch (form) {
+    case TOK_NFC: return unorm2_getNFCInstance(st);
+    case TOK_NFD: return unorm2_getNFDInstance(st);
+    case TOK_NFKC: return unorm2_getNFKCInstance(st);
+    default: return unorm2_getNFKDInstance(st);
+    }
+}
+
+int64_t tok_icu_normalize(int form, const uint8_t *s, size_t len, uint8_t *out, uint32_t *origin, size_t cap) {
+    UErrorCode st = U_ZERO_ERROR;
+    const UNormalizer2 *nz = normalizer(form, &st);
+    if (U_FAILURE(st)) return TOK_E_NOMEM;
+    size_t o = 0, i = 0;
+    UChar src[256], dst[1024];
+    while (i < len) {
+        tok_char c = tok_utf8_at(s, len, i);
+        if (c.cls & TOK_CLS_INVALID) {
+            if (o + c.len > cap) return TOK_E_CAPACITY;
+            for (int k = 0; k < c.len; k++) { out[o] = s[i + k]; origin[o++] = (uint32_t)i; }
+            i += c.len;
+            continue;
+        }
+        /* A segment: this character and the following ones up to the next boundary (bounded). */
+        size_t start = i;
+        int32_t n16 = 0;
+        for (;;) {
+            U16_APPEND_UNSAFE(src, n16, c.cp);
+            i += c.len;
+            if (i >= len || n16 > 240) break;
+            c = tok_utf8_at(s, len, i);
+            if ((c.cls & TOK_CLS_INVALID) || unorm2_hasBoundaryBefore(nz, (UChar32)c.cp)) break;
+        }
+        st = U_ZERO_ERROR;
+        int32_t m = unorm2_normalize(nz, src, n16, dst, 1024, &st);
+        if (U_FAILURE(st)) return TOK_E_NOMEM;
+        int32_t k = 0;
+        while (k < m) {
+            UChar32 cp;
+            U16_NEXT(dst, k, m, cp);
+            uint8_t b[4];
+            int nb = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (nb == 1) b[0] = (uint8_t)cp;
+            else if (nb == 2) { b[0] = 0xC0 | (cp >> 6); b[1] = 0x80 | (cp & 63); }
+            else if (nb == 3) { b[0] = 0xE0 | (cp >> 12); b[1] = 0x80 | ((cp >> 6) & 63); b[2] = 0x80 | (cp & 63); }
+            else { b[0] = 0xF0 | (cp >> 18); b[1] = 0x80 | ((cp >> 12) & 63); b[2] = 0x80 | ((cp >> 6) & 63); b[3] = 0x80 | (cp & 63); }
+            if (o + nb > cap) return TOK_E_CAPACITY;
+            for (int q = 0; q < nb; q++) { out[o] = b[q]; origin[o++] = (uint32_t)start; }
+        }
+    }
+    return (int64_t)o;
+}

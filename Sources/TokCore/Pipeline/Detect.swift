@@ -1,0 +1,34 @@
+import Foundation
+
+extension Tokenizer {
+    /// Loads a tokenizer file of any format Tok reads, detected from its contents: a Hugging
+    /// Face `tokenizer.json`, a Mistral Tekken `.json`, or a SentencePiece `.model`. A
+    /// `.tiktoken`-style rank file has no pattern in it: load it with
+    /// ``init(tiktokenFile:pattern:specialTokens:expectedSHA256:)``.
+    /// - Throws: ``TokError`` naming the file, and the JSON path or protobuf field at fault.
+    public init(file path: String) throws(TokError) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw TokError(.io, "cannot read tokenizer: \(error.localizedDescription)", at: path)
+        }
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let first = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
+        if first == UInt8(ascii: "{") {
+            if _TekkenLoader.looksLikeTekken(data) {
+                try self.init(tekkenJSON: data, name: name, source: path)
+            } else {
+                try self.init(huggingFaceJSON: data, name: name, source: path)
+            }
+            return
+        }
+        if data.first == 0x0A {
+            try self.init(sentencePieceModel: data, name: name, source: path)
+            return
+        }
+        throw TokError(.invalidArgument,
+                       "not a tokenizer.json, Tekken .json or SentencePiece .model; a .tiktoken rank file needs its split pattern (--pattern)",
+                       at: path)
+    }
+}

@@ -1,0 +1,390 @@
+import Foundation
+
+/// Reads a Hugging Face `tokenizer.json` into a pipeline; every error names the file and the
+/// JSON path of what is wrong or unsupported.
+struct _HFLoader {
+    let source: String
+
+    func fail(_ path: String, _ message: String, _ code: TokError.Code = .malformedVocabulary) -> TokError {
+        TokError(code, message, at: "\(source): \(path)")
+    }
+
+    func object(_ v: Any?, _ path: String) throws(TokError) -> [String: Any] {
+        guard let o = v as? [String: Any] else { throw fail(path, "expected an object") }
+        return o
+    }
+
+    func string(_ o: [String: Any], _ key: String, _ path: String) throws(TokError) -> String {
+        guard let s = o[key] as? String else { throw fail("\(path).\(key)", "expected a string") }
+        return s
+    }
+
+    func bool(_ o: [String: Any], _ key: String, _ def: Bool) -> Bool {
+        (o[key] as? NSNumber)?.boolValue ?? def
+    }
+
+    func int(_ o: [String: Any], _ key: String, _ path: String) throws(TokError) -> Int {
+        guard let n = o[key] as? NSNumber, let i = Int(exactly: n.doubleValue) else {
+            throw fail("\(path).\(key)", "expected an integer")
+        }
+        return i
+    }
+
+    func type(_ o: [String: Any], _ path: String) throws(TokError) -> String { try string(o, "type", path) }
+
+    func pattern(_ v: Any?, _ path: String) throws(TokError) -> _Pattern {
+        let o = try object(v, path)
+        if let s = o["String"] as? String { return _Pattern(kind: .literal(Array(s.utf8))) }
+        if let r = o["Regex"] as? String {
+            if let known = SplitPattern.allCases.first(where: { $0.regex == r }) { return _Pattern(kind: .scanner(known)) }
+            return _Pattern(kind: .regex(try _Regex(r, at: "\(source): \(path).Regex")))
+        }
+        throw fail(path, "expected {\"String\": …} or {\"Regex\": …}")
+    }
+
+    // MARK: components
+
+    func normalizer(_ v: Any?, _ path: String) throws(TokError) -> _Normalizer? {
+        if v == nil || v is NSNull { return nil }
+        let o = try object(v, path)
+        switch try type(o, path) {
+        case "Sequence":
+            guard let list = o["normalizers"] as? [Any] else { throw fail("\(path).normalizers", "expected a list") }
+            var steps: [_Normalizer] = []
+            for (k, item) in list.enumerated() {
+                if let n = try normalizer(item, "\(path).normalizers[\(k)]") { steps.append(n) }
+            }
+            return .sequence(steps)
+        case "NFC": return .unicode(0)
+        case "NFD": return .unicode(1)
+        case "NFKC": return .unicode(2)
+        case "NFKD": return .unicode(3)
+        case "Lowercase": return .lowercase
+        case "StripAccents": return .stripAccents
+        case "Strip": return .strip(left: bool(o, "strip_left", true), right: bool(o, "strip_right", true))
+        case "Replace":
+            return .replace(try pattern(o["pattern"], "\(path).pattern"), Array(try string(o, "content", path).utf8))
+        case "Prepend": return .prepend(Array(try string(o, "prepend", path).utf8))
+        case "BertNormalizer":
+            let lower = bool(o, "lowercase", true)
+            let strip = (o["strip_accents"] as? NSNumber)?.boolValue ?? lower
+            return .bert(cleanText: bool(o, "clean_text", true), chinese: bool(o, "handle_chinese_chars", true),
+                         stripAccents: strip, lowercase: lower)
+        case let t:
+            throw fail("\(path).type", "normalizer \(t) is not supported", .unsupported)
+        }
+    }
+
+    /// The pre-tokenizer, and whether a ByteLevel step maps bytes to characters.
+    func preTokenizer(_ v: Any?, _ path: String, _ byteLevel: inout Bool) throws(TokError) -> _PreTokenizer? {
+        if v == nil || v is NSNull { return nil }
+        let o = try object(v, path)
+        switch try type(o, path) {
+        case "Sequence":
+            guard let list = o["pretokenizers"] as? [Any] else { throw fail("\(path).pretokenizers", "expected a list") }
+            var steps: [_PreTokenizer] = []
+            for (k, item) in list.enumerated() {
+                if let p = try preTokenizer(item, "\(path).pretokenizers[\(k)]", &byteLevel) { steps.append(p) }
+            }
+            return .sequence(steps)
+        case "Split":
+            let b = try string(o, "behavior", path)
+            guard let behavior = _SplitBehavior(rawValue: b) else { throw fail("\(path).behavior", "unknown behavior \(b)", .unsupported) }
+            return .split(try pattern(o["pattern"], "\(path).pattern"), behavior, invert: bool(o, "invert", false))
+        case "ByteLevel":
+            byteLevel = true
+            let regex = bool(o, "use_regex", true)
+                ? _Pattern(kind: .regex(try _Regex(_ByteLevelMap.gpt2Regex, at: "\(source): \(path)"))) : nil
+            return .byteLevel(addPrefixSpace: bool(o, "add_prefix_space", true), regex: regex)
+        case "Metaspace":
+            let rep = Array((o["replacement"] as? String ?? "▁").utf8)
+            let scheme: _PrependScheme
+            if let s = o["prepend_scheme"] as? String {
+                guard let p = _PrependScheme(rawValue: s) else { throw fail("\(path).prepend_scheme", "unknown scheme \(s)", .unsupported) }
+                scheme = p
+            } else {
+                scheme = bool(o, "add_prefix_space", true) ? .always : .never
+            }
+            return .metaspace(replacement: rep, prepend: scheme, split: bool(o, "split", true))
+        case "Whitespace":
+            return .whitespace(_Pattern(kind: .regex(try _Regex(#"\w+|[^\w\s]+"#, at: "\(source): \(path)"))))
+        case "WhitespaceSplit": return .whitespaceSplit
+        case "BertPreTokenizer": return .bert
+        case "Punctuation":
+            let b = o["behavior"] as? String ?? "Isolated"
+            guard let behavior = _SplitBehavior(rawValue: b) else { throw fail("\(path).behavior", "unknown behavior \(b)", .unsupported) }
+            return .punctuation(behavior)
+        case "Digits": return .digits(individual: bool(o, "individual_digits", false))
+        case let t:
+            throw fail("\(path).type", "pre-tokenizer \(t) is not supported", .unsupported)
+        }
+    }
+
+    func decoder(_ v: Any?, _ path: String) throws(TokError) -> _Decoder? {
+        if v == nil || v is NSNull { return nil }
+        let o = try object(v, path)
+        switch try type(o, path) {
+        case "Sequence":
+            guard let list = o["decoders"] as? [Any] else { throw fail("\(path).decoders", "expected a list") }
+            var steps: [_Decoder] = []
+            for (k, item) in list.enumerated() {
+                if let d = try decoder(item, "\(path).decoders[\(k)]") { steps.append(d) }
+            }
+            return .sequence(steps)
+        case "ByteLevel": return .byteLevel
+        case "Metaspace":
+            let rep = Array((o["replacement"] as? String ?? "▁").utf8)
+            let scheme = (o["prepend_scheme"] as? String).flatMap(_PrependScheme.init(rawValue:))
+                ?? (bool(o, "add_prefix_space", true) ? .always : .never)
+            return .metaspace(replacement: rep, prependSpace: scheme != .never)
+        case "WordPiece":
+            return .wordPiece(prefix: Array((o["prefix"] as? String ?? "##").utf8), cleanup: bool(o, "cleanup", true))
+        case "ByteFallback": return .byteFallback
+        case "Fuse": return .fuse
+        case "Strip":
+            return .strip(content: Array(try string(o, "content", path).utf8), start: try int(o, "start", path),
+                          stop: try int(o, "stop", path))
+        case "Replace":
+            return .replace(try pattern(o["pattern"], "\(path).pattern"), Array(try string(o, "content", path).utf8))
+        case "BPEDecoder":
+            return .bpeSuffix(Array((o["suffix"] as? String ?? "</w>").utf8))
+        case let t:
+            throw fail("\(path).type", "decoder \(t) is not supported", .unsupported)
+        }
+    }
+
+    // MARK: models
+
+    func vocabulary(_ o: [String: Any], _ path: String) throws(TokError) -> [[UInt8]: Int] {
+        guard let v = o["vocab"] as? [String: Any] else { throw fail("\(path).vocab", "expected an object of token → id") }
+        var out: [[UInt8]: Int] = [:]
+        out.reserveCapacity(v.count)
+        for (k, id) in v {
+            guard let n = id as? NSNumber, let i = Int(exactly: n.doubleValue), i >= 0, i < Int(Int32.max) else {
+                throw fail("\(path).vocab[\(k.debugDescription)]", "expected an id in 0..<2^31")
+            }
+            out[Array(k.utf8)] = i
+        }
+        return out
+    }
+
+    func bpe(_ o: [String: Any], _ path: String, byteLevel: Bool) throws(TokError) -> (_BPE, [[UInt8]: Int]) {
+        if let d = o["dropout"] as? NSNumber, d.doubleValue > 0 {
+            throw fail("\(path).dropout", "BPE dropout is random; Tok encodes deterministically", .unsupported)
+        }
+        let vocab = try vocabulary(o, path)
+        guard let list = o["merges"] as? [Any] else { throw fail("\(path).merges", "expected a list") }
+        let prefix = (o["continuing_subword_prefix"] as? String).map { Array($0.utf8) }
+        let suffix = (o["end_of_word_suffix"] as? String).map { Array($0.utf8) }
+        let table = try _MergeTable(expected: list.count)
+        for (rank, m) in list.enumerated() {
+            let a: String, b: String
+            if let s = m as? String {
+                let parts = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw fail("\(path).merges[\(rank)]", "expected \"A B\"") }
+                a = String(parts[0]); b = String(parts[1])
+            } else if let p = m as? [String], p.count == 2 {
+                a = p[0]; b = p[1]
+            } else {
+                throw fail("\(path).merges[\(rank)]", "expected \"A B\" or [A, B]")
+            }
+            let ab = Array(a.utf8), bb = Array(b.utf8)
+            guard let ia = vocab[ab], let ib = vocab[bb] else {
+                throw fail("\(path).merges[\(rank)]", "merge \(a.debugDescription) \(b.debugDescription) uses a token not in the vocabulary")
+            }
+            var merged = ab
+            merged += (prefix.map { bb.starts(with: $0) ? Array(bb.dropFirst($0.count)) : bb } ?? bb)
+            guard let im = vocab[merged] else {
+                throw fail("\(path).merges[\(rank)]", "the merge of \(a.debugDescription) and \(b.debugDescription) is not in the vocabulary")
+            }
+            try table.set(ia, ib, rank: rank, merged: im)
+        }
+        var unk: Int? = nil
+        if let u = o["unk_token"] as? String {
+            guard let id = vocab[Array(u.utf8)] else { throw fail("\(path).unk_token", "unk token \(u.debugDescription) is not in the vocabulary") }
+            unk = id
+        }
+        var byteIDs = [Int](repeating: -1, count: 256)
+        var raw: [[UInt8]: Int] = [:]
+        if byteLevel {
+            for b in 0..<256 { byteIDs[b] = vocab[UTF8.bytes(of: _ByteLevelMap.charOfByte[b])] ?? -1 }
+            raw.reserveCapacity(vocab.count)
+            for (k, id) in vocab {
+                if let r = _ByteLevelMap.decode(String(decoding: k, as: UTF8.self)) { raw[r] = id }
+            }
+        }
+        var fallback: [Int]? = nil
+        if bool(o, "byte_fallback", false) {
+            var f: [Int] = []
+            for b in 0..<256 {
+                guard let id = vocab[Array(String(format: "<0x%02X>", b).utf8)] else { f = []; break }
+                f.append(id)
+            }
+            fallback = f
+        }
+        let model = _BPE(vocab: vocab, merges: table, byteLevel: byteLevel, byteIDs: byteIDs, rawVocab: raw, unk: unk,
+                         fuseUnk: bool(o, "fuse_unk", false), byteFallback: fallback, prefix: prefix, suffix: suffix,
+                         ignoreMerges: bool(o, "ignore_merges", false), virtualChars: [:], virtualBase: Int(Int32.max))
+        return (model, vocab)
+    }
+
+    func load(_ data: Data) throws(TokError) -> _Pipeline {
+        let root: [String: Any]
+        do {
+            guard let r = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw fail("$", "expected a JSON object")
+            }
+            root = r
+        } catch let e as TokError {
+            throw e
+        } catch {
+            throw TokError(.malformedVocabulary, "not valid JSON: \((error as NSError).userInfo["NSDebugDescription"] ?? error)", at: source)
+        }
+        let norm = try normalizer(root["normalizer"], "$.normalizer")
+        var byteLevel = false
+        let pre = try preTokenizer(root["pre_tokenizer"], "$.pre_tokenizer", &byteLevel)
+        let dec = try decoder(root["decoder"], "$.decoder")
+        let m = try object(root["model"], "$.model")
+        let mtype = (m["type"] as? String) ?? (m["merges"] != nil ? "BPE" : m["max_input_chars_per_word"] != nil ? "WordPiece" : "Unigram")
+        let model: _PipelineModel
+        var vocab: [[UInt8]: Int]
+        switch mtype {
+        case "BPE":
+            let (b, v) = try bpe(m, "$.model", byteLevel: byteLevel)
+            model = .bpe(b)
+            vocab = v
+        case "WordPiece":
+            vocab = try vocabulary(m, "$.model")
+            let u = m["unk_token"] as? String ?? "[UNK]"
+            guard let unk = vocab[Array(u.utf8)] else { throw fail("$.model.unk_token", "unk token \(u.debugDescription) is not in the vocabulary") }
+            model = .wordPiece(_WordPiece(vocab: vocab, unk: unk, prefix: Array((m["continuing_subword_prefix"] as? String ?? "##").utf8),
+                                          maxChars: (m["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100))
+        case "Unigram":
+            guard let list = m["vocab"] as? [[Any]] else { throw fail("$.model.vocab", "expected a list of [piece, score]") }
+            vocab = [:]
+            var scores: [Double] = []
+            for (i, e) in list.enumerated() {
+                guard e.count == 2, let p = e[0] as? String, let s = e[1] as? NSNumber else {
+                    throw fail("$.model.vocab[\(i)]", "expected [piece, score]")
+                }
+                vocab[Array(p.utf8)] = i
+                scores.append(s.doubleValue)
+            }
+            guard let unkIndex = (m["unk_id"] as? NSNumber)?.intValue, unkIndex >= 0, unkIndex < list.count else {
+                throw fail("$.model.unk_id", "a Unigram model needs an unk_id inside its vocabulary", .unsupported)
+            }
+            var fallback: [Int]? = nil
+            if bool(m, "byte_fallback", false) {
+                var f: [Int] = []
+                for b in 0..<256 {
+                    guard let id = vocab[Array(String(format: "<0x%02X>", b).utf8)] else { f = []; break }
+                    f.append(id)
+                }
+                fallback = f
+            }
+            model = .unigram(_Unigram(vocab: vocab, scores: scores, unk: unkIndex, byteFallback: fallback,
+                                      maxPieceBytes: vocab.keys.map(\.count).max() ?? 1,
+                                      unkScore: (scores.min() ?? 0) - 10))
+        case let t:
+            throw fail("$.model.type", "model \(t) is not supported", .unsupported)
+        }
+        // Added tokens.
+        var added: [_AddedToken] = []
+        if let list = root["added_tokens"] as? [Any] {
+            for (k, item) in list.enumerated() {
+                let path = "$.added_tokens[\(k)]"
+                let o = try object(item, path)
+                let a = _AddedToken(content: Array(try string(o, "content", path).utf8), id: try int(o, "id", path),
+                                    special: bool(o, "special", false), singleWord: bool(o, "single_word", false),
+                                    lstrip: bool(o, "lstrip", false), rstrip: bool(o, "rstrip", false),
+                                    normalized: bool(o, "normalized", !bool(o, "special", false)))
+                guard a.id >= 0, a.id < Int(Int32.max) else { throw fail("\(path).id", "id out of range") }
+                added.append(a)
+            }
+        }
+        var p = _Pipeline.make(added: added, normalizer: norm, preTokenizer: pre, model: model, decoder: dec,
+                               vocab: vocab, byteLevel: byteLevel, kind: "tokenizer.json")
+        if let pad = root["padding"] as? [String: Any] {
+            var length: Int? = nil
+            if let st = pad["strategy"] as? [String: Any], let f = st["Fixed"] as? NSNumber { length = f.intValue }
+            p.padding = Padding(length: length, multipleOf: (pad["pad_to_multiple_of"] as? NSNumber)?.intValue,
+                                padID: (pad["pad_id"] as? NSNumber)?.intValue ?? 0,
+                                left: (pad["direction"] as? String) == "Left")
+        }
+        if let tr = root["truncation"] as? [String: Any] {
+            p.truncation = Truncation(maxLength: try int(tr, "max_length", "$.truncation"),
+                                      left: (tr["direction"] as? String) == "Left")
+        }
+        return p
+    }
+}
+
+extension _Pipeline {
+    /// Assembles a pipeline: the id → token tables and the added-token matchers.
+    static func make(added: [_AddedToken], normalizer: _Normalizer?, preTokenizer: _PreTokenizer?,
+                     model: _PipelineModel, decoder: _Decoder?, vocab: [[UInt8]: Int], byteLevel: Bool,
+                     kind: String, output: ((Int, [UInt8]) -> [UInt8])? = nil) -> _Pipeline {
+        let limit = Swift.max((vocab.values.max() ?? -1) + 1, (added.map(\.id).max() ?? -1) + 1)
+        var tokens = [[UInt8]?](repeating: nil, count: limit)
+        for (k, id) in vocab { tokens[id] = k }
+        var byID: [Int: _AddedToken] = [:]
+        for a in added { tokens[a.id] = a.content; byID[a.id] = a }
+        let addedIDs = Set(added.map(\.id))
+        var outputs = [[UInt8]?](repeating: nil, count: limit)
+        var index: [[UInt8]: Int] = [:]
+        var maxLen = 1
+        for (id, t) in tokens.enumerated() {
+            guard let t else { continue }
+            let o: [UInt8]
+            if addedIDs.contains(id) {
+                o = t
+            } else if let output {
+                o = output(id, t)
+            } else if byteLevel, let raw = _ByteLevelMap.decode(String(decoding: t, as: UTF8.self)) {
+                o = raw
+            } else if let b = _Decoder.byteToken(t) {
+                o = [b]
+            } else {
+                o = decoder.map { d in d.apply([t], reference: false).flatMap { $0 } } ?? t
+            }
+            outputs[id] = o
+            maxLen = Swift.max(maxLen, o.count)
+            if !addedIDs.contains(id), index[o] == nil { index[o] = id }
+        }
+        let raw = Dictionary(added.filter { !$0.normalized }.map { (String(decoding: $0.content, as: UTF8.self), $0.id) },
+                             uniquingKeysWith: { a, _ in a })
+        let norm = Dictionary(added.filter { $0.normalized }.map { (String(decoding: $0.content, as: UTF8.self), $0.id) },
+                              uniquingKeysWith: { a, _ in a })
+        return _Pipeline(added: added, addedRaw: _SpecialMatcher(raw), addedNormalized: _SpecialMatcher(norm),
+                         addedByID: byID, normalizer: normalizer, preTokenizer: preTokenizer, model: model,
+                         decoder: decoder, tokens: tokens, tokenOutput: outputs, outputIndex: index, maxLen: maxLen,
+                         kind: kind)
+    }
+}
+
+extension Tokenizer {
+    /// Loads a Hugging Face `tokenizer.json`: BPE (byte-level or not, byte fallback, merges as
+    /// strings or pairs), WordPiece or Unigram, with its normalizer, pre-tokenizer, decoder and
+    /// added tokens. `encode(_:allowedSpecial: .all)` matches added tokens as `tokenizers`'
+    /// `encode(text, add_special_tokens=False)` does; ``encodeOrdinary(_:)`` matches only the
+    /// non-special ones.
+    /// - Throws: ``TokError`` naming the file and the JSON path: `.unsupported` for a component
+    ///   Tok does not implement, `.malformedVocabulary` for a damaged file.
+    public init(huggingFaceFile path: String) throws(TokError) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw TokError(.io, "cannot read tokenizer: \(error.localizedDescription)", at: path)
+        }
+        try self.init(huggingFaceJSON: data, name: URL(fileURLWithPath: path).lastPathComponent, source: path)
+    }
+
+    /// Loads `tokenizer.json` contents from memory; `source` names them in errors.
+    public init(huggingFaceJSON data: Data, name: String = "tokenizer.json", source: String = "<memory>") throws(TokError) {
+        let p = try _HFLoader(source: source).load(data)
+        var specials: [String: Int] = [:]
+        for a in p.added where a.special { specials[String(decoding: a.content, as: UTF8.self)] = a.id }
+        self.init(units: p, name: name, specialTokens: specials)
+    }
+}

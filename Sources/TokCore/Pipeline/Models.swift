@@ -1,0 +1,251 @@
+internal import CTokKernels
+
+/// A merge table owned by Swift, freed with its last reference.
+final class _MergeTable: @unchecked Sendable {
+    let handle: OpaquePointer
+
+    init(expected: Int) throws(TokError) {
+        guard let h = tok_merges_new(expected) else { throw TokError(.invalidArgument, "out of memory") }
+        handle = h
+    }
+
+    deinit { tok_merges_free(handle) }
+
+    func set(_ a: Int, _ b: Int, rank: Int, merged: Int) throws(TokError) {
+        guard tok_merges_set(handle, UInt32(a), UInt32(b), UInt32(rank), UInt32(merged)) == 0 else {
+            throw TokError(.invalidArgument, "out of memory")
+        }
+    }
+
+    /// Merges ids (and their byte lengths) in place.
+    func merge(_ ids: inout [UInt32], _ lens: inout [UInt32]) {
+        let n = ids.count
+        guard n > 1 else { return }
+        let k = withUnsafeTemporaryAllocation(byteCount: tok_merge_work_size(n), alignment: 8) { work in
+            ids.withUnsafeMutableBufferPointer { i in
+                lens.withUnsafeMutableBufferPointer { l in
+                    tok_merge_word(handle, i.baseAddress, l.baseAddress, n, work.baseAddress)
+                }
+            }
+        }
+        ids.removeLast(n - k)
+        lens.removeLast(n - k)
+    }
+}
+
+/// The model step of a pipeline: turns one pre-token piece into ids.
+enum _PipelineModel: Sendable {
+    case bpe(_BPE)
+    case wordPiece(_WordPiece)
+    case unigram(_Unigram)
+
+    /// Encodes t.bytes[piece], appending ids and the text offset where each token starts.
+    func encode(_ t: _Text, _ piece: Range<Int>, ids: inout [Int], starts: inout [Int]) {
+        switch self {
+        case .bpe(let m): m.encode(t, piece, ids: &ids, starts: &starts)
+        case .wordPiece(let m): m.encode(t, piece, ids: &ids, starts: &starts)
+        case .unigram(let m): m.encode(t, piece, ids: &ids, starts: &starts)
+        }
+    }
+}
+
+/// Hugging Face's BPE model (and SentencePiece BPE, whose score order becomes pair ranks).
+struct _BPE: Sendable {
+    /// Token strings (as the file spells them) to ids.
+    let vocab: [[UInt8]: Int]
+    let merges: _MergeTable
+    /// Byte-level: the id of each byte's character, and raw token bytes to ids.
+    let byteLevel: Bool
+    let byteIDs: [Int]
+    let rawVocab: [[UInt8]: Int]
+    let unk: Int?
+    let fuseUnk: Bool
+    let byteFallback: [Int]?
+    let prefix: [UInt8]?
+    let suffix: [UInt8]?
+    let ignoreMerges: Bool
+    /// SentencePiece: ids of characters outside the vocabulary that still take part in merges
+    /// (a virtual id each, above every real id), which fall back to bytes or unk when left alone.
+    let virtualChars: [[UInt8]: Int]
+    let virtualBase: Int
+
+    func encode(_ t: _Text, _ piece: Range<Int>, ids: inout [Int], starts: inout [Int]) {
+        if byteLevel && prefix == nil && suffix == nil {
+            let bytes = t.bytes[piece]
+            if ignoreMerges, let id = rawVocab[Array(bytes)] {
+                ids.append(id)
+                starts.append(piece.lowerBound)
+                return
+            }
+            if bytes.allSatisfy({ byteIDs[Int($0)] >= 0 }) {
+                var sym = bytes.map { UInt32(byteIDs[Int($0)]) }
+                var lens = [UInt32](repeating: 1, count: sym.count)
+                merges.merge(&sym, &lens)
+                var pos = piece.lowerBound
+                for (s, l) in zip(sym, lens) {
+                    ids.append(Int(s))
+                    starts.append(pos)
+                    pos += Int(l)
+                }
+                return
+            }
+        }
+        // Character symbols: prefix on all but the first, suffix on the last; unknown characters
+        // fall back to byte tokens or unk (fused when asked).
+        let chars = t.chars(piece)
+        if ignoreMerges, let id = vocab[byteLevel ? _ByteLevelMap.encode(t.bytes[piece]) : Array(t.bytes[piece])] {
+            ids.append(id)
+            starts.append(piece.lowerBound)
+            return
+        }
+        var sym: [UInt32] = []
+        var lens: [UInt32] = []
+        var pendingUnk: (id: Int, len: Int)? = nil
+        func flushUnk() {
+            if let u = pendingUnk { sym.append(UInt32(u.id)); lens.append(UInt32(u.len)); pendingUnk = nil }
+        }
+        var charUnits: [(bytes: [UInt8], len: Int)] = []
+        if byteLevel {
+            for b in t.bytes[piece] { charUnits.append((UTF8.bytes(of: _ByteLevelMap.charOfByte[Int(b)]), 1)) }
+        } else {
+            for c in chars { charUnits.append((Array(t.bytes[c.start..<c.end]), c.count)) }
+        }
+        for (k, u) in charUnits.enumerated() {
+            var s = u.bytes
+            if k > 0, let prefix { s = prefix + s }
+            if k == charUnits.count - 1, let suffix { s += suffix }
+            if let id = vocab[s] ?? virtualChars[s] {
+                flushUnk()
+                sym.append(UInt32(id))
+                lens.append(UInt32(u.len))
+                continue
+            }
+            if let fb = byteFallback, !fb.isEmpty {
+                flushUnk()
+                for (j, b) in s.enumerated() { sym.append(UInt32(fb[Int(b)])); lens.append(j < u.len ? 1 : 0) }
+                continue
+            }
+            if let unk {
+                if let u0 = pendingUnk, fuseUnk { pendingUnk = (u0.id, u0.len + u.len) } else { flushUnk(); pendingUnk = (unk, u.len) }
+            }
+        }
+        flushUnk()
+        merges.merge(&sym, &lens)
+        var pos = piece.lowerBound
+        for (s, l) in zip(sym, lens) {
+            let id = Int(s)
+            let start = pos
+            pos += Int(l)
+            if id >= virtualBase {
+                // A character outside the vocabulary that merged with nothing (SentencePiece).
+                let bytes = Array(t.bytes[start..<pos])
+                if let fb = byteFallback, !fb.isEmpty {
+                    for (j, b) in bytes.enumerated() { ids.append(fb[Int(b)]); starts.append(start + j) }
+                } else if let unk {
+                    ids.append(unk)
+                    starts.append(start)
+                }
+                continue
+            }
+            ids.append(id)
+            starts.append(start)
+        }
+    }
+}
+
+/// Hugging Face's WordPiece model: greedy longest match first, `##` on continuations, the whole
+/// word as unk when any part has no token or it is too long.
+struct _WordPiece: Sendable {
+    let vocab: [[UInt8]: Int]
+    let unk: Int
+    let prefix: [UInt8]
+    let maxChars: Int
+
+    func encode(_ t: _Text, _ piece: Range<Int>, ids: inout [Int], starts: inout [Int]) {
+        let chars = t.chars(piece)
+        if chars.count > maxChars {
+            ids.append(unk)
+            starts.append(piece.lowerBound)
+            return
+        }
+        var found: [(Int, Int)] = []
+        var a = 0
+        while a < chars.count {
+            var b = chars.count
+            var hit: Int? = nil
+            while a < b {
+                var s = Array(t.bytes[chars[a].start..<chars[b - 1].end])
+                if a > 0 { s = prefix + s }
+                if let id = vocab[s] { hit = id; break }
+                b -= 1
+            }
+            guard let id = hit else {
+                ids.append(unk)
+                starts.append(piece.lowerBound)
+                return
+            }
+            found.append((id, chars[a].start))
+            a = b
+        }
+        for (id, s) in found { ids.append(id); starts.append(s) }
+    }
+}
+
+/// A Unigram model (Hugging Face `Unigram`, SentencePiece `UNIGRAM`): the segmentation with the
+/// highest total score (Viterbi); characters no piece covers become unk with score
+/// `min score − 10`, runs of them fused, or byte tokens when byte fallback is on.
+struct _Unigram: Sendable {
+    let vocab: [[UInt8]: Int]
+    let scores: [Double]
+    let unk: Int
+    let byteFallback: [Int]?
+    let maxPieceBytes: Int
+    let unkScore: Double
+
+    func encode(_ t: _Text, _ piece: Range<Int>, ids: inout [Int], starts: inout [Int]) {
+        let chars = t.chars(piece)
+        let n = chars.count
+        guard n > 0 else { return }
+        // best[k]: best score of a segmentation of chars[0..<k]; back[k]: (start char, id or -1)
+        var best = [Double](repeating: -.infinity, count: n + 1)
+        var back = [(Int, Int)](repeating: (0, -1), count: n + 1)
+        best[0] = 0
+        for a in 0..<n where best[a] > -.infinity {
+            var hasSingle = false
+            var b = a
+            while b < n, chars[b].end - chars[a].start <= maxPieceBytes {
+                let s = Array(t.bytes[chars[a].start..<chars[b].end])
+                if let id = vocab[s] {
+                    if b == a { hasSingle = true }
+                    let v = best[a] + scores[id]
+                    if v > best[b + 1] { best[b + 1] = v; back[b + 1] = (a, id) }
+                }
+                b += 1
+            }
+            if !hasSingle {
+                let v = best[a] + unkScore
+                if v > best[a + 1] { best[a + 1] = v; back[a + 1] = (a, -1) }
+            }
+        }
+        var segs: [(Int, Int)] = []
+        var k = n
+        while k > 0 { let (a, id) = back[k]; segs.append((a, id)); k = a }
+        segs.reverse()
+        var i = 0
+        while i < segs.count {
+            let (a, id) = segs[i]
+            if id >= 0 { ids.append(id); starts.append(chars[a].start); i += 1; continue }
+            // a run of unknown characters
+            var j = i
+            while j + 1 < segs.count && segs[j + 1].1 < 0 { j += 1 }
+            let end = j + 1 < segs.count ? chars[segs[j + 1].0].start : chars[n - 1].end
+            if let fb = byteFallback, !fb.isEmpty {
+                for p in chars[a].start..<end { ids.append(fb[Int(t.bytes[p])]); starts.append(p) }
+            } else {
+                ids.append(unk)
+                starts.append(chars[a].start)
+            }
+            i = j + 1
+        }
+    }
+}

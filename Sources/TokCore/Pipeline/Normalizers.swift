@@ -1,0 +1,197 @@
+internal import CTokKernels
+
+/// A text pattern of a Split, Replace or Metaspace step: a literal string or a regular
+/// expression (a recognized tokenizer regex runs on its C scanner, any other on ICU).
+struct _Pattern: Sendable {
+    enum Kind: Sendable {
+        case literal([UInt8])
+        case scanner(SplitPattern)
+        case regex(_Regex)
+    }
+    let kind: Kind
+
+    /// Non-overlapping, non-empty matches in bytes[range], left to right, as absolute ranges.
+    func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [Range<Int>] {
+        switch kind {
+        case .literal(let lit):
+            guard !lit.isEmpty else { return [] }
+            var out: [Range<Int>] = []
+            var i = range.lowerBound
+            while i + lit.count <= range.upperBound {
+                var eq = true
+                for k in 0..<lit.count where bytes[i + k] != lit[k] { eq = false; break }
+                if eq { out.append(i..<(i + lit.count)); i += lit.count } else { i += 1 }
+            }
+            return out
+        case .scanner(let p):
+            // Every scanner piece is a match of the regex; together they tile the text.
+            var out: [Range<Int>] = []
+            let base = bytes.baseAddress! + range.lowerBound
+            let n = range.count
+            var i = 0
+            while i < n {
+                let e = tok_pretok_next(p.kernelID, base, n, i)
+                out.append((range.lowerBound + i)..<(range.lowerBound + e))
+                i = e
+            }
+            return out
+        case .regex(let r):
+            return r.matches(bytes, range)
+        }
+    }
+}
+
+/// A compiled ICU regular expression, freed with its last copy.
+final class _Regex: @unchecked Sendable {
+    let handle: OpaquePointer
+    let source: String
+
+    /// Compiles a pattern written for Oniguruma / Rust `regex` (as tokenizer.json files are):
+    /// `\s` and `\S` become the White_Space property, which ICU's `\s` does not fully cover.
+    init(_ pattern: String, at location: String) throws(TokError) {
+        source = pattern
+        let icu = Array(Self.translate(pattern).utf8)
+        var out: OpaquePointer?
+        var why = [CChar](repeating: 0, count: 64)
+        var offset: Int32 = -1
+        let rc = icu.withUnsafeBufferPointer { p in
+            tok_regex_compile(p.baseAddress, p.count, &out, &why, why.count, &offset)
+        }
+        guard rc == 0, let h = out else {
+            let name = String(decoding: why.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw TokError(.unsupported, "regex \(pattern.debugDescription) cannot run on ICU: \(name) at offset \(offset)",
+                           at: location)
+        }
+        handle = h
+    }
+
+    deinit { tok_regex_free(handle) }
+
+    static func translate(_ p: String) -> String {
+        var out = ""
+        var it = p.makeIterator()
+        while let c = it.next() {
+            guard c == "\\" else { out.append(c); continue }
+            guard let d = it.next() else { out.append(c); break }
+            switch d {
+            case "s": out += #"\p{White_Space}"#
+            case "S": out += #"\P{White_Space}"#
+            default: out.append(c); out.append(d)
+            }
+        }
+        return out
+    }
+
+    func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [Range<Int>] {
+        let n = range.count
+        guard n > 0 else { return [] }
+        var starts = [UInt32](repeating: 0, count: n + 1)
+        var ends = [UInt32](repeating: 0, count: n + 1)
+        let k = tok_regex_matches(handle, bytes.baseAddress! + range.lowerBound, n, &starts, &ends, n + 1)
+        precondition(k >= 0, "ICU regex failed (\(k))")
+        return (0..<Int(k)).map { (range.lowerBound + Int(starts[$0]))..<(range.lowerBound + Int(ends[$0])) }
+    }
+}
+
+/// A normalizer step of a Hugging Face pipeline (or SentencePiece's, in `.spm`).
+indirect enum _Normalizer: Sendable {
+    case sequence([_Normalizer])
+    case unicode(Int32)                    // TOK_NFC, TOK_NFD, TOK_NFKC, TOK_NFKD
+    case lowercase
+    case stripAccents
+    case strip(left: Bool, right: Bool)
+    case replace(_Pattern, [UInt8])
+    case prepend([UInt8])
+    case bert(cleanText: Bool, chinese: Bool, stripAccents: Bool, lowercase: Bool)
+    case spm(_SPMNormalizer)
+
+    func apply(_ t: _Text) -> _Text {
+        switch self {
+        case .sequence(let steps):
+            var t = t
+            for s in steps { t = s.apply(t) }
+            return t
+        case .unicode(let form):
+            return Self.normalize(t, form: form)
+        case .lowercase:
+            return t.mapChars { c in c.isInvalid || c.scalar.isASCII && !(0x41...0x5A ~= c.scalar.value)
+                ? nil : Array(c.scalar.properties.lowercaseMapping.unicodeScalars) }
+        case .stripAccents:
+            return t.mapChars { c in !c.isInvalid && c.scalar.properties.generalCategory == .nonspacingMark ? [] : nil }
+        case .strip(let left, let right):
+            let chars = t.chars(0..<t.bytes.count)
+            var a = 0, b = chars.count
+            if left { while a < b, chars[a].scalar.isWhiteSpace, !chars[a].isInvalid { a += 1 } }
+            if right { while b > a, chars[b - 1].scalar.isWhiteSpace, !chars[b - 1].isInvalid { b -= 1 } }
+            guard a < b else { return _Text(bytes: [], origin: []) }
+            let r = chars[a].start..<chars[b - 1].end
+            return _Text(bytes: Array(t.bytes[r]), origin: Array(t.origin[r]))
+        case .replace(let pattern, let content):
+            let ms = t.bytes.withUnsafeBufferPointer { pattern.matches($0, 0..<t.bytes.count) }
+            guard !ms.isEmpty else { return t }
+            var out = _Text(bytes: [], origin: [])
+            var i = 0
+            for m in ms {
+                out.append(contentsOf: t, i..<m.lowerBound)
+                out.bytes.append(contentsOf: content)
+                out.origin.append(contentsOf: repeatElement(t.origin[m.lowerBound], count: content.count))
+                i = m.upperBound
+            }
+            out.append(contentsOf: t, i..<t.bytes.count)
+            return out
+        case .prepend(let s):
+            return t.bytes.isEmpty ? t : t.prepending(s)
+        case .bert(let clean, let chinese, let strip, let lower):
+            var t = t
+            if clean {
+                t = t.mapChars { c in
+                    if c.isInvalid { return nil }
+                    let v = c.scalar.value
+                    if v == 0 || v == 0xFFFD || Self.isBertControl(c.scalar) { return [] }
+                    return c.scalar.isWhiteSpace ? [" "] : [c.scalar]
+                }
+            }
+            if chinese {
+                t = t.mapChars { c in !c.isInvalid && Self.isChineseChar(c.scalar.value) ? [" ", c.scalar, " "] : nil }
+            }
+            if strip {
+                t = _Normalizer.stripAccents.apply(Self.normalize(t, form: Int32(TOK_NFD)))
+            }
+            if lower { t = _Normalizer.lowercase.apply(t) }
+            return t
+        case .spm(let n):
+            return n.apply(t)
+        }
+    }
+
+    static func isBertControl(_ s: Unicode.Scalar) -> Bool {
+        if s == "\t" || s == "\n" || s == "\r" { return false }
+        switch s.properties.generalCategory {
+        case .control, .format, .privateUse, .surrogate: return true  // not unassigned: the reference keeps those
+        default: return false
+        }
+    }
+
+    static func isChineseChar(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
+             0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F: return true
+        default: return false
+        }
+    }
+
+    static func normalize(_ t: _Text, form: Int32) -> _Text {
+        let n = t.bytes.count
+        guard n > 0 else { return t }
+        var cap = n * 3 + 16
+        while true {
+            var out = [UInt8](repeating: 0, count: cap)
+            var org = [UInt32](repeating: 0, count: cap)
+            let r = tok_icu_normalize(form, t.bytes, n, &out, &org, cap)
+            if r == Int64(TOK_E_CAPACITY) { cap *= 2; continue }
+            precondition(r >= 0, "ICU normalization failed")
+            let k = Int(r)
+            return _Text(bytes: Array(out[0..<k]), origin: org[0..<k].map { t.origin[Int($0)] })
+        }
+    }
+}

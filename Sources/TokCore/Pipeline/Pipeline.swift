@@ -1,0 +1,176 @@
+internal import CTokKernels
+
+/// A token added on top of the model (Hugging Face `added_tokens`, SentencePiece user-defined
+/// symbols): found in the text before anything else runs.
+struct _AddedToken: Sendable {
+    let content: [UInt8]
+    let id: Int
+    let special: Bool
+    let singleWord: Bool
+    let lstrip: Bool
+    let rstrip: Bool
+    let normalized: Bool
+}
+
+/// A loaded tokenizer pipeline: added tokens → normalizer → pre-tokenizer → model, and the
+/// decoder for the way back. Built by the `tokenizer.json` and SentencePiece loaders.
+struct _Pipeline: _SwiftModel {
+    let added: [_AddedToken]
+    let addedRaw: _SpecialMatcher        // tokens matched on the input as it is
+    let addedNormalized: _SpecialMatcher // tokens matched after normalization
+    let addedByID: [Int: _AddedToken]
+    let normalizer: _Normalizer?
+    let preTokenizer: _PreTokenizer?
+    let model: _PipelineModel
+    let decoder: _Decoder?
+    /// Each id's token string as the file spells it (nil for unused ids).
+    let tokens: [[UInt8]?]
+    /// Each id's bytes in decoded output (byte-level strings mapped back, `▁` as space, byte
+    /// tokens as their byte).
+    let tokenOutput: [[UInt8]?]
+    let outputIndex: [[UInt8]: Int]
+    let maxLen: Int
+    /// SentencePiece models encode as one piece with their own normalizer (no added-token pass
+    /// other than user-defined symbols, which are in `added`).
+    let kind: String
+    var padding: Padding? = nil
+    var truncation: Truncation? = nil
+
+    var ordinaryLimit: Int { tokens.count }
+    var idLimit: Int { tokens.count }
+    var maxTokenLength: Int { maxLen }
+
+    func tokenBytes(_ id: Int) -> [UInt8]? {
+        guard id >= 0, id < tokenOutput.count else { return nil }
+        return tokenOutput[id]
+    }
+
+    func id(for bytes: [UInt8]) -> Int? { outputIndex[bytes] }
+
+    func encode(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, ids: inout [Int], starts: inout [Int],
+                offsets: Bool) {
+        encodeSegment(buf, from, to, allowed: nil, ids: &ids, starts: &starts)
+    }
+
+    func units(_ buf: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        guard buf.count > 0 else { return [] }
+        var t = _Text(buf, 0, buf.count)
+        if let normalizer { t = normalizer.apply(t) }
+        var pieces = t.bytes.isEmpty ? [] : [0..<t.bytes.count]
+        preTokenizer?.apply(&t, &pieces)
+        return pieces.map { p in t.origin[p.lowerBound]..<(p.upperBound < t.bytes.count ? t.origin[p.upperBound] : buf.count) }
+    }
+
+    func encodeWhole(_ buf: UnsafeBufferPointer<UInt8>, specials: _SpecialMatcher, allowed: [Bool]?, offsets: Bool)
+        throws(TokError) -> Tokenizer._Raw?
+    {
+        // Allowed special tokens, by id; non-special added tokens are always matched.
+        var allowedIDs = Set<Int>()
+        if let allowed { for (k, e) in specials.entries.enumerated() where allowed[k] { allowedIDs.insert(e.id) } }
+        var raw = Tokenizer._Raw(ids: [], starts: [])
+        raw.ids.reserveCapacity(buf.count / 3 + 8)
+        raw.starts.reserveCapacity(buf.count / 3 + 8)
+        encodeSegment(buf, 0, buf.count, allowed: allowedIDs, ids: &raw.ids, starts: &raw.starts)
+        return raw
+    }
+
+    func isMatchable(_ a: _AddedToken, _ allowed: Set<Int>?) -> Bool {
+        !a.special || (allowed?.contains(a.id) ?? false)
+    }
+
+    /// Hugging Face's added-token split: leftmost-longest matches, single-word and strip rules.
+    func findAdded(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ matcher: _SpecialMatcher,
+                   _ allowed: Set<Int>?) -> [(Range<Int>, Int?)] {
+        var out: [(Range<Int>, Int?)] = []
+        guard !matcher.isEmpty else { return [(range, nil)] }
+        let mask = matcher.entries.map { isMatchable(addedByID[$0.id]!, allowed) }
+        guard mask.contains(true) else { return [(range, nil)] }
+        let sub = UnsafeBufferPointer(rebasing: bytes[range.lowerBound..<range.upperBound])
+        var startOffset = 0
+        var from = 0
+        while let hit = matcher.find(in: sub, from: from, mask: mask) {
+            let e = matcher.entries[hit.entry]
+            let a = addedByID[e.id]!
+            var start = hit.start, stop = hit.start + e.bytes.count
+            from = stop
+            if a.singleWord {
+                let before = start == 0 || !Self.endsWithWord(sub, 0, start)
+                let after = stop == sub.count || !Self.startsWithWord(sub, stop, sub.count)
+                if !before || !after { continue }
+            }
+            if a.lstrip {
+                var s = start
+                while s > 0, let c = Self.charBefore(sub, s), c.scalar.isWhiteSpace { s = c.start }
+                start = Swift.max(s, startOffset)
+            }
+            if a.rstrip {
+                while stop < sub.count {
+                    var c: _Text.Char?
+                    _Text.forEachChar(sub, stop, Swift.min(sub.count, stop + 4)) { ch in if c == nil { c = ch } }
+                    guard let ch = c, !ch.isInvalid, ch.scalar.isWhiteSpace else { break }
+                    stop = ch.end
+                }
+            }
+            if startOffset < start { out.append(((range.lowerBound + startOffset)..<(range.lowerBound + start), nil)) }
+            out.append(((range.lowerBound + start)..<(range.lowerBound + stop), e.id))
+            startOffset = stop
+            from = Swift.max(from, stop)
+        }
+        if startOffset < sub.count { out.append(((range.lowerBound + startOffset)..<range.upperBound, nil)) }
+        return out
+    }
+
+    static func charBefore(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> _Text.Char? {
+        guard i > 0 else { return nil }
+        var s = i - 1
+        while s > 0, i - s < 4, b[s] & 0xC0 == 0x80 { s -= 1 }
+        var last: _Text.Char?
+        _Text.forEachChar(b, s, i) { last = $0 }
+        return last
+    }
+
+    static func isWordChar(_ c: _Text.Char) -> Bool { !c.isInvalid && (c.scalar.isAlphanumeric || c.scalar == "_") }
+
+    static func endsWithWord(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        guard let c = charBefore(b, to), c.start >= from else { return false }
+        return isWordChar(c)
+    }
+
+    static func startsWithWord(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        var first: _Text.Char?
+        _Text.forEachChar(b, from, Swift.min(to, from + 4)) { if first == nil { first = $0 } }
+        return first.map(isWordChar) ?? false
+    }
+
+    /// Encodes buf[from..<to]: raw added tokens, then per remaining segment normalization,
+    /// normalized added tokens, pre-tokenization and the model. `allowed` nil: no special token
+    /// is matched (non-special added tokens still are).
+    func encodeSegment(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, allowed: Set<Int>?,
+                       ids: inout [Int], starts: inout [Int]) {
+        for (range, id) in findAdded(buf, from..<to, addedRaw, allowed) {
+            if let id { ids.append(id); starts.append(range.lowerBound); continue }
+            var t = _Text(buf, range.lowerBound, range.upperBound)
+            if let normalizer { t = normalizer.apply(t) }
+            let parts: [(Range<Int>, Int?)] = t.bytes.withUnsafeBufferPointer { b in
+                findAdded(b, 0..<b.count, addedNormalized, allowed)
+            }
+            for (r, aid) in parts {
+                if let aid { ids.append(aid); starts.append(t.origin[r.lowerBound]); continue }
+                var sub = _Text(bytes: Array(t.bytes[r]), origin: Array(t.origin[r]))
+                var pieces = sub.bytes.isEmpty ? [] : [0..<sub.bytes.count]
+                preTokenizer?.apply(&sub, &pieces)
+                var pstarts: [Int] = []
+                for p in pieces {
+                    let before = ids.count
+                    pstarts.removeAll(keepingCapacity: true)
+                    model.encode(sub, p, ids: &ids, starts: &pstarts)
+                    _ = before
+                    for s in pstarts { starts.append(s < sub.origin.count ? sub.origin[s] : (sub.origin.last ?? range.lowerBound)) }
+                }
+            }
+        }
+        // Normalization can reorder origins slightly (a prepended character); keep them monotone.
+        var k = starts.count - 1
+        while k > 0 { if starts[k - 1] > starts[k] { starts[k - 1] = starts[k] }; k -= 1 }
+    }
+}

@@ -1,0 +1,201 @@
+/// How a split treats the matches of its pattern (Hugging Face's `SplitDelimiterBehavior`).
+enum _SplitBehavior: String, Sendable {
+    case removed = "Removed", isolated = "Isolated", mergedWithPrevious = "MergedWithPrevious"
+    case mergedWithNext = "MergedWithNext", contiguous = "Contiguous"
+
+    /// Applies the behavior to pieces that tile a range, each flagged as a match or not.
+    func apply(_ parts: [(Range<Int>, Bool)]) -> [Range<Int>] {
+        var acc: [(Range<Int>, Bool)] = []
+        switch self {
+        case .removed:
+            return parts.filter { !$0.1 }.map(\.0)
+        case .isolated:
+            return parts.map(\.0)
+        case .mergedWithPrevious:
+            var prev = false
+            for (r, m) in parts {
+                if m && !prev, let last = acc.last {
+                    acc[acc.count - 1] = (last.0.lowerBound..<r.upperBound, last.1)
+                } else {
+                    acc.append((r, m && !prev ? true : false))
+                }
+                prev = m
+            }
+        case .mergedWithNext:
+            var prev = false
+            for (r, m) in parts.reversed() {
+                if m && !prev, let last = acc.last {
+                    acc[acc.count - 1] = (r.lowerBound..<last.0.upperBound, last.1)
+                } else {
+                    acc.append((r, false))
+                }
+                prev = m
+            }
+            acc.reverse()
+        case .contiguous:
+            var prev = false
+            for (r, m) in parts {
+                if m == prev, let last = acc.last {
+                    acc[acc.count - 1] = (last.0.lowerBound..<r.upperBound, false)
+                } else {
+                    acc.append((r, false))
+                }
+                prev = m
+            }
+        }
+        return acc.map(\.0)
+    }
+}
+
+/// A pre-tokenizer step of a Hugging Face pipeline.
+indirect enum _PreTokenizer: Sendable {
+    case sequence([_PreTokenizer])
+    case split(_Pattern, _SplitBehavior, invert: Bool)
+    /// Byte-level: optional prefix space and GPT-2 regex; the byte→character mapping itself is
+    /// folded into the model's vocabulary.
+    case byteLevel(addPrefixSpace: Bool, regex: _Pattern?)
+    case metaspace(replacement: [UInt8], prepend: _PrependScheme, split: Bool)
+    case whitespace(_Pattern)
+    case whitespaceSplit
+    case bert
+    case punctuation(_SplitBehavior)
+    case digits(individual: Bool)
+
+    func apply(_ t: inout _Text, _ pieces: inout [Range<Int>]) {
+        switch self {
+        case .sequence(let steps):
+            for s in steps { s.apply(&t, &pieces) }
+        case .split(let pattern, let behavior, let invert):
+            pieces = Self.split(t, pieces, behavior, invert: invert) { b, r in pattern.matches(b, r) }
+        case .byteLevel(let prefix, let regex):
+            if prefix {
+                Self.rebuild(&t, &pieces) { _, piece in
+                    piece.bytes.first == 0x20 ? piece : piece.prepending([0x20])
+                }
+            }
+            if let regex {
+                pieces = Self.split(t, pieces, .isolated, invert: false) { b, r in regex.matches(b, r) }
+            }
+        case .metaspace(let rep, let scheme, let split):
+            Self.rebuild(&t, &pieces) { _, piece in
+                var p = piece.mapChars { c in c.scalar == " " && !c.isInvalid ? Array(String(decoding: rep, as: UTF8.self).unicodeScalars) : nil }
+                let startsWith = p.bytes.starts(with: rep)
+                switch scheme {
+                case .always: if !startsWith { p = p.prepending(rep) }
+                case .first: if !startsWith && piece.origin.first == 0 { p = p.prepending(rep) }
+                case .never: break
+                }
+                return p
+            }
+            if split {
+                let lit = _Pattern(kind: .literal(rep))
+                pieces = Self.split(t, pieces, .mergedWithNext, invert: false) { b, r in lit.matches(b, r) }
+            }
+        case .whitespace(let words):
+            pieces = Self.split(t, pieces, .removed, invert: true) { b, r in words.matches(b, r) }
+        case .whitespaceSplit:
+            pieces = Self.splitChars(t, pieces, .removed) { $0.scalar.isWhiteSpace }
+        case .bert:
+            pieces = Self.splitChars(t, pieces, .removed) { $0.scalar.isWhiteSpace }
+            pieces = Self.splitChars(t, pieces, .isolated) { $0.scalar.isBertPunctuation }
+        case .punctuation(let behavior):
+            pieces = Self.splitChars(t, pieces, behavior) { $0.scalar.isBertPunctuation }
+        case .digits(let individual):
+            pieces = Self.splitChars(t, pieces, individual ? .isolated : .contiguous) { $0.scalar.isNumeric }
+        }
+    }
+
+    /// Splits each piece at the matches `find` returns for it.
+    static func split(_ t: _Text, _ pieces: [Range<Int>], _ behavior: _SplitBehavior, invert: Bool,
+                      _ find: (UnsafeBufferPointer<UInt8>, Range<Int>) -> [Range<Int>]) -> [Range<Int>] {
+        t.bytes.withUnsafeBufferPointer { b in
+            var out: [Range<Int>] = []
+            out.reserveCapacity(pieces.count * 2)
+            for p in pieces {
+                var parts: [(Range<Int>, Bool)] = []
+                var prev = p.lowerBound
+                for m in find(b, p) {
+                    if m.lowerBound > prev { parts.append((prev..<m.lowerBound, invert)) }
+                    parts.append((m, !invert))
+                    prev = m.upperBound
+                }
+                if prev < p.upperBound { parts.append((prev..<p.upperBound, invert)) }
+                out.append(contentsOf: behavior.apply(parts).filter { !$0.isEmpty })
+            }
+            return out
+        }
+    }
+
+    /// Splits at each character where `isMatch` holds (every such character is one match).
+    static func splitChars(_ t: _Text, _ pieces: [Range<Int>], _ behavior: _SplitBehavior,
+                           _ isMatch: @escaping (_Text.Char) -> Bool) -> [Range<Int>] {
+        split(t, pieces, behavior, invert: false) { b, r in
+            var ms: [Range<Int>] = []
+            _Text.forEachChar(b, r.lowerBound, r.upperBound) { c in
+                if !c.isInvalid && isMatch(c) { ms.append(c.start..<c.end) }
+            }
+            return ms
+        }
+    }
+
+    /// Rebuilds the text from transformed pieces (a step that changes text, not just splits it).
+    static func rebuild(_ t: inout _Text, _ pieces: inout [Range<Int>], _ f: (Int, _Text) -> _Text) {
+        var out = _Text(bytes: [], origin: [])
+        var ranges: [Range<Int>] = []
+        for (k, p) in pieces.enumerated() {
+            let piece = _Text(bytes: Array(t.bytes[p]), origin: Array(t.origin[p]))
+            let q = f(k, piece)
+            let s = out.bytes.count
+            out.bytes.append(contentsOf: q.bytes)
+            out.origin.append(contentsOf: q.origin)
+            if out.bytes.count > s { ranges.append(s..<out.bytes.count) }
+        }
+        t = out
+        pieces = ranges
+    }
+}
+
+/// When Metaspace puts its replacement character in front of a piece.
+enum _PrependScheme: String, Sendable { case always, first, never }
+
+/// GPT-2's byte-to-character table (`bytes_to_unicode`): printable Latin-1 bytes stand for
+/// themselves, the others for U+0100 upward in byte order.
+enum _ByteLevelMap {
+    static let charOfByte: [Unicode.Scalar] = {
+        var out = [Unicode.Scalar](repeating: " ", count: 256)
+        var n: UInt32 = 0
+        for b in 0..<256 {
+            let printable = (0x21...0x7E).contains(b) || (0xA1...0xAC).contains(b) || (0xAE...0xFF).contains(b)
+            if printable { out[b] = Unicode.Scalar(UInt32(b))! } else { out[b] = Unicode.Scalar(256 + n)!; n += 1 }
+        }
+        return out
+    }()
+
+    static let byteOfChar: [UInt32: UInt8] = {
+        var m: [UInt32: UInt8] = [:]
+        for (b, c) in charOfByte.enumerated() { m[c.value] = UInt8(b) }
+        return m
+    }()
+
+    /// The raw bytes a byte-level token string stands for, or nil when a character of it is not
+    /// in the table.
+    static func decode(_ s: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            guard let b = byteOfChar[c.value] else { return nil }
+            out.append(b)
+        }
+        return out
+    }
+
+    /// The byte-level string of raw bytes, as UTF-8.
+    static func encode<S: Sequence<UInt8>>(_ bytes: S) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in bytes { out.append(contentsOf: UTF8.bytes(of: charOfByte[Int(b)])) }
+        return out
+    }
+
+    /// The regex of the ByteLevel pre-tokenizer (`use_regex`), GPT-2's as `tokenizers` writes it.
+    static let gpt2Regex = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+}

@@ -1,0 +1,129 @@
+internal import CTokKernels
+
+/// Text on its way through a pipeline: UTF-8 bytes (ill-formed input bytes kept as they are) and,
+/// for each byte, the offset in the caller's input of the character it came from, so tokens can
+/// report byte ranges of the original input after normalization changed the text.
+struct _Text {
+    var bytes: [UInt8]
+    var origin: [Int]
+
+    init(bytes: [UInt8], origin: [Int]) {
+        self.bytes = bytes
+        self.origin = origin
+    }
+
+    /// buf[from..<to], unchanged.
+    init(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) {
+        bytes = Array(buf[from..<to])
+        origin = Array(from..<to)
+    }
+
+    /// A character of the text: its byte range and scalar (U+FFFD for an ill-formed unit).
+    struct Char {
+        let start: Int
+        let count: Int
+        let scalar: Unicode.Scalar
+        let isInvalid: Bool
+        var end: Int { start + count }
+    }
+
+    /// Calls body for each character of bytes[from..<to].
+    static func forEachChar(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ body: (Char) -> Void) {
+        var i = from
+        while i < to {
+            let b = bytes[i]
+            if b < 0x80 {
+                body(Char(start: i, count: 1, scalar: Unicode.Scalar(b), isInvalid: false))
+                i += 1
+                continue
+            }
+            let c = tok_utf8_at(bytes.baseAddress, to, i)
+            let invalid = c.cls & UInt8(TOK_CLS_INVALID) != 0
+            body(Char(start: i, count: Int(c.len), scalar: Unicode.Scalar(c.cp) ?? "\u{FFFD}", isInvalid: invalid))
+            i += Int(c.len)
+        }
+    }
+
+    func forEachChar(_ range: Range<Int>, _ body: (Char) -> Void) {
+        bytes.withUnsafeBufferPointer { Self.forEachChar($0, range.lowerBound, range.upperBound, body) }
+    }
+
+    /// The characters of a range.
+    func chars(_ range: Range<Int>) -> [Char] {
+        var out: [Char] = []
+        forEachChar(range) { out.append($0) }
+        return out
+    }
+
+    /// A new text where each character is replaced by what `f` returns for it (nil keeps it as it
+    /// is); new characters take the origin of the one they replace.
+    func mapChars(_ f: (Char) -> [Unicode.Scalar]?) -> _Text {
+        var out = _Text(bytes: [], origin: [])
+        out.bytes.reserveCapacity(bytes.count)
+        out.origin.reserveCapacity(bytes.count)
+        forEachChar(0..<bytes.count) { c in
+            if let repl = f(c) {
+                for s in repl { out.append(s, origin: origin[c.start]) }
+            } else {
+                out.bytes.append(contentsOf: bytes[c.start..<c.end])
+                out.origin.append(contentsOf: origin[c.start..<c.end])
+            }
+        }
+        return out
+    }
+
+    mutating func append(_ s: Unicode.Scalar, origin o: Int) {
+        let before = bytes.count
+        bytes.append(contentsOf: UTF8.encode(s)!)
+        origin.append(contentsOf: repeatElement(o, count: bytes.count - before))
+    }
+
+    mutating func append(contentsOf other: _Text, _ range: Range<Int>) {
+        bytes.append(contentsOf: other.bytes[range])
+        origin.append(contentsOf: other.origin[range])
+    }
+
+    /// The text with `s` in front (its bytes take the origin of the first character).
+    func prepending(_ s: [UInt8]) -> _Text {
+        let o = origin.first ?? 0
+        return _Text(bytes: s + bytes, origin: Array(repeating: o, count: s.count) + origin)
+    }
+}
+
+extension UTF8 {
+    /// The UTF-8 bytes of a scalar.
+    static func bytes(of s: Unicode.Scalar) -> [UInt8] { Array(UTF8.encode(s)!) }
+}
+
+extension Unicode.Scalar {
+    /// Rust's `char::is_whitespace` (the White_Space property).
+    var isWhiteSpace: Bool { properties.isWhitespace }
+    /// Rust's `char::is_alphanumeric`: Alphabetic or Numeric (any N* category).
+    var isAlphanumeric: Bool {
+        if properties.isAlphabetic { return true }
+        switch properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+    /// Rust's `char::is_numeric` (N* categories).
+    var isNumeric: Bool {
+        switch properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+    /// Unicode punctuation (P* categories).
+    var isPunctuation: Bool {
+        switch properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation: return true
+        default: return false
+        }
+    }
+    /// BERT's punctuation: ASCII punctuation or Unicode punctuation.
+    var isBertPunctuation: Bool {
+        (value < 0x80 && (0x21...0x2F ~= value || 0x3A...0x40 ~= value || 0x5B...0x60 ~= value || 0x7B...0x7E ~= value))
+            || isPunctuation
+    }
+}
