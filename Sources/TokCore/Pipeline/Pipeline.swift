@@ -24,7 +24,7 @@ struct _Pipeline: _SwiftModel {
     let model: _PipelineModel
     let decoder: _Decoder?
     /// Each id's token string as the file spells it (nil for unused ids).
-    let tokens: [[UInt8]?]
+    var tokens: [[UInt8]?]
     /// Each id's bytes in decoded output (byte-level strings mapped back, `▁` as space, byte
     /// tokens as their byte).
     let tokenOutput: [[UInt8]?]
@@ -76,6 +76,14 @@ struct _Pipeline: _SwiftModel {
 
     func isMatchable(_ a: _AddedToken, _ allowed: Set<Int>?) -> Bool {
         !a.special || (allowed?.contains(a.id) ?? false)
+    }
+
+    /// The pipeline with the strings its decoder starts from rewritten (SentencePiece: control
+    /// pieces decode to nothing, unk to ` ⁇ `).
+    func withDecodeStrings(_ f: (Int, [UInt8]) -> [UInt8]) -> _Pipeline {
+        var p = self
+        p.tokens = tokens.enumerated().map { id, t in t.map { f(id, $0) } }
+        return p
     }
 
     /// Hugging Face's added-token split: leftmost-longest matches, single-word and strip rules.
