@@ -1,4 +1,5 @@
 import Foundation
+import TokCore
 
 /// Test data that ships with the repository, and the built `tok` binary.
 public enum TestFiles {
@@ -14,9 +15,8 @@ public enum TestFiles {
     /// A fixture in JSON Lines, one decoded object per line.
     public static func jsonLines(_ name: String) throws -> [[String: Any]] {
         let data = try Data(contentsOf: fixture(name))
-        return try data.split(separator: 0x0A).map {
-            try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any]
-        }
+        // Tok's own reader: Foundation's drops a leading U+FEFF from strings.
+        return try data.split(separator: 0x0A).map { try _readJSONValue(Data($0)) as! [String: Any] }
     }
 
     /// The `tok` executable of the current build (beside the test bundle).

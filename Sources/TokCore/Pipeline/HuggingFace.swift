@@ -156,14 +156,16 @@ struct _HFLoader {
     // MARK: models
 
     func vocabulary(_ o: [String: Any], _ path: String) throws(TokError) -> [[UInt8]: Int] {
-        guard let v = o["vocab"] as? [String: Any] else { throw fail("\(path).vocab", "expected an object of token → id") }
+        guard let v = o["vocab"] as? [String: Any], let pairs = v[_JSONReader.pairsKey] as? _JSONPairs else {
+            throw fail("\(path).vocab", "expected an object of token → id")
+        }
         var out: [[UInt8]: Int] = [:]
-        out.reserveCapacity(v.count)
-        for (k, id) in v {
+        out.reserveCapacity(pairs.pairs.count)
+        for (k, id) in pairs.pairs {
             guard let n = id as? NSNumber, let i = Int(exactly: n.doubleValue), i >= 0, i < Int(Int32.max) else {
-                throw fail("\(path).vocab[\(k.debugDescription)]", "expected an id in 0..<2^31")
+                throw fail("\(path).vocab[\(String(decoding: k, as: UTF8.self).debugDescription)]", "expected an id in 0..<2^31")
             }
-            out[Array(k.utf8)] = i
+            out[k] = i
         }
         return out
     }
@@ -229,17 +231,8 @@ struct _HFLoader {
     }
 
     func load(_ data: Data) throws(TokError) -> _Pipeline {
-        let root: [String: Any]
-        do {
-            guard let r = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw fail("$", "expected a JSON object")
-            }
-            root = r
-        } catch let e as TokError {
-            throw e
-        } catch {
-            throw TokError(.malformedVocabulary, "not valid JSON: \((error as NSError).userInfo["NSDebugDescription"] ?? error)", at: source)
-        }
+        var reader = _JSONReader(data, source: source)
+        guard let root = try reader.parse() as? [String: Any] else { throw fail("$", "expected a JSON object") }
         let norm = try normalizer(root["normalizer"], "$.normalizer")
         var byteLevel = false
         let pre = try preTokenizer(root["pre_tokenizer"], "$.pre_tokenizer", &byteLevel)

