@@ -17,6 +17,8 @@ struct _JSONReader {
     let b: [UInt8]
     var i = 0
     let source: String
+    /// Whether objects carry their exact pairs under ``pairsKey``.
+    var keepPairs = true
 
     init(_ data: Data, source: String) {
         b = [UInt8](data)
@@ -46,7 +48,11 @@ struct _JSONReader {
             var pairs: [([UInt8], Any)] = []
             var dict: [String: Any] = [:]
             ws()
-            if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; dict[Self.pairsKey] = _JSONPairs([]); return dict }
+            if i < b.count, b[i] == UInt8(ascii: "}") {
+                i += 1
+                if keepPairs { dict[Self.pairsKey] = _JSONPairs([]) }
+                return dict
+            }
             while true {
                 ws()
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
@@ -55,7 +61,7 @@ struct _JSONReader {
                 guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1
                 let v = try value(depth: depth + 1)
-                pairs.append((k, v))
+                if keepPairs { pairs.append((k, v)) }
                 dict[String(decoding: k, as: UTF8.self)] = v
                 ws()
                 guard i < b.count else { throw fail("unexpected end in an object") }
@@ -63,7 +69,7 @@ struct _JSONReader {
                 if b[i] == UInt8(ascii: "}") { i += 1; break }
                 throw fail("expected ',' or '}'")
             }
-            dict[Self.pairsKey] = _JSONPairs(pairs)
+            if keepPairs { dict[Self.pairsKey] = _JSONPairs(pairs) }
             return dict
         case UInt8(ascii: "["):
             i += 1
@@ -158,5 +164,6 @@ struct _JSONReader {
 /// One JSON value read with Tok's reader (every string byte kept); for the test support code.
 package func _readJSONValue(_ data: Data) throws(TokError) -> Any {
     var r = _JSONReader(data, source: "<json>")
+    r.keepPairs = false
     return try r.parse()
 }
