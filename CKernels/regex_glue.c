@@ -12,7 +12,32 @@
 
 struct tok_regex {
     URegularExpression *re;
+    uint64_t serial; /* identifies this expression in the per-thread clone cache */
 };
+
+/* Each thread keeps clones of the last few expressions it matched with (a clone per call
+ * costs more than the match on a short piece). A clone shares its compiled pattern by
+ * reference count, so it stays valid after the original is freed; entries are told apart by
+ * serial number, never by address. At most CLONES clones per thread stay allocated. */
+#define CLONES 8
+static _Thread_local struct {
+    uint64_t serial;
+    URegularExpression *re;
+} clone_cache[CLONES];
+static _Thread_local unsigned clone_next;
+static uint64_t next_serial = 1;
+
+static URegularExpression *thread_clone(const tok_regex *r, UErrorCode *st) {
+    for (int k = 0; k < CLONES; k++)
+        if (clone_cache[k].re && clone_cache[k].serial == r->serial) return clone_cache[k].re;
+    URegularExpression *c = uregex_clone(r->re, st);
+    if (U_FAILURE(*st)) return NULL;
+    unsigned k = clone_next++ % CLONES;
+    if (clone_cache[k].re) uregex_close(clone_cache[k].re);
+    clone_cache[k].serial = r->serial;
+    clone_cache[k].re = c;
+    return c;
+}
 
 int tok_regex_compile(const uint8_t *pattern, size_t pattern_len, tok_regex **out, char *why, size_t why_cap,
                       int32_t *offset) {
@@ -39,6 +64,7 @@ int tok_regex_compile(const uint8_t *pattern, size_t pattern_len, tok_regex **ou
         return TOK_E_NOMEM;
     }
     r->re = re;
+    r->serial = __atomic_fetch_add(&next_serial, 1, __ATOMIC_RELAXED);
     *out = r;
     return 0;
 }
@@ -52,8 +78,8 @@ void tok_regex_free(tok_regex *r) {
 int64_t tok_regex_matches(const tok_regex *r, const uint8_t *s, size_t len, uint32_t *starts, uint32_t *ends,
                           size_t cap) {
     UErrorCode st = U_ZERO_ERROR;
-    URegularExpression *re = uregex_clone(r->re, &st);
-    if (U_FAILURE(st)) return TOK_E_NOMEM;
+    URegularExpression *re = thread_clone(r, &st);
+    if (!re) return TOK_E_NOMEM;
     UText *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &st);
     uregex_setUText(re, ut, &st);
     int64_t k = 0;
@@ -69,7 +95,8 @@ int64_t tok_regex_matches(const tok_regex *r, const uint8_t *s, size_t len, uint
         ends[k] = (uint32_t)b;
         k++;
     }
-    uregex_close(re);
+    UErrorCode reset = U_ZERO_ERROR;
+    uregex_setText(re, u"", 0, &reset); /* drop the reference to the caller's text */
     utext_close(ut);
     if (U_FAILURE(st)) return TOK_E_NOMEM;
     return k;

@@ -79,12 +79,7 @@ extension Tokenizer {
     /// - Throws: ``TokError`` naming the file and line of the first problem.
     public init(tiktokenFile path: String, pattern: SplitPattern, specialTokens: [String: Int] = [:],
                 expectedSHA256: String? = nil) throws(TokError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw TokError(.io, "cannot read vocabulary: \(error.localizedDescription)", at: path)
-        }
+        let data = try _readFile(path, what: "vocabulary")
         let name = URL(fileURLWithPath: path).lastPathComponent
         let result: Result<Tokenizer, TokError> = data.withUnsafeBytes { raw in
             do throws(TokError) {
@@ -114,17 +109,10 @@ extension Tokenizer {
 
     init(compressedTiktoken raw: UnsafeRawBufferPointer, expectedSHA256: String?, name: String,
          pattern: SplitPattern, specialTokens: [String: Int], source: String) throws(TokError) {
-        var out: UnsafeMutablePointer<UInt8>?
-        var n = 0
-        var why: UnsafePointer<CChar>?
-        let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        guard tok_zstd_decompress(base, raw.count, 1 << 30, &out, &n, &why) == 0, let text = out else { // no vocabulary is 1 GiB; a bomb is refused
-            let reason = why.map { String(cString: $0) } ?? "cannot decompress"
-            throw TokError(.malformedVocabulary, reason, at: source)
+        self = try _withDecompressed(raw, source: source) { text throws(TokError) in
+            try Tokenizer(tiktokenText: text, expectedSHA256: expectedSHA256, name: name, pattern: pattern,
+                          specialTokens: specialTokens, source: source)
         }
-        defer { tok_free(text) }
-        try self.init(tiktokenText: UnsafeRawBufferPointer(start: text, count: n), expectedSHA256: expectedSHA256,
-                      name: name, pattern: pattern, specialTokens: specialTokens, source: source)
     }
 
     init(tiktokenText raw: UnsafeRawBufferPointer, expectedSHA256: String?, name: String,
@@ -171,4 +159,28 @@ func sha256Hex(_ raw: UnsafeRawBufferPointer) -> String {
     s.reserveCapacity(64)
     for b in digest { s.append(hex[Int(b >> 4)]); s.append(hex[Int(b & 15)]) }
     return String(decoding: s, as: UTF8.self)
+}
+
+/// A file's contents (memory-mapped when possible); `what` names it in the error.
+func _readFile(_ path: String, what: String) throws(TokError) -> Data {
+    do {
+        return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+    } catch {
+        throw TokError(.io, "cannot read \(what): \(error.localizedDescription)", at: path)
+    }
+}
+
+/// Runs body on the zstd-decompressed bytes of raw (freed afterwards). No vocabulary or
+/// tokenizer file is 1 GiB, so a bomb is refused.
+func _withDecompressed<R>(_ raw: UnsafeRawBufferPointer, source: String,
+                          _ body: (UnsafeRawBufferPointer) throws(TokError) -> R) throws(TokError) -> R {
+    var out: UnsafeMutablePointer<UInt8>?
+    var n = 0
+    var why: UnsafePointer<CChar>?
+    let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    guard tok_zstd_decompress(base, raw.count, 1 << 30, &out, &n, &why) == 0, let text = out else {
+        throw TokError(.malformedVocabulary, why.map { String(cString: $0) } ?? "cannot decompress", at: source)
+    }
+    defer { tok_free(text) }
+    return try body(UnsafeRawBufferPointer(start: text, count: n))
 }

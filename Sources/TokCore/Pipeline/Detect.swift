@@ -1,4 +1,3 @@
-internal import CTokKernels
 import Foundation
 
 extension Tokenizer {
@@ -8,15 +7,13 @@ extension Tokenizer {
     /// ``init(tiktokenFile:pattern:specialTokens:expectedSHA256:)``.
     /// - Throws: ``TokError`` naming the file, and the JSON path or protobuf field at fault.
     public init(file path: String) throws(TokError) {
-        var data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw TokError(.io, "cannot read tokenizer: \(error.localizedDescription)", at: path)
-        }
+        var data = try _readFile(path, what: "tokenizer")
         var name = URL(fileURLWithPath: path).lastPathComponent
         if path.hasSuffix(".zst") {
-            data = try _decompress(data, source: path)
+            let r: Result<Data, TokError> = data.withUnsafeBytes { raw in
+                Result { () throws(TokError) in try _withDecompressed(raw, source: path) { Data($0) } }
+            }
+            data = try r.get()
             name = String(name.dropLast(4))
         }
         let first = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
@@ -36,20 +33,4 @@ extension Tokenizer {
                        "not a tokenizer.json, Tekken .json or SentencePiece .model; a .tiktoken rank file needs its split pattern (--pattern)",
                        at: path)
     }
-}
-
-/// zstd-decompressed bytes (a file's contents); refuses more than 1 GiB.
-func _decompress(_ data: Data, source: String) throws(TokError) -> Data {
-    let r: Result<Data, TokError> = data.withUnsafeBytes { raw in
-        var out: UnsafeMutablePointer<UInt8>?
-        var n = 0
-        var why: UnsafePointer<CChar>?
-        let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        guard tok_zstd_decompress(base, raw.count, 1 << 30, &out, &n, &why) == 0, let p = out else {
-            return .failure(TokError(.malformedVocabulary, why.map { String(cString: $0) } ?? "cannot decompress", at: source))
-        }
-        defer { tok_free(p) }
-        return .success(Data(bytes: p, count: n))
-    }
-    return try r.get()
 }

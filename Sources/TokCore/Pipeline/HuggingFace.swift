@@ -32,6 +32,29 @@ struct _HFLoader {
 
     func type(_ o: [String: Any], _ path: String) throws(TokError) -> String { try string(o, "type", path) }
 
+    /// The steps of a Sequence component, each read by `parse` (nil steps dropped).
+    func steps<T>(_ o: [String: Any], _ key: String, _ path: String,
+                  _ parse: (Any, String) throws(TokError) -> T?) throws(TokError) -> [T] {
+        guard let list = o[key] as? [Any] else { throw fail("\(path).\(key)", "expected a list") }
+        var out: [T] = []
+        for (k, item) in list.enumerated() {
+            if let step = try parse(item, "\(path).\(key)[\(k)]") { out.append(step) }
+        }
+        return out
+    }
+
+    /// The ids of the 256 `<0xNN>` byte tokens when `byte_fallback` is on; empty when some are
+    /// missing (the reference then falls back to unk).
+    func byteFallback(_ o: [String: Any], _ vocab: [[UInt8]: Int]) -> [Int]? {
+        guard bool(o, "byte_fallback", false) else { return nil }
+        var f: [Int] = []
+        for b in 0..<256 {
+            guard let id = vocab[Array(String(format: "<0x%02X>", b).utf8)] else { return [] }
+            f.append(id)
+        }
+        return f
+    }
+
     func pattern(_ v: Any?, _ path: String) throws(TokError) -> _Pattern {
         let o = try object(v, path)
         if let s = o["String"] as? String { return _Pattern(kind: .literal(Array(s.utf8))) }
@@ -49,12 +72,7 @@ struct _HFLoader {
         let o = try object(v, path)
         switch try type(o, path) {
         case "Sequence":
-            guard let list = o["normalizers"] as? [Any] else { throw fail("\(path).normalizers", "expected a list") }
-            var steps: [_Normalizer] = []
-            for (k, item) in list.enumerated() {
-                if let n = try normalizer(item, "\(path).normalizers[\(k)]") { steps.append(n) }
-            }
-            return .sequence(steps)
+            return .sequence(try steps(o, "normalizers", path) { v, p throws(TokError) in try normalizer(v, p) })
         case "NFC": return .unicode(0)
         case "NFD": return .unicode(1)
         case "NFKC": return .unicode(2)
@@ -81,12 +99,10 @@ struct _HFLoader {
         let o = try object(v, path)
         switch try type(o, path) {
         case "Sequence":
-            guard let list = o["pretokenizers"] as? [Any] else { throw fail("\(path).pretokenizers", "expected a list") }
-            var steps: [_PreTokenizer] = []
-            for (k, item) in list.enumerated() {
-                if let p = try preTokenizer(item, "\(path).pretokenizers[\(k)]", &byteLevel) { steps.append(p) }
-            }
-            return .sequence(steps)
+            var bl = byteLevel
+            let list = try steps(o, "pretokenizers", path) { v, p throws(TokError) in try preTokenizer(v, p, &bl) }
+            byteLevel = bl
+            return .sequence(list)
         case "Split":
             let b = try string(o, "behavior", path)
             guard let behavior = _SplitBehavior(rawValue: b) else { throw fail("\(path).behavior", "unknown behavior \(b)", .unsupported) }
@@ -125,12 +141,7 @@ struct _HFLoader {
         let o = try object(v, path)
         switch try type(o, path) {
         case "Sequence":
-            guard let list = o["decoders"] as? [Any] else { throw fail("\(path).decoders", "expected a list") }
-            var steps: [_Decoder] = []
-            for (k, item) in list.enumerated() {
-                if let d = try decoder(item, "\(path).decoders[\(k)]") { steps.append(d) }
-            }
-            return .sequence(steps)
+            return .sequence(try steps(o, "decoders", path) { v, p throws(TokError) in try decoder(v, p) })
         case "ByteLevel": return .byteLevel
         case "Metaspace":
             let rep = Array((o["replacement"] as? String ?? "▁").utf8)
@@ -215,15 +226,7 @@ struct _HFLoader {
                 if let r = _ByteLevelMap.decode(String(decoding: k, as: UTF8.self)) { raw[r] = id }
             }
         }
-        var fallback: [Int]? = nil
-        if bool(o, "byte_fallback", false) {
-            var f: [Int] = []
-            for b in 0..<256 {
-                guard let id = vocab[Array(String(format: "<0x%02X>", b).utf8)] else { f = []; break }
-                f.append(id)
-            }
-            fallback = f
-        }
+        let fallback = byteFallback(o, vocab)
         let model = _BPE(vocab: vocab, merges: table, byteLevel: byteLevel, byteIDs: byteIDs, rawVocab: raw, unk: unk,
                          fuseUnk: bool(o, "fuse_unk", false), byteFallback: fallback, prefix: prefix, suffix: suffix,
                          ignoreMerges: bool(o, "ignore_merges", false), virtualChars: [:], virtualBase: Int(Int32.max))
@@ -266,15 +269,7 @@ struct _HFLoader {
             guard let unkIndex = (m["unk_id"] as? NSNumber)?.intValue, unkIndex >= 0, unkIndex < list.count else {
                 throw fail("$.model.unk_id", "a Unigram model needs an unk_id inside its vocabulary", .unsupported)
             }
-            var fallback: [Int]? = nil
-            if bool(m, "byte_fallback", false) {
-                var f: [Int] = []
-                for b in 0..<256 {
-                    guard let id = vocab[Array(String(format: "<0x%02X>", b).utf8)] else { f = []; break }
-                    f.append(id)
-                }
-                fallback = f
-            }
+            let fallback = byteFallback(m, vocab)
             model = .unigram(_Unigram(vocab: vocab, scores: scores, unk: unkIndex, byteFallback: fallback,
                                       maxPieceBytes: vocab.keys.map(\.count).max() ?? 1,
                                       unkScore: (scores.min() ?? 0) - 10))
@@ -296,7 +291,7 @@ struct _HFLoader {
             }
         }
         var p = _Pipeline.make(added: added, normalizer: norm, preTokenizer: pre, model: model, decoder: dec,
-                               vocab: vocab, byteLevel: byteLevel, kind: "tokenizer.json")
+                               vocab: vocab, byteLevel: byteLevel)
         if let pad = root["padding"] as? [String: Any] {
             var length: Int? = nil
             if let st = pad["strategy"] as? [String: Any], let f = st["Fixed"] as? NSNumber { length = f.intValue }
@@ -313,10 +308,14 @@ struct _HFLoader {
 }
 
 extension _Pipeline {
-    /// Assembles a pipeline: the id → token tables and the added-token matchers.
+    /// Assembles a pipeline: the id → token tables and the added-token matchers. `output` gives
+    /// a token's bytes in decoded output when the default (byte-level map, byte token, or the
+    /// decoder on the token alone) is not right; `decodeString` rewrites the string the decoder
+    /// starts from.
     static func make(added: [_AddedToken], normalizer: _Normalizer?, preTokenizer: _PreTokenizer?,
                      model: _PipelineModel, decoder: _Decoder?, vocab: [[UInt8]: Int], byteLevel: Bool,
-                     kind: String, output: ((Int, [UInt8]) -> [UInt8])? = nil) -> _Pipeline {
+                     output: ((Int, [UInt8]) -> [UInt8])? = nil,
+                     decodeString: ((Int, [UInt8]) -> [UInt8])? = nil) -> _Pipeline {
         let limit = Swift.max((vocab.values.max() ?? -1) + 1, (added.map(\.id).max() ?? -1) + 1)
         var tokens = [[UInt8]?](repeating: nil, count: limit)
         for (k, id) in vocab { tokens[id] = k }
@@ -326,6 +325,9 @@ extension _Pipeline {
         var outputs = [[UInt8]?](repeating: nil, count: limit)
         var index: [[UInt8]: Int] = [:]
         var maxLen = 1
+        // A byte-level BPE has already mapped its tokens back to bytes.
+        var rawOf = [[UInt8]?](repeating: nil, count: byteLevel ? limit : 0)
+        if case .bpe(let b) = model, b.byteLevel { for (r, id) in b.rawVocab { rawOf[id] = r } }
         for (id, t) in tokens.enumerated() {
             guard let t else { continue }
             let o: [UInt8]
@@ -333,7 +335,7 @@ extension _Pipeline {
                 o = t
             } else if let output {
                 o = output(id, t)
-            } else if byteLevel, let raw = _ByteLevelMap.decode(String(decoding: t, as: UTF8.self)) {
+            } else if byteLevel, let raw = rawOf[id] ?? _ByteLevelMap.decode(String(decoding: t, as: UTF8.self)) {
                 o = raw
             } else if let b = _Decoder.byteToken(t) {
                 o = [b]
@@ -344,14 +346,12 @@ extension _Pipeline {
             maxLen = Swift.max(maxLen, o.count)
             if !addedIDs.contains(id), index[o] == nil { index[o] = id }
         }
-        let raw = Dictionary(added.filter { !$0.normalized }.map { (String(decoding: $0.content, as: UTF8.self), $0.id) },
-                             uniquingKeysWith: { a, _ in a })
-        let norm = Dictionary(added.filter { $0.normalized }.map { (String(decoding: $0.content, as: UTF8.self), $0.id) },
-                              uniquingKeysWith: { a, _ in a })
-        return _Pipeline(added: added, addedRaw: _SpecialMatcher(raw), addedNormalized: _SpecialMatcher(norm),
+        return _Pipeline(added: added, addedRaw: _AddedSet(added.filter { !$0.normalized }),
+                         addedNormalized: _AddedSet(added.filter { $0.normalized }),
                          addedByID: byID, normalizer: normalizer, preTokenizer: preTokenizer, model: model,
-                         decoder: decoder, tokens: tokens, tokenOutput: outputs, outputIndex: index, maxLen: maxLen,
-                         kind: kind)
+                         decoder: decoder,
+                         tokens: decodeString.map { f in tokens.enumerated().map { id, t in t.map { f(id, $0) } } } ?? tokens,
+                         tokenOutput: outputs, outputIndex: index, maxLen: maxLen)
     }
 }
 
@@ -364,12 +364,7 @@ extension Tokenizer {
     /// - Throws: ``TokError`` naming the file and the JSON path: `.unsupported` for a component
     ///   Tok does not implement, `.malformedVocabulary` for a damaged file.
     public init(huggingFaceFile path: String) throws(TokError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw TokError(.io, "cannot read tokenizer: \(error.localizedDescription)", at: path)
-        }
+        let data = try _readFile(path, what: "tokenizer")
         try self.init(huggingFaceJSON: data, name: URL(fileURLWithPath: path).lastPathComponent, source: path)
     }
 

@@ -12,27 +12,57 @@ struct _AddedToken: Sendable {
     let normalized: Bool
 }
 
+/// Which special added tokens a call may match (non-special ones always may).
+enum _AddedScope {
+    case ordinary
+    case all
+    case some(Set<Int>)
+}
+
+/// Added tokens matched at one stage (raw input or normalized text), with the masks of the two
+/// common scopes made once at load.
+struct _AddedSet: Sendable {
+    let matcher: _SpecialMatcher
+    let ordinary: [Bool]
+    let all: [Bool]
+    let special: [Bool]
+
+    init(_ tokens: [_AddedToken]) {
+        matcher = _SpecialMatcher(Dictionary(tokens.map { (String(decoding: $0.content, as: UTF8.self), $0.id) },
+                                             uniquingKeysWith: { a, _ in a }))
+        let byID = Dictionary(tokens.map { ($0.id, $0.special) }, uniquingKeysWith: { a, _ in a })
+        special = matcher.entries.map { byID[$0.id] ?? false }
+        ordinary = special.map { !$0 }
+        all = special.map { _ in true }
+    }
+
+    func mask(_ scope: _AddedScope) -> [Bool] {
+        switch scope {
+        case .ordinary: return ordinary
+        case .all: return all
+        case .some(let ids): return matcher.entries.indices.map { !special[$0] || ids.contains(matcher.entries[$0].id) }
+        }
+    }
+}
+
 /// A loaded tokenizer pipeline: added tokens → normalizer → pre-tokenizer → model, and the
 /// decoder for the way back. Built by the `tokenizer.json` and SentencePiece loaders.
 struct _Pipeline: _SwiftModel {
     let added: [_AddedToken]
-    let addedRaw: _SpecialMatcher        // tokens matched on the input as it is
-    let addedNormalized: _SpecialMatcher // tokens matched after normalization
+    let addedRaw: _AddedSet          // tokens matched on the input as it is
+    let addedNormalized: _AddedSet   // tokens matched after normalization
     let addedByID: [Int: _AddedToken]
     let normalizer: _Normalizer?
     let preTokenizer: _PreTokenizer?
     let model: _PipelineModel
     let decoder: _Decoder?
     /// Each id's token string as the file spells it (nil for unused ids).
-    var tokens: [[UInt8]?]
+    let tokens: [[UInt8]?]
     /// Each id's bytes in decoded output (byte-level strings mapped back, `▁` as space, byte
     /// tokens as their byte).
     let tokenOutput: [[UInt8]?]
     let outputIndex: [[UInt8]: Int]
     let maxLen: Int
-    /// SentencePiece models encode as one piece with their own normalizer (no added-token pass
-    /// other than user-defined symbols, which are in `added`).
-    let kind: String
     var padding: Padding? = nil
     var truncation: Truncation? = nil
 
@@ -49,7 +79,7 @@ struct _Pipeline: _SwiftModel {
 
     func encode(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, ids: inout [Int], starts: inout [Int],
                 offsets: Bool) {
-        encodeSegment(buf, from, to, allowed: nil, ids: &ids, starts: &starts)
+        encodeSegment(buf, from, to, scope: .ordinary, ids: &ids, starts: &starts)
     }
 
     func units(_ buf: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
@@ -64,34 +94,31 @@ struct _Pipeline: _SwiftModel {
     func encodeWhole(_ buf: UnsafeBufferPointer<UInt8>, specials: _SpecialMatcher, allowed: [Bool]?, offsets: Bool)
         throws(TokError) -> Tokenizer._Raw?
     {
-        // Allowed special tokens, by id; non-special added tokens are always matched.
-        var allowedIDs = Set<Int>()
-        if let allowed { for (k, e) in specials.entries.enumerated() where allowed[k] { allowedIDs.insert(e.id) } }
+        // Which special tokens may match; non-special added tokens always do.
+        let scope: _AddedScope
+        if let allowed {
+            if allowed.allSatisfy({ $0 }) {
+                scope = .all
+            } else {
+                scope = .some(Set(specials.entries.indices.filter { allowed[$0] }.map { specials.entries[$0].id }))
+            }
+        } else {
+            scope = .ordinary
+        }
         var raw = Tokenizer._Raw(ids: [], starts: [])
         raw.ids.reserveCapacity(buf.count / 3 + 8)
         raw.starts.reserveCapacity(buf.count / 3 + 8)
-        encodeSegment(buf, 0, buf.count, allowed: allowedIDs, ids: &raw.ids, starts: &raw.starts)
+        encodeSegment(buf, 0, buf.count, scope: scope, ids: &raw.ids, starts: &raw.starts)
         return raw
     }
 
-    func isMatchable(_ a: _AddedToken, _ allowed: Set<Int>?) -> Bool {
-        !a.special || (allowed?.contains(a.id) ?? false)
-    }
-
-    /// The pipeline with the strings its decoder starts from rewritten (SentencePiece: control
-    /// pieces decode to nothing, unk to ` ⁇ `).
-    func withDecodeStrings(_ f: (Int, [UInt8]) -> [UInt8]) -> _Pipeline {
-        var p = self
-        p.tokens = tokens.enumerated().map { id, t in t.map { f(id, $0) } }
-        return p
-    }
-
     /// Hugging Face's added-token split: leftmost-longest matches, single-word and strip rules.
-    func findAdded(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ matcher: _SpecialMatcher,
-                   _ allowed: Set<Int>?) -> [(Range<Int>, Int?)] {
+    func findAdded(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ set: _AddedSet,
+                   _ scope: _AddedScope) -> [(Range<Int>, Int?)] {
         var out: [(Range<Int>, Int?)] = []
+        let matcher = set.matcher
         guard !matcher.isEmpty else { return [(range, nil)] }
-        let mask = matcher.entries.map { isMatchable(addedByID[$0.id]!, allowed) }
+        let mask = set.mask(scope)
         guard mask.contains(true) else { return [(range, nil)] }
         let sub = UnsafeBufferPointer(rebasing: bytes[range.lowerBound..<range.upperBound])
         var startOffset = 0
@@ -151,16 +178,16 @@ struct _Pipeline: _SwiftModel {
     }
 
     /// Encodes buf[from..<to]: raw added tokens, then per remaining segment normalization,
-    /// normalized added tokens, pre-tokenization and the model. `allowed` nil: no special token
+    /// normalized added tokens, pre-tokenization and the model. `scope`: which special tokens
     /// is matched (non-special added tokens still are).
-    func encodeSegment(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, allowed: Set<Int>?,
+    func encodeSegment(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, scope: _AddedScope,
                        ids: inout [Int], starts: inout [Int]) {
-        for (range, id) in findAdded(buf, from..<to, addedRaw, allowed) {
+        for (range, id) in findAdded(buf, from..<to, addedRaw, scope) {
             if let id { ids.append(id); starts.append(range.lowerBound); continue }
             var t = _Text(buf, range.lowerBound, range.upperBound)
             if let normalizer { t = normalizer.apply(t) }
             let parts: [(Range<Int>, Int?)] = t.bytes.withUnsafeBufferPointer { b in
-                findAdded(b, 0..<b.count, addedNormalized, allowed)
+                findAdded(b, 0..<b.count, addedNormalized, scope)
             }
             for (r, aid) in parts {
                 if let aid { ids.append(aid); starts.append(t.origin[r.lowerBound]); continue }
@@ -169,10 +196,8 @@ struct _Pipeline: _SwiftModel {
                 preTokenizer?.apply(&sub, &pieces)
                 var pstarts: [Int] = []
                 for p in pieces {
-                    let before = ids.count
                     pstarts.removeAll(keepingCapacity: true)
                     model.encode(sub, p, ids: &ids, starts: &pstarts)
-                    _ = before
                     for s in pstarts { starts.append(s < sub.origin.count ? sub.origin[s] : (sub.origin.last ?? range.lowerBound)) }
                 }
             }

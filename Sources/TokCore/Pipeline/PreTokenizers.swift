@@ -171,9 +171,10 @@ enum _ByteLevelMap {
         return out
     }()
 
-    static let byteOfChar: [UInt32: UInt8] = {
-        var m: [UInt32: UInt8] = [:]
-        for (b, c) in charOfByte.enumerated() { m[c.value] = UInt8(b) }
+    /// Indexed by code point (all below U+0144): the byte, or -1.
+    static let byteOfChar: [Int16] = {
+        var m = [Int16](repeating: -1, count: 0x144)
+        for (b, c) in charOfByte.enumerated() { m[Int(c.value)] = Int16(b) }
         return m
     }()
 
@@ -183,8 +184,8 @@ enum _ByteLevelMap {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {
-            guard let b = byteOfChar[c.value] else { return nil }
-            out.append(b)
+            guard c.value < 0x144, case let b = byteOfChar[Int(c.value)], b >= 0 else { return nil }
+            out.append(UInt8(b))
         }
         return out
     }

@@ -333,14 +333,13 @@ extension Tokenizer {
         let sp = _SPMNormalizer.space
         var decoderSteps: [_Decoder] = [.replace(_Pattern(kind: .literal(sp)), [0x20]), .byteFallback, .fuse]
         if dummy || removeWS { decoderSteps.append(.strip(content: [0x20], start: 1, stop: 0)) }
-        var p = _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: nil, model: model,
-                               decoder: .sequence(decoderSteps), vocab: vocab, byteLevel: false, kind: "sentencepiece",
-                               output: { id, t in controls.contains(id) ? [] : _Decoder.replaceAll(t, sp, [0x20]) })
-        p = p.withDecodeStrings { id, t in
-            if controls.contains(id) { return [] }
-            if id == unkID { return Array(" \u{2047} ".utf8) }
-            return t
-        }
+        // Control pieces decode to nothing, unk to " ⁇ ", as SentencePiece's decoder does.
+        let p = _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: nil, model: model,
+                               decoder: .sequence(decoderSteps), vocab: vocab, byteLevel: false,
+                               output: { id, t in controls.contains(id) ? [] : _Decoder.replaceAll(t, sp, [0x20]) },
+                               decodeString: { id, t in
+                                   controls.contains(id) ? [] : id == unkID ? Array(" \u{2047} ".utf8) : t
+                               })
         var specials: [String: Int] = [:]
         for id in controls { specials[pieces[id].0] = id }
         self.init(units: p, name: name, specialTokens: specials)
