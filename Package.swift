@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TokDynamic", targets: ["TokDynamic"]),
         .library(name: "TokConsistency", targets: ["TokConsistency"]),
         .library(name: "TokByteLevel", targets: ["TokByteLevel"]),
+        .library(name: "TokTrain", targets: ["TokTrain"]),
         .executable(name: "tok", targets: ["tok"]),
     ],
     dependencies: [
@@ -37,9 +38,10 @@ let package = Package(
         .target(name: "TokDynamic", dependencies: ["TokCore"]),
         .target(name: "TokConsistency", dependencies: ["TokCore"]),
         .target(name: "TokByteLevel", dependencies: ["TokCore"]),
+        .target(name: "TokTrain", dependencies: ["TokCore", "CTokKernels"]),
         .executableTarget(
             name: "tok",
-            dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", "TokDynamic", "TokConsistency", "TokByteLevel", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", "TokDynamic", "TokConsistency", "TokByteLevel", "TokTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TokTestSupport", dependencies: ["TokCore"]),
         .testTarget(name: "TokCoreTests", dependencies: ["TokCore", "TokTestSupport", "CTokKernels"]),
         .testTarget(name: "TokAnalysisTests", dependencies: ["TokAnalysis", "TokCore", "TokTestSupport"]),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "TokDynamicTests", dependencies: ["TokDynamic", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokConsistencyTests", dependencies: ["TokConsistency", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokByteLevelTests", dependencies: ["TokByteLevel", "TokCore", "TokTestSupport"]),
+        .testTarget(name: "TokTrainTests", dependencies: ["TokTrain", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokCLITests", dependencies: ["TokTestSupport", "tok"]),
     ],
     cLanguageStandard: .c17

@@ -49,7 +49,7 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
     /// The pattern's name.
     public var description: String { rawValue }
 
-    var kernelID: Int32 {
+    package var kernelID: Int32 {
         switch self {
         case .r50k: 1
         case .cl100k: 2

@@ -162,7 +162,7 @@ func sha256Hex(_ raw: UnsafeRawBufferPointer) -> String {
 }
 
 /// A file's contents (memory-mapped when possible); `what` names it in the error.
-func _readFile(_ path: String, what: String) throws(TokError) -> Data {
+package func _readFile(_ path: String, what: String) throws(TokError) -> Data {
     do {
         return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
     } catch {

@@ -18,5 +18,5 @@ struct Tok: ParsableCommand {
               tok lm next-bytes --model m.tokngram 'The quick bro'
             """,
         version: "0.1.0",
-        subcommands: [Encode.self, Decode.self, Count.self, Split.self, Merge.self, Probe.self, LM.self, Analyze.self, VocabCommand.self])
+        subcommands: [Encode.self, Decode.self, Count.self, Split.self, Merge.self, Probe.self, LM.self, Analyze.self, Train.self, VocabCommand.self])
 }

@@ -160,8 +160,8 @@ enum _PrependScheme: String, Sendable { case always, first, never }
 
 /// GPT-2's byte-to-character table (`bytes_to_unicode`): printable Latin-1 bytes stand for
 /// themselves, the others for U+0100 upward in byte order.
-enum _ByteLevelMap {
-    static let charOfByte: [Unicode.Scalar] = {
+package enum _ByteLevelMap {
+    package static let charOfByte: [Unicode.Scalar] = {
         var out = [Unicode.Scalar](repeating: " ", count: 256)
         var n: UInt32 = 0
         for b in 0..<256 {
@@ -180,7 +180,7 @@ enum _ByteLevelMap {
 
     /// The raw bytes a byte-level token string stands for, or nil when a character of it is not
     /// in the table.
-    static func decode(_ s: String) -> [UInt8]? {
+    package static func decode(_ s: String) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {
@@ -191,7 +191,7 @@ enum _ByteLevelMap {
     }
 
     /// The byte-level string of raw bytes, as UTF-8.
-    static func encode<S: Sequence<UInt8>>(_ bytes: S) -> [UInt8] {
+    package static func encode<S: Sequence<UInt8>>(_ bytes: S) -> [UInt8] {
         var out: [UInt8] = []
         for b in bytes { out.append(contentsOf: UTF8.bytes(of: charOfByte[Int(b)])) }
         return out

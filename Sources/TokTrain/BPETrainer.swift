@@ -1,0 +1,389 @@
+import CTokKernels
+import Dispatch
+import Foundation
+import TokCore
+
+/// Trains a byte-level BPE vocabulary on a corpus, merge for merge as Hugging Face `tokenizers`'
+/// `BpeTrainer` does with a `ByteLevel` pre-tokenizer and its full 256-byte initial alphabet.
+///
+/// The corpus is read line by line (each line keeps its `\n`), as `tokenizers` trains on files:
+/// a pre-token piece never spans two lines. Each line is cut into pieces by ``pattern`` (nil: the
+/// line is one piece); special tokens found in the text are cut out first and never counted.
+/// Then, starting from the 256 bytes, the most frequent adjacent pair of tokens is merged into a
+/// new token until the vocabulary has ``vocabularySize`` tokens. Ties go to the pair of smallest
+/// ids (left, then right), ids being: special tokens, the 256 bytes in GPT-2's byte-to-character
+/// order, then tokens in the order they were made: the same rule and the same ids as `tokenizers`.
+///
+/// ```swift
+/// let trainer = BPETrainer(vocabularySize: 32_000, pattern: .r50k, specialTokens: ["<|endoftext|>"])
+/// let bpe = try trainer.train(files: ["corpus.txt"])
+/// try bpe.huggingFaceJSON().write(toFile: "tokenizer.json", atomically: true, encoding: .utf8)
+/// ```
+public struct BPETrainer: Sendable {
+    /// Unicode normalization applied to the corpus before counting.
+    public enum Normalization: String, Sendable, CaseIterable {
+        /// The bytes as they are.
+        case none
+        /// Canonical composition.
+        case nfc
+        /// Compatibility composition.
+        case nfkc
+    }
+
+    /// The vocabulary size to reach: special tokens + 256 bytes + merged tokens.
+    public var vocabularySize: Int
+    /// The pre-tokenization pattern; nil: each line is one piece.
+    public var pattern: SplitPattern?
+    /// Training stops at the first pair seen fewer times than this.
+    public var minFrequency: Int
+    /// Special tokens: the first ids, cut out of the corpus, never merged.
+    public var specialTokens: [String]
+    /// Normalization of the corpus.
+    public var normalization: Normalization
+    /// Longest token, in bytes; nil: no limit.
+    public var maxTokenBytes: Int?
+    /// Threads counting pieces (merging is sequential).
+    public var threads: Int
+
+    /// A trainer. The defaults are GPT-2's: the r50k pattern, no minimum frequency.
+    public init(vocabularySize: Int, pattern: SplitPattern? = .r50k, minFrequency: Int = 0,
+                specialTokens: [String] = [], normalization: Normalization = .none, maxTokenBytes: Int? = nil,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.vocabularySize = vocabularySize
+        self.pattern = pattern
+        self.minFrequency = minFrequency
+        self.specialTokens = specialTokens
+        self.normalization = normalization
+        self.maxTokenBytes = maxTokenBytes
+        self.threads = max(1, threads)
+    }
+
+    /// Trains on texts (each one is read line by line, like a file).
+    public func train(texts: [[UInt8]], progress: (@Sendable (TrainingProgress) -> Void)? = nil)
+        throws(TokError) -> TrainedBPE
+    {
+        try validate()
+        let counter = try PieceCounter(trainer: self)
+        for (k, t) in texts.enumerated() {
+            try t.withUnsafeBytes { raw in counter.catching { () throws(TokError) in try counter.add(raw, source: "text \(k + 1)") } }.get()
+        }
+        return try merge(counter.finish(), progress: progress)
+    }
+
+    /// Trains on files and directories (every regular file below them, in path order); `-` is
+    /// standard input.
+    public func train(files paths: [String], progress: (@Sendable (TrainingProgress) -> Void)? = nil)
+        throws(TokError) -> TrainedBPE
+    {
+        try validate()
+        let files = try Self.expand(paths)
+        let counter = try PieceCounter(trainer: self)
+        var done = 0
+        for f in files {
+            let data: Data
+            if f == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                data = try _readFile(f, what: "training file")
+            }
+            try data.withUnsafeBytes { raw in counter.catching { () throws(TokError) in try counter.add(raw, source: f) } }.get()
+            done += 1
+            progress?(TrainingProgress(phase: .counting, filesDone: done, files: files.count,
+                                       bytesCounted: counter.bytes, piecesCounted: counter.pieces,
+                                       merges: 0, mergesTarget: 0, seconds: counter.seconds))
+        }
+        return try merge(counter.finish(), progress: progress)
+    }
+
+    /// Files below the given paths, sorted per directory; an error names a path that is missing.
+    static func expand(_ paths: [String]) throws(TokError) -> [String] {
+        if paths.isEmpty { return ["-"] }
+        var out: [String] = []
+        let fm = FileManager.default
+        for p in paths {
+            if p == "-" { out.append(p); continue }
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                throw TokError(.io, "no such file or directory", at: p)
+            }
+            if !isDir.boolValue { out.append(p); continue }
+            guard let walker = fm.enumerator(atPath: p) else { throw TokError(.io, "cannot list directory", at: p) }
+            var found: [String] = []
+            while let rel = walker.nextObject() as? String {
+                let full = (p as NSString).appendingPathComponent(rel)
+                var d: ObjCBool = false
+                if fm.fileExists(atPath: full, isDirectory: &d), !d.boolValue, !rel.hasPrefix("."),
+                   !rel.contains("/.") { found.append(full) }
+            }
+            out.append(contentsOf: found.sorted())
+        }
+        return out
+    }
+
+    func validate() throws(TokError) {
+        let floor = specialTokens.count + 256
+        guard vocabularySize >= floor else {
+            throw TokError(.invalidArgument,
+                           "vocabulary size \(vocabularySize) is smaller than the \(floor) tokens every byte-level vocabulary starts with (\(specialTokens.count) special + 256 bytes)")
+        }
+        guard vocabularySize < Int(UInt32.max) else { throw TokError(.invalidArgument, "vocabulary size \(vocabularySize) is too large") }
+        guard minFrequency >= 0 else { throw TokError(.invalidArgument, "minimum frequency must not be negative") }
+        if let m = maxTokenBytes, m < 2 || m >= Int(UInt32.max) {
+            throw TokError(.invalidArgument, "the longest token must be at least 2 bytes, got \(m)")
+        }
+        var seen = Set<String>()
+        for s in specialTokens {
+            guard !s.isEmpty else { throw TokError(.invalidArgument, "a special token is empty") }
+            guard seen.insert(s).inserted else { throw TokError(.invalidArgument, "special token '\(s)' is given twice") }
+        }
+    }
+
+    /// The merge loop over counted pieces.
+    func merge(_ pieces: PieceCounts, progress: (@Sendable (TrainingProgress) -> Void)?) throws(TokError) -> TrainedBPE {
+        guard pieces.distinct > 0 else {
+            throw TokError(.invalidArgument, "the corpus is empty: no text to train on (after cutting out special tokens)")
+        }
+        // Initial tokens as BpeTrainer sees them: special tokens as they are, bytes as their
+        // byte-level characters in code point order (so merged tokens compare the same way).
+        var strings: [[UInt8]] = specialTokens.map { Array($0.utf8) }
+        let byteOrder = (0..<256).sorted { _ByteLevelMap.charOfByte[$0].value < _ByteLevelMap.charOfByte[$1].value }
+        var byteIDs = [UInt32](repeating: 0, count: 256)
+        var units = [UInt32](repeating: 0, count: specialTokens.count)
+        for b in byteOrder {
+            byteIDs[b] = UInt32(strings.count)
+            strings.append(_ByteLevelMap.encode([UInt8(b)]))
+            units.append(1)
+        }
+        var arena: [UInt8] = []
+        var offsets: [UInt32] = [0]
+        for s in strings {
+            arena += s
+            offsets.append(UInt32(arena.count))
+        }
+        guard let t = tok_bpe_trainer_new(arena, offsets, units, UInt32(strings.count)) else {
+            // The strings are distinct unless a special token is a byte's character.
+            throw TokError(.invalidArgument, "a special token equals a single byte's token, or memory ran out")
+        }
+        defer { tok_bpe_trainer_free(t) }
+        let clock = ContinuousClock.now
+        guard tok_bpe_trainer_add_pieces(t, pieces.raw, byteIDs) == 0,
+              tok_bpe_trainer_start(t, UInt32(vocabularySize), UInt64(minFrequency), UInt32(maxTokenBytes ?? 0)) == 0
+        else { throw TokError(.invalidArgument, "out of memory counting pairs") }
+        let target = vocabularySize - strings.count
+        while true {
+            let r = tok_bpe_trainer_step(t, 256)
+            if r < 0 { throw TokError(.invalidArgument, "out of memory while merging") }
+            if r == 0 { break }
+            let d = clock.duration(to: .now).components
+            progress?(TrainingProgress(phase: .merging, filesDone: 0, files: 0, bytesCounted: pieces.bytes,
+                                       piecesCounted: pieces.total, merges: tok_bpe_trainer_merge_count(t),
+                                       mergesTarget: target, seconds: Double(d.seconds) + Double(d.attoseconds) * 1e-18))
+        }
+        // Read the result back: tokens by id (raw bytes), merges in order.
+        let n = Int(tok_bpe_trainer_vocab_size(t))
+        var tokens: [[UInt8]] = []
+        tokens.reserveCapacity(n)
+        for id in 0..<n {
+            var len = 0
+            let p = tok_bpe_trainer_token(t, UInt32(id), &len)!
+            let s = Array(UnsafeBufferPointer(start: p, count: len))
+            tokens.append(id < specialTokens.count ? s : _ByteLevelMap.decode(String(decoding: s, as: UTF8.self))!)
+        }
+        var merges: [TrainedBPE.Merge] = []
+        let m = tok_bpe_trainer_merge_count(t)
+        merges.reserveCapacity(m)
+        for k in 0..<m {
+            var l: UInt32 = 0, r: UInt32 = 0, res: UInt32 = 0, c: UInt64 = 0
+            tok_bpe_trainer_merge(t, k, &l, &r, &res, &c)
+            merges.append(TrainedBPE.Merge(left: Int(l), right: Int(r), result: Int(res), count: Int(c)))
+        }
+        return TrainedBPE(tokens: tokens, specialTokenCount: specialTokens.count, merges: merges, pattern: pattern,
+                          normalization: normalization, corpusBytes: pieces.bytes, corpusPieces: pieces.total,
+                          distinctPieces: pieces.distinct)
+    }
+}
+
+/// Where training is, for a progress display.
+public struct TrainingProgress: Sendable {
+    /// What the trainer is doing.
+    public enum Phase: Sendable { case counting, merging }
+    /// Counting pieces or merging pairs.
+    public let phase: Phase
+    /// Files read so far, of ``files`` (counting).
+    public let filesDone: Int
+    /// Files to read.
+    public let files: Int
+    /// Bytes of text counted so far.
+    public let bytesCounted: Int
+    /// Pieces counted so far (with repeats).
+    public let piecesCounted: Int
+    /// Merges done so far, of ``mergesTarget`` at most.
+    public let merges: Int
+    /// Merges needed to fill the vocabulary.
+    public let mergesTarget: Int
+    /// Seconds spent in this phase.
+    public let seconds: Double
+}
+
+/// Counted pieces, ready for the merge loop.
+final class PieceCounts: @unchecked Sendable {
+    let raw: OpaquePointer
+    let bytes: Int
+    init(raw: OpaquePointer, bytes: Int) {
+        self.raw = raw
+        self.bytes = bytes
+    }
+    deinit { tok_piece_counts_free(raw) }
+    var distinct: Int { tok_piece_counts_size(raw) }
+    var total: Int { Int(tok_piece_counts_total(raw)) }
+}
+
+/// Counts pieces on several threads: each text is cut after special tokens and into chunks at
+/// line ends; each thread counts its chunks into its own table; the tables are summed at the end.
+final class PieceCounter {
+    let pattern: Int32
+    let form: Int32?
+    let specials: [[UInt8]]
+    let tables: [OpaquePointer]
+    var bytes = 0
+    var pieces: Int { tables.reduce(0) { $0 + Int(tok_piece_counts_total($1)) } }
+    let start = ContinuousClock.now
+    var seconds: Double {
+        let d = start.duration(to: .now).components
+        return Double(d.seconds) + Double(d.attoseconds) * 1e-18
+    }
+    static let chunk = 1 << 20
+
+    init(trainer: BPETrainer) throws(TokError) {
+        pattern = trainer.pattern?.kernelID ?? 0
+        switch trainer.normalization {
+        case .none: form = nil
+        case .nfc: form = Int32(TOK_NFC)
+        case .nfkc: form = Int32(TOK_NFKC)
+        }
+        specials = trainer.specialTokens.map { Array($0.utf8) }.sorted { $0.count > $1.count }
+        var ts: [OpaquePointer] = []
+        for _ in 0..<trainer.threads {
+            guard let t = tok_piece_counts_new() else { throw TokError(.invalidArgument, "out of memory") }
+            ts.append(t)
+        }
+        tables = ts
+    }
+
+    deinit { for t in tables { tok_piece_counts_free(t) } }
+
+    /// Counts one text.
+    func add(_ raw: UnsafeRawBufferPointer, source: String) throws(TokError) {
+        guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count > 0 else { return }
+        bytes += raw.count
+        // Segments between special tokens, then chunks of about `chunk` bytes ending after '\n'.
+        var chunks: [(Int, Int)] = []
+        for (s, e) in segments(base, raw.count) {
+            var a = s
+            while a < e {
+                var b = min(e, a + Self.chunk)
+                if b < e, let nl = memchr(base + b, 0x0A, e - b) {
+                    b = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
+                } else {
+                    b = e
+                }
+                chunks.append((a, b))
+                a = b
+            }
+        }
+        let failed = Failure()
+        let n = tables.count
+        let (pattern, form) = (self.pattern, self.form)
+        let shared = Shared(base: base, tables: tables, chunks: chunks)
+        DispatchQueue.concurrentPerform(iterations: n) { w in
+            let (base, tables, chunks) = (shared.base, shared.tables, shared.chunks)
+            var k = w
+            while k < chunks.count {
+                let (a, b) = chunks[k]
+                var r: Int32
+                if let form {
+                    r = Self.normalized(form, base + a, b - a) { p, len in
+                        tok_piece_counts_add_lines(tables[w], pattern, p, len)
+                    }
+                } else {
+                    r = tok_piece_counts_add_lines(tables[w], pattern, base + a, b - a)
+                }
+                if r != 0 { failed.set(r); return }
+                k += n
+            }
+        }
+        if let r = failed.code {
+            throw TokError(.invalidArgument, r == Int32(TOK_E_NOMEM) ? "out of memory counting pieces" : "cannot count pieces (error \(r))", at: source)
+        }
+    }
+
+    /// The work the counting threads share (read-only while they run).
+    struct Shared: @unchecked Sendable {
+        let base: UnsafePointer<UInt8>
+        let tables: [OpaquePointer]
+        let chunks: [(Int, Int)]
+    }
+
+    /// body's outcome as a Result (for closures that cannot throw a typed error).
+    func catching(_ body: () throws(TokError) -> Void) -> Result<Void, TokError> {
+        do throws(TokError) { try body(); return .success(()) } catch { return .failure(error) }
+    }
+
+    /// [start, end) ranges of the text outside special tokens (longest match first at a position).
+    func segments(_ p: UnsafePointer<UInt8>, _ n: Int) -> [(Int, Int)] {
+        if specials.isEmpty { return [(0, n)] }
+        var out: [(Int, Int)] = []
+        var start = 0, i = 0
+        let firsts = Set(specials.map { $0[0] })
+        while i < n {
+            if firsts.contains(p[i]) {
+                var hit = 0
+                for s in specials where s.count <= n - i && memcmp(p + i, s, s.count) == 0 {
+                    hit = s.count
+                    break
+                }
+                if hit > 0 {
+                    if i > start { out.append((start, i)) }
+                    i += hit
+                    start = i
+                    continue
+                }
+            }
+            i += 1
+        }
+        if n > start { out.append((start, n)) }
+        return out
+    }
+
+    /// Runs body over the normalized bytes of p[0..<n).
+    static func normalized(_ form: Int32, _ p: UnsafePointer<UInt8>, _ n: Int,
+                           _ body: (UnsafePointer<UInt8>, Int) -> Int32) -> Int32 {
+        var cap = n + n / 2 + 64
+        while true {
+            var out = [UInt8](repeating: 0, count: cap)
+            var org = [UInt32](repeating: 0, count: cap)
+            let r = tok_icu_normalize(form, p, n, &out, &org, cap)
+            if r == Int64(TOK_E_CAPACITY) { cap *= 2; continue }
+            if r < 0 { return Int32(r) }
+            return out.withUnsafeBufferPointer { body($0.baseAddress!, Int(r)) }
+        }
+    }
+
+    /// All tables summed into one.
+    func finish() throws(TokError) -> PieceCounts {
+        guard let all = tok_piece_counts_new() else { throw TokError(.invalidArgument, "out of memory") }
+        for t in tables where tok_piece_counts_merge(all, t) != 0 {
+            tok_piece_counts_free(all)
+            throw TokError(.invalidArgument, "out of memory summing piece counts")
+        }
+        return PieceCounts(raw: all, bytes: bytes)
+    }
+}
+
+/// The first error code a worker met.
+final class Failure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int32?
+    func set(_ r: Int32) { lock.lock(); if value == nil { value = r }; lock.unlock() }
+    var code: Int32? { lock.lock(); defer { lock.unlock() }; return value }
+}

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import TokCore
+import TokTrain
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `tok train`: trains vocabularies.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a tokenizer vocabulary on a corpus.",
+        subcommands: [TrainBPE.self])
+}
+
+/// `tok train bpe`: byte-level BPE as Hugging Face's BpeTrainer makes it.
+struct TrainBPE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bpe",
+        abstract: "Train a byte-level BPE vocabulary (merges identical to Hugging Face tokenizers' BpeTrainer).",
+        discussion: """
+            Reads files, directories (every file below them) or standard input line by line, cuts
+            each line into pieces with the pattern, and merges the most frequent pair of tokens until
+            the vocabulary has --vocab-size tokens (special tokens + 256 bytes + merges). Ties go to
+            the pair of smallest ids, as in tokenizers. Output by --format or the file's extension:
+              .tiktoken  ranks (base64 token, rank); special tokens follow the last rank
+              .json      a Hugging Face tokenizer.json (loads in tokenizers and in tok)
+              .txt       a merges.txt list
+            Examples:
+              tok train bpe --vocab-size 32000 --out en.tiktoken corpus/
+              tok train bpe --vocab-size 8000 --pattern cl100k --special '<|endoftext|>' --out t.json a.txt b.txt
+            """)
+
+    @Option(name: .long, help: "Vocabulary size to reach (special tokens + 256 bytes + merged tokens).")
+    var vocabSize: Int
+
+    @Option(name: .long, help: "Pre-tokenization pattern: r50k (gpt2), cl100k, o200k, llama3, qwen2, qwen3.5, or none (whole lines).")
+    var pattern: String = "gpt2"
+
+    @Option(name: .long, help: "Stop at the first pair seen fewer times.")
+    var minFrequency: Int = 0
+
+    @Option(name: .long, parsing: .singleValue, help: "A special token (repeatable): takes the next id from 0, is cut out of the corpus.")
+    var special: [String] = []
+
+    @Option(name: .long, help: "Normalize the corpus first: none, nfc, nfkc.")
+    var normalize: String = "none"
+
+    @Option(name: .long, help: "Longest token in bytes (default: no limit).")
+    var maxTokenBytes: Int?
+
+    @Option(name: .long, help: "Threads counting pieces (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Output file (written to a temporary file, then renamed).")
+    var out: String
+
+    @Option(name: .long, help: "Output format: tiktoken, json, merges (default: from --out's extension).")
+    var format: String?
+
+    @Flag(name: .long, help: "No progress or summary on stderr.")
+    var quiet = false
+
+    @Argument(help: "Corpus files or directories; none or '-' reads standard input.")
+    var paths: [String] = []
+
+    func run() throws {
+        try reportingErrors {
+            let pat: SplitPattern?
+            if pattern == "none" { pat = nil } else {
+                guard let p = SplitPattern(name: pattern) else { throw CLIError("unknown pattern '\(pattern)'") }
+                pat = p
+            }
+            guard let norm = BPETrainer.Normalization(rawValue: normalize) else {
+                throw CLIError("--normalize expects none, nfc or nfkc, got '\(normalize)'")
+            }
+            let fmt = try outputFormat()
+            if fmt == "tiktoken" && pat == nil {
+                throw CLIError("a .tiktoken vocabulary needs a split pattern; use --format json for --pattern none")
+            }
+            try checkWritable(out)
+            var trainer = BPETrainer(vocabularySize: vocabSize, pattern: pat, minFrequency: minFrequency,
+                                     specialTokens: special, normalization: norm, maxTokenBytes: maxTokenBytes)
+            if let threads { trainer.threads = max(1, threads) }
+            let bar = TrainProgress(enabled: !quiet && isatty(2) != 0)
+            let result = try trainer.train(files: paths, progress: { bar.show($0) })
+            bar.done()
+            let bytes: [UInt8]
+            switch fmt {
+            case "tiktoken": bytes = result.tiktokenFile()
+            case "json": bytes = Array(result.huggingFaceJSON().utf8)
+            default: bytes = Array(result.mergesText().utf8)
+            }
+            try writeAtomically(bytes, to: out)
+            if !quiet {
+                var line = String(format: "tok train: %d tokens (%d merges) from %.1f MB, %d pieces (%d distinct) → %@",
+                                  result.tokens.count, result.merges.count, Double(result.corpusBytes) / 1e6,
+                                  result.corpusPieces, result.distinctPieces, out)
+                if result.tokens.count < vocabSize { line += " (the corpus ran out of pairs before \(vocabSize))" }
+                if fmt == "tiktoken" && !result.specialTokens.isEmpty {
+                    line += "; special ids: " + result.specialTokens.map { "\($0)=\(result.tiktokenSpecialTokens[$0]!)" }.joined(separator: " ")
+                }
+                stderrWrite(line + "\n")
+            }
+        }
+    }
+
+    func outputFormat() throws -> String {
+        if let format {
+            guard ["tiktoken", "json", "merges"].contains(format) else {
+                throw CLIError("--format expects tiktoken, json or merges, got '\(format)'")
+            }
+            return format
+        }
+        if out.hasSuffix(".tiktoken") { return "tiktoken" }
+        if out.hasSuffix(".json") { return "json" }
+        if out.hasSuffix(".txt") { return "merges" }
+        throw CLIError("cannot tell the format from '\(out)': use a .tiktoken, .json or .txt name, or --format")
+    }
+}
+
+/// Fails early (before training) when the output's directory cannot be written.
+func checkWritable(_ path: String) throws {
+    let dir = (path as NSString).deletingLastPathComponent
+    let d = dir.isEmpty ? "." : dir
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue else {
+        throw CLIError("cannot write \(path): no directory \(d)")
+    }
+    guard access(d, W_OK) == 0 else { throw CLIError("cannot write \(path): directory \(d) is not writable") }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue {
+        throw CLIError("cannot write \(path): it is a directory")
+    }
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`: a reader never sees a
+/// half-written file and an existing file stays whole when writing fails.
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let tmp = path + ".tmp-\(getpid())"
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))") }
+    var off = 0
+    var failed: Int32 = 0
+    bytes.withUnsafeBytes { b in
+        while off < b.count {
+            let n = write(fd, b.baseAddress! + off, b.count - off)
+            if n < 0 { if errno == EINTR { continue }; failed = errno; break }
+            off += n
+        }
+    }
+    if failed == 0 && fsync(fd) != 0 { failed = errno }
+    close(fd)
+    if failed != 0 || rename(tmp, path) != 0 {
+        let why = String(cString: strerror(failed != 0 ? failed : errno))
+        unlink(tmp)
+        throw CLIError("cannot write \(path): \(why)")
+    }
+}
+
+/// The training progress line on stderr (only on a terminal).
+final class TrainProgress: @unchecked Sendable {
+    let enabled: Bool
+    private var last = Date.distantPast
+    init(enabled: Bool) { self.enabled = enabled }
+    func show(_ p: TrainingProgress) {
+        guard enabled, Date().timeIntervalSince(last) > 0.2 else { return }
+        last = Date()
+        switch p.phase {
+        case .counting:
+            stderrWrite(String(format: "\rcounting: %d/%d files, %.1f MB, %d pieces, %.1fs   ",
+                               p.filesDone, p.files, Double(p.bytesCounted) / 1e6, p.piecesCounted, p.seconds))
+        case .merging:
+            let rate = Double(p.merges) / max(p.seconds, 1e-6)
+            let eta = rate > 0 ? Double(max(0, p.mergesTarget - p.merges)) / rate : 0
+            stderrWrite(String(format: "\rmerging: %d/%d merges, %.0f/s, ETA %.0fs   ", p.merges, p.mergesTarget, rate, eta))
+        }
+    }
+    func done() { if enabled { stderrWrite("\r\u{1B}[K") } }
+}
