@@ -46,6 +46,12 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         }
     }
 
+    /// The regex written so that Oniguruma (the engine of Hugging Face `tokenizers`, Ruby syntax)
+    /// matches what this pattern's scanner does. tiktoken's cl100k string has `\p{N}{1,3}+`, a
+    /// possessive interval in Rust's fancy-regex but "one or more runs of 1–3 digits" (any number
+    /// of digits) in Oniguruma; here the interval is plain, which both engines read alike.
+    package var onigurumaRegex: String { regex.replacingOccurrences(of: "{1,3}+", with: "{1,3}") }
+
     /// The pattern's name.
     public var description: String { rawValue }
 

@@ -172,7 +172,7 @@ package func _readFile(_ path: String, what: String) throws(TokError) -> Data {
 
 /// Runs body on the zstd-decompressed bytes of raw (freed afterwards). No vocabulary or
 /// tokenizer file is 1 GiB, so a bomb is refused.
-func _withDecompressed<R>(_ raw: UnsafeRawBufferPointer, source: String,
+package func _withDecompressed<R>(_ raw: UnsafeRawBufferPointer, source: String,
                           _ body: (UnsafeRawBufferPointer) throws(TokError) -> R) throws(TokError) -> R {
     var out: UnsafeMutablePointer<UInt8>?
     var n = 0

@@ -71,7 +71,7 @@ public struct BPETrainer: Sendable {
     }
 
     /// Trains on files and directories (every regular file below them, in path order); `-` is
-    /// standard input.
+    /// standard input; files ending in `.zst` are decompressed.
     public func train(files paths: [String], progress: (@Sendable (TrainingProgress) -> Void)? = nil)
         throws(TokError) -> TrainedBPE
     {
@@ -86,7 +86,15 @@ public struct BPETrainer: Sendable {
             } else {
                 data = try _readFile(f, what: "training file")
             }
-            try data.withUnsafeBytes { raw in counter.catching { () throws(TokError) in try counter.add(raw, source: f) } }.get()
+            try data.withUnsafeBytes { raw in
+                counter.catching { () throws(TokError) in
+                    if f.hasSuffix(".zst") {
+                        try _withDecompressed(raw, source: f) { (text) throws(TokError) in try counter.add(text, source: f) }
+                    } else {
+                        try counter.add(raw, source: f)
+                    }
+                }
+            }.get()
             done += 1
             progress?(TrainingProgress(phase: .counting, filesDone: done, files: files.count,
                                        bytesCounted: counter.bytes, piecesCounted: counter.pieces,

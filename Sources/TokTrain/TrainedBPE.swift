@@ -107,7 +107,7 @@ public struct TrainedBPE: Sendable {
         switch pattern {
         case .r50k?: j += "  \"pre_tokenizer\": \(byteLevelStep(true)),\n"
         case let p?:
-            j += "  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": \(jsonString(p.regex))}, \"behavior\": \"Isolated\", \"invert\": false}, \(byteLevelStep(false))]},\n"
+            j += "  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": \(jsonString(p.onigurumaRegex))}, \"behavior\": \"Isolated\", \"invert\": false}, \(byteLevelStep(false))]},\n"
         case nil: j += "  \"pre_tokenizer\": \(byteLevelStep(false)),\n"
         }
         j += "  \"post_processor\": null,\n"

@@ -59,7 +59,9 @@ struct _HFLoader {
         let o = try object(v, path)
         if let s = o["String"] as? String { return _Pattern(kind: .literal(Array(s.utf8))) }
         if let r = o["Regex"] as? String {
-            if let known = SplitPattern.allCases.first(where: { $0.regex == r }) { return _Pattern(kind: .scanner(known)) }
+            // The scanners run a pattern only where Oniguruma reads it the same way (see
+            // SplitPattern.onigurumaRegex); anything else goes to ICU with Oniguruma's reading.
+            if let known = SplitPattern.allCases.first(where: { $0.onigurumaRegex == r }) { return _Pattern(kind: .scanner(known)) }
             return _Pattern(kind: .regex(try _Regex(r, at: "\(source): \(path).Regex")))
         }
         throw fail(path, "expected {\"String\": …} or {\"Regex\": …}")

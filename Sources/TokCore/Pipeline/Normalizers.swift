@@ -67,19 +67,71 @@ final class _Regex: @unchecked Sendable {
 
     deinit { tok_regex_free(handle) }
 
+    /// Oniguruma's reading of a pattern in ICU's syntax:
+    ///  - `\s` / `\S` become the White_Space property;
+    ///  - an interval followed by `+` (`X{1,3}+`) is, in Oniguruma's Ruby syntax (the one
+    ///    `tokenizers` uses), the interval repeated one or more times, not a possessive interval as
+    ///    in ICU: it becomes `(?:X{1,3})+`. (`?+`, `*+`, `++` are possessive in both.)
     static func translate(_ p: String) -> String {
-        var out = ""
-        var it = p.makeIterator()
-        while let c = it.next() {
-            guard c == "\\" else { out.append(c); continue }
-            guard let d = it.next() else { out.append(c); break }
-            switch d {
-            case "s": out += #"\p{White_Space}"#
-            case "S": out += #"\P{White_Space}"#
-            default: out.append(c); out.append(d)
+        let c = Array(p.unicodeScalars)
+        var out: [Unicode.Scalar] = []
+        var atomStart: Int? = nil  // where the last atom begins in `out`
+        var groups: [Int] = []
+        var i = 0
+        func append(_ s: String) { out.append(contentsOf: s.unicodeScalars) }
+        while i < c.count {
+            let ch = c[i]
+            switch ch {
+            case "\\":
+                let start = out.count
+                guard i + 1 < c.count else { out.append(ch); i += 1; break }
+                let d = c[i + 1]
+                if d == "s" { append(#"\p{White_Space}"#); i += 2 }
+                else if d == "S" { append(#"\P{White_Space}"#); i += 2 }
+                else if (d == "p" || d == "P"), i + 2 < c.count, c[i + 2] == "{", let close = c[(i + 2)...].firstIndex(of: "}") {
+                    out.append(contentsOf: c[i...close]); i = close + 1
+                } else { out.append(ch); out.append(d); i += 2 }
+                atomStart = start
+            case "[":
+                // A character class, nested classes and escapes included, is one atom.
+                let start = out.count
+                var depth = 0, j = i
+                while j < c.count {
+                    if c[j] == "\\" { j += 2; continue }
+                    if c[j] == "[" { depth += 1 } else if c[j] == "]" { depth -= 1; if depth == 0 { break } }
+                    j += 1
+                }
+                let end = min(j, c.count - 1)
+                let inner = String(String.UnicodeScalarView(c[i...end]))
+                append(inner.replacingOccurrences(of: #"\s"#, with: #"\p{White_Space}"#)
+                           .replacingOccurrences(of: #"\S"#, with: #"\P{White_Space}"#))
+                i = end + 1
+                atomStart = start
+            case "(":
+                groups.append(out.count); out.append(ch); i += 1; atomStart = nil
+            case ")":
+                out.append(ch); i += 1; atomStart = groups.popLast()
+            case "{":
+                // An interval {n}, {n,} or {n,m}; anything else is a literal brace.
+                var j = i + 1
+                while j < c.count, ("0"..."9").contains(c[j]) || c[j] == "," { j += 1 }
+                if j < c.count, c[j] == "}", j > i + 1, let a = atomStart {
+                    out.append(contentsOf: c[i...j])
+                    i = j + 1
+                    if i < c.count, c[i] == "+" {
+                        out.insert(contentsOf: "(?:".unicodeScalars, at: a)
+                        append(")+")
+                        i += 1
+                    }
+                    atomStart = nil
+                } else { out.append(ch); i += 1; atomStart = out.count - 1 }
+            case "*", "+", "?", "|":
+                out.append(ch); i += 1; atomStart = nil
+            default:
+                atomStart = out.count; out.append(ch); i += 1
             }
         }
-        return out
+        return String(String.UnicodeScalarView(out))
     }
 
     func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [Range<Int>] {

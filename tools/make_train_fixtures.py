@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Make the test fixtures for `tok train` (#6) with the reference trainer, Hugging Face `tokenizers`.
+
+  pip install tokenizers==0.23.3
+  python3 tools/make_train_fixtures.py       # writes Tests/Fixtures/train/
+
+The corpus (shipped zstd-compressed as corpus.txt.zst) is real text from ../shared/corpus: 200 kB
+of Project Gutenberg prose (public domain) and the first 6 kB of 15 UDHR translations in as many
+scripts. The held-out text (in expected.json) is other prose and four other UDHR versions.
+
+For each case, `tokenizers`' BpeTrainer trains on the corpus file (line by line, as `train(files)`
+reads it) with the byte-level alphabet as its initial alphabet, and expected.json records:
+the merges in the order tokenizer.json saves them, the vocabulary size reached, and the ids the
+trained tokenizer gives the held-out text. Tok must train the same merges and, loading its own
+tokenizer.json, encode the held-out text to the same ids.
+"""
+import json, os, subprocess, sys, tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..")
+SHARED = os.path.join(ROOT, "..", "shared", "corpus")
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "train")
+
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers  # noqa: E402
+
+# tiktoken's split regexes as Oniguruma (tokenizers' engine) must be given them to mean what
+# tiktoken means (SplitPattern.onigurumaRegex): tiktoken's cl100k string has `\p{N}{1,3}+`, which
+# Oniguruma reads as "runs of 1-3 digits, repeated" (any number of digits), so it is written
+# `\p{N}{1,3}` here. TIKTOKEN_CL100K is the literal string, to check that Tok reads a
+# tokenizer.json holding it the way tokenizers does.
+CL100K = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+TIKTOKEN_CL100K = CL100K.replace(r"\p{N}{1,3}", r"\p{N}{1,3}+")
+DIGITS = "In 1910, 2024 and 1234567 the 12 x 3456 = 41472000 people\n"
+O200K = r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+
+CASES = [
+    # name, Tok pattern, vocab size, min frequency, special tokens, normalization
+    ("gpt2_2600", "r50k", 2600, 0, [], "none"),
+    ("cl100k_specials_min3", "cl100k", 2400, 3, ["<|endoftext|>", "<pad>"], "none"),
+    ("lines_1200", "none", 1200, 0, [], "none"),
+    ("o200k_nfkc_1800", "o200k", 1800, 2, ["<s>"], "nfkc"),
+]
+
+UDHR = ["eng", "fra", "rus", "cmn_hans", "arb", "hin", "jpn", "kor", "ell_monotonic", "heb", "tha", "tur", "vie",
+        "amh", "tam"]
+HELD_OUT_UDHR = ["deu_1996", "spa", "pol", "cmn_hant"]
+
+
+def cut_lines(data, start, size):
+    """data[start:start+size] widened to whole lines."""
+    a = data.rfind(b"\n", 0, start) + 1 if start else 0
+    b = data.find(b"\n", start + size)
+    return data[a:b + 1 if b >= 0 else len(data)]
+
+
+def pre_tokenizer(pattern):
+    if pattern == "r50k":
+        return pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    if pattern == "none":
+        return byte_level
+    regex = {"cl100k": CL100K, "o200k": O200K}[pattern]
+    return pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(regex), behavior="isolated"), byte_level])
+
+
+def main():
+    prose = open(os.path.join(SHARED, "english", "english_prose_gutenberg.txt"), "rb").read()
+    corpus = cut_lines(prose, 1_000_000, 200_000)
+    for u in UDHR:
+        corpus += cut_lines(open(os.path.join(SHARED, "udhr", u + ".txt"), "rb").read(), 0, 6_000)
+    held = cut_lines(prose, 5_000_000, 20_000)
+    for u in HELD_OUT_UDHR:
+        held += cut_lines(open(os.path.join(SHARED, "udhr", u + ".txt"), "rb").read(), 0, 2_000)
+    os.makedirs(OUT, exist_ok=True)
+    subprocess.run(["zstd", "-19", "-q", "-f", "-o", os.path.join(OUT, "corpus.txt.zst")], input=corpus, check=True)
+    held_text = held.decode("utf-8")
+    out = {"corpus_bytes": len(corpus), "held_out": held_text, "cases": []}
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "corpus.txt")
+        open(path, "wb").write(corpus)
+        for name, pattern, vocab_size, min_freq, specials, norm in CASES:
+            tok = Tokenizer(models.BPE())
+            if norm == "nfkc":
+                tok.normalizer = normalizers.NFKC()
+            tok.pre_tokenizer = pre_tokenizer(pattern)
+            tok.decoder = decoders.ByteLevel()
+            trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_freq, show_progress=False,
+                                          special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+            tok.train([path], trainer)
+            saved = json.loads(tok.to_str())
+            ids = tok.encode(held_text, add_special_tokens=False).ids
+            assert norm != "none" or tok.decode(ids) == held_text
+            extra = {}
+            if pattern == "cl100k":
+                tok.pre_tokenizer = pre_tokenizers.Sequence([
+                    pre_tokenizers.Split(Regex(TIKTOKEN_CL100K), behavior="isolated"),
+                    pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+                extra = {"digits_text": DIGITS, "tiktoken_regex_digit_ids": tok.encode(DIGITS).ids}
+            out["cases"].append({**extra, "name": name, "pattern": pattern, "vocab_size": vocab_size, "min_frequency": min_freq,
+                                 "special_tokens": specials, "normalization": norm,
+                                 "vocab_count": tok.get_vocab_size(), "merges": saved["model"]["merges"],
+                                 "held_out_ids": ids})
+            print(f"{name}: {tok.get_vocab_size()} tokens, {len(saved['model']['merges'])} merges, "
+                  f"{len(ids)} held-out ids")
+    with open(os.path.join(OUT, "expected.json"), "w") as f:
+        json.dump(out, f, ensure_ascii=False)
+        f.write("\n")
+    print(f"wrote {OUT}: corpus {len(corpus)} bytes")
+
+
+if __name__ == "__main__":
+    main()
