@@ -16,6 +16,7 @@ struct Tok: ParsableCommand {
               tok merge --merges 100 corpus.txt                  # dynamic batch-level BPE
               tok probe count ' tokenizer'                       # 331 ways to spell it
               tok lm next-bytes --model m.tokngram 'The quick bro'
+              tok train bpe --vocab-size 8000 --out v.json corpus.txt  # byte-level BPE, as tokenizers trains it
             """,
         version: "0.1.0",
         subcommands: [Encode.self, Decode.self, Count.self, Split.self, Merge.self, Probe.self, LM.self, Analyze.self, Train.self, VocabCommand.self])
