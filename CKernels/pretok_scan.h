@@ -385,6 +385,63 @@ static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i) {
     return w.end;
 }
 
+/* SuperBPE's second stage (Tok's rule; SplitPattern.superword): a digit run in groups of three
+ * from the right, a run of 2+ symbols ([^\s\p{L}\p{N}\p{M}]), a run of 2+ whitespace; the text
+ * between them is one piece (so pieces cross word boundaries). The scanner is called at piece
+ * starts: inside a digit run that is a group boundary, so the group there has 3 digits. */
+static inline int sw_symbol(uint8_t cls) { return (cls & (L_ | N_ | WS_ | M_)) == 0; }
+
+/* 1 when the character before s[i] (i > 0) is a number. */
+static inline int sw_digit_before(const uint8_t *s, size_t len, size_t i) {
+    size_t j = i - 1;
+    while (j > 0 && i - j < 4 && (s[j] & 0xC0) == 0x80) j--;
+    tok_char c = at(s, len, j);
+    return j + c.len == i && (c.cls & N_);
+}
+
+/* End of the isolated match at s[i], or i when none starts there. */
+static inline size_t sw_match(const uint8_t *s, size_t len, size_t i) {
+    tok_char c = at(s, len, i);
+    if (c.cls & N_) {
+        size_t group = 3;
+        if (i == 0 || !sw_digit_before(s, len, i)) {
+            size_t e = i, n = 0;
+            while (e < len) {
+                tok_char d = at(s, len, e);
+                if (!(d.cls & N_)) break;
+                e += d.len;
+                n++;
+            }
+            group = n % 3 ? n % 3 : 3;
+        }
+        size_t j = i;
+        for (size_t k = 0; k < group && j < len; k++) {
+            tok_char d = at(s, len, j);
+            if (!(d.cls & N_)) break;
+            j += d.len;
+        }
+        return j;
+    }
+    int ws = (c.cls & WS_) != 0, sym = sw_symbol(c.cls);
+    if (!ws && !sym) return i;
+    size_t j = i + c.len, n = 1;
+    while (j < len) {
+        tok_char d = at(s, len, j);
+        if (ws ? !(d.cls & WS_) : !sw_symbol(d.cls)) break;
+        j += d.len;
+        n++;
+    }
+    return n >= 2 ? j : i;
+}
+
+static inline size_t scan_superword(const uint8_t *s, size_t len, size_t i) {
+    size_t e = sw_match(s, len, i);
+    if (e > i) return e;
+    size_t j = i + at(s, len, i).len;
+    while (j < len && sw_match(s, len, j) == j) j += at(s, len, j).len;
+    return j;
+}
+
 /* The scanner of a (compile-time constant) pattern; see tok_pretok_next. */
 static inline __attribute__((always_inline)) size_t tok__scan(int pattern, const uint8_t *s, size_t len,
                                                               size_t pos) {
@@ -395,6 +452,7 @@ static inline __attribute__((always_inline)) size_t tok__scan(int pattern, const
     case TOK_PATTERN_QWEN2: return scan_cl(s, len, pos, 1, L_, 0);
     case TOK_PATTERN_QWEN3_5: return scan_cl(s, len, pos, 1, L_ | M_, 0);
     case TOK_PATTERN_LLAMA3: return scan_cl(s, len, pos, 3, L_, 0);
+    case TOK_PATTERN_SUPERWORD: return scan_superword(s, len, pos);
     default: return len;
     }
 }

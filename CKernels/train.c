@@ -18,6 +18,7 @@
 #include "tok_bpe.h"
 #include "tok_internal.h"
 #include "tok_pretok.h"
+#include "tok_merge.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,8 @@ struct tok_bpe_trainer {
     size_t *tok_off; /* n_tokens + 1 */
     uint32_t *units;
     uint64_t *tok_hash;
+    uint32_t *tok_words; /* words in the token (see tok_bpe_trainer_set_word_rule) */
+    uint8_t *tok_flags;  /* TF_* */
     uint32_t n_tokens;
     size_t tok_cap;
     uint32_t *tok_slots; /* id + 1; 0 = empty */
@@ -294,6 +297,8 @@ struct tok_bpe_trainer {
     uint32_t vocab_size;
     uint64_t min_frequency;
     uint64_t max_length;
+    uint32_t max_words;       /* 0: no limit */
+    int forbid_colon_space;
     pair_map counts;
     pair_map where; /* pair → word list index (this step's new occurrences) */
     uint64_t *touched;
@@ -307,6 +312,29 @@ struct tok_bpe_trainer {
     merge_rec *merges;
     size_t n_merges, merges_cap;
 };
+
+/* Token flags for the word rule (ASCII whitespace: space, \t, \n, \v, \f, \r). */
+enum { TF_FIRST_WS = 1, TF_LAST_WS = 2, TF_FIRST_SPACE = 4, TF_LAST_COLON = 8, TF_COLON_SPACE = 16, TF_EMPTY = 32 };
+
+static inline int ascii_ws(uint8_t b) { return b == ' ' || (b >= '\t' && b <= '\r'); }
+
+/* Words (maximal runs of non-whitespace bytes) and flags of p[0..len). */
+static void word_attrs(const uint8_t *p, size_t len, uint32_t *words, uint8_t *flags) {
+    uint32_t w = 0;
+    uint8_t f = len ? 0 : TF_EMPTY;
+    for (size_t i = 0; i < len; i++) {
+        if (!ascii_ws(p[i]) && (i == 0 || ascii_ws(p[i - 1]))) w++;
+        if (p[i] == ':' && i + 1 < len && p[i + 1] == ' ') f |= TF_COLON_SPACE;
+    }
+    if (len) {
+        if (ascii_ws(p[0])) f |= TF_FIRST_WS;
+        if (p[0] == ' ') f |= TF_FIRST_SPACE;
+        if (ascii_ws(p[len - 1])) f |= TF_LAST_WS;
+        if (p[len - 1] == ':') f |= TF_LAST_COLON;
+    }
+    *words = w;
+    *flags = f;
+}
 
 static int64_t tok_find(const tok_bpe_trainer *t, const uint8_t *p, size_t len, uint64_t h) {
     size_t i = (size_t)h & t->tok_mask;
@@ -353,6 +381,12 @@ static int64_t tok_append(tok_bpe_trainer *t, const uint8_t *p, size_t len, uint
         uint64_t *hh = realloc(t->tok_hash, c * sizeof *hh);
         if (!hh) return TOK_E_NOMEM;
         t->tok_hash = hh;
+        uint32_t *ww = realloc(t->tok_words, c * sizeof *ww);
+        if (!ww) return TOK_E_NOMEM;
+        t->tok_words = ww;
+        uint8_t *ff = realloc(t->tok_flags, c * sizeof *ff);
+        if (!ff) return TOK_E_NOMEM;
+        t->tok_flags = ff;
         t->tok_cap = c;
     }
     if (grow_array((void **)&t->arena, &t->arena_cap, t->arena_len + len, 1)) return TOK_E_NOMEM;
@@ -363,6 +397,7 @@ static int64_t tok_append(tok_bpe_trainer *t, const uint8_t *p, size_t len, uint
     t->tok_off[id + 1] = t->arena_len;
     t->units[id] = units;
     t->tok_hash[id] = h;
+    word_attrs(p, len, &t->tok_words[id], &t->tok_flags[id]);
     if (len) {
         if ((size_t)t->n_tokens * 2 > t->tok_mask) {
             if (tok_rehash(t)) return TOK_E_NOMEM;
@@ -401,6 +436,8 @@ void tok_bpe_trainer_free(tok_bpe_trainer *t) {
     free(t->tok_off);
     free(t->units);
     free(t->tok_hash);
+    free(t->tok_words);
+    free(t->tok_flags);
     free(t->tok_slots);
     free(t->syms);
     free(t->word_start);
@@ -582,7 +619,52 @@ static int flush_where(tok_bpe_trainer *t) {
 }
 
 static inline int pair_allowed(const tok_bpe_trainer *t, uint32_t a, uint32_t b) {
-    return (uint64_t)t->units[a] + t->units[b] <= t->max_length;
+    if ((uint64_t)t->units[a] + t->units[b] > t->max_length) return 0;
+    uint8_t fa = t->tok_flags[a], fb = t->tok_flags[b];
+    if (t->max_words) {
+        /* a word continues across the join when a ends and b starts with non-whitespace */
+        int joined = !(fa & (TF_LAST_WS | TF_EMPTY)) && !(fb & (TF_FIRST_WS | TF_EMPTY)) && t->tok_words[a] &&
+                     t->tok_words[b];
+        if ((uint64_t)t->tok_words[a] + t->tok_words[b] - (uint64_t)joined > t->max_words) return 0;
+    }
+    if (t->forbid_colon_space &&
+        (((fa | fb) & TF_COLON_SPACE) || ((fa & TF_LAST_COLON) && (fb & TF_FIRST_SPACE))))
+        return 0;
+    return 1;
+}
+
+int tok_bpe_trainer_set_word_rule(tok_bpe_trainer *t, uint32_t max_words, int forbid_colon_space) {
+    if (t->started) return TOK_E_CAPACITY;
+    t->max_words = max_words;
+    t->forbid_colon_space = forbid_colon_space != 0;
+    return 0;
+}
+
+int tok_bpe_trainer_add_pieces_merged(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256],
+                                      const tok_merges *m) {
+    uint32_t *buf = NULL;
+    void *work = NULL;
+    size_t cap = 0, work_cap = 0;
+    int r = 0;
+    for (size_t k = 0; k < c->n && !r; k++) {
+        const piece_entry *e = &c->entries[k];
+        if (e->len > UINT32_MAX / 2) { r = TOK_E_TOO_LARGE; break; }
+        if (grow_array((void **)&buf, &cap, e->len, sizeof *buf)) { r = TOK_E_NOMEM; break; }
+        size_t need = tok_merge_work_size(e->len);
+        if (need > work_cap) {
+            free(work);
+            work = malloc(need);
+            if (!work) { r = TOK_E_NOMEM; break; }
+            work_cap = need;
+        }
+        const uint8_t *p = c->arena + e->off;
+        for (size_t i = 0; i < e->len; i++) buf[i] = byte_ids[p[i]];
+        size_t n = tok_merge_word(m, buf, NULL, e->len, work);
+        r = tok_bpe_trainer_add_word(t, buf, n, e->count);
+    }
+    free(buf);
+    free(work);
+    return r;
 }
 
 int tok_bpe_trainer_start(tok_bpe_trainer *t, uint32_t vocab_size, uint64_t min_frequency, uint32_t max_length) {

@@ -23,6 +23,7 @@ typedef enum {
     TOK_PATTERN_QWEN2 = 4,  /**< Qwen 2/2.5/3: cl100k's shape with single digits */
     TOK_PATTERN_QWEN3_5 = 5,/**< Qwen 3.5/3.6: single digits, marks count as letters */
     TOK_PATTERN_LLAMA3 = 6, /**< Llama 3: cl100k's shape without `\s++$` */
+    TOK_PATTERN_SUPERWORD = 7, /**< SuperBPE's second stage: digit groups, 2+ symbols, 2+ spaces */
 } tok_pattern;
 
 /** 1 if `pattern` is one of tok_pattern, else 0. */

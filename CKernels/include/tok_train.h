@@ -83,6 +83,23 @@ int tok_bpe_trainer_add_word(tok_bpe_trainer *t, const uint32_t *ids, size_t n, 
  */
 int tok_bpe_trainer_add_pieces(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256]);
 
+struct tok_merges;
+
+/**
+ * Adds every piece of `c` as a word: its bytes as tokens byte_ids[b], then merged by `m`
+ * (tok_merge.h: pair → (rank, merged id), ids of this trainer), as BPE encodes it. For training
+ * that continues from earlier merges (SuperBPE's second stage).
+ */
+int tok_bpe_trainer_add_pieces_merged(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256],
+                                      const struct tok_merges *m);
+
+/**
+ * SuperBPE's limits on tokens that span words (call before start): a pair is counted only when
+ * its merged token has at most max_words words (maximal runs of bytes that are not ASCII
+ * whitespace; 0: no limit) and, with forbid_colon_space, does not contain ": ".
+ */
+int tok_bpe_trainer_set_word_rule(tok_bpe_trainer *t, uint32_t max_words, int forbid_colon_space);
+
 /**
  * Counts the pairs of every word and fills the queue. `vocab_size`: stop when the vocabulary has
  * that many tokens; `min_frequency`: stop at the first pair counted fewer times; `max_length`:

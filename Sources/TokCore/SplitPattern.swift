@@ -13,6 +13,10 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
     case qwen2
     /// Qwen 3.5 and 3.6: single digits, marks count as letters.
     case qwen3_5
+    /// SuperBPE's second stage (Tok's rule): digit runs cut in groups of three from the right,
+    /// runs of two or more symbols, runs of two or more whitespace characters; the text between
+    /// them is one piece, so tokens can span words.
+    case superword
 
     /// Looks a pattern up by its name or an encoding that uses it (`gpt2`, `cl100k_base`,
     /// `o200k_harmony`, `qwen3`, `qwen3.6`, …); nil when unknown.
@@ -24,6 +28,7 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         case "llama3", "llama-3", "llama3.1", "llama3.2": self = .llama3
         case "qwen2", "qwen2.5", "qwen3": self = .qwen2
         case "qwen3_5", "qwen3.5", "qwen3.6", "qwen3_6": self = .qwen3_5
+        case "superword", "superbpe": self = .superword
         default: return nil
         }
     }
@@ -43,6 +48,9 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
             return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         case .qwen3_5:
             return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .superword:
+            // Isolated matches (a tokenizer.json Split with behavior Isolated); the rest between.
+            return #"\p{N}{1,3}(?=(?:\p{N}{3})*(?!\p{N}))|[^\s\p{L}\p{N}\p{M}]{2,}|\s{2,}"#
         }
     }
 
@@ -63,6 +71,7 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         case .qwen2: 4
         case .qwen3_5: 5
         case .llama3: 6
+        case .superword: 7
         }
     }
 }

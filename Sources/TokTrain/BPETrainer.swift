@@ -63,11 +63,16 @@ public struct BPETrainer: Sendable {
         throws(TokError) -> TrainedBPE
     {
         try validate()
+        return try merge(count(texts: texts), progress: progress)
+    }
+
+    /// The pieces of texts.
+    func count(texts: [[UInt8]]) throws(TokError) -> PieceCounts {
         let counter = try PieceCounter(trainer: self)
         for (k, t) in texts.enumerated() {
             try t.withUnsafeBytes { raw in counter.catching { () throws(TokError) in try counter.add(raw, source: "text \(k + 1)") } }.get()
         }
-        return try merge(counter.finish(), progress: progress)
+        return try counter.finish()
     }
 
     /// Trains on files and directories (every regular file below them, in path order); `-` is
@@ -76,6 +81,11 @@ public struct BPETrainer: Sendable {
         throws(TokError) -> TrainedBPE
     {
         try validate()
+        return try merge(count(files: paths, progress: progress), progress: progress)
+    }
+
+    /// The pieces of files.
+    func count(files paths: [String], progress: (@Sendable (TrainingProgress) -> Void)?) throws(TokError) -> PieceCounts {
         let files = try Self.expand(paths)
         let counter = try PieceCounter(trainer: self)
         var done = 0
@@ -100,7 +110,7 @@ public struct BPETrainer: Sendable {
                                        bytesCounted: counter.bytes, piecesCounted: counter.pieces,
                                        merges: 0, mergesTarget: 0, seconds: counter.seconds))
         }
-        return try merge(counter.finish(), progress: progress)
+        return try counter.finish()
     }
 
     /// Files below the given paths, sorted per directory; an error names a path that is missing.
@@ -146,38 +156,67 @@ public struct BPETrainer: Sendable {
         }
     }
 
-    /// The merge loop over counted pieces.
+    /// The merge loop over counted pieces, from the 256 bytes.
     func merge(_ pieces: PieceCounts, progress: (@Sendable (TrainingProgress) -> Void)?) throws(TokError) -> TrainedBPE {
+        // Initial tokens as BpeTrainer sees them: special tokens as they are, bytes as their
+        // byte-level characters in code point order (so merged tokens compare the same way).
+        var raw: [[UInt8]] = specialTokens.map { Array($0.utf8) }
+        let byteOrder = (0..<256).sorted { _ByteLevelMap.charOfByte[$0].value < _ByteLevelMap.charOfByte[$1].value }
+        for b in byteOrder { raw.append([UInt8(b)]) }
+        let (tokens, merges) = try Self.runMerges(
+            tokens: raw, specialCount: specialTokens.count, pieces: pieces, earlier: [], vocabularySize: vocabularySize,
+            minFrequency: minFrequency, maxLength: maxTokenBytes ?? 0, maxWords: 0, forbidColonSpace: false, progress: progress)
+        return TrainedBPE(tokens: tokens, specialTokenCount: specialTokens.count, merges: merges, pattern: pattern,
+                          normalization: normalization, corpusBytes: pieces.bytes, corpusPieces: pieces.total,
+                          distinctPieces: pieces.distinct)
+    }
+
+    /// The merge loop: `tokens` (raw bytes; special tokens first) start the vocabulary, pieces
+    /// become words of byte tokens merged by the `earlier` merges (in order), then pairs merge
+    /// until the vocabulary has vocabularySize tokens. Returns every token and the new merges.
+    static func runMerges(tokens start: [[UInt8]], specialCount: Int, pieces: PieceCounts, earlier: [TrainedBPE.Merge],
+                          vocabularySize: Int, minFrequency: Int, maxLength: Int, maxWords: Int, forbidColonSpace: Bool,
+                          progress: (@Sendable (TrainingProgress) -> Void)?) throws(TokError) -> ([[UInt8]], [TrainedBPE.Merge]) {
         guard pieces.distinct > 0 else {
             throw TokError(.invalidArgument, "the corpus is empty: no text to train on (after cutting out special tokens)")
         }
-        // Initial tokens as BpeTrainer sees them: special tokens as they are, bytes as their
-        // byte-level characters in code point order (so merged tokens compare the same way).
-        var strings: [[UInt8]] = specialTokens.map { Array($0.utf8) }
-        let byteOrder = (0..<256).sorted { _ByteLevelMap.charOfByte[$0].value < _ByteLevelMap.charOfByte[$1].value }
-        var byteIDs = [UInt32](repeating: 0, count: 256)
-        var units = [UInt32](repeating: 0, count: specialTokens.count)
-        for b in byteOrder {
-            byteIDs[b] = UInt32(strings.count)
-            strings.append(_ByteLevelMap.encode([UInt8(b)]))
-            units.append(1)
-        }
         var arena: [UInt8] = []
         var offsets: [UInt32] = [0]
-        for s in strings {
-            arena += s
+        var units: [UInt32] = []
+        var byteIDs = [UInt32](repeating: UInt32.max, count: 256)
+        for (id, t) in start.enumerated() {
+            if id < specialCount {
+                arena += t
+                units.append(0)
+            } else {
+                arena += _ByteLevelMap.encode(t)
+                units.append(UInt32(t.count))
+                if t.count == 1 { byteIDs[Int(t[0])] = UInt32(id) }
+            }
             offsets.append(UInt32(arena.count))
         }
-        guard let t = tok_bpe_trainer_new(arena, offsets, units, UInt32(strings.count)) else {
+        guard !byteIDs.contains(UInt32.max) else { throw TokError(.invalidArgument, "the vocabulary lacks a single byte") }
+        guard let t = tok_bpe_trainer_new(arena, offsets, units, UInt32(start.count)) else {
             // The strings are distinct unless a special token is a byte's character.
-            throw TokError(.invalidArgument, "a special token equals a single byte's token, or memory ran out")
+            throw TokError(.invalidArgument, "a special token equals a byte's token, or memory ran out")
         }
         defer { tok_bpe_trainer_free(t) }
         let clock = ContinuousClock.now
-        guard tok_bpe_trainer_add_pieces(t, pieces.raw, byteIDs) == 0,
-              tok_bpe_trainer_start(t, UInt32(vocabularySize), UInt64(minFrequency), UInt32(maxTokenBytes ?? 0)) == 0
-        else { throw TokError(.invalidArgument, "out of memory counting pairs") }
-        let target = vocabularySize - strings.count
+        var rc: Int32
+        if earlier.isEmpty {
+            rc = tok_bpe_trainer_add_pieces(t, pieces.raw, byteIDs)
+        } else {
+            guard let table = tok_merges_new(earlier.count) else { throw TokError(.invalidArgument, "out of memory") }
+            defer { tok_merges_free(table) }
+            for (k, m) in earlier.enumerated() {
+                _ = tok_merges_set(table, UInt32(m.left), UInt32(m.right), UInt32(k), UInt32(m.result))
+            }
+            rc = tok_bpe_trainer_add_pieces_merged(t, pieces.raw, byteIDs, table)
+        }
+        if rc == 0 { rc = tok_bpe_trainer_set_word_rule(t, UInt32(maxWords), forbidColonSpace ? 1 : 0) }
+        if rc == 0 { rc = tok_bpe_trainer_start(t, UInt32(vocabularySize), UInt64(minFrequency), UInt32(maxLength)) }
+        guard rc == 0 else { throw TokError(.invalidArgument, "out of memory counting pairs") }
+        let target = vocabularySize - start.count
         while true {
             let r = tok_bpe_trainer_step(t, 256)
             if r < 0 { throw TokError(.invalidArgument, "out of memory while merging") }
@@ -189,13 +228,12 @@ public struct BPETrainer: Sendable {
         }
         // Read the result back: tokens by id (raw bytes), merges in order.
         let n = Int(tok_bpe_trainer_vocab_size(t))
-        var tokens: [[UInt8]] = []
+        var tokens = start
         tokens.reserveCapacity(n)
-        for id in 0..<n {
+        for id in start.count..<n {
             var len = 0
             let p = tok_bpe_trainer_token(t, UInt32(id), &len)!
-            let s = Array(UnsafeBufferPointer(start: p, count: len))
-            tokens.append(id < specialTokens.count ? s : _ByteLevelMap.decode(String(decoding: s, as: UTF8.self))!)
+            tokens.append(_ByteLevelMap.decode(String(decoding: UnsafeBufferPointer(start: p, count: len), as: UTF8.self))!)
         }
         var merges: [TrainedBPE.Merge] = []
         let m = tok_bpe_trainer_merge_count(t)
@@ -205,9 +243,93 @@ public struct BPETrainer: Sendable {
             tok_bpe_trainer_merge(t, k, &l, &r, &res, &c)
             merges.append(TrainedBPE.Merge(left: Int(l), right: Int(r), result: Int(res), count: Int(c)))
         }
-        return TrainedBPE(tokens: tokens, specialTokenCount: specialTokens.count, merges: merges, pattern: pattern,
-                          normalization: normalization, corpusBytes: pieces.bytes, corpusPieces: pieces.total,
-                          distinctPieces: pieces.distinct)
+        return (tokens, merges)
+    }
+}
+
+/// Trains a SuperBPE vocabulary (Liu et al. 2025, "SuperBPE: Space Travel for Language Models"):
+/// tokens that span words.
+///
+/// Stage 1 is ordinary byte-level BPE (``BPETrainer``, with ``pattern``) up to the transition
+/// vocabulary size. Stage 2 cuts the corpus again with ``SplitPattern/superword`` (only digit
+/// groups, runs of 2+ symbols and runs of 2+ whitespace are isolated), encodes each piece with the
+/// stage-1 merges, and keeps merging until ``vocabularySize``, with SuperBPE's limits: a token has
+/// at most ``maxWordsPerToken`` words and never contains `": "`. The result encodes with the
+/// superword pattern and every merge of both stages, in order.
+public struct SuperBPETrainer: Sendable {
+    /// Stage 1's settings (its vocabulary size is the transition point).
+    public var firstStage: BPETrainer
+    /// The final vocabulary size.
+    public var vocabularySize: Int
+    /// At most this many words (runs of non-whitespace) in a stage-2 token.
+    public var maxWordsPerToken: Int
+    /// Refuse tokens containing `": "` (SuperBPE's rule, which keeps chat-template and key: value
+    /// boundaries intact).
+    public var forbidColonSpace: Bool
+
+    /// A trainer: `transition` is the vocabulary size where stage 1 stops.
+    public init(vocabularySize: Int, transition: Int, pattern: SplitPattern = .r50k, maxWordsPerToken: Int = 4,
+                forbidColonSpace: Bool = true, minFrequency: Int = 0, specialTokens: [String] = [],
+                normalization: BPETrainer.Normalization = .none,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        firstStage = BPETrainer(vocabularySize: transition, pattern: pattern, minFrequency: minFrequency,
+                                specialTokens: specialTokens, normalization: normalization, threads: threads)
+        self.vocabularySize = vocabularySize
+        self.maxWordsPerToken = maxWordsPerToken
+        self.forbidColonSpace = forbidColonSpace
+    }
+
+    /// Both stages' vocabularies.
+    public struct Result: Sendable {
+        /// Ordinary BPE up to the transition point.
+        public let firstStage: TrainedBPE
+        /// The SuperBPE vocabulary: stage 1's merges, then stage 2's.
+        public let superBPE: TrainedBPE
+    }
+
+    /// Trains on files and directories (as ``BPETrainer/train(files:progress:)``); the corpus is
+    /// read twice, once per stage.
+    public func train(files: [String], progress: (@Sendable (TrainingProgress) -> Void)? = nil) throws(TokError) -> Result {
+        try validate()
+        guard !files.isEmpty, !files.contains("-") else {
+            throw TokError(.invalidArgument, "SuperBPE reads the corpus twice (once per stage): give files, not standard input")
+        }
+        let one = try firstStage.train(files: files, progress: progress)
+        var second = firstStage
+        second.pattern = .superword
+        let pieces = try second.count(files: files, progress: progress)
+        return try continueFrom(one, pieces, progress: progress)
+    }
+
+    /// Trains on texts.
+    public func train(texts: [[UInt8]], progress: (@Sendable (TrainingProgress) -> Void)? = nil) throws(TokError) -> Result {
+        try validate()
+        let one = try firstStage.train(texts: texts, progress: progress)
+        var second = firstStage
+        second.pattern = .superword
+        let pieces = try second.count(texts: texts)
+        return try continueFrom(one, pieces, progress: progress)
+    }
+
+    func validate() throws(TokError) {
+        try firstStage.validate()
+        guard vocabularySize >= firstStage.vocabularySize else {
+            throw TokError(.invalidArgument, "the transition point \(firstStage.vocabularySize) is above the vocabulary size \(vocabularySize)")
+        }
+        guard maxWordsPerToken >= 1 else { throw TokError(.invalidArgument, "a token must be allowed at least one word") }
+    }
+
+    func continueFrom(_ one: TrainedBPE, _ pieces: PieceCounts, progress: (@Sendable (TrainingProgress) -> Void)?)
+        throws(TokError) -> Result
+    {
+        let (tokens, merges) = try BPETrainer.runMerges(
+            tokens: one.tokens, specialCount: one.specialTokenCount, pieces: pieces, earlier: one.merges,
+            vocabularySize: vocabularySize, minFrequency: firstStage.minFrequency, maxLength: 0,
+            maxWords: maxWordsPerToken, forbidColonSpace: forbidColonSpace, progress: progress)
+        let all = TrainedBPE(tokens: tokens, specialTokenCount: one.specialTokenCount, merges: one.merges + merges,
+                             pattern: .superword, normalization: one.normalization, corpusBytes: one.corpusBytes,
+                             corpusPieces: one.corpusPieces, distinctPieces: one.distinctPieces)
+        return Result(firstStage: one, superBPE: all)
     }
 }
 

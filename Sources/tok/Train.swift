@@ -12,7 +12,7 @@ import Darwin
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a tokenizer vocabulary on a corpus.",
-        subcommands: [TrainBPE.self])
+        subcommands: [TrainBPE.self, TrainSuperBPE.self])
 }
 
 /// `tok train bpe`: byte-level BPE as Hugging Face's BpeTrainer makes it.
@@ -33,6 +33,76 @@ struct TrainBPE: ParsableCommand {
               tok train bpe --vocab-size 8000 --pattern cl100k --special '<|endoftext|>' --out t.json a.txt b.txt
             """)
 
+    @OptionGroup var o: TrainOptions
+
+    func run() throws {
+        try reportingErrors {
+            let (trainer, fmt) = try o.trainer()
+            let bar = TrainProgress(enabled: !o.quiet && isatty(2) != 0)
+            let result = try trainer.train(files: o.paths, progress: { bar.show($0) })
+            bar.done()
+            try o.write(result, format: fmt)
+        }
+    }
+}
+
+/// `tok train superbpe`: SuperBPE's two stages.
+struct TrainSuperBPE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "superbpe",
+        abstract: "Train a SuperBPE vocabulary: BPE up to --transition, then tokens that span words.",
+        discussion: """
+            Stage 1 is `tok train bpe` up to the transition vocabulary size. Stage 2 cuts the corpus
+            again with the superword pattern (only digit groups, runs of 2+ symbols and runs of 2+
+            whitespace are isolated), encodes each piece with the stage-1 merges and keeps merging,
+            allowing at most --max-words words per token and no token containing ": ". The output
+            encodes with the superword pattern (--pattern superword for a .tiktoken file).
+            Example:
+              tok train superbpe --vocab-size 32000 --transition 24000 --out super.json corpus.txt
+            """)
+
+    @OptionGroup var o: TrainOptions
+
+    @Option(name: .long, help: "Vocabulary size where stage 1 (ordinary BPE) stops.")
+    var transition: Int
+
+    @Option(name: .long, help: "At most this many words in a token.")
+    var maxWords: Int = 4
+
+    @Flag(name: .long, help: "Allow tokens that contain \": \" (SuperBPE refuses them).")
+    var allowColonSpace = false
+
+    @Option(name: .long, help: "Held-out text: report bytes per token before (stage 1) and after supertokens.")
+    var heldOut: String?
+
+    func run() throws {
+        try reportingErrors {
+            let (bpe, fmt) = try o.trainer()
+            var trainer = SuperBPETrainer(vocabularySize: o.vocabSize, transition: transition,
+                                          pattern: bpe.pattern ?? .r50k, maxWordsPerToken: maxWords,
+                                          forbidColonSpace: !allowColonSpace, minFrequency: bpe.minFrequency,
+                                          specialTokens: bpe.specialTokens, normalization: bpe.normalization)
+            if bpe.pattern == nil { throw CLIError("SuperBPE's first stage needs a split pattern") }
+            trainer.firstStage.threads = bpe.threads
+            let bar = TrainProgress(enabled: !o.quiet && isatty(2) != 0)
+            let result = try trainer.train(files: o.paths, progress: { bar.show($0) })
+            bar.done()
+            try o.write(result.superBPE, format: fmt)
+            if let heldOut {
+                let text = try readAll(path: heldOut)
+                let before = try result.firstStage.tokenizer().encode(bytes: text).count
+                let after = try result.superBPE.tokenizer().encode(bytes: text).count
+                stderrWrite(String(format: "held-out %@: %.3f bytes/token at the transition (%d tokens), %.3f with supertokens (%d tokens, %.1f%% fewer)\n",
+                                   heldOut, Double(text.count) / Double(max(before, 1)), before,
+                                   Double(text.count) / Double(max(after, 1)), after,
+                                   100 * (1 - Double(after) / Double(max(before, 1)))))
+            }
+        }
+    }
+}
+
+/// Options every `tok train` command shares.
+struct TrainOptions: ParsableArguments {
     @Option(name: .long, help: "Vocabulary size to reach (special tokens + 256 bytes + merged tokens).")
     var vocabSize: Int
 
@@ -66,45 +136,49 @@ struct TrainBPE: ParsableCommand {
     @Argument(help: "Corpus files or directories; none or '-' reads standard input.")
     var paths: [String] = []
 
-    func run() throws {
-        try reportingErrors {
-            let pat: SplitPattern?
-            if pattern == "none" { pat = nil } else {
-                guard let p = SplitPattern(name: pattern) else { throw CLIError("unknown pattern '\(pattern)'") }
-                pat = p
-            }
-            guard let norm = BPETrainer.Normalization(rawValue: normalize) else {
-                throw CLIError("--normalize expects none, nfc or nfkc, got '\(normalize)'")
-            }
-            let fmt = try outputFormat()
-            if fmt == "tiktoken" && pat == nil {
-                throw CLIError("a .tiktoken vocabulary needs a split pattern; use --format json for --pattern none")
-            }
-            try checkWritable(out)
-            var trainer = BPETrainer(vocabularySize: vocabSize, pattern: pat, minFrequency: minFrequency,
-                                     specialTokens: special, normalization: norm, maxTokenBytes: maxTokenBytes)
-            if let threads { trainer.threads = max(1, threads) }
-            let bar = TrainProgress(enabled: !quiet && isatty(2) != 0)
-            let result = try trainer.train(files: paths, progress: { bar.show($0) })
-            bar.done()
-            let bytes: [UInt8]
-            switch fmt {
-            case "tiktoken": bytes = result.tiktokenFile()
-            case "json": bytes = Array(result.huggingFaceJSON().utf8)
-            default: bytes = Array(result.mergesText().utf8)
-            }
-            try writeAtomically(bytes, to: out)
-            if !quiet {
-                var line = String(format: "tok train: %d tokens (%d merges) from %.1f MB, %d pieces (%d distinct) → %@",
-                                  result.tokens.count, result.merges.count, Double(result.corpusBytes) / 1e6,
-                                  result.corpusPieces, result.distinctPieces, out)
-                if result.tokens.count < vocabSize { line += " (the corpus ran out of pairs before \(vocabSize))" }
-                if fmt == "tiktoken" && !result.specialTokens.isEmpty {
-                    line += "; special ids: " + result.specialTokens.map { "\($0)=\(result.tiktokenSpecialTokens[$0]!)" }.joined(separator: " ")
-                }
-                stderrWrite(line + "\n")
+
+    /// The byte-level trainer these options describe, and the output format.
+    func trainer() throws -> (BPETrainer, String) {
+        let pat: SplitPattern?
+        if pattern == "none" { pat = nil } else {
+            guard let p = SplitPattern(name: pattern) else { throw CLIError("unknown pattern '\(pattern)'") }
+            pat = p
+        }
+        guard let norm = BPETrainer.Normalization(rawValue: normalize) else {
+            throw CLIError("--normalize expects none, nfc or nfkc, got '\(normalize)'")
+        }
+        let fmt = try outputFormat()
+        if fmt == "tiktoken" && pat == nil {
+            throw CLIError("a .tiktoken vocabulary needs a split pattern; use --format json for --pattern none")
+        }
+        try checkWritable(out)
+        var trainer = BPETrainer(vocabularySize: vocabSize, pattern: pat, minFrequency: minFrequency,
+                                 specialTokens: special, normalization: norm, maxTokenBytes: maxTokenBytes)
+        if let threads { trainer.threads = max(1, threads) }
+        return (trainer, fmt)
+    }
+
+    /// Writes the vocabulary and, unless quiet, a summary line.
+    func write(_ result: TrainedBPE, format fmt: String) throws {
+        let bytes: [UInt8]
+        switch fmt {
+        case "tiktoken": bytes = result.tiktokenFile()
+        case "json": bytes = Array(result.huggingFaceJSON().utf8)
+        default: bytes = Array(result.mergesText().utf8)
+        }
+        try writeAtomically(bytes, to: out)
+        guard !quiet else { return }
+        var line = String(format: "tok train: %d tokens (%d merges) from %.1f MB, %d pieces (%d distinct) → %@",
+                          result.tokens.count, result.merges.count, Double(result.corpusBytes) / 1e6,
+                          result.corpusPieces, result.distinctPieces, out)
+        if result.tokens.count < vocabSize { line += " (the corpus ran out of pairs before \(vocabSize))" }
+        if fmt == "tiktoken" {
+            line += "; encode with --pattern \(result.pattern?.rawValue ?? "none")"
+            if !result.specialTokens.isEmpty {
+                line += " --special " + result.specialTokens.map { "'\($0)=\(result.tiktokenSpecialTokens[$0]!)'" }.joined(separator: " ")
             }
         }
+        stderrWrite(line + "\n")
     }
 
     func outputFormat() throws -> String {

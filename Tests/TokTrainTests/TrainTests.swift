@@ -170,3 +170,48 @@ struct BPETrainingTests {
         }
     }
 }
+
+@Suite("SuperBPE")
+struct SuperBPETests {
+    @Test("stage 1 is ordinary BPE; stage 2 adds tokens that span words, within SuperBPE's limits")
+    func superTokens() throws {
+        let trainer = SuperBPETrainer(vocabularySize: 2400, transition: 1600, pattern: .r50k)
+        let r = try trainer.train(files: [corpusPath])
+        let one = try BPETrainer(vocabularySize: 1600, pattern: .r50k).train(files: [corpusPath])
+        #expect(r.firstStage.merges == one.merges)
+        #expect(Array(r.superBPE.merges.prefix(one.merges.count)) == one.merges)
+        #expect(r.superBPE.tokens.count == 2400)
+        func words(_ t: [UInt8]) -> Int {
+            var n = 0
+            for (i, b) in t.enumerated() where !isSpace(b) && (i == 0 || isSpace(t[i - 1])) { n += 1 }
+            return n
+        }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        let added = r.superBPE.tokens[1600...]
+        let multiword = added.filter { words($0) >= 2 }
+        #expect(multiword.count > 50, "stage 2 should learn tokens that cross spaces")
+        #expect(added.allSatisfy { words($0) <= 4 })
+        #expect(!added.contains { t in t.indices.dropLast().contains { t[$0] == 0x3A && t[$0 + 1] == 0x20 } })
+        // Held-out text takes fewer tokens, and both forms round-trip it.
+        let held = TrainCase.fixture.heldOut
+        let before = try r.firstStage.tokenizer().encode(held)
+        let after = try r.superBPE.tokenizer().encode(held)
+        #expect(after.count < before.count)
+        #expect(try r.superBPE.tokenizer().decodeBytes(after) == Array(held.utf8))
+        let viaJSON = try Tokenizer(huggingFaceJSON: Data(r.superBPE.huggingFaceJSON().utf8))
+        #expect(try viaJSON.decodeBytes(viaJSON.encode(held)) == Array(held.utf8))
+    }
+
+    @Test("the superword pattern: digit groups from the right, runs of 2+ symbols and spaces isolated")
+    func superwordPieces() throws {
+        let text = Array("by the way, 1234567 items!! and  more".utf8)
+        let r = try SuperBPETrainer(vocabularySize: 300, transition: 256).train(texts: [text, text, text])
+        for t in r.superBPE.tokens[256...] {
+            // No token mixes a digit group boundary, two spaces or two symbols with other text.
+            let s = String(decoding: t, as: UTF8.self)
+            #expect(!s.contains("  ") || s.allSatisfy { $0 == " " })
+            #expect(!s.contains("!!") || s.allSatisfy { $0 == "!" })
+            #expect(!["1234", "2345", "3456", "4567"].contains { s.contains($0) })
+        }
+    }
+}

@@ -55,13 +55,14 @@ struct _HFLoader {
         return f
     }
 
-    func pattern(_ v: Any?, _ path: String) throws(TokError) -> _Pattern {
+    func pattern(_ v: Any?, _ path: String, scannerTilesText: Bool = false) throws(TokError) -> _Pattern {
         let o = try object(v, path)
         if let s = o["String"] as? String { return _Pattern(kind: .literal(Array(s.utf8))) }
         if let r = o["Regex"] as? String {
             // The scanners run a pattern only where Oniguruma reads it the same way (see
             // SplitPattern.onigurumaRegex); anything else goes to ICU with Oniguruma's reading.
-            if let known = SplitPattern.allCases.first(where: { $0.onigurumaRegex == r }) { return _Pattern(kind: .scanner(known)) }
+            if let known = SplitPattern.allCases.first(where: { $0.onigurumaRegex == r }),
+               known != .superword || scannerTilesText { return _Pattern(kind: .scanner(known)) }
             return _Pattern(kind: .regex(try _Regex(r, at: "\(source): \(path).Regex")))
         }
         throw fail(path, "expected {\"String\": …} or {\"Regex\": …}")
@@ -108,7 +109,11 @@ struct _HFLoader {
         case "Split":
             let b = try string(o, "behavior", path)
             guard let behavior = _SplitBehavior(rawValue: b) else { throw fail("\(path).behavior", "unknown behavior \(b)", .unsupported) }
-            return .split(try pattern(o["pattern"], "\(path).pattern"), behavior, invert: bool(o, "invert", false))
+            let invert = bool(o, "invert", false)
+            // The superword scanner also returns the text between matches: it stands for the
+            // regex only where that text is kept as pieces of its own (Isolated, not inverted).
+            let tiles = behavior == .isolated && !invert
+            return .split(try pattern(o["pattern"], "\(path).pattern", scannerTilesText: tiles), behavior, invert: invert)
         case "ByteLevel":
             byteLevel = true
             let regex = bool(o, "use_regex", true)
