@@ -42,84 +42,129 @@ static int grow_array(void **p, size_t *cap, size_t need, size_t elem) {
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Piece counts: byte strings in an arena, open addressing over entry indices.
+ * String tables: distinct byte strings in an arena, numbered in the order they were added, found
+ * by open addressing over their numbers. The piece counts and the trainer's vocabulary are both
+ * one of these.
  */
 
 typedef struct {
     uint64_t hash;
-    size_t off;
-    size_t len;
-    uint64_t count;
-} piece_entry;
+    size_t off, len;
+} str_entry;
 
-struct tok_piece_counts {
+typedef struct {
     uint8_t *arena;
     size_t arena_len, arena_cap;
-    piece_entry *entries;
-    size_t n, entries_cap;
-    uint32_t *slots; /* entry index + 1; 0 = empty */
+    str_entry *e;
+    size_t n, cap;
+    uint32_t *slots; /* string number + 1; 0 = empty */
     size_t mask;
+} strtab;
+
+static int strtab_init(strtab *t) {
+    memset(t, 0, sizeof *t);
+    t->slots = calloc(1024, sizeof *t->slots);
+    if (!t->slots) return TOK_E_NOMEM;
+    t->mask = 1023;
+    return 0;
+}
+
+static void strtab_free(strtab *t) {
+    free(t->arena);
+    free(t->e);
+    free(t->slots);
+}
+
+/* The number of the string p[0..len) whose tok__hash is h, or -1. */
+static int64_t strtab_find(const strtab *t, const uint8_t *p, size_t len, uint64_t h) {
+    size_t i = (size_t)h & t->mask;
+    for (;;) {
+        uint32_t k = t->slots[i];
+        if (!k) return -1;
+        const str_entry *e = &t->e[k - 1];
+        if (e->hash == h && e->len == len && memcmp(t->arena + e->off, p, len) == 0) return k - 1;
+        i = (i + 1) & t->mask;
+    }
+}
+
+static int strtab_rehash(strtab *t) {
+    size_t cap = (t->mask + 1) * 2;
+    uint32_t *s = calloc(cap, sizeof *s);
+    if (!s) return TOK_E_NOMEM;
+    size_t mask = cap - 1;
+    for (size_t k = 0; k < t->n; k++) {
+        if (!t->e[k].len) continue; /* empty strings are kept but never looked up */
+        size_t i = (size_t)t->e[k].hash & mask;
+        while (s[i]) i = (i + 1) & mask;
+        s[i] = (uint32_t)(k + 1);
+    }
+    free(t->slots);
+    t->slots = s;
+    t->mask = mask;
+    return 0;
+}
+
+/* Adds p[0..len) (not present; hash h) and returns its number, or TOK_E_NOMEM. */
+static int64_t strtab_add(strtab *t, const uint8_t *p, size_t len, uint64_t h) {
+    if (t->n >= UINT32_MAX - 2) return TOK_E_NOMEM;
+    if (grow_array((void **)&t->e, &t->cap, t->n + 1, sizeof *t->e)) return TOK_E_NOMEM;
+    if (grow_array((void **)&t->arena, &t->arena_cap, t->arena_len + len, 1)) return TOK_E_NOMEM;
+    if (len) memcpy(t->arena + t->arena_len, p, len);
+    size_t k = t->n++;
+    t->e[k] = (str_entry){h, t->arena_len, len};
+    t->arena_len += len;
+    if (len) {
+        if (t->n * 2 > t->mask) {
+            if (strtab_rehash(t)) return TOK_E_NOMEM;
+        } else {
+            size_t i = (size_t)h & t->mask;
+            while (t->slots[i]) i = (i + 1) & t->mask;
+            t->slots[i] = (uint32_t)(k + 1);
+        }
+    }
+    return (int64_t)k;
+}
+
+static inline const uint8_t *strtab_bytes(const strtab *t, size_t k) { return t->arena + t->e[k].off; }
+
+/* ---------------------------------------------------------------------------------------------
+ * Piece counts: a string table and a count per string.
+ */
+
+struct tok_piece_counts {
+    strtab s;
+    uint64_t *counts;
+    size_t counts_cap;
     uint64_t total;
 };
 
 tok_piece_counts *tok_piece_counts_new(void) {
     tok_piece_counts *c = calloc(1, sizeof *c);
     if (!c) return NULL;
-    c->slots = calloc(1024, sizeof *c->slots);
-    if (!c->slots) {
-        free(c);
+    if (strtab_init(&c->s)) {
+        tok_piece_counts_free(c);
         return NULL;
     }
-    c->mask = 1023;
     return c;
 }
 
 void tok_piece_counts_free(tok_piece_counts *c) {
     if (!c) return;
-    free(c->arena);
-    free(c->entries);
-    free(c->slots);
+    strtab_free(&c->s);
+    free(c->counts);
     free(c);
 }
 
-static int piece_rehash(tok_piece_counts *c) {
-    size_t cap = (c->mask + 1) * 2;
-    uint32_t *s = calloc(cap, sizeof *s);
-    if (!s) return TOK_E_NOMEM;
-    size_t mask = cap - 1;
-    for (size_t k = 0; k < c->n; k++) {
-        size_t i = (size_t)c->entries[k].hash & mask;
-        while (s[i]) i = (i + 1) & mask;
-        s[i] = (uint32_t)(k + 1);
-    }
-    free(c->slots);
-    c->slots = s;
-    c->mask = mask;
-    return 0;
-}
-
 static int piece_add_h(tok_piece_counts *c, const uint8_t *p, size_t len, uint64_t h, uint64_t count) {
-    size_t i = (size_t)h & c->mask;
-    for (;;) {
-        uint32_t e = c->slots[i];
-        if (!e) break;
-        piece_entry *pe = &c->entries[e - 1];
-        if (pe->hash == h && pe->len == len && memcmp(c->arena + pe->off, p, len) == 0) {
-            pe->count += count;
-            c->total += count;
-            return 0;
-        }
-        i = (i + 1) & c->mask;
+    int64_t k = strtab_find(&c->s, p, len, h);
+    if (k < 0) {
+        k = strtab_add(&c->s, p, len, h);
+        if (k < 0) return (int)k;
+        if (grow_array((void **)&c->counts, &c->counts_cap, (size_t)k + 1, sizeof *c->counts)) return TOK_E_NOMEM;
+        c->counts[k] = 0;
     }
-    if (c->n >= UINT32_MAX - 1) return TOK_E_NOMEM;
-    if (grow_array((void **)&c->entries, &c->entries_cap, c->n + 1, sizeof *c->entries)) return TOK_E_NOMEM;
-    if (grow_array((void **)&c->arena, &c->arena_cap, c->arena_len + len, 1)) return TOK_E_NOMEM;
-    memcpy(c->arena + c->arena_len, p, len);
-    c->entries[c->n] = (piece_entry){h, c->arena_len, len, count};
-    c->arena_len += len;
-    c->slots[i] = (uint32_t)(++c->n);
+    c->counts[k] += count;
     c->total += count;
-    if (c->n * 2 > c->mask) return piece_rehash(c);
     return 0;
 }
 
@@ -135,18 +180,12 @@ int tok_piece_counts_add_lines(tok_piece_counts *c, int pattern, const uint8_t *
         const uint8_t *nl = memchr(s + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - s) + 1 : len;
         const uint8_t *line = s + start;
-        size_t n = end - start;
-        if (pattern == 0) {
-            int r = tok_piece_counts_add(c, line, n, 1);
+        size_t n = end - start, pos = 0;
+        while (pos < n) {
+            size_t e = pattern ? tok_pretok_next(pattern, line, n, pos) : n; /* pattern 0: the line */
+            int r = piece_add_h(c, line + pos, e - pos, tok__hash(line + pos, e - pos), 1);
             if (r) return r;
-        } else {
-            size_t pos = 0;
-            while (pos < n) {
-                size_t e = tok_pretok_next(pattern, line, n, pos);
-                int r = piece_add_h(c, line + pos, e - pos, tok__hash(line + pos, e - pos), 1);
-                if (r) return r;
-                pos = e;
-            }
+            pos = e;
         }
         start = end;
     }
@@ -154,23 +193,22 @@ int tok_piece_counts_add_lines(tok_piece_counts *c, int pattern, const uint8_t *
 }
 
 int tok_piece_counts_merge(tok_piece_counts *dst, const tok_piece_counts *src) {
-    for (size_t k = 0; k < src->n; k++) {
-        const piece_entry *e = &src->entries[k];
-        int r = piece_add_h(dst, src->arena + e->off, e->len, e->hash, e->count);
+    for (size_t k = 0; k < src->s.n; k++) {
+        const str_entry *e = &src->s.e[k];
+        int r = piece_add_h(dst, strtab_bytes(&src->s, k), e->len, e->hash, src->counts[k]);
         if (r) return r;
     }
     return 0;
 }
 
-size_t tok_piece_counts_size(const tok_piece_counts *c) { return c->n; }
+size_t tok_piece_counts_size(const tok_piece_counts *c) { return c->s.n; }
 
 uint64_t tok_piece_counts_total(const tok_piece_counts *c) { return c->total; }
 
 void tok_piece_counts_get(const tok_piece_counts *c, size_t k, const uint8_t **s, size_t *len, uint64_t *count) {
-    const piece_entry *e = &c->entries[k];
-    *s = c->arena + e->off;
-    *len = e->len;
-    *count = e->count;
+    *s = strtab_bytes(&c->s, k);
+    *len = c->s.e[k].len;
+    *count = c->counts[k];
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -273,25 +311,19 @@ typedef struct {
 } merge_rec;
 
 struct tok_bpe_trainer {
-    /* vocabulary */
-    uint8_t *arena;
-    size_t arena_len, arena_cap;
-    size_t *tok_off; /* n_tokens + 1 */
-    uint32_t *units;
-    uint64_t *tok_hash;
+    /* vocabulary: token id = string number */
+    strtab toks;
+    uint32_t *units;     /* length in max_length's units */
     uint32_t *tok_words; /* words in the token (see tok_bpe_trainer_set_word_rule) */
     uint8_t *tok_flags;  /* TF_* */
-    uint32_t n_tokens;
-    size_t tok_cap;
-    uint32_t *tok_slots; /* id + 1; 0 = empty */
-    size_t tok_mask;
+    size_t units_cap, tok_words_cap, tok_flags_cap;
     /* words */
     uint32_t *syms;
     size_t syms_len, syms_cap;
     size_t *word_start;
     uint32_t *word_len;
     uint64_t *word_count;
-    size_t n_words, words_cap;
+    size_t n_words, word_start_cap, word_len_cap, word_count_cap;
     /* training state */
     int started, finished;
     uint32_t vocab_size;
@@ -336,77 +368,17 @@ static void word_attrs(const uint8_t *p, size_t len, uint32_t *words, uint8_t *f
     *flags = f;
 }
 
-static int64_t tok_find(const tok_bpe_trainer *t, const uint8_t *p, size_t len, uint64_t h) {
-    size_t i = (size_t)h & t->tok_mask;
-    for (;;) {
-        uint32_t e = t->tok_slots[i];
-        if (!e) return -1;
-        uint32_t id = e - 1;
-        size_t off = t->tok_off[id], n = t->tok_off[id + 1] - off;
-        if (t->tok_hash[id] == h && n == len && memcmp(t->arena + off, p, len) == 0) return id;
-        i = (i + 1) & t->tok_mask;
-    }
-}
-
-static int tok_rehash(tok_bpe_trainer *t) {
-    size_t cap = (t->tok_mask + 1) * 2;
-    uint32_t *s = calloc(cap, sizeof *s);
-    if (!s) return TOK_E_NOMEM;
-    size_t mask = cap - 1;
-    for (uint32_t id = 0; id < t->n_tokens; id++) {
-        if (t->tok_off[id + 1] == t->tok_off[id]) continue; /* empty strings are not looked up */
-        size_t i = (size_t)t->tok_hash[id] & mask;
-        while (s[i]) i = (i + 1) & mask;
-        s[i] = id + 1;
-    }
-    free(t->tok_slots);
-    t->tok_slots = s;
-    t->tok_mask = mask;
-    return 0;
-}
-
 /* Appends a token (bytes not yet present); its id, or TOK_E_NOMEM. */
 static int64_t tok_append(tok_bpe_trainer *t, const uint8_t *p, size_t len, uint64_t h, uint32_t units) {
-    if (t->n_tokens >= UINT32_MAX - 2) return TOK_E_NOMEM;
-    size_t need = (size_t)t->n_tokens + 2;
-    if (need > t->tok_cap) {
-        size_t c = t->tok_cap ? t->tok_cap * 2 : 1024;
-        while (c < need) c *= 2;
-        size_t *o = realloc(t->tok_off, c * sizeof *o);
-        if (!o) return TOK_E_NOMEM;
-        t->tok_off = o;
-        uint32_t *u = realloc(t->units, c * sizeof *u);
-        if (!u) return TOK_E_NOMEM;
-        t->units = u;
-        uint64_t *hh = realloc(t->tok_hash, c * sizeof *hh);
-        if (!hh) return TOK_E_NOMEM;
-        t->tok_hash = hh;
-        uint32_t *ww = realloc(t->tok_words, c * sizeof *ww);
-        if (!ww) return TOK_E_NOMEM;
-        t->tok_words = ww;
-        uint8_t *ff = realloc(t->tok_flags, c * sizeof *ff);
-        if (!ff) return TOK_E_NOMEM;
-        t->tok_flags = ff;
-        t->tok_cap = c;
-    }
-    if (grow_array((void **)&t->arena, &t->arena_cap, t->arena_len + len, 1)) return TOK_E_NOMEM;
-    if (len) memcpy(t->arena + t->arena_len, p, len);
-    uint32_t id = t->n_tokens++;
-    t->tok_off[id] = t->arena_len;
-    t->arena_len += len;
-    t->tok_off[id + 1] = t->arena_len;
+    size_t n = t->toks.n + 1;
+    if (grow_array((void **)&t->units, &t->units_cap, n, sizeof *t->units) ||
+        grow_array((void **)&t->tok_words, &t->tok_words_cap, n, sizeof *t->tok_words) ||
+        grow_array((void **)&t->tok_flags, &t->tok_flags_cap, n, sizeof *t->tok_flags))
+        return TOK_E_NOMEM;
+    int64_t id = strtab_add(&t->toks, p, len, h);
+    if (id < 0) return id;
     t->units[id] = units;
-    t->tok_hash[id] = h;
     word_attrs(p, len, &t->tok_words[id], &t->tok_flags[id]);
-    if (len) {
-        if ((size_t)t->n_tokens * 2 > t->tok_mask) {
-            if (tok_rehash(t)) return TOK_E_NOMEM;
-        } else {
-            size_t i = (size_t)h & t->tok_mask;
-            while (t->tok_slots[i]) i = (i + 1) & t->tok_mask;
-            t->tok_slots[i] = id + 1;
-        }
-    }
     return id;
 }
 
@@ -414,14 +386,12 @@ tok_bpe_trainer *tok_bpe_trainer_new(const uint8_t *bytes, const uint32_t *offse
                                      uint32_t n_tokens) {
     tok_bpe_trainer *t = calloc(1, sizeof *t);
     if (!t) return NULL;
-    t->tok_slots = calloc(1024, sizeof *t->tok_slots);
-    if (!t->tok_slots) goto fail;
-    t->tok_mask = 1023;
+    if (strtab_init(&t->toks)) goto fail;
     for (uint32_t i = 0; i < n_tokens; i++) {
         const uint8_t *p = bytes + offsets[i];
         size_t len = offsets[i + 1] - offsets[i];
         uint64_t h = tok__hash(p, len);
-        if (len && tok_find(t, p, len, h) >= 0) goto fail;
+        if (len && strtab_find(&t->toks, p, len, h) >= 0) goto fail;
         if (tok_append(t, p, len, h, units[i]) < 0) goto fail;
     }
     return t;
@@ -432,13 +402,10 @@ fail:
 
 void tok_bpe_trainer_free(tok_bpe_trainer *t) {
     if (!t) return;
-    free(t->arena);
-    free(t->tok_off);
+    strtab_free(&t->toks);
     free(t->units);
-    free(t->tok_hash);
     free(t->tok_words);
     free(t->tok_flags);
-    free(t->tok_slots);
     free(t->syms);
     free(t->word_start);
     free(t->word_len);
@@ -460,46 +427,50 @@ int tok_bpe_trainer_add_word(tok_bpe_trainer *t, const uint32_t *ids, size_t n, 
     if (t->started) return TOK_E_CAPACITY;
     if (n > UINT32_MAX) return TOK_E_TOO_LARGE;
     for (size_t i = 0; i < n; i++)
-        if (ids[i] >= t->n_tokens) return TOK_E_UNKNOWN_ID;
+        if (ids[i] >= t->toks.n) return TOK_E_UNKNOWN_ID;
     if (t->n_words >= UINT32_MAX - 1) return TOK_E_TOO_LARGE;
-    if (t->n_words == t->words_cap) {
-        size_t c = t->words_cap ? t->words_cap * 2 : 1024;
-        size_t *s = realloc(t->word_start, c * sizeof *s);
-        if (!s) return TOK_E_NOMEM;
-        t->word_start = s;
-        uint32_t *l = realloc(t->word_len, c * sizeof *l);
-        if (!l) return TOK_E_NOMEM;
-        t->word_len = l;
-        uint64_t *k = realloc(t->word_count, c * sizeof *k);
-        if (!k) return TOK_E_NOMEM;
-        t->word_count = k;
-        t->words_cap = c;
-    }
-    if (grow_array((void **)&t->syms, &t->syms_cap, t->syms_len + n, sizeof *t->syms)) return TOK_E_NOMEM;
+    size_t w = t->n_words;
+    if (grow_array((void **)&t->word_start, &t->word_start_cap, w + 1, sizeof *t->word_start) ||
+        grow_array((void **)&t->word_len, &t->word_len_cap, w + 1, sizeof *t->word_len) ||
+        grow_array((void **)&t->word_count, &t->word_count_cap, w + 1, sizeof *t->word_count) ||
+        grow_array((void **)&t->syms, &t->syms_cap, t->syms_len + n, sizeof *t->syms))
+        return TOK_E_NOMEM;
     memcpy(t->syms + t->syms_len, ids, n * sizeof *ids);
-    t->word_start[t->n_words] = t->syms_len;
-    t->word_len[t->n_words] = (uint32_t)n;
-    t->word_count[t->n_words] = count;
+    t->word_start[w] = t->syms_len;
+    t->word_len[w] = (uint32_t)n;
+    t->word_count[w] = count;
     t->syms_len += n;
     t->n_words++;
     return 0;
 }
 
-int tok_bpe_trainer_add_pieces(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256]) {
+int tok_bpe_trainer_add_pieces(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256],
+                               const tok_merges *m) {
     uint32_t *buf = NULL;
-    size_t cap = 0;
+    void *work = NULL;
+    size_t cap = 0, work_cap = 0;
     int r = 0;
-    for (size_t k = 0; k < c->n && !r; k++) {
-        const piece_entry *e = &c->entries[k];
-        if (grow_array((void **)&buf, &cap, e->len, sizeof *buf)) {
-            r = TOK_E_NOMEM;
-            break;
+    for (size_t k = 0; k < c->s.n && !r; k++) {
+        size_t len = c->s.e[k].len;
+        if (len > UINT32_MAX / 2) { r = TOK_E_TOO_LARGE; break; }
+        if (grow_array((void **)&buf, &cap, len, sizeof *buf)) { r = TOK_E_NOMEM; break; }
+        const uint8_t *p = strtab_bytes(&c->s, k);
+        for (size_t i = 0; i < len; i++) buf[i] = byte_ids[p[i]];
+        size_t n = len;
+        if (m) {
+            size_t need = tok_merge_work_size(len);
+            if (need > work_cap) {
+                free(work);
+                work = malloc(need);
+                if (!work) { r = TOK_E_NOMEM; break; }
+                work_cap = need;
+            }
+            n = tok_merge_word(m, buf, NULL, len, work);
         }
-        const uint8_t *p = c->arena + e->off;
-        for (size_t i = 0; i < e->len; i++) buf[i] = byte_ids[p[i]];
-        r = tok_bpe_trainer_add_word(t, buf, e->len, e->count);
+        r = tok_bpe_trainer_add_word(t, buf, n, c->counts[k]);
     }
     free(buf);
+    free(work);
     return r;
 }
 
@@ -640,33 +611,6 @@ int tok_bpe_trainer_set_word_rule(tok_bpe_trainer *t, uint32_t max_words, int fo
     return 0;
 }
 
-int tok_bpe_trainer_add_pieces_merged(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256],
-                                      const tok_merges *m) {
-    uint32_t *buf = NULL;
-    void *work = NULL;
-    size_t cap = 0, work_cap = 0;
-    int r = 0;
-    for (size_t k = 0; k < c->n && !r; k++) {
-        const piece_entry *e = &c->entries[k];
-        if (e->len > UINT32_MAX / 2) { r = TOK_E_TOO_LARGE; break; }
-        if (grow_array((void **)&buf, &cap, e->len, sizeof *buf)) { r = TOK_E_NOMEM; break; }
-        size_t need = tok_merge_work_size(e->len);
-        if (need > work_cap) {
-            free(work);
-            work = malloc(need);
-            if (!work) { r = TOK_E_NOMEM; break; }
-            work_cap = need;
-        }
-        const uint8_t *p = c->arena + e->off;
-        for (size_t i = 0; i < e->len; i++) buf[i] = byte_ids[p[i]];
-        size_t n = tok_merge_word(m, buf, NULL, e->len, work);
-        r = tok_bpe_trainer_add_word(t, buf, n, e->count);
-    }
-    free(buf);
-    free(work);
-    return r;
-}
-
 int tok_bpe_trainer_start(tok_bpe_trainer *t, uint32_t vocab_size, uint64_t min_frequency, uint32_t max_length) {
     if (t->started) return TOK_E_CAPACITY;
     t->vocab_size = vocab_size;
@@ -737,7 +681,7 @@ int64_t tok_bpe_trainer_step(tok_bpe_trainer *t, uint32_t max_steps) {
     size_t buf_cap = 0;
     int64_t done = 0;
     while (!t->finished && done < (int64_t)max_steps) {
-        if (t->n_tokens >= t->vocab_size || t->heap_n == 0) {
+        if (t->toks.n >= t->vocab_size || t->heap_n == 0) {
             t->finished = 1;
             break;
         }
@@ -754,12 +698,12 @@ int64_t tok_bpe_trainer_step(tok_bpe_trainer *t, uint32_t max_steps) {
             break;
         }
         uint32_t a = (uint32_t)((top.key - 1) >> 32), b = (uint32_t)(top.key - 1);
-        size_t la = t->tok_off[a + 1] - t->tok_off[a], lb = t->tok_off[b + 1] - t->tok_off[b];
+        size_t la = t->toks.e[a].len, lb = t->toks.e[b].len;
         if (grow_array((void **)&buf, &buf_cap, la + lb, 1)) goto nomem;
-        memcpy(buf, t->arena + t->tok_off[a], la);
-        memcpy(buf + la, t->arena + t->tok_off[b], lb);
+        memcpy(buf, strtab_bytes(&t->toks, a), la);
+        memcpy(buf + la, strtab_bytes(&t->toks, b), lb);
         uint64_t h = tok__hash(buf, la + lb);
-        int64_t m = tok_find(t, buf, la + lb, h);
+        int64_t m = strtab_find(&t->toks, buf, la + lb, h);
         if (m < 0) m = tok_append(t, buf, la + lb, h, t->units[a] + t->units[b]);
         if (m < 0) goto nomem;
         if (grow_array((void **)&t->merges, &t->merges_cap, t->n_merges + 1, sizeof *t->merges)) goto nomem;
@@ -779,12 +723,12 @@ nomem:
     return TOK_E_NOMEM;
 }
 
-uint32_t tok_bpe_trainer_vocab_size(const tok_bpe_trainer *t) { return t->n_tokens; }
+uint32_t tok_bpe_trainer_vocab_size(const tok_bpe_trainer *t) { return (uint32_t)t->toks.n; }
 
 const uint8_t *tok_bpe_trainer_token(const tok_bpe_trainer *t, uint32_t id, size_t *len) {
-    if (id >= t->n_tokens) return NULL;
-    *len = t->tok_off[id + 1] - t->tok_off[id];
-    return t->arena + t->tok_off[id];
+    if (id >= t->toks.n) return NULL;
+    *len = t->toks.e[id].len;
+    return strtab_bytes(&t->toks, id);
 }
 
 size_t tok_bpe_trainer_merge_count(const tok_bpe_trainer *t) { return t->n_merges; }

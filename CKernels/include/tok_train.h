@@ -78,20 +78,15 @@ void tok_bpe_trainer_free(tok_bpe_trainer *t);
  */
 int tok_bpe_trainer_add_word(tok_bpe_trainer *t, const uint32_t *ids, size_t n, uint64_t count);
 
-/**
- * Adds every piece of `c` as a word of byte symbols: byte b is token byte_ids[b].
- */
-int tok_bpe_trainer_add_pieces(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256]);
-
 struct tok_merges;
 
 /**
- * Adds every piece of `c` as a word: its bytes as tokens byte_ids[b], then merged by `m`
- * (tok_merge.h: pair → (rank, merged id), ids of this trainer), as BPE encodes it. For training
- * that continues from earlier merges (SuperBPE's second stage).
+ * Adds every piece of `c` as a word: its bytes as tokens byte_ids[b], then, when `m` is not NULL,
+ * merged by m (tok_merge.h: pair → (rank, merged id), ids of this trainer) as BPE encodes it:
+ * training that continues from earlier merges (SuperBPE's second stage).
  */
-int tok_bpe_trainer_add_pieces_merged(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256],
-                                      const struct tok_merges *m);
+int tok_bpe_trainer_add_pieces(tok_bpe_trainer *t, const tok_piece_counts *c, const uint32_t byte_ids[256],
+                               const struct tok_merges *m);
 
 /**
  * SuperBPE's limits on tokens that span words (call before start): a pair is counted only when

@@ -1,5 +1,4 @@
 import CTokKernels
-import Dispatch
 import Foundation
 import TokCore
 
@@ -202,17 +201,20 @@ public struct BPETrainer: Sendable {
         }
         defer { tok_bpe_trainer_free(t) }
         let clock = ContinuousClock.now
-        var rc: Int32
-        if earlier.isEmpty {
-            rc = tok_bpe_trainer_add_pieces(t, pieces.raw, byteIDs)
-        } else {
-            guard let table = tok_merges_new(earlier.count) else { throw TokError(.invalidArgument, "out of memory") }
-            defer { tok_merges_free(table) }
-            for (k, m) in earlier.enumerated() {
-                _ = tok_merges_set(table, UInt32(m.left), UInt32(m.right), UInt32(k), UInt32(m.result))
+        // Earlier merges (SuperBPE's first stage) apply to each piece before counting: a pair
+        // table with their order as rank, the last definition of a pair winning as in tokenizers.
+        var table: OpaquePointer? = nil
+        if !earlier.isEmpty {
+            guard let m = tok_merges_new(earlier.count) else { throw TokError(.invalidArgument, "out of memory") }
+            table = m
+            for (k, e) in earlier.enumerated() {
+                guard tok_merges_set(m, UInt32(e.left), UInt32(e.right), UInt32(k), UInt32(e.result)) == 0 else {
+                    throw TokError(.invalidArgument, "out of memory")
+                }
             }
-            rc = tok_bpe_trainer_add_pieces_merged(t, pieces.raw, byteIDs, table)
         }
+        defer { tok_merges_free(table) }
+        var rc = tok_bpe_trainer_add_pieces(t, pieces.raw, byteIDs, table)
         if rc == 0 { rc = tok_bpe_trainer_set_word_rule(t, UInt32(maxWords), forbidColonSpace ? 1 : 0) }
         if rc == 0 { rc = tok_bpe_trainer_start(t, UInt32(vocabularySize), UInt64(minFrequency), UInt32(maxLength)) }
         guard rc == 0 else { throw TokError(.invalidArgument, "out of memory counting pairs") }
@@ -373,7 +375,8 @@ final class PieceCounts: @unchecked Sendable {
 final class PieceCounter {
     let pattern: Int32
     let form: Int32?
-    let specials: [[UInt8]]
+    let specials: _SpecialMatcher
+    let allSpecials: [Bool]
     let tables: [OpaquePointer]
     var bytes = 0
     var pieces: Int { tables.reduce(0) { $0 + Int(tok_piece_counts_total($1)) } }
@@ -391,7 +394,8 @@ final class PieceCounter {
         case .nfc: form = Int32(TOK_NFC)
         case .nfkc: form = Int32(TOK_NFKC)
         }
-        specials = trainer.specialTokens.map { Array($0.utf8) }.sorted { $0.count > $1.count }
+        specials = _SpecialMatcher(Dictionary(uniqueKeysWithValues: trainer.specialTokens.enumerated().map { ($1, $0) }))
+        allSpecials = specials.mask(.all)
         var ts: [OpaquePointer] = []
         for _ in 0..<trainer.threads {
             guard let t = tok_piece_counts_new() else { throw TokError(.invalidArgument, "out of memory") }
@@ -421,28 +425,27 @@ final class PieceCounter {
                 a = b
             }
         }
-        let failed = Failure()
+        // Table w counts chunks w, w + n, w + 2n, …: each table has one thread at a time.
         let n = tables.count
         let (pattern, form) = (self.pattern, self.form)
         let shared = Shared(base: base, tables: tables, chunks: chunks)
-        DispatchQueue.concurrentPerform(iterations: n) { w in
-            let (base, tables, chunks) = (shared.base, shared.tables, shared.chunks)
-            var k = w
-            while k < chunks.count {
+        let codes = _parallelMap(n) { w -> Int32 in
+            let (base, table, chunks) = (shared.base, shared.tables[w], shared.chunks)
+            for k in stride(from: w, to: chunks.count, by: n) {
                 let (a, b) = chunks[k]
-                var r: Int32
+                let text = UnsafeBufferPointer(start: base + a, count: b - a)
+                let r: Int32
                 if let form {
-                    r = Self.normalized(form, base + a, b - a) { p, len in
-                        tok_piece_counts_add_lines(tables[w], pattern, p, len)
-                    }
+                    let normalized = _icuNormalize(form, text).bytes
+                    r = tok_piece_counts_add_lines(table, pattern, normalized, normalized.count)
                 } else {
-                    r = tok_piece_counts_add_lines(tables[w], pattern, base + a, b - a)
+                    r = tok_piece_counts_add_lines(table, pattern, text.baseAddress, text.count)
                 }
-                if r != 0 { failed.set(r); return }
-                k += n
+                if r != 0 { return r }
             }
+            return 0
         }
-        if let r = failed.code {
+        if let r = codes.first(where: { $0 != 0 }) {
             throw TokError(.invalidArgument, r == Int32(TOK_E_NOMEM) ? "out of memory counting pieces" : "cannot count pieces (error \(r))", at: source)
         }
     }
@@ -459,44 +462,18 @@ final class PieceCounter {
         do throws(TokError) { try body(); return .success(()) } catch { return .failure(error) }
     }
 
-    /// [start, end) ranges of the text outside special tokens (longest match first at a position).
+    /// [start, end) ranges of the text outside special tokens (the longest one at a position
+    /// wins, as when encoding).
     func segments(_ p: UnsafePointer<UInt8>, _ n: Int) -> [(Int, Int)] {
-        if specials.isEmpty { return [(0, n)] }
+        let buf = UnsafeBufferPointer(start: p, count: n)
         var out: [(Int, Int)] = []
-        var start = 0, i = 0
-        let firsts = Set(specials.map { $0[0] })
-        while i < n {
-            if firsts.contains(p[i]) {
-                var hit = 0
-                for s in specials where s.count <= n - i && memcmp(p + i, s, s.count) == 0 {
-                    hit = s.count
-                    break
-                }
-                if hit > 0 {
-                    if i > start { out.append((start, i)) }
-                    i += hit
-                    start = i
-                    continue
-                }
-            }
-            i += 1
+        var pos = 0
+        while let (start, k) = specials.find(in: buf, from: pos, mask: allSpecials) {
+            if start > pos { out.append((pos, start)) }
+            pos = start + specials.entries[k].bytes.count
         }
-        if n > start { out.append((start, n)) }
+        if pos < n { out.append((pos, n)) }
         return out
-    }
-
-    /// Runs body over the normalized bytes of p[0..<n).
-    static func normalized(_ form: Int32, _ p: UnsafePointer<UInt8>, _ n: Int,
-                           _ body: (UnsafePointer<UInt8>, Int) -> Int32) -> Int32 {
-        var cap = n + n / 2 + 64
-        while true {
-            var out = [UInt8](repeating: 0, count: cap)
-            var org = [UInt32](repeating: 0, count: cap)
-            let r = tok_icu_normalize(form, p, n, &out, &org, cap)
-            if r == Int64(TOK_E_CAPACITY) { cap *= 2; continue }
-            if r < 0 { return Int32(r) }
-            return out.withUnsafeBufferPointer { body($0.baseAddress!, Int(r)) }
-        }
     }
 
     /// All tables summed into one.
@@ -508,12 +485,4 @@ final class PieceCounter {
         }
         return PieceCounts(raw: all, bytes: bytes)
     }
-}
-
-/// The first error code a worker met.
-final class Failure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int32?
-    func set(_ r: Int32) { lock.lock(); if value == nil { value = r }; lock.unlock() }
-    var code: Int32? { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -93,7 +93,7 @@ public struct TrainedBPE: Sendable {
         var j = "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n  \"added_tokens\": ["
         for k in 0..<specialTokenCount {
             j += k == 0 ? "\n" : ",\n"
-            j += "    {\"id\": \(k), \"content\": \(jsonString(specialTokens[k])), \"single_word\": false, \"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}"
+            j += "    {\"id\": \(k), \"content\": \(jsonString(specialTokens[k].utf8)), \"single_word\": false, \"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}"
         }
         j += specialTokenCount > 0 ? "\n  ],\n" : "],\n"
         switch normalization {
@@ -107,7 +107,7 @@ public struct TrainedBPE: Sendable {
         switch pattern {
         case .r50k?: j += "  \"pre_tokenizer\": \(byteLevelStep(true)),\n"
         case let p?:
-            j += "  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": \(jsonString(p.onigurumaRegex))}, \"behavior\": \"Isolated\", \"invert\": false}, \(byteLevelStep(false))]},\n"
+            j += "  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": \(jsonString(p.onigurumaRegex.utf8))}, \"behavior\": \"Isolated\", \"invert\": false}, \(byteLevelStep(false))]},\n"
         case nil: j += "  \"pre_tokenizer\": \(byteLevelStep(false)),\n"
         }
         j += "  \"post_processor\": null,\n"
@@ -117,12 +117,12 @@ public struct TrainedBPE: Sendable {
         j += "    \"byte_fallback\": false,\n    \"ignore_merges\": false,\n    \"vocab\": {"
         for id in 0..<tokens.count {
             j += id == 0 ? "\n      " : ",\n      "
-            j += "\(jsonString(byteLevel(id))): \(id)"
+            j += "\(jsonString(byteLevel(id).utf8)): \(id)"
         }
         j += "\n    },\n    \"merges\": ["
         for (k, m) in huggingFaceMerges.enumerated() {
             j += k == 0 ? "\n      " : ",\n      "
-            j += "[\(jsonString(byteLevel(m.left))), \(jsonString(byteLevel(m.right)))]"
+            j += "[\(jsonString(byteLevel(m.left).utf8)), \(jsonString(byteLevel(m.right).utf8))]"
         }
         j += "\n    ]\n  }\n}\n"
         return j
@@ -135,25 +135,4 @@ public struct TrainedBPE: Sendable {
         for m in huggingFaceMerges { out += "\(byteLevel(m.left)) \(byteLevel(m.right))\n" }
         return out
     }
-}
-
-/// A JSON string literal: quotes, backslashes and control characters escaped.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 || u.value == 0x7F {
-                out += String(format: "\\u%04X", u.value)
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
 }

@@ -200,24 +200,23 @@ func fileSize(_ path: String) -> Int {
     ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
 }
 
-/// A progress line on stderr (bytes, MB/s, ETA), only when stderr is a terminal.
+/// Analysis progress (bytes, MB/s, ETA) on the terminal's progress line.
 final class Progress {
     let total: Int
     var done_ = 0
     let start = Date()
-    var last = Date.distantPast
-    let enabled = isatty(2) != 0
+    let line = ProgressLine()
     init(totalBytes: Int) { total = totalBytes }
     func advance(_ n: Int) {
         done_ += n
-        guard enabled, Date().timeIntervalSince(last) > 0.2 else { return }
-        last = Date()
-        let secs = Date().timeIntervalSince(start)
-        let rate = Double(done_) / Swift.max(secs, 1e-6)
-        let eta = total > done_ && rate > 0 ? Double(total - done_) / rate : 0
-        stderrWrite(String(format: "\r%.1f/%.1f MB  %.1f MB/s  ETA %.0fs   ", Double(done_) / 1e6, Double(total) / 1e6, rate / 1e6, eta))
+        line.show {
+            let secs = Date().timeIntervalSince(start)
+            let rate = Double(done_) / Swift.max(secs, 1e-6)
+            let eta = total > done_ && rate > 0 ? Double(total - done_) / rate : 0
+            return String(format: "%.1f/%.1f MB  %.1f MB/s  ETA %.0fs", Double(done_) / 1e6, Double(total) / 1e6, rate / 1e6, eta)
+        }
     }
-    func done() { if enabled { stderrWrite("\r\u{1B}[K") } }
+    func done() { line.done() }
 }
 
 func jsonReport(_ groups: [(String, [AnalysisReport])]) throws -> String {

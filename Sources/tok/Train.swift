@@ -38,8 +38,8 @@ struct TrainBPE: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (trainer, fmt) = try o.trainer()
-            let bar = TrainProgress(enabled: !o.quiet && isatty(2) != 0)
-            let result = try trainer.train(files: o.paths, progress: { bar.show($0) })
+            let bar = ProgressLine(quiet: o.quiet)
+            let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
             bar.done()
             try o.write(result, format: fmt)
         }
@@ -78,14 +78,14 @@ struct TrainSuperBPE: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (bpe, fmt) = try o.trainer()
+            guard let pattern = bpe.pattern else { throw CLIError("SuperBPE's first stage needs a split pattern") }
             var trainer = SuperBPETrainer(vocabularySize: o.vocabSize, transition: transition,
-                                          pattern: bpe.pattern ?? .r50k, maxWordsPerToken: maxWords,
+                                          pattern: pattern, maxWordsPerToken: maxWords,
                                           forbidColonSpace: !allowColonSpace, minFrequency: bpe.minFrequency,
                                           specialTokens: bpe.specialTokens, normalization: bpe.normalization)
-            if bpe.pattern == nil { throw CLIError("SuperBPE's first stage needs a split pattern") }
             trainer.firstStage.threads = bpe.threads
-            let bar = TrainProgress(enabled: !o.quiet && isatty(2) != 0)
-            let result = try trainer.train(files: o.paths, progress: { bar.show($0) })
+            let bar = ProgressLine(quiet: o.quiet)
+            let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
             bar.done()
             try o.write(result.superBPE, format: fmt)
             if let heldOut {
@@ -233,23 +233,15 @@ func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     }
 }
 
-/// The training progress line on stderr (only on a terminal).
-final class TrainProgress: @unchecked Sendable {
-    let enabled: Bool
-    private var last = Date.distantPast
-    init(enabled: Bool) { self.enabled = enabled }
-    func show(_ p: TrainingProgress) {
-        guard enabled, Date().timeIntervalSince(last) > 0.2 else { return }
-        last = Date()
-        switch p.phase {
-        case .counting:
-            stderrWrite(String(format: "\rcounting: %d/%d files, %.1f MB, %d pieces, %.1fs   ",
-                               p.filesDone, p.files, Double(p.bytesCounted) / 1e6, p.piecesCounted, p.seconds))
-        case .merging:
-            let rate = Double(p.merges) / max(p.seconds, 1e-6)
-            let eta = rate > 0 ? Double(max(0, p.mergesTarget - p.merges)) / rate : 0
-            stderrWrite(String(format: "\rmerging: %d/%d merges, %.0f/s, ETA %.0fs   ", p.merges, p.mergesTarget, rate, eta))
-        }
+/// The training progress line: files and pieces while counting, merges and ETA while merging.
+func trainingProgressText(_ p: TrainingProgress) -> String {
+    switch p.phase {
+    case .counting:
+        return String(format: "counting: %d/%d files, %.1f MB, %d pieces, %.1fs",
+                      p.filesDone, p.files, Double(p.bytesCounted) / 1e6, p.piecesCounted, p.seconds)
+    case .merging:
+        let rate = Double(p.merges) / max(p.seconds, 1e-6)
+        let eta = rate > 0 ? Double(max(0, p.mergesTarget - p.merges)) / rate : 0
+        return String(format: "merging: %d/%d merges, %.0f/s, ETA %.0fs", p.merges, p.mergesTarget, rate, eta)
     }
-    func done() { if enabled { stderrWrite("\r\u{1B}[K") } }
 }

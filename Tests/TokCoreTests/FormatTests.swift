@@ -6,6 +6,15 @@ import TokTestSupport
 /// Tokenizer files of every format, against ids and decodes made by the reference libraries
 /// (tools/make_format_fixtures.py: tokenizers 0.23.3, sentencepiece 0.2.3).
 @Suite struct FormatTests {
+    @Test("regexes are read as Oniguruma reads them: \\s as White_Space (in classes too), X{n,m}+ repeated")
+    func onigurumaReading() {
+        #expect(_Regex.translate(#"\p{N}{1,3}+"#) == #"(?:\p{N}{1,3})+"#)
+        #expect(_Regex.translate(#"[^\s\p{L}]{2,}+|x"#) == #"(?:[^\p{White_Space}\p{L}]{2,})+|x"#)
+        #expect(_Regex.translate(#"(ab){2}+\S"#) == #"(?:(ab){2})+\P{White_Space}"#)
+        #expect(_Regex.translate(#"[\\s]\s+?a{,x"#) == #"[\\s]\p{White_Space}+?a{,x"#)
+        #expect(_Regex.translate(#"\p{N}{1,3}"#) == #"\p{N}{1,3}"#)
+    }
+
     static let cases: [(fixture: String, model: String)] = [
         ("hf_bytelevel", "hf_bytelevel.tokenizer.json.zst"),
         ("hf_metaspace", "hf_metaspace.tokenizer.json.zst"),

@@ -42,7 +42,7 @@ struct _Pattern: Sendable {
 }
 
 /// A compiled ICU regular expression, freed with its last copy.
-final class _Regex: @unchecked Sendable {
+package final class _Regex: @unchecked Sendable {
     let handle: OpaquePointer
     let source: String
 
@@ -72,40 +72,44 @@ final class _Regex: @unchecked Sendable {
     ///  - an interval followed by `+` (`X{1,3}+`) is, in Oniguruma's Ruby syntax (the one
     ///    `tokenizers` uses), the interval repeated one or more times, not a possessive interval as
     ///    in ICU: it becomes `(?:X{1,3})+`. (`?+`, `*+`, `++` are possessive in both.)
-    static func translate(_ p: String) -> String {
+    package static func translate(_ p: String) -> String {
         let c = Array(p.unicodeScalars)
         var out: [Unicode.Scalar] = []
         var atomStart: Int? = nil  // where the last atom begins in `out`
         var groups: [Int] = []
         var i = 0
         func append(_ s: String) { out.append(contentsOf: s.unicodeScalars) }
+        /// Copies the escape at c[i] (`\s`, `\S` as White_Space; `\p{…}` whole); the index after it.
+        func escape(_ i: Int) -> Int {
+            guard i + 1 < c.count else { out.append(c[i]); return i + 1 }
+            let d = c[i + 1]
+            if d == "s" { append(#"\p{White_Space}"#); return i + 2 }
+            if d == "S" { append(#"\P{White_Space}"#); return i + 2 }
+            if d == "p" || d == "P", i + 2 < c.count, c[i + 2] == "{", let close = c[(i + 2)...].firstIndex(of: "}") {
+                out.append(contentsOf: c[i...close])
+                return close + 1
+            }
+            out.append(c[i]); out.append(d)
+            return i + 2
+        }
         while i < c.count {
             let ch = c[i]
             switch ch {
             case "\\":
-                let start = out.count
-                guard i + 1 < c.count else { out.append(ch); i += 1; break }
-                let d = c[i + 1]
-                if d == "s" { append(#"\p{White_Space}"#); i += 2 }
-                else if d == "S" { append(#"\P{White_Space}"#); i += 2 }
-                else if (d == "p" || d == "P"), i + 2 < c.count, c[i + 2] == "{", let close = c[(i + 2)...].firstIndex(of: "}") {
-                    out.append(contentsOf: c[i...close]); i = close + 1
-                } else { out.append(ch); out.append(d); i += 2 }
-                atomStart = start
+                atomStart = out.count
+                i = escape(i)
             case "[":
-                // A character class, nested classes and escapes included, is one atom.
+                // A character class, nested classes and escapes included, is one atom; its
+                // escapes are translated as outside it.
                 let start = out.count
-                var depth = 0, j = i
-                while j < c.count {
-                    if c[j] == "\\" { j += 2; continue }
-                    if c[j] == "[" { depth += 1 } else if c[j] == "]" { depth -= 1; if depth == 0 { break } }
-                    j += 1
+                var depth = 0
+                while i < c.count {
+                    if c[i] == "\\" { i = escape(i); continue }
+                    if c[i] == "[" { depth += 1 } else if c[i] == "]" { depth -= 1 }
+                    out.append(c[i])
+                    i += 1
+                    if depth == 0 { break }
                 }
-                let end = min(j, c.count - 1)
-                let inner = String(String.UnicodeScalarView(c[i...end]))
-                append(inner.replacingOccurrences(of: #"\s"#, with: #"\p{White_Space}"#)
-                           .replacingOccurrences(of: #"\S"#, with: #"\P{White_Space}"#))
-                i = end + 1
                 atomStart = start
             case "(":
                 groups.append(out.count); out.append(ch); i += 1; atomStart = nil
@@ -233,17 +237,28 @@ indirect enum _Normalizer: Sendable {
     }
 
     static func normalize(_ t: _Text, form: Int32) -> _Text {
-        let n = t.bytes.count
-        guard n > 0 else { return t }
-        var cap = n * 3 + 16
-        while true {
-            var out = [UInt8](repeating: 0, count: cap)
-            var org = [UInt32](repeating: 0, count: cap)
-            let r = tok_icu_normalize(form, t.bytes, n, &out, &org, cap)
-            if r == Int64(TOK_E_CAPACITY) { cap *= 2; continue }
-            precondition(r >= 0, "ICU normalization failed")
-            let k = Int(r)
-            return _Text(bytes: Array(out[0..<k]), origin: org[0..<k].map { t.origin[Int($0)] })
-        }
+        guard !t.bytes.isEmpty else { return t }
+        let (bytes, origin) = t.bytes.withUnsafeBufferPointer { _icuNormalize(form, $0) }
+        return _Text(bytes: bytes, origin: origin.map { t.origin[Int($0)] })
+    }
+}
+
+/// UTF-8 bytes in Unicode normalization form `form` (TOK_NFC, TOK_NFD, TOK_NFKC, TOK_NFKD) through
+/// ICU, with each output byte's origin (the input offset of its segment's start). Ill-formed bytes
+/// pass through unchanged. Shared by the tokenizer pipelines and the trainer.
+package func _icuNormalize(_ form: Int32, _ text: UnsafeBufferPointer<UInt8>) -> (bytes: [UInt8], origin: [UInt32]) {
+    let n = text.count
+    guard n > 0 else { return ([], []) }
+    var cap = n * 3 + 16
+    while true {
+        var out = [UInt8](repeating: 0, count: cap)
+        var org = [UInt32](repeating: 0, count: cap)
+        let r = tok_icu_normalize(form, text.baseAddress, n, &out, &org, cap)
+        if r == Int64(TOK_E_CAPACITY) { cap *= 2; continue }
+        precondition(r >= 0, "ICU normalization failed")
+        let k = Int(r)
+        out.removeSubrange(k...)
+        org.removeSubrange(k...)
+        return (out, org)
     }
 }
