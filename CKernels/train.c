@@ -329,6 +329,7 @@ struct tok_bpe_trainer {
     uint32_t vocab_size;
     uint64_t min_frequency;
     uint64_t max_length;
+    int char_units;           /* lengths count UTF-8 characters (tok_bpe_trainer_count_characters) */
     uint32_t max_words;       /* 0: no limit */
     int forbid_colon_space;
     pair_map counts;
@@ -589,8 +590,16 @@ static int flush_where(tok_bpe_trainer *t) {
     return r;
 }
 
+/* The length of token a's bytes followed by token b's, in max_length's units: in characters, a
+ * continuation byte that starts b completes a's last character instead of starting one. */
+static inline uint64_t joined_units(const tok_bpe_trainer *t, uint32_t a, uint32_t b) {
+    uint64_t u = (uint64_t)t->units[a] + t->units[b];
+    if (t->char_units && u && t->units[a] && t->toks.e[b].len && (strtab_bytes(&t->toks, b)[0] & 0xC0) == 0x80) u--;
+    return u;
+}
+
 static inline int pair_allowed(const tok_bpe_trainer *t, uint32_t a, uint32_t b) {
-    if ((uint64_t)t->units[a] + t->units[b] > t->max_length) return 0;
+    if (joined_units(t, a, b) > t->max_length) return 0;
     uint8_t fa = t->tok_flags[a], fb = t->tok_flags[b];
     if (t->max_words) {
         /* a word continues across the join when a ends and b starts with non-whitespace */
@@ -608,6 +617,12 @@ int tok_bpe_trainer_set_word_rule(tok_bpe_trainer *t, uint32_t max_words, int fo
     if (t->started) return TOK_E_CAPACITY;
     t->max_words = max_words;
     t->forbid_colon_space = forbid_colon_space != 0;
+    return 0;
+}
+
+int tok_bpe_trainer_count_characters(tok_bpe_trainer *t) {
+    if (t->started) return TOK_E_CAPACITY;
+    t->char_units = 1;
     return 0;
 }
 
@@ -704,7 +719,7 @@ int64_t tok_bpe_trainer_step(tok_bpe_trainer *t, uint32_t max_steps) {
         memcpy(buf + la, strtab_bytes(&t->toks, b), lb);
         uint64_t h = tok__hash(buf, la + lb);
         int64_t m = strtab_find(&t->toks, buf, la + lb, h);
-        if (m < 0) m = tok_append(t, buf, la + lb, h, t->units[a] + t->units[b]);
+        if (m < 0) m = tok_append(t, buf, la + lb, h, (uint32_t)joined_units(t, a, b));
         if (m < 0) goto nomem;
         if (grow_array((void **)&t->merges, &t->merges_cap, t->n_merges + 1, sizeof *t->merges)) goto nomem;
         t->merges[t->n_merges++] = (merge_rec){a, b, (uint32_t)m, top.count};

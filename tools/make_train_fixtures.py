@@ -12,7 +12,10 @@ For each case, `tokenizers`' BpeTrainer trains on the corpus file (line by line,
 reads it) with the byte-level alphabet as its initial alphabet, and expected.json records:
 the merges in the order tokenizer.json saves them, the vocabulary size reached, and the ids the
 trained tokenizer gives the held-out text. Tok must train the same merges and, loading its own
-tokenizer.json, encode the held-out text to the same ids.
+tokenizer.json, encode the held-out text to the same ids. The character-level cases (CHAR_CASES)
+record the merges of BpeTrainer on characters and the tokens it gives the held-out lines whose
+characters it knows; Tok's char-bpe, byte-level underneath, must give the same merges after its
+alphabet and the same token strings.
 """
 import json, os, subprocess, sys, tempfile
 
@@ -40,6 +43,17 @@ CASES = [
     ("lines_1200", "none", 1200, 0, [], "none"),
     ("o200k_nfkc_1800", "o200k", 1800, 2, ["<s>"], "nfkc"),
 ]
+
+# Character-level BPE (`tok train char-bpe`): tokenizers' BpeTrainer on characters (no ByteLevel
+# step), its alphabet every character of the corpus plus initial_alphabet, max_token_length =
+# max_chars + 1 (it counts a new pair while its length is below the limit).
+CHAR_CASES = [
+    # name, Tok pattern, max chars, vocab size, min frequency, special tokens, initial alphabet
+    ("char_gpt2_3", "r50k", 3, 3000, 0, ["<|start|>", "<|end|>"], ["\u00ff", "\u20ac", "\U0001d538"]),
+    ("char_o200k_4_min2", "o200k", 4, 2600, 2, [], []),
+    ("char_lines_2", "none", 2, 1800, 0, ["<pad>"], []),
+]
+GPT2 = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
 UDHR = ["eng", "fra", "rus", "cmn_hans", "arb", "hin", "jpn", "kor", "ell_monotonic", "heb", "tha", "tur", "vie",
         "amh", "tam"]
@@ -102,6 +116,32 @@ def main():
                                  "held_out_ids": ids})
             print(f"{name}: {tok.get_vocab_size()} tokens, {len(saved['model']['merges'])} merges, "
                   f"{len(ids)} held-out ids")
+        out["char_cases"] = []
+        for name, pattern, max_chars, vocab_size, min_freq, specials, alphabet in CHAR_CASES:
+            tok = Tokenizer(models.BPE())
+            tok.normalizer = normalizers.NFKC()
+            if pattern != "none":
+                regex = {"r50k": GPT2, "cl100k": CL100K, "o200k": O200K}[pattern]
+                tok.pre_tokenizer = pre_tokenizers.Split(Regex(regex), behavior="isolated")
+            trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_freq, show_progress=False,
+                                          special_tokens=specials, initial_alphabet=alphabet,
+                                          max_token_length=max_chars + 1)
+            tok.train([path], trainer)
+            saved = json.loads(tok.to_str())
+            vocab = tok.get_vocab()
+            # Held-out lines whose characters are all in the alphabet (tokenizers drops the others).
+            lines = [l for l in tok.normalizer.normalize_str(held_text).splitlines(keepends=True)
+                     if all(ch in vocab for ch in l)]
+            text = "".join(lines)
+            tokens = tok.encode(text, add_special_tokens=False).tokens
+            assert "".join(tokens) == text
+            out["char_cases"].append({"name": name, "pattern": pattern, "max_chars": max_chars,
+                                      "vocab_size": vocab_size, "min_frequency": min_freq,
+                                      "special_tokens": specials, "alphabet": "".join(alphabet),
+                                      "vocab_count": tok.get_vocab_size(), "merges": saved["model"]["merges"],
+                                      "held_out_text": text, "held_out_tokens": tokens})
+            print(f"{name}: {tok.get_vocab_size()} tokens, {len(saved['model']['merges'])} merges, "
+                  f"{len(tokens)} held-out tokens over {len(text)} characters")
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(out, f, ensure_ascii=False)
         f.write("\n")

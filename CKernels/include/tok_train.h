@@ -96,6 +96,14 @@ int tok_bpe_trainer_add_pieces(tok_bpe_trainer *t, const tok_piece_counts *c, co
 int tok_bpe_trainer_set_word_rule(tok_bpe_trainer *t, uint32_t max_words, int forbid_colon_space);
 
 /**
+ * Lengths count UTF-8 characters (call before start): the merged token of a and b is
+ * units[a] + units[b] characters, one less when b starts with a continuation byte (10xxxxxx) and
+ * a is not empty, as the byte completes a's last character. Initial units must follow the same
+ * rule: the bytes that are not continuation bytes, plus one when the first byte is one.
+ */
+int tok_bpe_trainer_count_characters(tok_bpe_trainer *t);
+
+/**
  * Counts the pairs of every word and fills the queue. `vocab_size`: stop when the vocabulary has
  * that many tokens; `min_frequency`: stop at the first pair counted fewer times; `max_length`:
  * only pairs whose merged token has at most max_length units are counted (0: no limit; Tok's

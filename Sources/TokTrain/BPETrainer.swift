@@ -175,7 +175,11 @@ public struct BPETrainer: Sendable {
     /// until the vocabulary has vocabularySize tokens. Returns every token and the new merges.
     static func runMerges(tokens start: [[UInt8]], specialCount: Int, pieces: PieceCounts, earlier: [TrainedBPE.Merge],
                           vocabularySize: Int, minFrequency: Int, maxLength: Int, maxWords: Int, forbidColonSpace: Bool,
+                          lengthInCharacters: Bool = false,
                           progress: (@Sendable (TrainingProgress) -> Void)?) throws(TokError) -> ([[UInt8]], [TrainedBPE.Merge]) {
+        func unitCount(_ t: [UInt8]) -> UInt32 {
+            lengthInCharacters ? UInt32(CharBPETrainer.characterCount(t)) : UInt32(t.count)
+        }
         guard pieces.distinct > 0 else {
             throw TokError(.invalidArgument, "the corpus is empty: no text to train on (after cutting out special tokens)")
         }
@@ -185,11 +189,15 @@ public struct BPETrainer: Sendable {
         var byteIDs = [UInt32](repeating: UInt32.max, count: 256)
         for (id, t) in start.enumerated() {
             if id < specialCount {
-                arena += t
+                // The trainer holds raw bytes; BpeTrainer holds byte-level strings, where a
+                // special token equal to a byte's or a merged token's string takes its place. The
+                // special token's raw equivalent keeps that; one with other characters never meets
+                // a merged token.
+                arena += _ByteLevelMap.decode(String(decoding: t, as: UTF8.self)) ?? []
                 units.append(0)
             } else {
-                arena += _ByteLevelMap.encode(t)
-                units.append(UInt32(t.count))
+                arena += t
+                units.append(unitCount(t))
                 if t.count == 1 { byteIDs[Int(t[0])] = UInt32(id) }
             }
             offsets.append(UInt32(arena.count))
@@ -215,6 +223,7 @@ public struct BPETrainer: Sendable {
         }
         defer { tok_merges_free(table) }
         var rc = tok_bpe_trainer_add_pieces(t, pieces.raw, byteIDs, table)
+        if rc == 0, lengthInCharacters { rc = tok_bpe_trainer_count_characters(t) }
         if rc == 0 { rc = tok_bpe_trainer_set_word_rule(t, UInt32(maxWords), forbidColonSpace ? 1 : 0) }
         if rc == 0 { rc = tok_bpe_trainer_start(t, UInt32(vocabularySize), UInt64(minFrequency), UInt32(maxLength)) }
         guard rc == 0 else { throw TokError(.invalidArgument, "out of memory counting pairs") }
@@ -235,7 +244,7 @@ public struct BPETrainer: Sendable {
         for id in start.count..<n {
             var len = 0
             let p = tok_bpe_trainer_token(t, UInt32(id), &len)!
-            tokens.append(_ByteLevelMap.decode(String(decoding: UnsafeBufferPointer(start: p, count: len), as: UTF8.self))!)
+            tokens.append(Array(UnsafeBufferPointer(start: p, count: len)))
         }
         var merges: [TrainedBPE.Merge] = []
         let m = tok_bpe_trainer_merge_count(t)

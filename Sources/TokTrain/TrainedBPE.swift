@@ -1,7 +1,7 @@
 import Foundation
 import TokCore
 
-/// A trained byte-level BPE vocabulary: its tokens, its merges in the order they were made, and
+/// A trained byte-level BPE vocabulary (every byte has a token): its tokens, its merges in the order they were made, and
 /// writers for the formats other tools load (`.tiktoken` ranks, Hugging Face `tokenizer.json`,
 /// a `merges.txt` list).
 public struct TrainedBPE: Sendable {
@@ -17,8 +17,10 @@ public struct TrainedBPE: Sendable {
         public let count: Int
     }
 
-    /// Every token's bytes, by id: special tokens first, then the 256 bytes (in GPT-2's
-    /// byte-to-character order), then merged tokens in the order they were made.
+    /// Every token's bytes, by id: special tokens first, then the tokens training starts from
+    /// (``BPETrainer``: the 256 bytes in GPT-2's byte-to-character order; ``CharBPETrainer``: the
+    /// alphabet characters, the other bytes, partial characters), then merged tokens in the order
+    /// they were made.
     public let tokens: [[UInt8]]
     /// The number of special tokens (ids 0 ..< specialTokenCount).
     public let specialTokenCount: Int

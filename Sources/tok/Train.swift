@@ -12,7 +12,7 @@ import Darwin
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a tokenizer vocabulary on a corpus.",
-        subcommands: [TrainBPE.self, TrainSuperBPE.self])
+        subcommands: [TrainBPE.self, TrainCharBPE.self, TrainSuperBPE.self])
 }
 
 /// `tok train bpe`: byte-level BPE as Hugging Face's BpeTrainer makes it.
@@ -38,6 +38,56 @@ struct TrainBPE: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (trainer, fmt) = try o.trainer()
+            let bar = ProgressLine(quiet: o.quiet)
+            let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
+            bar.done()
+            try o.write(result, format: fmt)
+        }
+    }
+}
+
+/// `tok train char-bpe`: BPE whose tokens are at most N characters, every byte still encodable.
+struct TrainCharBPE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "char-bpe",
+        abstract: "Train a character-level BPE vocabulary: tokens of at most --max-chars characters (as the KL3M char tokenizers).",
+        discussion: """
+            The alphabet is every character of the (NFKC-normalized) corpus plus --alphabet, cut to
+            the --alphabet-limit most frequent; each alphabet character becomes one token by merges
+            of its UTF-8 bytes, and all 256 bytes stay in the vocabulary, so any input encodes. Then
+            pairs merge by frequency while the merged token has at most --max-chars characters:
+            with the whole corpus as the alphabet, the same merges as tokenizers' BpeTrainer on
+            characters with max_token_length = max-chars + 1. --pad-pow2 then adds runs of spaces
+            and newlines until the vocabulary size is a power of two.
+            Examples:
+              tok train char-bpe --vocab-size 4096 --max-chars 3 --out char4k.tiktoken corpus/
+              tok train char-bpe --vocab-size 8000 --pad-pow2 --special '<|end|>' --out char8k.json corpus.txt
+            """)
+
+    @OptionGroup var o: TrainOptions
+
+    @Option(name: .long, help: "Longest token in characters.")
+    var maxChars: Int = 4
+
+    @Option(name: .long, help: "Characters that are tokens even when the corpus lacks them (a string).")
+    var alphabet: String = ""
+
+    @Option(name: .long, help: "At most this many alphabet characters (the --alphabet ones first, then the most frequent).")
+    var alphabetLimit: Int?
+
+    @Flag(name: .long, help: "Pad the vocabulary to the next power of two with whitespace-run tokens.")
+    var pad2 = false
+
+    func run() throws {
+        try reportingErrors {
+            guard o.maxTokenBytes == nil else { throw CLIError("char-bpe limits tokens in characters: use --max-chars, not --max-token-bytes") }
+            let (bpe, fmt) = try o.trainer()
+            var trainer = CharBPETrainer(vocabularySize: o.vocabSize, maxCharacters: maxChars, pattern: bpe.pattern,
+                                         minFrequency: bpe.minFrequency, specialTokens: bpe.specialTokens,
+                                         normalization: try o.normalization(default: .nfkc),
+                                         alphabet: Array(alphabet.unicodeScalars), alphabetLimit: alphabetLimit,
+                                         padToPowerOfTwo: pad2)
+            trainer.threads = bpe.threads
             let bar = ProgressLine(quiet: o.quiet)
             let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
             bar.done()
@@ -115,8 +165,8 @@ struct TrainOptions: ParsableArguments {
     @Option(name: .long, parsing: .singleValue, help: "A special token (repeatable): takes the next id from 0, is cut out of the corpus.")
     var special: [String] = []
 
-    @Option(name: .long, help: "Normalize the corpus first: none, nfc, nfkc.")
-    var normalize: String = "none"
+    @Option(name: .long, help: "Normalize the corpus first: none, nfc, nfkc (default: none; nfkc for char-bpe).")
+    var normalize: String?
 
     @Option(name: .long, help: "Longest token in bytes (default: no limit).")
     var maxTokenBytes: Int?
@@ -144,9 +194,7 @@ struct TrainOptions: ParsableArguments {
             guard let p = SplitPattern(name: pattern) else { throw CLIError("unknown pattern '\(pattern)'") }
             pat = p
         }
-        guard let norm = BPETrainer.Normalization(rawValue: normalize) else {
-            throw CLIError("--normalize expects none, nfc or nfkc, got '\(normalize)'")
-        }
+        let norm = try normalization(default: .none)
         let fmt = try outputFormat()
         if fmt == "tiktoken" && pat == nil {
             throw CLIError("a .tiktoken vocabulary needs a split pattern; use --format json for --pattern none")
@@ -156,6 +204,15 @@ struct TrainOptions: ParsableArguments {
                                  specialTokens: special, normalization: norm, maxTokenBytes: maxTokenBytes)
         if let threads { trainer.threads = max(1, threads) }
         return (trainer, fmt)
+    }
+
+    /// --normalize, or the command's default.
+    func normalization(default d: BPETrainer.Normalization) throws -> BPETrainer.Normalization {
+        guard let normalize else { return d }
+        guard let norm = BPETrainer.Normalization(rawValue: normalize) else {
+            throw CLIError("--normalize expects none, nfc or nfkc, got '\(normalize)'")
+        }
+        return norm
     }
 
     /// Writes the vocabulary and, unless quiet, a summary line.

@@ -50,6 +50,20 @@ import TokTestSupport
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(d)/stdin.json")) == Data(contentsOf: URL(fileURLWithPath: "\(d)/file.json")))
     }
 
+    @Test func charBPE() throws {
+        let d = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let out = "\(d)/c.json"
+        let r = try run(["train", "char-bpe", "--vocab-size", "3000", "--max-chars", "3", "--pad2", "--special", "<|end|>",
+                         "--out", out, corpus])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("4096 tokens"), "\(r.err)")
+        let text = Array("Un caractère à la fois,   puis\n\n\n des blocs: 中文 \u{1F600}\n".utf8)
+        let enc = try run(["encode", "--vocab", out], text)
+        #expect(enc.status == 0, "\(enc.err)")
+        #expect(try run(["decode", "--vocab", out], enc.out).out == text)
+    }
+
     @Test func badInputFailsClearlyAndLeavesAnExistingFileWhole() throws {
         let d = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: d) }
@@ -63,6 +77,8 @@ import TokTestSupport
             (["train", "bpe", "--vocab-size", "1000", "--out", "\(d)/v.bin", corpus], "cannot tell the format"),
             (["train", "bpe", "--vocab-size", "1000", "--pattern", "none", "--out", "\(d)/v.tiktoken", corpus], "needs a split pattern"),
             (["train", "bpe", "--vocab-size", "1000", "--pattern", "nope", "--out", out, corpus], "unknown pattern"),
+            (["train", "char-bpe", "--vocab-size", "1000", "--out", out, corpus], "smaller than the alphabet"),
+            (["train", "char-bpe", "--vocab-size", "3000", "--max-token-bytes", "4", "--out", out, corpus], "--max-chars"),
         ]
         try Data().write(to: URL(fileURLWithPath: "\(d)/empty.txt"))
         for (args, message) in cases {

@@ -202,6 +202,25 @@ struct SuperBPETests {
         #expect(try viaJSON.decodeBytes(viaJSON.encode(held)) == Array(held.utf8))
     }
 
+    @Test("the word limit and the ': ' rule hold where the corpus begs to break them")
+    func wordRule() throws {
+        // Each line repeats a 7-word phrase and a "key: value" pair: without the rules, stage 2
+        // would merge whole lines.
+        let line = "everyone has the right to life and name: value\n"
+        let text = Array(String(repeating: line, count: 200).utf8)
+        for maxWords in [2, 4] {
+            let r = try SuperBPETrainer(vocabularySize: 420, transition: 300, maxWordsPerToken: maxWords).train(texts: [text])
+            let added = r.superBPE.tokens[r.firstStage.tokens.count...]
+            #expect(added.count >= 3)
+            func words(_ t: [UInt8]) -> Int { String(decoding: t, as: UTF8.self).split(whereSeparator: \.isWhitespace).count }
+            #expect(added.contains { words($0) == maxWords }, "tokens up to the limit are learned")
+            #expect(added.allSatisfy { words($0) <= maxWords })
+            #expect(!added.contains { String(decoding: $0, as: UTF8.self).contains(": ") })
+            let free = try SuperBPETrainer(vocabularySize: 420, transition: 300, maxWordsPerToken: 99, forbidColonSpace: false).train(texts: [text])
+            #expect(free.superBPE.tokens[free.firstStage.tokens.count...].contains { String(decoding: $0, as: UTF8.self).contains(": ") })
+        }
+    }
+
     @Test("the superword pattern: digit groups from the right, runs of 2+ symbols and spaces isolated")
     func superwordPieces() throws {
         let text = Array("by the way, 1234567 items!! and  more".utf8)
