@@ -192,6 +192,55 @@ int tok_piece_counts_add_lines(tok_piece_counts *c, int pattern, const uint8_t *
     return 0;
 }
 
+/* splitmix64: the generator of the random chunk lengths (small, fast, the same everywhere). */
+static inline uint64_t splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+int tok_piece_counts_add_random_chunks(tok_piece_counts *c, const uint8_t *s, size_t len, const uint32_t *bin_min,
+                                       const uint32_t *bin_max, const uint32_t *bin_cum, size_t n_bins,
+                                       uint64_t seed) {
+    if (n_bins == 0 || bin_cum[n_bins - 1] == 0) return TOK_E_ARGUMENT;
+    uint32_t least = UINT32_MAX;
+    for (size_t k = 0; k < n_bins; k++) {
+        if (bin_min[k] == 0 || bin_min[k] > bin_max[k] || (k && bin_cum[k] < bin_cum[k - 1])) return TOK_E_ARGUMENT;
+        if (bin_min[k] < least) least = bin_min[k];
+    }
+    /* Characters left: counted once, then decremented chunk by chunk. */
+    size_t left = 0;
+    for (size_t i = 0; i < len; i++) left += (s[i] & 0xC0) != 0x80 || i == 0;
+    uint64_t state = seed;
+    size_t pos = 0;
+    while (pos < len) {
+        size_t want;
+        if (left < least) {
+            want = left;
+        } else {
+            uint32_t r = (uint32_t)(splitmix64(&state) >> 32) % bin_cum[n_bins - 1];
+            size_t k = 0;
+            while (r >= bin_cum[k]) k++;
+            size_t lo = bin_min[k] < left ? bin_min[k] : left, hi = bin_max[k] < left ? bin_max[k] : left;
+            want = lo + (size_t)(splitmix64(&state) % (uint64_t)(hi - lo + 1));
+        }
+        /* Advance `want` characters: each starts at a byte that is not a continuation byte (a
+         * stray continuation byte at the start counts as one). */
+        size_t e = pos, got = 0;
+        while (e < len && got < want) {
+            e++;
+            while (e < len && (s[e] & 0xC0) == 0x80) e++;
+            got++;
+        }
+        int rc = piece_add_h(c, s + pos, e - pos, tok__hash(s + pos, e - pos), 1);
+        if (rc) return rc;
+        left -= got;
+        pos = e;
+    }
+    return 0;
+}
+
 int tok_piece_counts_merge(tok_piece_counts *dst, const tok_piece_counts *src) {
     for (size_t k = 0; k < src->s.n; k++) {
         const str_entry *e = &src->s.e[k];

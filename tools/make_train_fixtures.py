@@ -55,6 +55,55 @@ CHAR_CASES = [
 ]
 GPT2 = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
+# TokenAdapt-style supertokens (`tok train supertokens`): Tok's random chunks, drawn here with the
+# same generator (splitmix64, seeded per 1 MiB block of work as Tok's piece counter seeds it), are
+# joined with a separator that tokenizers' Split removes; BpeTrainer (byte-level, min frequency 2,
+# max_token_length 30 as TokenAdapt trains) must then learn what Tok learns from the same chunks.
+SUPER_CASE = {"name": "supertokens_seed7", "vocab_size": 3000, "seed": 7, "min_frequency": 2, "max_token_length": 30,
+              "bins": [(4, 5, 0.044), (6, 7, 0.091), (8, 9, 0.146), (10, 11, 0.171), (12, 13, 0.185),
+                       (14, 15, 0.171), (16, 17, 0.146), (18, 19, 0.091), (20, 21, 0.044), (22, 23, 0.011)]}
+SEPARATOR = "\uE000#chunk#\uE000"
+M64 = (1 << 64) - 1
+
+
+def splitmix64(state):
+    state = (state + 0x9E3779B97F4A7C15) & M64
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return state, z ^ (z >> 31)
+
+
+def random_chunks(text, bins, seed, serial=0):
+    """Tok's tok_piece_counts_add_random_chunks on one block of work (text under 1 MiB)."""
+    s = (seed + serial * 0x9E3779B97F4A7C15) & M64
+    s = ((s ^ (s >> 31)) * 0xBF58476D1CE4E5B9) & M64
+    state = s ^ (s >> 29)
+    total, cum = 0.0, []
+    for b in bins:
+        total += b[2]
+    run = 0.0
+    for b in bins:
+        run += b[2]
+        cum.append(int(run / total * 1_000_000_000 + 0.5))
+    least = min(b[0] for b in bins)
+    chunks, pos, left = [], 0, len(text)
+    while pos < len(text):
+        if left < least:
+            want = left
+        else:
+            state, z = splitmix64(state)
+            r = (z >> 32) % cum[-1]
+            k = next(i for i, c in enumerate(cum) if r < c)
+            lo, hi = min(bins[k][0], left), min(bins[k][1], left)
+            state, z = splitmix64(state)
+            want = lo + z % (hi - lo + 1)
+        chunks.append(text[pos:pos + want])
+        pos += want
+        left -= want
+    return chunks
+
+
 UDHR = ["eng", "fra", "rus", "cmn_hans", "arb", "hin", "jpn", "kor", "ell_monotonic", "heb", "tha", "tur", "vie",
         "amh", "tam"]
 HELD_OUT_UDHR = ["deu_1996", "spa", "pol", "cmn_hant"]
@@ -142,6 +191,26 @@ def main():
                                       "held_out_text": text, "held_out_tokens": tokens})
             print(f"{name}: {tok.get_vocab_size()} tokens, {len(saved['model']['merges'])} merges, "
                   f"{len(tokens)} held-out tokens over {len(text)} characters")
+        c = SUPER_CASE
+        text = corpus.decode("utf-8")
+        assert len(corpus) < 1 << 20, "one block of work: the chunks' seed is the first block's"
+        chunks = random_chunks(text, c["bins"], c["seed"])
+        assert "".join(chunks) == text and SEPARATOR not in text
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(SEPARATOR, behavior="removed"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+        tok.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=c["vocab_size"], min_frequency=c["min_frequency"], show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                      max_token_length=c["max_token_length"])
+        tok.train_from_iterator([SEPARATOR.join(chunks)], trainer)
+        saved = json.loads(tok.to_str())
+        ids = tok.encode(held_text).ids
+        assert tok.decode(ids) == held_text
+        out["supertokens"] = {**c, "chunks": len(chunks), "vocab_count": tok.get_vocab_size(),
+                              "merges": saved["model"]["merges"], "held_out_ids": ids}
+        print(f"{c['name']}: {len(chunks)} chunks, {tok.get_vocab_size()} tokens, {len(ids)} held-out ids")
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(out, f, ensure_ascii=False)
         f.write("\n")

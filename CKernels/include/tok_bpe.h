@@ -32,6 +32,7 @@ enum {
     TOK_E_PATTERN = -11,    /**< unknown pre-tokenization pattern */
     TOK_E_ID_RANGE = -12,   /**< a special token id is already a token, or too large (detail = id) */
     TOK_E_TOO_LARGE = -13,  /**< input of 4 GiB or more in one call */
+    TOK_E_ARGUMENT = -14,   /**< an argument is outside its documented range */
 };
 
 /** Where a build error happened. */

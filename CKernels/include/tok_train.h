@@ -40,6 +40,21 @@ int tok_piece_counts_add(tok_piece_counts *c, const uint8_t *s, size_t len, uint
  */
 int tok_piece_counts_add_lines(tok_piece_counts *c, int pattern, const uint8_t *s, size_t len);
 
+/**
+ * Cuts s[0..len) into chunks of random lengths in characters (UTF-8 sequences: a byte that is not
+ * a continuation byte and the continuation bytes after it) and counts each chunk as a piece, as
+ * TokenAdapt's supertoken training cuts its corpus. Per chunk: when fewer characters are left
+ * than the smallest bin minimum, the rest; else bin k is drawn with probability
+ * (bin_cum[k] - bin_cum[k-1]) / bin_cum[n_bins-1] and the length uniformly from
+ * [min(bin_min[k], left), min(bin_max[k], left)]. The draws come from splitmix64 started at
+ * `seed`: the same seed and text give the same chunks on every machine. Returns 0, TOK_E_ARGUMENT
+ * for a bad distribution (no bins, a zero minimum, min > max, bin_cum decreasing or all zero) or
+ * TOK_E_NOMEM.
+ */
+int tok_piece_counts_add_random_chunks(tok_piece_counts *c, const uint8_t *s, size_t len, const uint32_t *bin_min,
+                                       const uint32_t *bin_max, const uint32_t *bin_cum, size_t n_bins,
+                                       uint64_t seed);
+
 /** Adds every piece of `src` to `dst` (src is unchanged). */
 int tok_piece_counts_merge(tok_piece_counts *dst, const tok_piece_counts *src);
 

@@ -43,6 +43,8 @@ public struct BPETrainer: Sendable {
     public var maxTokenBytes: Int?
     /// Threads counting pieces (merging is sequential).
     public var threads: Int
+    /// Pieces are random-length chunks instead of the pattern's pieces (``SupertokenTrainer``).
+    var chunking: (lengths: ChunkLengthDistribution, seed: UInt64)? = nil
 
     /// A trainer. The defaults are GPT-2's: the r50k pattern, no minimum frequency.
     public init(vocabularySize: Int, pattern: SplitPattern? = .r50k, minFrequency: Int = 0,
@@ -384,6 +386,9 @@ final class PieceCounts: @unchecked Sendable {
 final class PieceCounter {
     let pattern: Int32
     let form: Int32?
+    let chunking: (min: [UInt32], max: [UInt32], cum: [UInt32], seed: UInt64)?
+    /// Chunks of text handed to threads so far: numbers the random chunking's seeds.
+    var serial: UInt64 = 0
     let specials: _SpecialMatcher
     let allSpecials: [Bool]
     let tables: [OpaquePointer]
@@ -398,6 +403,16 @@ final class PieceCounter {
 
     init(trainer: BPETrainer) throws(TokError) {
         pattern = trainer.pattern?.kernelID ?? 0
+        chunking = trainer.chunking.map { c in
+            let bins = c.lengths.bins
+            var cum: [UInt32] = []
+            var total = 0.0
+            for b in bins {
+                total += b.probability
+                cum.append(UInt32((total / c.lengths.totalProbability * 1_000_000_000).rounded()))
+            }
+            return (bins.map { UInt32($0.lower) }, bins.map { UInt32($0.upper) }, cum, c.seed)
+        }
         switch trainer.normalization {
         case .none: form = nil
         case .nfc: form = Int32(TOK_NFC)
@@ -436,19 +451,27 @@ final class PieceCounter {
         }
         // Table w counts chunks w, w + n, w + 2n, …: each table has one thread at a time.
         let n = tables.count
-        let (pattern, form) = (self.pattern, self.form)
+        let (pattern, form, chunking, serial) = (self.pattern, self.form, self.chunking, self.serial)
+        self.serial += UInt64(chunks.count)
         let shared = Shared(base: base, tables: tables, chunks: chunks)
         let codes = _parallelMap(n) { w -> Int32 in
             let (base, table, chunks) = (shared.base, shared.tables[w], shared.chunks)
             for k in stride(from: w, to: chunks.count, by: n) {
                 let (a, b) = chunks[k]
                 let text = UnsafeBufferPointer(start: base + a, count: b - a)
+                func count(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32 {
+                    guard let c = chunking else { return tok_piece_counts_add_lines(table, pattern, p, n) }
+                    // Each chunk of work has its own seed: the same pieces whatever the threads.
+                    var state = c.seed &+ (serial &+ UInt64(k)) &* 0x9E37_79B9_7F4A_7C15
+                    state = (state ^ (state >> 31)) &* 0xBF58_476D_1CE4_E5B9
+                    return tok_piece_counts_add_random_chunks(table, p, n, c.min, c.max, c.cum, c.min.count, state ^ (state >> 29))
+                }
                 let r: Int32
                 if let form {
                     let normalized = _icuNormalize(form, text).bytes
-                    r = tok_piece_counts_add_lines(table, pattern, normalized, normalized.count)
+                    r = count(normalized, normalized.count)
                 } else {
-                    r = tok_piece_counts_add_lines(table, pattern, text.baseAddress, text.count)
+                    r = count(text.baseAddress, text.count)
                 }
                 if r != 0 { return r }
             }

@@ -12,7 +12,7 @@ import Darwin
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a tokenizer vocabulary on a corpus.",
-        subcommands: [TrainBPE.self, TrainCharBPE.self, TrainSuperBPE.self])
+        subcommands: [TrainBPE.self, TrainCharBPE.self, TrainSuperBPE.self, TrainSupertokens.self])
 }
 
 /// `tok train bpe`: byte-level BPE as Hugging Face's BpeTrainer makes it.
@@ -151,16 +151,76 @@ struct TrainSuperBPE: ParsableCommand {
     }
 }
 
+/// `tok train supertokens`: TokenAdapt's supertokens, BPE over random-length chunks.
+struct TrainSupertokens: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "supertokens",
+        abstract: "Train TokenAdapt-style supertokens: byte-level BPE over chunks of random lengths, so tokens span words.",
+        discussion: """
+            The corpus (NFC by default) is cut into chunks whose lengths in characters follow
+            --chunk-lengths (bins LOW-HIGH:WEIGHT; default TokenAdapt's Gaussian over 4-23
+            characters), drawn from a generator seeded with --seed; each chunk is a piece for BPE,
+            with TokenAdapt's defaults --min-frequency 2 and --max-token-bytes 29. The vocabulary
+            encodes a text as one piece (no pre-tokenization): write .json or .txt.
+            Example:
+              tok train supertokens --vocab-size 32000 --out super.json --held-out test.txt corpus/
+            """)
+
+    @OptionGroup var o: TrainOptions
+
+    @Option(name: .long, help: "Chunk length bins in characters, LOW-HIGH:WEIGHT,… (default: TokenAdapt's).")
+    var chunkLengths: String?
+
+    @Option(name: .long, help: "Seed of the chunk lengths.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "Held-out text: report bytes per token of ordinary BPE (gpt2 pattern, same size) and of supertokens.")
+    var heldOut: String?
+
+    func run() throws {
+        try reportingErrors {
+            guard o.pattern == nil else { throw CLIError("supertokens use no pattern (chunks of random lengths): drop --pattern") }
+            let fmt = try o.outputFormat()
+            guard fmt != "tiktoken" else {
+                throw CLIError("supertokens encode a text as one piece, which a .tiktoken file cannot say: write .json or .txt")
+            }
+            try checkWritable(o.out)
+            var trainer = SupertokenTrainer(vocabularySize: o.vocabSize, seed: seed, specialTokens: o.special,
+                                            normalization: try o.normalization(default: .nfc))
+            if let chunkLengths { trainer.chunkLengths = try ChunkLengthDistribution(parsing: chunkLengths) }
+            if let m = o.minFrequency { trainer.minFrequency = m }
+            if let m = o.maxTokenBytes { trainer.maxTokenBytes = m }
+            if let t = o.threads { trainer.threads = max(1, t) }
+            let bar = ProgressLine(quiet: o.quiet)
+            let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
+            bar.done()
+            try o.write(result, format: fmt)
+            if let heldOut {
+                let text = try readAll(path: heldOut)
+                var plain = BPETrainer(vocabularySize: o.vocabSize, pattern: .r50k, minFrequency: trainer.minFrequency,
+                                       specialTokens: o.special, normalization: trainer.normalization)
+                plain.threads = trainer.threads
+                let before = try plain.train(files: o.paths).tokenizer().encode(bytes: text).count
+                let after = try Tokenizer(huggingFaceJSON: Data(result.huggingFaceJSON().utf8)).encode(bytes: text).count
+                stderrWrite(String(format: "held-out %@: %.3f bytes/token with ordinary BPE (%d tokens), %.3f with supertokens (%d tokens, %.1f%% fewer)\n",
+                                   heldOut, Double(text.count) / Double(max(before, 1)), before,
+                                   Double(text.count) / Double(max(after, 1)), after,
+                                   100 * (1 - Double(after) / Double(max(before, 1)))))
+            }
+        }
+    }
+}
+
 /// Options every `tok train` command shares.
 struct TrainOptions: ParsableArguments {
     @Option(name: .long, help: "Vocabulary size to reach (special tokens + 256 bytes + merged tokens).")
     var vocabSize: Int
 
-    @Option(name: .long, help: "Pre-tokenization pattern: r50k (gpt2), cl100k, o200k, llama3, qwen2, qwen3.5, or none (whole lines).")
-    var pattern: String = "gpt2"
+    @Option(name: .long, help: "Pre-tokenization pattern: r50k (gpt2, the default), cl100k, o200k, llama3, qwen2, qwen3.5, or none (whole lines).")
+    var pattern: String?
 
-    @Option(name: .long, help: "Stop at the first pair seen fewer times.")
-    var minFrequency: Int = 0
+    @Option(name: .long, help: "Stop at the first pair seen fewer times (default 0; 2 for supertokens).")
+    var minFrequency: Int?
 
     @Option(name: .long, parsing: .singleValue, help: "A special token (repeatable): takes the next id from 0, is cut out of the corpus.")
     var special: [String] = []
@@ -189,6 +249,7 @@ struct TrainOptions: ParsableArguments {
 
     /// The byte-level trainer these options describe, and the output format.
     func trainer() throws -> (BPETrainer, String) {
+        let pattern = self.pattern ?? "gpt2"
         let pat: SplitPattern?
         if pattern == "none" { pat = nil } else {
             guard let p = SplitPattern(name: pattern) else { throw CLIError("unknown pattern '\(pattern)'") }
@@ -200,7 +261,7 @@ struct TrainOptions: ParsableArguments {
             throw CLIError("a .tiktoken vocabulary needs a split pattern; use --format json for --pattern none")
         }
         try checkWritable(out)
-        var trainer = BPETrainer(vocabularySize: vocabSize, pattern: pat, minFrequency: minFrequency,
+        var trainer = BPETrainer(vocabularySize: vocabSize, pattern: pat, minFrequency: minFrequency ?? 0,
                                  specialTokens: special, normalization: norm, maxTokenBytes: maxTokenBytes)
         if let threads { trainer.threads = max(1, threads) }
         return (trainer, fmt)

@@ -64,6 +64,21 @@ import TokTestSupport
         #expect(try run(["decode", "--vocab", out], enc.out).out == text)
     }
 
+    @Test func supertokens() throws {
+        let d = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: TestFiles.fixture("train/expected.json"))) as! [String: Any]
+        let held = Array((fixture["held_out"] as! String).utf8)
+        try Data(held).write(to: URL(fileURLWithPath: "\(d)/held.txt"))
+        let out = "\(d)/s.json"
+        let r = try run(["train", "supertokens", "--vocab-size", "2000", "--seed", "9", "--held-out", "\(d)/held.txt",
+                         "--out", out, corpus])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("with supertokens"), "\(r.err)")
+        let enc = try run(["encode", "--vocab", out], held)
+        #expect(try run(["decode", "--vocab", out], enc.out).out == held)
+    }
+
     @Test func badInputFailsClearlyAndLeavesAnExistingFileWhole() throws {
         let d = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: d) }
@@ -79,6 +94,9 @@ import TokTestSupport
             (["train", "bpe", "--vocab-size", "1000", "--pattern", "nope", "--out", out, corpus], "unknown pattern"),
             (["train", "char-bpe", "--vocab-size", "1000", "--out", out, corpus], "smaller than the alphabet"),
             (["train", "char-bpe", "--vocab-size", "3000", "--max-token-bytes", "4", "--out", out, corpus], "--max-chars"),
+            (["train", "supertokens", "--vocab-size", "1000", "--out", "\(d)/s.tiktoken", corpus], "write .json or .txt"),
+            (["train", "supertokens", "--vocab-size", "1000", "--pattern", "gpt2", "--out", out, corpus], "drop --pattern"),
+            (["train", "supertokens", "--vocab-size", "1000", "--chunk-lengths", "4-2:1", "--out", out, corpus], "4-2"),
         ]
         try Data().write(to: URL(fileURLWithPath: "\(d)/empty.txt"))
         for (args, message) in cases {
