@@ -21,9 +21,14 @@ extension Tokenizer {
     /// - normalization: the word's NFC and NFD forms are different bytes;
     /// - case-or-width: the word with its first letter's case flipped takes a different number of tokens.
     public func artifactRisks<Bytes: Sequence<UInt8>>(ofWord bytes: Bytes) -> Set<ArtifactClass> {
-        let w = Array(bytes)
+        var text = Array(bytes)
+        // A tokenizer that puts a space before a text (SentencePiece's dummy prefix, Metaspace's
+        // prepend) spells " word" in running text from "word" alone: judge that spelling.
+        if text.first == 0x20 && text.count > 1 && surface(ofText: [0x61]) == [0x20, 0x61] { text.removeFirst() }
         var out = Set<ArtifactClass>()
-        let ids = encodeOrdinary(bytes: w)
+        let ids = encodeOrdinary(bytes: text)
+        // What the tokens spell: the word itself for byte-level tokenizers.
+        guard let w = try? surface(ids), !w.isEmpty else { return out }
         var starts: [Int] = [], p = 0
         for id in ids { starts.append(p); p += tokenByteCount(id) ?? 0 }
         if w.first == 0x20 && w.count > 1, let first = ids.first, (tokenByteCount(first) ?? 0) > 1 {
@@ -38,7 +43,7 @@ extension Tokenizer {
         if w.count <= 64 && !ids.isEmpty && hasSameLengthAlternative(w, tokens: ids.count) {
             out.insert(.intraWordResegmentation)
         }
-        if let s = String(validating: w, as: UTF8.self) {
+        if let s = String(validating: text, as: UTF8.self) {
             if Array(s.precomposedStringWithCanonicalMapping.utf8) != Array(s.decomposedStringWithCanonicalMapping.utf8) {
                 out.insert(.normalization)
             }
@@ -60,9 +65,13 @@ extension Tokenizer {
         ways[len][0] = 1
         w.withUnsafeBytes { raw in
             for i in stride(from: len - 1, through: 0, by: -1) {
-                for l in 1...Swift.min(Swift.max(1, maxTokenLength), len - i)
-                where _ordinaryID(UnsafeRawBufferPointer(rebasing: raw[i..<(i + l)])) != nil {
-                    for k in 1...n where ways[i + l][k - 1] > 0 { ways[i][k] = Swift.min(2, ways[i][k] &+ ways[i + l][k - 1]) }
+                for l in 1...Swift.min(Swift.max(1, maxTokenLength), len - i) {
+                    let piece = UnsafeRawBufferPointer(rebasing: raw[i..<(i + l)])
+                    guard _ordinaryID(piece) != nil else { continue }
+                    let ids = UInt8(Swift.min(2, 1 + _otherOrdinaryIDs(piece).count))
+                    for k in 1...n where ways[i + l][k - 1] > 0 {
+                        ways[i][k] = Swift.min(2, ways[i][k] &+ ways[i + l][k - 1] &* ids)
+                    }
                 }
             }
         }

@@ -67,7 +67,7 @@ extension Tokenizer {
     /// - Parameter targets: byte ranges of the input that were meant to change.
     /// - Throws: ``TokError/Code/unknownID``.
     public func compareEdits(input: [Int], output: [Int], targets: [Range<Int>] = []) throws(TokError) -> EditReport {
-        let a = try decodeBytes(input), b = try decodeBytes(output)
+        let a = try surface(input), b = try surface(output)
         let aStarts = try starts(input), bStarts = try starts(output)
         var findings: [EditFinding] = []
         let blocks = matchingBlocks(a, b)

@@ -7,7 +7,8 @@ public import TokCore
 /// Built by dynamic programming over token matches (each position tries every length up to the
 /// longest token): O(n × maxTokenLength) lookups for n bytes.
 public struct Segmentations: Sendable {
-    /// The bytes.
+    /// The bytes the tokens spell (``Tokenizer/surface(_:)``): the text for byte-level
+    /// tokenizers; for a SentencePiece model its normalized form, spaces for `▁`.
     public let bytes: [UInt8]
     /// The encoder's tokenization (``Tokenizer/encodeOrdinary(bytes:)``).
     public let canonical: [Int]
@@ -19,9 +20,11 @@ public struct Segmentations: Sendable {
     /// suffix[i]: the number of segmentations of bytes[i...].
     let suffix: [BigCount]
 
-    init(tokenizer: Tokenizer, bytes: [UInt8]) {
+    init(tokenizer: Tokenizer, bytes text: [UInt8]) {
+        canonical = tokenizer.encodeOrdinary(bytes: text)
+        // Segmentations of what the tokens spell: the text itself for byte-level tokenizers.
+        let bytes = (try? tokenizer.surface(canonical)) ?? text
         self.bytes = bytes
-        canonical = tokenizer.encodeOrdinary(bytes: bytes)
         let n = bytes.count
         let maxLen = Swift.max(1, tokenizer.maxTokenLength)
         var e = [[(end: Int, id: Int)]](repeating: [], count: n)
@@ -29,8 +32,10 @@ public struct Segmentations: Sendable {
             for i in 0..<n {
                 var k = Swift.min(maxLen, n - i)
                 while k >= 1 {
-                    if let id = tokenizer._ordinaryID(UnsafeRawBufferPointer(rebasing: raw[i..<(i + k)])) {
+                    let piece = UnsafeRawBufferPointer(rebasing: raw[i..<(i + k)])
+                    if let id = tokenizer._ordinaryID(piece) {
                         e[i].append((i + k, id))
+                        for other in tokenizer._otherOrdinaryIDs(piece) { e[i].append((i + k, other)) }
                     }
                     k -= 1
                 }
@@ -158,6 +163,25 @@ extension Tokenizer {
             }
         }
         return out
+    }
+
+    /// The bytes `ids` spell token by token: each token's bytes, joined. For byte-level
+    /// tokenizers these are the decoded bytes; for a SentencePiece model, the normalized text the
+    /// pieces cover (`▁` as a space, the dummy prefix included), which decoding then trims.
+    /// Consistency is judged on this string: two id sequences spell the same text when their
+    /// surfaces are equal.
+    /// - Throws: ``TokError/Code/unknownID``.
+    public func surface(_ ids: [Int]) throws(TokError) -> [UInt8] {
+        var out: [UInt8] = []
+        for id in ids { out += try tokenBytes(id) }
+        return out
+    }
+
+    /// The surface of the encoder's tokenization of `bytes` (the bytes themselves for byte-level
+    /// tokenizers).
+    public func surface<Bytes: Sequence<UInt8>>(ofText bytes: Bytes) -> [UInt8] {
+        let b = Array(bytes)
+        return (try? surface(encodeOrdinary(bytes: b))) ?? b
     }
 
     func lengthOf(_ id: Int) throws(TokError) -> Int {

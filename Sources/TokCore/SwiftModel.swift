@@ -11,6 +11,8 @@ protocol _SwiftModel: Sendable {
     func tokenBytes(_ id: Int) -> [UInt8]?
     /// The id of the ordinary token with exactly these bytes, or nil.
     func id(for bytes: [UInt8]) -> Int?
+    /// Other ordinary ids with exactly these bytes (beside ``id(for:)``'s), or none.
+    func otherIDs(for bytes: [UInt8]) -> [Int]
     /// Appends the encoding of buf[from..<to] (no special tokens in it) to ids (and each
     /// token's starting byte offset to starts when `offsets`).
     func encode(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, ids: inout [Int], starts: inout [Int],
@@ -30,4 +32,5 @@ extension _SwiftModel {
     func encodeWhole(_ buf: UnsafeBufferPointer<UInt8>, specials: _SpecialMatcher, allowed: [Bool]?, offsets: Bool)
         throws(TokError) -> Tokenizer._Raw? { nil }
     func decodeIDs(_ ids: [Int], reference: Bool) throws(TokError) -> [UInt8]? { nil }
+    func otherIDs(for bytes: [UInt8]) -> [Int] { [] }
 }

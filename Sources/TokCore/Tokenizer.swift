@@ -91,6 +91,12 @@ extension Tokenizer {
         if let units { return units.id(for: Array(bytes)) }
         return kernel.lookup(bytes)
     }
+
+    /// Ordinary ids beside ``_ordinaryID(_:)``'s that spell the same bytes (a byte-fallback
+    /// token and a piece of that byte); empty for tiktoken vocabularies, whose bytes are unique.
+    package func _otherOrdinaryIDs(_ bytes: UnsafeRawBufferPointer) -> [Int] {
+        units?.otherIDs(for: Array(bytes)) ?? []
+    }
 }
 
 /// Checks encodings against expected ids with one scratch area held for many calls (the inner

@@ -218,3 +218,72 @@ import TokTestSupport
         #expect(r.phantomEdits.first?.inputIDs == [input[k]] && r.phantomEdits.first?.outputIDs == [sp, mat])
     }
 }
+
+/// The same constructed phantom edits on a SentencePiece model (Mistral v3, `▁` pieces, byte
+/// fallback, a dummy prefix): compared on what the pieces spell.
+@Suite struct SentencePiecePhantomTests {
+    let tok = try! Tokenizer(file: TestFiles.fixture("formats/mistral_v3.model.zst").path)
+    func id(_ s: String) -> Int? { tok.id(forBytes: Array(s.utf8)) }
+
+    @Test func constructedPhantoms() throws {
+        let input = tok.encodeOrdinary("Say the word mat, please.")
+        // Whitespace shift: "▁mat" as "▁" + "mat".
+        let smat = try #require(id(" mat")), sp = try #require(id(" ")), mat = try #require(id("mat"))
+        let k = try #require(input.firstIndex(of: smat))
+        var out = input
+        out.replaceSubrange(k...k, with: [sp, mat])
+        #expect(try tok.decode(out) == tok.decode(input))
+        let shift = try tok.compareEdits(input: input, output: out)
+        #expect(shift.phantomEdits.count == 1 && shift.phantomEdits[0].artifacts.first == .whitespaceBoundaryShift)
+        #expect(shift.strayEdits.isEmpty)
+        // Intra-word resegmentation: "▁please" as two other pieces of the same text.
+        let seg = try tok.segmentations(of: Array(" please".utf8))
+        let canonicalWord = try #require(seg.canonical.last)
+        let alt = try #require(seg.enumerate(limit: 200).first { a in
+            a.count == seg.canonical.count + 1 && a.dropLast(2) == seg.canonical.dropLast() && (tok.tokenByteCount(a[a.count - 2]) ?? 0) > 1
+        })
+        let w = try #require(input.firstIndex(of: canonicalWord))
+        out = input
+        out.replaceSubrange(w...w, with: alt.suffix(2))
+        let reseg = try tok.compareEdits(input: input, output: out)
+        #expect(reseg.phantomEdits.count == 1 && reseg.phantomEdits[0].artifacts.contains(.intraWordResegmentation), "\(alt)")
+        // Byte fallback: the piece holding "é" spelled as byte tokens (<0xC3><0xA9> for "é").
+        let cafe = tok.encodeOrdinary("un café noir")
+        let at = try #require(cafe.firstIndex { (try? tok.tokenBytes($0))?.contains(0xC3) == true })
+        let spelled = try tok.tokenBytes(cafe[at]).map { b in tok.id(forBytes: [b]) ?? -1 }
+        #expect(!spelled.contains(-1))
+        out = cafe
+        out.replaceSubrange(at...at, with: spelled)
+        #expect(try tok.decode(out) == "un café noir")
+        let split = try tok.compareEdits(input: cafe, output: out)
+        #expect(split.phantomEdits.count == 1 && split.strayEdits.isEmpty)
+        #expect(split.phantomEdits.first.map { $0.artifacts.contains(.splitCharacter) && $0.artifacts.contains(.byteFallback) } == true,
+                "\(split.phantomEdits.first?.artifacts ?? [])")
+        // A control token against its text as ordinary pieces, in running text (the dummy
+        // prefix stays where it was).
+        let inst = try #require(tok.specialTokenID("[INST]"))
+        let special = try tok.compareEdits(input: tok.encodeOrdinary("Hi") + [inst], output: tok.encodeOrdinary("Hi[INST]"))
+        #expect(special.findings.count == 1 && special.phantomEdits.first?.artifacts.first == .specialToken,
+                "\(special.findings.map { ($0.kind, $0.artifacts) })")
+        // A real edit is never phantom.
+        let real = try tok.compareEdits(input: input, output: tok.encodeOrdinary("Say the word cat, please."))
+        #expect(real.phantomEdits.isEmpty && real.strayEdits.count == 1)
+    }
+
+    @Test func countsAndAuditOnPieces() throws {
+        // Segmentations are of what the pieces spell (the dummy prefix's space included), each
+        // alternative spells it exactly, and the audit reads words as running text spells them.
+        let seg = try tok.segmentations(of: Array("tokenizer".utf8))
+        #expect(seg.bytes == Array(" tokenizer".utf8))
+        for alt in seg.enumerate(limit: 30) { #expect(try tok.surface(alt) == seg.bytes) }
+        #expect(seg.count.description == String(seg.enumerate(limit: 100_000).count))
+        let risks = tok.artifactRisks(ofWord: Array(" cat".utf8))
+        #expect(risks.contains(.whitespaceBoundaryShift))
+        var rng = SeededRandom(seed: 21)
+        for _ in 0..<200 {
+            let text = rng.unicodeString(Int.random(in: 1...12, using: &rng))
+            _ = tok.artifactRisks(ofWord: Array(text.utf8))   // never traps
+            _ = tok.artifactRisks(ofWord: Array((" " + text).utf8))
+        }
+    }
+}

@@ -335,6 +335,10 @@ extension _Pipeline {
         // A byte-level BPE has already mapped its tokens back to bytes.
         var rawOf = [[UInt8]?](repeating: nil, count: byteLevel ? limit : 0)
         if case .bpe(let b) = model, b.byteLevel { for (r, id) in b.rawVocab { rawOf[id] = r } }
+        // Bytes more than one ordinary token spells (a byte token beside a piece of that byte):
+        // the index holds the one the encoder uses, a piece rather than a byte token.
+        var others: [[UInt8]: [Int]] = [:]
+        var byteTokens = Set<Int>()
         for (id, t) in tokens.enumerated() {
             guard let t else { continue }
             let o: [UInt8]
@@ -351,14 +355,25 @@ extension _Pipeline {
             }
             outputs[id] = o
             maxLen = Swift.max(maxLen, o.count)
-            if !addedIDs.contains(id), index[o] == nil { index[o] = id }
+            guard !addedIDs.contains(id), !o.isEmpty else { continue }
+            if _Decoder.byteToken(t) != nil && o.count == 1 { byteTokens.insert(id) }
+            if let first = index[o] {
+                if byteTokens.contains(first) && !byteTokens.contains(id) {
+                    index[o] = id
+                    others[o, default: []].append(first)
+                } else {
+                    others[o, default: []].append(id)
+                }
+            } else {
+                index[o] = id
+            }
         }
         return _Pipeline(added: added, addedRaw: _AddedSet(added.filter { !$0.normalized }),
                          addedNormalized: _AddedSet(added.filter { $0.normalized }),
                          addedByID: byID, normalizer: normalizer, preTokenizer: preTokenizer, model: model,
                          decoder: decoder,
                          tokens: decodeString.map { f in tokens.enumerated().map { id, t in t.map { f(id, $0) } } } ?? tokens,
-                         tokenOutput: outputs, outputIndex: index, maxLen: maxLen)
+                         tokenOutput: outputs, outputIndex: index, otherOutputIDs: others, maxLen: maxLen)
     }
 }
 

@@ -62,6 +62,8 @@ struct _Pipeline: _SwiftModel {
     /// tokens as their byte).
     let tokenOutput: [[UInt8]?]
     let outputIndex: [[UInt8]: Int]
+    /// Further ordinary ids whose output is the same bytes as the index's (byte tokens mostly).
+    let otherOutputIDs: [[UInt8]: [Int]]
     let maxLen: Int
     var padding: Padding? = nil
     var truncation: Truncation? = nil
@@ -76,6 +78,8 @@ struct _Pipeline: _SwiftModel {
     }
 
     func id(for bytes: [UInt8]) -> Int? { outputIndex[bytes] }
+
+    func otherIDs(for bytes: [UInt8]) -> [Int] { otherOutputIDs[bytes] ?? [] }
 
     func encode(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, ids: inout [Int], starts: inout [Int],
                 offsets: Bool) {

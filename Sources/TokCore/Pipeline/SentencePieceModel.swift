@@ -336,7 +336,11 @@ extension Tokenizer {
         // Control pieces decode to nothing, unk to " ⁇ ", as SentencePiece's decoder does.
         let p = _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: nil, model: model,
                                decoder: .sequence(decoderSteps), vocab: vocab, byteLevel: false,
-                               output: { id, t in controls.contains(id) ? [] : _Decoder.replaceAll(t, sp, [0x20]) },
+                               output: { id, t in
+                                   if controls.contains(id) { return [] }
+                                   if fb != nil, let b = _Decoder.byteToken(t) { return [b] }
+                                   return _Decoder.replaceAll(t, sp, [0x20])
+                               },
                                decodeString: { id, t in
                                    controls.contains(id) ? [] : id == unkID ? Array(" \u{2047} ".utf8) : t
                                })
