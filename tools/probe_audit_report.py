@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The README's tokenizer audit table: `tok probe audit` on English and the UDHR for r50k, cl100k,
-o200k and Llama-3 (share of word occurrences with an alternative encoding one step away).
+o200k, Llama-3 and the Mistral v3 SentencePiece model (share of word occurrences with an alternative encoding one step away).
 
   swift build -c release && python3 tools/probe_audit_report.py
 """
@@ -26,7 +26,8 @@ def main():
                     o.write(open(os.path.join(d, n), "rb").read())
         vocabs = [("r50k", ["--vocab", "r50k_base"]), ("cl100k", ["--vocab", "cl100k_base"]),
                   ("o200k", ["--vocab", "o200k_base"]),
-                  ("Llama-3", ["--vocab", os.path.join(SHARED, "vocab", "llama3", "tokenizer.model"), "--pattern", "llama3"])]
+                  ("Llama-3", ["--vocab", os.path.join(SHARED, "vocab", "llama3", "tokenizer.model"), "--pattern", "llama3"]),
+                  ("Mistral v3 (SentencePiece)", ["--vocab", os.path.join(SHARED, "vocab", "mistral", "mistral_instruct_tokenizer_240323.model.v3")])]
         print("| corpus | tokenizer | words | " + " | ".join(CLASSES) + " |")
         print("|---|---|---|" + "---|" * len(CLASSES))
         for cname, path in [("English (4 MB)", eng), ("UDHR (all)", udhr)]:

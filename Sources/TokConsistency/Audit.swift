@@ -67,11 +67,10 @@ extension Tokenizer {
             for i in stride(from: len - 1, through: 0, by: -1) {
                 for l in 1...Swift.min(Swift.max(1, maxTokenLength), len - i) {
                     let piece = UnsafeRawBufferPointer(rebasing: raw[i..<(i + l)])
+                    // One id per byte string: a byte token beside a piece of the same byte is
+                    // byte fallback, not a resegmentation.
                     guard _ordinaryID(piece) != nil else { continue }
-                    let ids = UInt8(Swift.min(2, 1 + _otherOrdinaryIDs(piece).count))
-                    for k in 1...n where ways[i + l][k - 1] > 0 {
-                        ways[i][k] = Swift.min(2, ways[i][k] &+ ways[i + l][k - 1] &* ids)
-                    }
+                    for k in 1...n where ways[i + l][k - 1] > 0 { ways[i][k] = Swift.min(2, ways[i][k] &+ ways[i + l][k - 1]) }
                 }
             }
         }

@@ -250,12 +250,18 @@ struct Probe: ParsableCommand {
                 var total = 0
                 var hits: [ArtifactClass: Int] = [:]
                 var memo: [[UInt8]: Set<ArtifactClass>] = [:]
-                let specials = tok.specialTokens.keys.map { Array($0.utf8) }
+                // Special-token texts in the corpus, found in one pass (the longest at a position,
+                // as the encoder finds them).
+                let specials = _SpecialMatcher(tok.specialTokens)
+                let all = specials.mask(.all)
                 for path in files {
                     let data = try readAll(path: path)
-                    for sp in specials where !sp.isEmpty {
+                    data.withUnsafeBufferPointer { buf in
                         var i = 0
-                        while let r = data[i...].firstRange(of: sp) { hits[.specialToken, default: 0] += 1; i = r.upperBound }
+                        while let (start, k) = specials.find(in: buf, from: i, mask: all) {
+                            hits[.specialToken, default: 0] += 1
+                            i = start + Swift.max(1, specials.entries[k].bytes.count)
+                        }
                     }
                     let words = try hat.words(bytes: data)
                     for k in words.indices {
