@@ -303,6 +303,7 @@ ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s,
     case TOK_PATTERN_QWEN3_5: return encode_loop(TOK_PATTERN_QWEN3_5, v, s, len, pos, ids, starts, cap, sc);
     case TOK_PATTERN_LLAMA3: return encode_loop(TOK_PATTERN_LLAMA3, v, s, len, pos, ids, starts, cap, sc);
     case TOK_PATTERN_SUPERWORD: return encode_loop(TOK_PATTERN_SUPERWORD, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_TEKKEN: return encode_loop(TOK_PATTERN_TEKKEN, v, s, len, pos, ids, starts, cap, sc);
     default: return TOK_E_PATTERN;
     }
 }

@@ -4,7 +4,7 @@
 #include "pretok_scan.h"
 
 int tok_pattern_valid(int pattern) {
-    return pattern >= TOK_PATTERN_R50K && pattern <= TOK_PATTERN_SUPERWORD;
+    return pattern >= TOK_PATTERN_R50K && pattern <= TOK_PATTERN_TEKKEN;
 }
 
 size_t tok_pretok_next(int pattern, const uint8_t *s, size_t len, size_t pos) {

@@ -294,7 +294,7 @@ static inline size_t scan_cl(const uint8_t *s, size_t len, size_t i, int maxdig,
 }
 
 /* o200k, first alternative at st: [UC]*[LC]+ then an optional contraction. 0 if no match. */
-static inline size_t o200k_alt1(const uint8_t *s, size_t len, size_t st) {
+static inline size_t o200k_alt1(const uint8_t *s, size_t len, size_t st, int contr) {
     size_t i = st, w = (size_t)-1;
     while (i < len) {
         tok_char c = at(s, len, i);
@@ -307,7 +307,7 @@ static inline size_t o200k_alt1(const uint8_t *s, size_t len, size_t st) {
     }
     if (w == (size_t)-1) return 0;
     size_t e = run_any(s, len, w, LC_);
-    if (e < len && s[e] == '\'') {
+    if (contr && e < len && s[e] == '\'') {
         size_t k = contraction_ci(s, len, e);
         if (k) return k;
     }
@@ -315,11 +315,11 @@ static inline size_t o200k_alt1(const uint8_t *s, size_t len, size_t st) {
 }
 
 /* o200k, second alternative at st: [UC]+[LC]* then an optional contraction. 0 if no match. */
-static inline size_t o200k_alt2(const uint8_t *s, size_t len, size_t st) {
+static inline size_t o200k_alt2(const uint8_t *s, size_t len, size_t st, int contr) {
     size_t u = run_any(s, len, st, UC_);
     if (u == st) return 0;
     size_t e = run_any(s, len, u, LC_);
-    if (e < len && s[e] == '\'') {
+    if (contr && e < len && s[e] == '\'') {
         size_t k = contraction_ci(s, len, e);
         if (k) return k;
     }
@@ -332,8 +332,10 @@ static inline size_t o200k_alt2(const uint8_t *s, size_t len, size_t st) {
  * with P = [^\r\n\p{L}\p{N}] (which includes marks, also members of UC and LC). Each of the first
  * two alternatives is tried with the prefix taken, then without, before the next alternative.
  * There is no `\s++$` here: at the end of the text a run with a CR/LF stops after its last CR/LF.
+ * Mistral's Tekken pattern is the same without the contractions C and with single digits \p{N}
+ * (contr 0, maxdig 1).
  */
-static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i) {
+static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i, int contr, int maxdig) {
     /* ASCII fast path for words: [P]Upper*lower+ (the first alternative) or [P]Upper+ (the
      * second), P a non-letter non-digit ASCII character other than CR/LF. ASCII letters are
      * either UC or LC, never both, so the backtracking collapses to: take the prefix, the upper
@@ -348,7 +350,7 @@ static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i) {
             size_t u = ascii_span(s, len, st, 'A', 'Z');
             size_t e = ascii_span(s, len, u, 'a', 'z');
             if (e == len || s[e] < 0x80) {
-                if (e < len && s[e] == '\'') {
+                if (contr && e < len && s[e] == '\'') {
                     size_t k = contraction_ci(s, len, e);
                     if (k) return k;
                 }
@@ -365,12 +367,12 @@ static inline size_t scan_o200k(const uint8_t *s, size_t len, size_t i) {
                            (i + 1 >= len || (s[i + 1] < 0x80 && !(ASCII[s[i + 1]] & L_))));
     if (words_possible) {
         int has_p = !(c.cls & (L_ | N_)) && !is_crlf(c.cp) && i + c.len < len;
-        if (has_p && (e = o200k_alt1(s, len, i + c.len))) return e;
-        if ((e = o200k_alt1(s, len, i))) return e;
-        if (has_p && (e = o200k_alt2(s, len, i + c.len))) return e;
-        if ((e = o200k_alt2(s, len, i))) return e;
+        if (has_p && (e = o200k_alt1(s, len, i + c.len, contr))) return e;
+        if ((e = o200k_alt1(s, len, i, contr))) return e;
+        if (has_p && (e = o200k_alt2(s, len, i + c.len, contr))) return e;
+        if ((e = o200k_alt2(s, len, i, contr))) return e;
     }
-    if (c.cls & N_) return run_digits(s, len, i, c.len, 3);
+    if (c.cls & N_) return run_digits(s, len, i, c.len, maxdig);
     const uint8_t not_other = WS_ | L_ | N_;
     if (c.cp == ' ' && i + 1 < len) {
         tok_char n = at(s, len, i + 1);
@@ -448,7 +450,8 @@ static inline __attribute__((always_inline)) size_t tok__scan(int pattern, const
     switch (pattern) {
     case TOK_PATTERN_R50K: return scan_r50k(s, len, pos);
     case TOK_PATTERN_CL100K: return scan_cl(s, len, pos, 3, L_, 1);
-    case TOK_PATTERN_O200K: return scan_o200k(s, len, pos);
+    case TOK_PATTERN_O200K: return scan_o200k(s, len, pos, 1, 3);
+    case TOK_PATTERN_TEKKEN: return scan_o200k(s, len, pos, 0, 1);
     case TOK_PATTERN_QWEN2: return scan_cl(s, len, pos, 1, L_, 0);
     case TOK_PATTERN_QWEN3_5: return scan_cl(s, len, pos, 1, L_ | M_, 0);
     case TOK_PATTERN_LLAMA3: return scan_cl(s, len, pos, 3, L_, 0);

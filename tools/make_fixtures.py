@@ -83,9 +83,11 @@ def main():
     encs = json.load(open(os.path.join(SHARED, "vocab", "encodings.json")))
     cl = load("cl100k_base")
     short = [t[:1000] for t in conformance_texts()] + random_texts(1500, seed=11)
-    for pname, key in [("llama3", "llama3"), ("qwen2", "qwen2.5/qwen3"), ("qwen3_5", "qwen3.5/3.6")]:
-        enc = tiktoken.Encoding(f"cl100k_{pname}", pat_str=encs[key]["pat_str"], mergeable_ranks=cl._mergeable_ranks,
-                                special_tokens={})
+    # Mistral's Tekken pattern comes from its tekken.json.
+    tekken = json.load(open(os.path.join(SHARED, "vocab", "mistral", "tekken_240911.json")))["config"]["pattern"]
+    for pname, key in [("llama3", "llama3"), ("qwen2", "qwen2.5/qwen3"), ("qwen3_5", "qwen3.5/3.6"), ("tekken", None)]:
+        pat = tekken if key is None else encs[key]["pat_str"]
+        enc = tiktoken.Encoding(f"cl100k_{pname}", pat_str=pat, mergeable_ranks=cl._mergeable_ranks, special_tokens={})
         with open(os.path.join(a.out, f"pattern_{pname}.jsonl"), "w", encoding="utf-8") as f:
             for t in short:
                 f.write(json.dumps({"text": t, "ids": enc.encode_ordinary(t)}, ensure_ascii=False) + "\n")

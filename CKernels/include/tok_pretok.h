@@ -24,6 +24,7 @@ typedef enum {
     TOK_PATTERN_QWEN3_5 = 5,/**< Qwen 3.5/3.6: single digits, marks count as letters */
     TOK_PATTERN_LLAMA3 = 6, /**< Llama 3: cl100k's shape without `\s++$` */
     TOK_PATTERN_SUPERWORD = 7, /**< SuperBPE's second stage: digit groups, 2+ symbols, 2+ spaces */
+    TOK_PATTERN_TEKKEN = 8, /**< Mistral Tekken: o200k's shape without contractions, single digits */
 } tok_pattern;
 
 /** 1 if `pattern` is one of tok_pattern, else 0. */

@@ -17,6 +17,8 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
     /// runs of two or more symbols, runs of two or more whitespace characters; the text between
     /// them is one piece, so tokens can span words.
     case superword
+    /// Mistral's Tekken (v3 and later): o200k's shape without contractions, single digits.
+    case tekken
 
     /// Looks a pattern up by its name or an encoding that uses it (`gpt2`, `cl100k_base`,
     /// `o200k_harmony`, `qwen3`, `qwen3.6`, …); nil when unknown.
@@ -29,6 +31,7 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         case "qwen2", "qwen2.5", "qwen3": self = .qwen2
         case "qwen3_5", "qwen3.5", "qwen3.6", "qwen3_6": self = .qwen3_5
         case "superword", "superbpe": self = .superword
+        case "tekken", "mistral-tekken": self = .tekken
         default: return nil
         }
     }
@@ -51,6 +54,8 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         case .superword:
             // Isolated matches (a tokenizer.json Split with behavior Isolated); the rest between.
             return #"\p{N}{1,3}(?=(?:\p{N}{3})*(?!\p{N}))|[^\s\p{L}\p{N}\p{M}]{2,}|\s{2,}"#
+        case .tekken:
+            return #"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         }
     }
 
@@ -72,6 +77,7 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         case .qwen3_5: 5
         case .llama3: 6
         case .superword: 7
+        case .tekken: 8
         }
     }
 }

@@ -21,6 +21,7 @@ import TokTestSupport
         ("hf_unigram", "hf_unigram.tokenizer.json.zst"),
         ("bert_minilm", "bert_minilm.tokenizer.json.zst"),
         ("spm_mistral_v3", "mistral_v3.model.zst"),
+        ("tekken_small", "tekken_small.json.zst"),
     ]
 
     static func load(_ model: String) throws -> Tokenizer {
@@ -31,8 +32,8 @@ import TokTestSupport
     func idsAndDecodeMatchReference(_ fixture: String) throws {
         let model = Self.cases.first { $0.fixture == fixture }!.model
         let tok = try Self.load(model)
-        // SentencePiece never finds control symbols in text; Hugging Face matches added tokens.
-        let isSPM = fixture.hasPrefix("spm_")
+        // SentencePiece and Tekken never find control symbols in text; Hugging Face matches added tokens.
+        let isSPM = fixture.hasPrefix("spm_") || fixture.hasPrefix("tekken")
         var idsWrong: [String] = [], decodeWrong: [String] = []
         let rows = try TestFiles.jsonLines("formats/\(fixture).jsonl")
         #expect(rows.count > 500)
@@ -49,7 +50,8 @@ import TokTestSupport
 
     @Test func byteLevelAndFallbackRoundTripAnyBytes() throws {
         var rng = SeededRandom(seed: 99)
-        for model in ["hf_bytelevel.tokenizer.json.zst", "hf_metaspace.tokenizer.json.zst", "mistral_v3.model.zst"] {
+        for model in ["hf_bytelevel.tokenizer.json.zst", "hf_metaspace.tokenizer.json.zst", "mistral_v3.model.zst",
+                      "tekken_small.json.zst"] {
             let tok = try Self.load(model)
             for _ in 0..<200 {
                 let n = Int(rng.next() % 40)
@@ -105,4 +107,45 @@ import TokTestSupport
             #expect(error.code == .malformedVocabulary && error.description.contains("m.model"))
         }
     }
+}
+
+/// Tekken files that Tok cannot read the way mistral-common does fail with a message that says where.
+@Suite struct TekkenErrorTests {
+    @Test func badFilesFailClearly() throws {
+        let good = try JSONSerialization.jsonObject(with: _decompressedFixture("formats/tekken_small.json.zst")) as! [String: Any]
+        func load(_ root: [String: Any]) throws -> Tokenizer {
+            try Tokenizer(tekkenJSON: JSONSerialization.data(withJSONObject: root), source: "t.json")
+        }
+        #expect(try load(good).vocabularySize == 7000)
+        var other = good
+        var config = good["config"] as! [String: Any]
+        config["pattern"] = "\\s+"
+        other["config"] = config
+        #expect { try load(other) } throws: { ($0 as? TokError)?.code == .unsupported && "\($0)".contains("$.config.pattern") }
+        var repeated = good
+        repeated["vocab"] = (good["vocab"] as! [[String: Any]]).map { e in
+            var e = e
+            if (e["rank"] as! NSNumber).intValue == 300 { e["rank"] = 301 }
+            return e
+        }
+        #expect { try load(repeated) } throws: { "\($0)".contains("rank 301 is negative or repeated") && "\($0)".contains("$.vocab[") }
+        var tooBig = good
+        config = good["config"] as! [String: Any]
+        config["default_vocab_size"] = 99_999
+        tooBig["config"] = config
+        #expect { try load(tooBig) } throws: { "\($0)".contains("default_vocab_size") }
+    }
+}
+
+/// A zstd fixture's decompressed bytes.
+func _decompressedFixture(_ name: String) throws -> Data {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["zstd", "-dc", TestFiles.fixture(name).path]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return data
 }

@@ -65,10 +65,10 @@ import TokTestSupport
     }
 }
 
-/// The Llama-3 and Qwen split patterns, pinned with the shipped cl100k ranks (fixtures from
+/// The Llama-3, Qwen and Mistral Tekken split patterns, pinned with the shipped cl100k ranks (fixtures from
 /// tiktoken with the same ranks and each model's regex; tools/make_fixtures.py).
 @Suite struct PatternParityTests {
-    @Test(arguments: [("llama3", SplitPattern.llama3), ("qwen2", .qwen2), ("qwen3_5", .qwen3_5)])
+    @Test(arguments: [("llama3", SplitPattern.llama3), ("qwen2", .qwen2), ("qwen3_5", .qwen3_5), ("tekken", .tekken)])
     func scannerMatchesTheRegex(name: String, pattern: SplitPattern) throws {
         let path = TestFiles.root.appendingPathComponent("vocab/cl100k_base.tiktoken.zst").path
         let tok = try Tokenizer(tiktokenFile: path, pattern: pattern)
