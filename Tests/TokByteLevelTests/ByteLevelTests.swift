@@ -218,7 +218,31 @@ func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
 @Suite struct RealTextCanonicalTests {
     @Test(arguments: ["cl100k_base", "o200k_base"])
     func canonicalPassesNonCanonicalFails(name: String) throws {
-        let tok = try Tokenizer(named: name)
+        try Self.check(try Tokenizer(named: name), name: name)
+    }
+
+    /// Llama-3's ranks are not shipped (license): this runs where ../shared has them.
+    static let llama3 = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../shared/vocab/llama3/tokenizer.model").standardized.path
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: llama3), "needs ../shared/vocab/llama3"))
+    func llama3Ranks() throws {
+        let tok = try Tokenizer(tiktokenFile: Self.llama3, pattern: .llama3)
+        try Self.check(tok, name: "cl100k_base")   // the texts of the cl100k fixture
+        // The tail check against re-encoding, on Llama-3's ranks too.
+        struct Zero: TokenLanguageModel { func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { [] } }
+        let bl = ByteLevelModel(tokenizer: tok, model: Zero())
+        let ids = tok.encodeOrdinary("Hello, world!  It's 2024 and 12345 things\n\n  happen. Всеобщая 人人生而自由")
+        for cut in 0...ids.count {
+            let ctx = Array(ids[0..<cut])
+            guard tok.encodeOrdinary(bytes: try tok.decodeBytes(ctx)) == ctx else { continue }
+            for t in (0..<40).map({ _ in Int.random(in: 0..<tok.mergeableCount) }) + (cut < ids.count ? [ids[cut]] : []) {
+                #expect(bl.isCanonicalContinuation(ctx, then: t) == bl.isCanonical(ctx, then: t), "cut \(cut) + \(t)")
+            }
+        }
+    }
+
+    static func check(_ tok: Tokenizer, name: String) throws {
         struct Zero: TokenLanguageModel { func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { [] } }
         let bl = ByteLevelModel(tokenizer: tok, model: Zero())
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
