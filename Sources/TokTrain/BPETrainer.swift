@@ -145,6 +145,11 @@ public struct BPETrainer: Sendable {
             throw TokError(.invalidArgument,
                            "vocabulary size \(vocabularySize) is smaller than the \(floor) tokens every byte-level vocabulary starts with (\(specialTokens.count) special + 256 bytes)")
         }
+        try validateSettings()
+    }
+
+    /// Everything but the vocabulary size's floor (which other trainers set their own way).
+    func validateSettings() throws(TokError) {
         guard vocabularySize < Int(UInt32.max) else { throw TokError(.invalidArgument, "vocabulary size \(vocabularySize) is too large") }
         guard minFrequency >= 0 else { throw TokError(.invalidArgument, "minimum frequency must not be negative") }
         if let m = maxTokenBytes, m < 2 || m >= Int(UInt32.max) {

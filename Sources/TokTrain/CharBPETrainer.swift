@@ -88,12 +88,8 @@ public struct CharBPETrainer: Sendable {
     }
 
     func validate() throws(TokError) {
-        var c = counter
-        c.vocabularySize = Int(UInt32.max) - 1
-        try c.validate()
-        guard vocabularySize > 0, vocabularySize < Int(UInt32.max) else {
-            throw TokError(.invalidArgument, "vocabulary size \(vocabularySize) is out of range")
-        }
+        // The floor (the alphabet) is known only after counting: merge checks it.
+        try counter.validateSettings()
         guard maxCharacters >= 1 else { throw TokError(.invalidArgument, "tokens must be allowed at least 1 character, got \(maxCharacters)") }
         if let l = alphabetLimit, l < Set(alphabet).count {
             throw TokError(.invalidArgument, "the alphabet limit \(l) is below the \(Set(alphabet).count) characters given for the alphabet")
@@ -121,13 +117,14 @@ public struct CharBPETrainer: Sendable {
             let s = UnsafeBufferPointer(start: p, count: len)
             var i = 0
             while i < len {
-                if let (cp, n) = decodeScalar(s, at: i) {
+                // The kernels' UTF-8 reader: ill-formed bytes are no character (they stay bytes).
+                let ch = tok_utf8_at(s.baseAddress, len, i)
+                if ch.cls & UInt8(TOK_CLS_INVALID) == 0 {
+                    let cp = Int(ch.cp)
                     if counts[cp] == 0 { seen.append(cp) }
                     counts[cp] += Int(c)
-                    i += n
-                } else {
-                    i += 1
                 }
+                i += Int(ch.len)
             }
         }
         return Dictionary(uniqueKeysWithValues: seen.map { ($0, counts[$0]) })
@@ -169,7 +166,7 @@ public struct CharBPETrainer: Sendable {
         // The chain merges: every 2-byte prefix, then every 3-byte one, then 4.
         var id: [[UInt8]: Int] = [:]
         for (k, t) in start.enumerated() where k >= specialTokens.count { id[t] = k }
-        let steps = chain.keys.sorted { ($0.count, $0) < ($1.count, $1) }
+        let steps = chain.keys.sorted { $0.count != $1.count ? $0.count < $1.count : $0.lexicographicallyPrecedes($1) }
         let alphabetMerges = steps.map { t in
             TrainedBPE.Merge(left: id[Array(t.dropLast())]!, right: id[[t.last!]]!, result: id[t]!, count: chain[t]!)
         }
@@ -180,41 +177,9 @@ public struct CharBPETrainer: Sendable {
         var result = TrainedBPE(tokens: tokens, specialTokenCount: specialTokens.count, merges: alphabetMerges + trained,
                                 pattern: pattern, normalization: normalization, corpusBytes: pieces.bytes,
                                 corpusPieces: pieces.total, distinctPieces: pieces.distinct)
-        if padToPowerOfTwo { result = result.paddedWithWhitespaceRuns() }
+        if padToPowerOfTwo { result = try result.paddedWithWhitespaceRuns() }
         return result
     }
-}
-
-private func < (a: (Int, [UInt8]), b: (Int, [UInt8])) -> Bool {
-    a.0 != b.0 ? a.0 < b.0 : a.1.lexicographicallyPrecedes(b.1, by: <)
-}
-
-/// The code point and length of the valid UTF-8 sequence at s[i], or nil (a stray or truncated
-/// byte, an overlong form, a surrogate, a value above U+10FFFF).
-func decodeScalar(_ s: UnsafeBufferPointer<UInt8>, at i: Int) -> (Int, Int)? {
-    let b0 = Int(s[i])
-    if b0 < 0x80 { return (b0, 1) }
-    let n: Int, lo: Int, hi: Int
-    switch b0 {
-    case 0xC2...0xDF: (n, lo, hi) = (2, 0x80, 0xBF)
-    case 0xE0: (n, lo, hi) = (3, 0xA0, 0xBF)
-    case 0xED: (n, lo, hi) = (3, 0x80, 0x9F)
-    case 0xE1...0xEF: (n, lo, hi) = (3, 0x80, 0xBF)
-    case 0xF0: (n, lo, hi) = (4, 0x90, 0xBF)
-    case 0xF1...0xF3: (n, lo, hi) = (4, 0x80, 0xBF)
-    case 0xF4: (n, lo, hi) = (4, 0x80, 0x8F)
-    default: return nil
-    }
-    guard i + n <= s.count else { return nil }
-    let b1 = Int(s[i + 1])
-    guard b1 >= lo && b1 <= hi else { return nil }
-    var cp = (b0 & (0xFF >> (n + 1))) << 6 | (b1 & 0x3F)
-    for k in 2..<n {
-        let b = Int(s[i + k])
-        guard b & 0xC0 == 0x80 else { return nil }
-        cp = cp << 6 | (b & 0x3F)
-    }
-    return (cp, n)
 }
 
 extension TrainedBPE {
@@ -222,68 +187,36 @@ extension TrainedBPE {
     /// spaces and newlines, alternating, skipping runs that are tokens already. Each run becomes a
     /// token by a merge of the two tokens the vocabulary encodes it to (first merging earlier
     /// parts when it encodes to more than two, so that the run is reachable).
-    func paddedWithWhitespaceRuns() -> TrainedBPE {
+    func paddedWithWhitespaceRuns() throws(TokError) -> TrainedBPE {
         var target = 1
         while target < tokens.count { target <<= 1 }
         var tokens = self.tokens
         var merges = self.merges
         var ids: [[UInt8]: Int] = [:]
         for k in specialTokenCount..<tokens.count where ids[tokens[k]] == nil { ids[tokens[k]] = k }
-        var rank: [Int: (Int, Int)] = [:]  // pair key → (rank, result)
-        for (k, m) in merges.enumerated() { rank[m.left << 32 | m.right] = (k, m.result) }
-        let byteID = (0..<256).map { ids[[UInt8($0)]]! }
-        // BPE on a run: the lowest-ranked pair first, the leftmost on a tie (a heap over
-        // rank << 32 | position, entries checked when popped), as tokenizers and tiktoken do.
+        // Runs are encoded with the merge kernel (a pair table, the last definition of a pair
+        // winning, as tokenizers saves repeated pairs); new merges join the table as they are made.
+        let nomem = TokError(.invalidArgument, "out of memory padding the vocabulary")
+        guard let table = tok_merges_new(merges.count + 4096) else { throw nomem }
+        defer { tok_merges_free(table) }
+        for (k, m) in merges.enumerated()
+        where tok_merges_set(table, UInt32(m.left), UInt32(m.right), UInt32(k), UInt32(m.result)) != 0 { throw nomem }
+        let byteID = (0..<256).map { UInt32(ids[[UInt8($0)]]!) }
         func encode(_ s: [UInt8]) -> [Int] {
-            let n = s.count
             var seq = s.map { byteID[Int($0)] }
-            var next = Array(1...n), prev = Array(-1..<(n - 1)), alive = [Bool](repeating: true, count: n)
-            var heap: [Int] = []
-            func push(_ i: Int) {
-                guard next[i] < n, let (r, _) = rank[seq[i] << 32 | seq[next[i]]] else { return }
-                heap.append(r << 32 | i)
-                var c = heap.count - 1
-                while c > 0, heap[(c - 1) / 2] > heap[c] { heap.swapAt(c, (c - 1) / 2); c = (c - 1) / 2 }
+            let n = withUnsafeTemporaryAllocation(byteCount: tok_merge_work_size(seq.count), alignment: 8) { work in
+                seq.withUnsafeMutableBufferPointer { tok_merge_word(table, $0.baseAddress, nil, $0.count, work.baseAddress) }
             }
-            func pop() -> Int {
-                let top = heap[0]
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
-                var c = 0
-                while true {
-                    let l = 2 * c + 1, r = l + 1
-                    var m = c
-                    if l < heap.count, heap[l] < heap[m] { m = l }
-                    if r < heap.count, heap[r] < heap[m] { m = r }
-                    if m == c { break }
-                    heap.swapAt(c, m)
-                    c = m
-                }
-                return top
-            }
-            for i in 0..<n { push(i) }
-            while !heap.isEmpty {
-                let e = pop()
-                let (r, i) = (e >> 32, e & 0xFFFF_FFFF)
-                guard alive[i], next[i] < n, let (cur, res) = rank[seq[i] << 32 | seq[next[i]]], cur == r else { continue }
-                let j = next[i]
-                seq[i] = res
-                alive[j] = false
-                next[i] = next[j]
-                if next[j] < n { prev[next[j]] = i }
-                push(i)
-                if prev[i] >= 0 { push(prev[i]) }
-            }
-            return (0..<n).filter { alive[$0] }.map { seq[$0] }
+            return seq.prefix(n).map(Int.init)
         }
-        func addMerge(_ l: Int, _ r: Int, _ bytes: [UInt8]) {
+        func addMerge(_ l: Int, _ r: Int, _ bytes: [UInt8]) throws(TokError) {
             let res: Int
             if let e = ids[bytes] { res = e } else {
                 res = tokens.count
                 tokens.append(bytes)
                 ids[bytes] = res
             }
-            rank[l << 32 | r] = (merges.count, res)
+            guard tok_merges_set(table, UInt32(l), UInt32(r), UInt32(merges.count), UInt32(res)) == 0 else { throw nomem }
             merges.append(Merge(left: l, right: r, result: res, count: 0))
         }
         var length = 2
@@ -294,10 +227,10 @@ extension TrainedBPE {
                 if ids[run] != nil { continue }
                 var parts = encode(run)
                 while parts.count > 2 {
-                    addMerge(parts[0], parts[1], tokens[parts[0]] + tokens[parts[1]])
+                    try addMerge(parts[0], parts[1], tokens[parts[0]] + tokens[parts[1]])
                     parts = encode(run)
                 }
-                addMerge(parts[0], parts[1], run)
+                try addMerge(parts[0], parts[1], run)
             }
             length += 1
         }

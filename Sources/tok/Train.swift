@@ -38,9 +38,7 @@ struct TrainBPE: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (trainer, fmt) = try o.trainer()
-            let bar = ProgressLine(quiet: o.quiet)
-            let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
-            bar.done()
+            let result = try o.withProgress { try trainer.train(files: o.paths, progress: $0) }
             try o.write(result, format: fmt)
         }
     }
@@ -88,9 +86,7 @@ struct TrainCharBPE: ParsableCommand {
                                          alphabet: Array(alphabet.unicodeScalars), alphabetLimit: alphabetLimit,
                                          padToPowerOfTwo: pad2)
             trainer.threads = bpe.threads
-            let bar = ProgressLine(quiet: o.quiet)
-            let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
-            bar.done()
+            let result = try o.withProgress { try trainer.train(files: o.paths, progress: $0) }
             try o.write(result, format: fmt)
         }
     }
@@ -134,18 +130,10 @@ struct TrainSuperBPE: ParsableCommand {
                                           forbidColonSpace: !allowColonSpace, minFrequency: bpe.minFrequency,
                                           specialTokens: bpe.specialTokens, normalization: bpe.normalization)
             trainer.firstStage.threads = bpe.threads
-            let bar = ProgressLine(quiet: o.quiet)
-            let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
-            bar.done()
+            let result = try o.withProgress { try trainer.train(files: o.paths, progress: $0) }
             try o.write(result.superBPE, format: fmt)
             if let heldOut {
-                let text = try readAll(path: heldOut)
-                let before = try result.firstStage.tokenizer().encode(bytes: text).count
-                let after = try result.superBPE.tokenizer().encode(bytes: text).count
-                stderrWrite(String(format: "held-out %@: %.3f bytes/token at the transition (%d tokens), %.3f with supertokens (%d tokens, %.1f%% fewer)\n",
-                                   heldOut, Double(text.count) / Double(max(before, 1)), before,
-                                   Double(text.count) / Double(max(after, 1)), after,
-                                   100 * (1 - Double(after) / Double(max(before, 1)))))
+                try reportHeldOut(heldOut, before: result.firstStage, "at the transition", after: result.superBPE)
             }
         }
     }
@@ -191,21 +179,13 @@ struct TrainSupertokens: ParsableCommand {
             if let m = o.minFrequency { trainer.minFrequency = m }
             if let m = o.maxTokenBytes { trainer.maxTokenBytes = m }
             if let t = o.threads { trainer.threads = max(1, t) }
-            let bar = ProgressLine(quiet: o.quiet)
-            let result = try trainer.train(files: o.paths, progress: { p in bar.show { trainingProgressText(p) } })
-            bar.done()
+            let result = try o.withProgress { try trainer.train(files: o.paths, progress: $0) }
             try o.write(result, format: fmt)
             if let heldOut {
-                let text = try readAll(path: heldOut)
                 var plain = BPETrainer(vocabularySize: o.vocabSize, pattern: .r50k, minFrequency: trainer.minFrequency,
                                        specialTokens: o.special, normalization: trainer.normalization)
                 plain.threads = trainer.threads
-                let before = try plain.train(files: o.paths).tokenizer().encode(bytes: text).count
-                let after = try Tokenizer(huggingFaceJSON: Data(result.huggingFaceJSON().utf8)).encode(bytes: text).count
-                stderrWrite(String(format: "held-out %@: %.3f bytes/token with ordinary BPE (%d tokens), %.3f with supertokens (%d tokens, %.1f%% fewer)\n",
-                                   heldOut, Double(text.count) / Double(max(before, 1)), before,
-                                   Double(text.count) / Double(max(after, 1)), after,
-                                   100 * (1 - Double(after) / Double(max(before, 1)))))
+                try reportHeldOut(heldOut, before: plain.train(files: o.paths), "with ordinary BPE", after: result)
             }
         }
     }
@@ -311,6 +291,31 @@ struct TrainOptions: ParsableArguments {
         if out.hasSuffix(".txt") { return "merges" }
         throw CLIError("cannot tell the format from '\(out)': use a .tiktoken, .json or .txt name, or --format")
     }
+}
+
+extension TrainOptions {
+    /// Runs a training with the progress line on stderr (unless quiet).
+    func withProgress<R>(_ body: (@escaping @Sendable (TrainingProgress) -> Void) throws -> R) throws -> R {
+        let bar = ProgressLine(quiet: quiet)
+        defer { bar.done() }
+        return try body { p in bar.show { trainingProgressText(p) } }
+    }
+}
+
+/// Prints bytes per token of held-out text before and after supertokens. Each vocabulary encodes
+/// as it was trained: on the rank kernel when its tiktoken form says everything (a pattern, no
+/// normalization), else through its tokenizer.json.
+func reportHeldOut(_ path: String, before: TrainedBPE, _ label: String, after: TrainedBPE) throws {
+    let text = try readAll(path: path)
+    func count(_ v: TrainedBPE) throws -> Int {
+        let tok = v.pattern != nil && v.normalization == .none
+            ? try v.tokenizer() : try Tokenizer(huggingFaceJSON: Data(v.huggingFaceJSON().utf8))
+        return max(1, try tok.encode(bytes: text).count)
+    }
+    let (b, a) = (try count(before), try count(after))
+    stderrWrite(String(format: "held-out %@: %.3f bytes/token %@ (%d tokens), %.3f with supertokens (%d tokens, %.1f%% fewer)\n",
+                       path, Double(text.count) / Double(b), label, b, Double(text.count) / Double(a), a,
+                       100 * (1 - Double(a) / Double(b))))
 }
 
 /// Fails early (before training) when the output's directory cannot be written.
