@@ -30,8 +30,9 @@ public struct CorpusAnalyzer: Sendable {
     public let options: AnalysisOptions
 
     var bytes = 0, chars = 0, tokens = 0, lines = 0, words = 0, whitespaceWords = 0, splitWords = 0
-    var unigram = NGramCounter()
+    var unigram = NGramCounter(order: 1)
     var ngrams: [NGramCounter]            // index k-1 holds (k+1)-grams, k = 1…maxContext
+    var tails: [NGramCounter]             // index k-1: each text's last k ids (k = 1…maxContext)
     var zstdText: [Int: Int] = [:], zstdTokens: [Int: Int] = [:]
 
     /// An analyzer for one tokenizer.
@@ -39,7 +40,8 @@ public struct CorpusAnalyzer: Sendable {
         self.tokenizer = tokenizer
         self.options = options
         let n = Swift.min(3, Swift.max(0, options.maxContext))
-        ngrams = Array(repeating: NGramCounter(), count: n)
+        ngrams = (0..<n).map { NGramCounter(order: $0 + 2) }
+        tails = (0..<n).map { NGramCounter(order: $0 + 1) }
     }
 
     /// zstd sizes of a text at the given levels, each text its own frame (what ``add(_:textZstdSizes:)``
@@ -79,16 +81,16 @@ public struct CorpusAnalyzer: Sendable {
         }
         words += Int(w)
         splitWords += Int(split)
-        let ids = encoded.map { UInt64(UInt32(truncatingIfNeeded: $0)) }
-        unigram.addNGrams(ids, n: 1)
-        for k in ngrams.indices { ngrams[k].addNGrams(ids, n: k + 2) }
-        for (l, size) in textZstdSizes ?? Self.zstdSizes(text, levels: options.zstdLevels) { zstdText[l, default: 0] += size }
-        var raw = [UInt8]()
-        raw.reserveCapacity(ids.count * 4)
-        for id in ids {
-            raw.append(UInt8(id & 0xFF)); raw.append(UInt8((id >> 8) & 0xFF))
-            raw.append(UInt8((id >> 16) & 0xFF)); raw.append(UInt8((id >> 24) & 0xFF))
+        let ids = encoded.map { UInt32(truncatingIfNeeded: $0) }
+        unigram.add(sequence: ids)
+        for k in ngrams.indices {
+            ngrams[k].add(sequence: ids)
+            if ids.count > k { tails[k].add(Array(ids[(ids.count - k - 1)...])) }
         }
+        for (l, size) in textZstdSizes ?? Self.zstdSizes(text, levels: options.zstdLevels) { zstdText[l, default: 0] += size }
+        guard !options.zstdLevels.isEmpty else { return }
+        // the token stream as 32-bit little-endian ids
+        let raw = ids.map { $0.littleEndian }.withUnsafeBytes { Array($0) }
         for (l, size) in Self.zstdSizes(raw, levels: options.zstdLevels) { zstdTokens[l, default: 0] += size }
     }
 
@@ -99,7 +101,10 @@ public struct CorpusAnalyzer: Sendable {
         bytes += other.bytes; chars += other.chars; tokens += other.tokens; lines += other.lines
         words += other.words; whitespaceWords += other.whitespaceWords; splitWords += other.splitWords
         unigram.merge(other.unigram)
-        for k in ngrams.indices { ngrams[k].merge(other.ngrams[k]) }
+        for k in ngrams.indices {
+            ngrams[k].merge(other.ngrams[k])
+            tails[k].merge(other.tails[k])
+        }
         for (l, v) in other.zstdText { zstdText[l, default: 0] += v }
         for (l, v) in other.zstdTokens { zstdTokens[l, default: 0] += v }
     }
@@ -111,7 +116,8 @@ public struct CorpusAnalyzer: Sendable {
         func ratio(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
         var conditional: [String: Double?] = [:]
         for (i, table) in ngrams.enumerated() {
-            conditional["\(i + 1)"] = DistributionMetrics.conditionalEntropy(joint: table, k: i + 1)
+            conditional["\(i + 1)"] = DistributionMetrics.conditionalEntropy(
+                joint: table, context: i == 0 ? unigram : ngrams[i - 1], tails: tails[i])
         }
         var zText: [String: Double?] = [:], zTok: [String: Double?] = [:]
         for l in options.zstdLevels {

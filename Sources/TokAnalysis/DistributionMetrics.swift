@@ -71,25 +71,32 @@ public enum DistributionMetrics {
     /// same (k+1)-grams (n-grams never cross sequences), so it is never negative.
     public static func conditionalEntropy(_ sequences: [[Int]], k: Int) -> Double? {
         precondition(k >= 1 && k <= 3, "context length 1...3")
-        var joint = NGramCounter()
-        for s in sequences { joint.addNGrams(s.map { UInt64(UInt32(truncatingIfNeeded: $0)) }, n: k + 1) }
-        return conditionalEntropy(joint: joint, k: k)
+        var joint = NGramCounter(order: k + 1), context = NGramCounter(order: k), tails = NGramCounter(order: k)
+        for s in sequences {
+            let ids = s.map { UInt32(truncatingIfNeeded: $0) }
+            joint.add(sequence: ids)
+            context.add(sequence: ids)
+            if ids.count >= k { tails.add(Array(ids.suffix(k))) }
+        }
+        return conditionalEntropy(joint: joint, context: context, tails: tails)
     }
 
-    /// H(joint (k+1)-grams) − H(their first k ids), from one counter.
-    static func conditionalEntropy(joint: NGramCounter, k: Int) -> Double? {
-        guard joint.total > 0, let hj = pluginEntropy(joint.values, total: joint.total) else { return nil }
-        var context = NGramCounter(capacity: joint.count)
-        let none: UInt64 = 0xFFFF_FFFF
-        joint.forEach { a, b, c in
-            // keep ids 0..<k of (a: id0 id1, b: id2 id3)
-            switch k {
-            case 1: context.add(a | none, none << 32 | none, c)
-            case 2: context.add(a, none << 32 | none, c)
-            default: context.add(a, b | none, c)
-            }
+    /// H(joint) − H(context marginal) from counters of the texts' (k+1)-grams (`joint`), of their
+    /// k-grams (`context`), and of the last k-gram of every text of k or more ids (`tails`). The
+    /// marginal of the joint's first k ids is the k-gram counts less the tails (the one k-gram of
+    /// each text that nothing follows), so no table of the marginal is built.
+    static func conditionalEntropy(joint: NGramCounter, context: NGramCounter, tails: NGramCounter) -> Double? {
+        let total = joint.total
+        guard total > 0 else { return nil }
+        func f(_ c: Int) -> Double { c > 1 ? Double(c) * log2(Double(c)) : 0 }
+        var contextSum = context.sumCLog2C
+        for (key, t) in tails.entries {
+            let c = context.count(of: key)
+            contextSum += f(c - t) - f(c)
         }
-        guard let hc = pluginEntropy(context.values, total: joint.total) else { return nil }
+        let n = Double(total)
+        let hj = log2(n) - joint.sumCLog2C / n
+        let hc = log2(n) - contextSum / n
         return Swift.max(0, hj - hc)
     }
 

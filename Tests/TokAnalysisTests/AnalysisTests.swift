@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TokAnalysis
+@testable import TokAnalysis
 import TokCore
 import TokTestSupport
 
@@ -137,5 +137,87 @@ import TokTestSupport
         #expect(String(decoding: text[runs[1].range], as: UTF8.self) == "мир! 123 Добрый день. ")
         #expect(ScriptRuns.split([]).isEmpty)
         #expect(ScriptRuns.split(Array("123 !".utf8)).map(\.script) == ["Common"])
+    }
+}
+
+/// The C n-gram table against a dictionary, and the tail-corrected conditional entropy against
+/// the textbook definition (a table of the joint's first k ids), on random sequences: long ones
+/// (the scattered path), short ones (shorter than the order, one id, empty), merged and copied.
+@Suite struct NGramCountTests {
+    /// Plug-in H(Tᵢ | k previous) computed the long way: joint and context dictionaries.
+    static func bruteConditional(_ seqs: [[UInt32]], k: Int) -> Double? {
+        var joint: [[UInt32]: Int] = [:], context: [[UInt32]: Int] = [:]
+        var total = 0
+        for s in seqs where s.count > k {
+            for i in 0...(s.count - k - 1) {
+                joint[Array(s[i...(i + k)]), default: 0] += 1
+                context[Array(s[i..<(i + k)]), default: 0] += 1
+                total += 1
+            }
+        }
+        guard total > 0 else { return nil }
+        func h(_ d: [[UInt32]: Int]) -> Double {
+            d.values.reduce(0.0) { acc, c in
+                let p = Double(c) / Double(total)
+                return acc - p * log2(p)
+            }
+        }
+        return Swift.max(0, h(joint) - h(context))
+    }
+
+    static func randomSequences(_ rng: inout SeededRandom, alphabet: UInt32, long: Bool) -> [[UInt32]] {
+        var out: [[UInt32]] = [[], [7], [7, 8]]
+        for _ in 0..<(long ? 3 : 60) {
+            let n = long ? Int.random(in: 9_000...40_000, using: &rng) : Int.random(in: 0...12, using: &rng)
+            // a skewed draw (small ids far more often), so counts above one are common
+            out.append((0..<n).map { _ in
+                let r = UInt32.random(in: 0..<alphabet, using: &rng)
+                return UInt32.random(in: 0...r, using: &rng) | (r & 1) << 31
+            })
+        }
+        return out
+    }
+
+    @Test(arguments: [false, true])
+    func countsMatchADictionary(long: Bool) {
+        var rng = SeededRandom(seed: long ? 41 : 42)
+        let seqs = Self.randomSequences(&rng, alphabet: 50, long: long)
+        for order in 1...4 {
+            var counter = NGramCounter(order: order)
+            var expected: [[UInt32]: Int] = [:]
+            for s in seqs {
+                counter.add(sequence: s)
+                if s.count >= order { for i in 0...(s.count - order) { expected[Array(s[i..<(i + order)]), default: 0] += 1 } }
+            }
+            #expect(counter.distinct == expected.count, "order \(order), seed \(rng.seed)")
+            #expect(counter.total == expected.values.reduce(0, +))
+            let got = Dictionary(uniqueKeysWithValues: counter.entries.map { ($0.key, $0.count) })
+            #expect(got == expected, "order \(order), seed \(rng.seed)")
+            for (key, c) in expected.prefix(200) { #expect(counter.count(of: key) == c) }
+            #expect(counter.count(of: Array(repeating: 0xFFFF_FFFE, count: order)) == 0)
+            let sum = expected.values.reduce(0.0) { $0 + Double($1) * log2(Double($1)) }
+            #expect(abs(counter.sumCLog2C - sum) <= 1e-9 * Swift.max(1, sum))
+
+            // halves merged equal the whole; a copy is not changed by its original
+            var a = NGramCounter(order: order), b = NGramCounter(order: order)
+            for (i, s) in seqs.enumerated() { if i % 2 == 0 { a.add(sequence: s) } else { b.add(sequence: s) } }
+            let before = a
+            a.merge(b)
+            #expect(Dictionary(uniqueKeysWithValues: a.entries.map { ($0.key, $0.count) }) == expected)
+            #expect(before.total + b.total == a.total)
+            #expect(before.total < a.total || b.total == 0)
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func conditionalEntropyEqualsTheDefinition(long: Bool) {
+        var rng = SeededRandom(seed: long ? 43 : 44)
+        let seqs = Self.randomSequences(&rng, alphabet: long ? 400 : 6, long: long)
+        for k in 1...3 {
+            let got = DistributionMetrics.conditionalEntropy(seqs.map { $0.map { Int($0) } }, k: k)
+            let want = Self.bruteConditional(seqs, k: k)
+            #expect((got == nil) == (want == nil))
+            if let got, let want { #expect(abs(got - want) <= 1e-9 * Swift.max(1, want), "k \(k), seed \(rng.seed)") }
+        }
     }
 }
