@@ -136,6 +136,64 @@ public struct ByteSampler<Model: TokenLanguageModel> {
         if d.trunk.count > trunk.count { trunk = d.trunk }
         return b
     }
+
+    /// The tree of covers of the bytes so far: every canonical token sequence whose bytes without
+    /// its last token are a proper prefix of ``bytes`` and with it start with them, that the model
+    /// gives positive probability, as paths from the tokens they all share. The canonical
+    /// encoding of ``bytes`` is one of its paths; the sampler's ``trunk`` is a prefix of the
+    /// tree's. Model answers come from the sampler's cache where it has them.
+    public func coverTree() throws -> CoverTree {
+        let covers = byteModel.covers(of: bytes)
+        guard var common = covers.first else { return CoverTree(trunk: [], branches: [], weights: []) }
+        for c in covers.dropFirst() {
+            var k = 0
+            while k < common.count && k < c.count && common[k] == c[k] { k += 1 }
+            common.removeLast(common.count - k)
+        }
+        // P(path | trunk) under the model: one context per distinct prefix below the trunk
+        var contexts = Set<[Int]>()
+        for c in covers { for k in common.count..<c.count { contexts.insert(Array(c[0..<k])) } }
+        let list = Array(contexts)
+        let answers = try byteModel.model.nextTokenLogProbabilities(list)
+        var lp: [[Int]: [Double]] = [:]
+        for (c, a) in zip(list, answers) { lp[c] = a }
+        var branches: [[Int]] = [], weights: [Double] = []
+        for c in covers {
+            var w = 0.0
+            for k in common.count..<c.count { w += lp[Array(c[0..<k])]![c[k]] }
+            guard w > -Double.infinity else { continue }
+            branches.append(Array(c[common.count...]))
+            weights.append(Foundation.exp(w))
+        }
+        return CoverTree(trunk: common, branches: branches, weights: weights)
+    }
+}
+
+/// The covers of a byte prefix as a tree (see ``ByteSampler/coverTree()``): the tokens all of
+/// them start with, then each cover's remaining tokens, a leaf per cover, with its probability
+/// relative to the trunk. Paths that share tokens share nodes.
+public struct CoverTree: Sendable, Equatable {
+    /// Tokens every cover starts with.
+    public let trunk: [Int]
+    /// Each cover's tokens after the trunk (at least its last token).
+    public let branches: [[Int]]
+    /// P(branch | trunk) under the model, per branch; their sum is P(bytes | trunk's bytes).
+    public let weights: [Double]
+
+    /// The covers in full (trunk + branch).
+    public var covers: [[Int]] { branches.map { trunk + $0 } }
+
+    /// Whether a full token sequence is one of the covers.
+    public func contains(_ path: [Int]) -> Bool {
+        path.starts(with: trunk) && branches.contains { $0 == Array(path[trunk.count...]) }
+    }
+
+    /// Nodes below the trunk: distinct non-empty prefixes of the branches.
+    public var nodeCount: Int {
+        var seen = Set<[Int]>()
+        for b in branches { for k in 1...b.count { seen.insert(Array(b[0..<k])) } }
+        return seen.count
+    }
 }
 
 /// Answers a model's queries from a cache, asking the model only for new contexts.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TokByteLevel
 import TokCore
+import TokTestSupport
 
 /// The 256 bytes plus the given tokens (in merge order).
 func toyTokenizer(_ extra: [String]) throws -> Tokenizer {
@@ -170,16 +171,39 @@ func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
         }
     }
 
+    /// After every byte: the trunk is a prefix of the canonical encoding and of the cover tree's
+    /// trunk, the canonical encoding is a path of the tree, every leaf spells the bytes (without
+    /// its last token a proper prefix, with it a continuation), and the tree's weights times the
+    /// trunk's probability are P(bytes) as the lemma computes it.
     @Test func samplerInvariants() throws {
-        var s = ByteSampler(tokenizer: tok, model: model, prompt: Array("the c".utf8))
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<25 {
+        let m = model
+        var s = ByteSampler(tokenizer: tok, model: m, prompt: Array("the c".utf8))
+        let bl = ByteLevelModel(tokenizer: tok, model: m)
+        var rng = SeededRandom(seed: 7)
+        var steps = 0
+        for _ in 0..<20 {
             let before = s.bytes
             let d = try s.byteModel.nextByteDistribution(prefix: before)
             guard let b = try s.next(using: &rng) else { break }
+            steps += 1
             #expect(d.bytes[Int(b)] > 0)
-            #expect(tok.encodeOrdinary(bytes: s.bytes).starts(with: s.trunk))
+            let canonical = tok.encodeOrdinary(bytes: s.bytes)
+            #expect(canonical.starts(with: s.trunk))
+            let tree = try s.coverTree()
+            #expect(tree.trunk.starts(with: s.trunk), "seed \(rng.seed) bytes \(s.bytes)")
+            #expect(tree.contains(canonical), "seed \(rng.seed) bytes \(s.bytes)")
+            #expect(tree.nodeCount >= tree.branches.count)
+            for c in tree.covers {
+                let spelled = try tok.decodeBytes(c), head = try tok.decodeBytes(Array(c.dropLast()))
+                #expect(spelled.starts(with: s.bytes) && head.count < s.bytes.count && s.bytes.starts(with: head))
+            }
+            var pTrunk = 1.0
+            for k in 0..<tree.trunk.count { pTrunk *= m.probabilities(Array(tree.trunk[0..<k]))[tree.trunk[k]] }
+            let px = try bl.prefixProbability(s.bytes)
+            let fromTree = pTrunk * tree.weights.reduce(0, +)
+            #expect(abs(fromTree - px) <= 1e-9 * px, "P(x) \(px) vs tree \(fromTree)")
         }
+        #expect(steps > 10)
         #expect(s.modelCalls <= s.contextsNeeded)
     }
 }
