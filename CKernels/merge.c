@@ -3,6 +3,7 @@
  */
 #include "tok_merge.h"
 #include "tok_bpe.h"
+#include "tok_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -198,3 +199,129 @@ size_t tok_merge_word(const tok_merges *m, uint32_t *ids, uint32_t *lens, size_t
     }
     return k;
 }
+
+int tok__merges_set_all(tok_merges *m, const uint32_t *a, const uint32_t *b, const uint32_t *merged, size_t n) {
+    /* up to 3/4 full: probes stay short with this hash, and the table is half the size */
+    size_t cap = m->mask + 1;
+    while ((m->count + n) * 4 > cap * 3) cap *= 2;
+    if (cap != m->mask + 1 && grow(m, cap) != 0) return TOK_E_NOMEM;
+    enum { AHEAD = 8 };
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n) {
+            uint64_t k = (((uint64_t)a[i + AHEAD] << 32) | b[i + AHEAD]) + 1;
+            __builtin_prefetch(&m->slots[slot_of(k, m->mask)], 1);
+        }
+        uint64_t key = (((uint64_t)a[i] << 32) | b[i]) + 1;
+        size_t j = slot_of(key, m->mask);
+        while (m->slots[j].key && m->slots[j].key != key) j = (j + 1) & m->mask;
+        if (!m->slots[j].key) m->count++;
+        m->slots[j].key = key;
+        m->slots[j].rank = (uint32_t)i;
+        m->slots[j].merged = merged[i];
+    }
+    return 0;
+}
+
+/* ---- byte-string map ------------------------------------------------------------------- */
+
+static int strmap_grow(tok_strmap *m, size_t cap) {
+    strmap_slot *s = calloc(cap, sizeof *s);
+    if (!s) return TOK_E_NOMEM;
+    size_t mask = cap - 1;
+    for (size_t i = 0; m->slots && i <= m->mask; i++) {
+        if (!m->slots[i].hash) continue;
+        size_t j = (size_t)m->slots[i].hash & mask;
+        while (s[j].hash) j = (j + 1) & mask;
+        s[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = s;
+    m->mask = mask;
+    return 0;
+}
+
+tok_strmap *tok_strmap_new(size_t expected) {
+    tok_strmap *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    size_t cap = 64;
+    while (cap < expected * 2 && cap < ((size_t)1 << 40)) cap <<= 1;
+    if (strmap_grow(m, cap) != 0) { free(m); return NULL; }
+    return m;
+}
+
+void tok_strmap_free(tok_strmap *m) {
+    if (!m) return;
+    free(m->slots);
+    free(m->arena);
+    free(m);
+}
+
+static inline int strmap_equal2(const tok_strmap *m, const strmap_slot *e, const uint8_t *a, size_t na,
+                                const uint8_t *b, size_t nb) {
+    if (e->len != na + nb) return 0;
+    const uint8_t *k = tok__strmap_key(m, e);
+    return (na == 0 || memcmp(k, a, na) == 0) && (nb == 0 || memcmp(k + na, b, nb) == 0);
+}
+
+static const strmap_slot *strmap_find(const tok_strmap *m, uint64_t h, const uint8_t *a, size_t na,
+                                      const uint8_t *b, size_t nb) {
+    size_t j = (size_t)h & m->mask;
+    while (m->slots[j].hash) {
+        if (m->slots[j].hash == h && strmap_equal2(m, &m->slots[j], a, na, b, nb)) return &m->slots[j];
+        j = (j + 1) & m->mask;
+    }
+    return NULL;
+}
+
+int tok_strmap_put(tok_strmap *m, const uint8_t *key, size_t n, uint32_t value) {
+    if (n >= ((size_t)1 << 32)) return TOK_E_TOO_LARGE;
+    return tok__strmap_put_h(m, key, n, value, tok__strmap_hash2(key, n, NULL, 0));
+}
+
+void tok__strmap_prefetch(const tok_strmap *m, uint64_t h) {
+    __builtin_prefetch(&m->slots[(size_t)h & m->mask], 1);
+}
+
+int tok__strmap_reserve(tok_strmap *m, size_t extra) {
+    size_t cap = m->mask + 1;
+    while ((m->count + extra) * 2 > cap) cap *= 2;
+    return cap == m->mask + 1 ? 0 : strmap_grow(m, cap);
+}
+
+int tok__strmap_put_h(tok_strmap *m, const uint8_t *key, size_t n, uint32_t value, uint64_t h) {
+    strmap_slot *hit = (strmap_slot *)strmap_find(m, h, key, n, NULL, 0);
+    if (hit) { hit->value = value; return 1; }
+    if ((m->count + 1) * 2 > m->mask + 1 && strmap_grow(m, (m->mask + 1) * 2) != 0) return TOK_E_NOMEM;
+    strmap_slot e = {.hash = h, .len = (uint32_t)n, .value = value};
+    if (n <= 8) {
+        if (n) memcpy(e.key.bytes, key, n);
+    } else {
+        if (m->arena_len + n > m->arena_cap) {
+            size_t cap = m->arena_cap ? m->arena_cap : 4096;
+            while (cap < m->arena_len + n) cap *= 2;
+            uint8_t *a = realloc(m->arena, cap);
+            if (!a) return TOK_E_NOMEM;
+            m->arena = a;
+            m->arena_cap = cap;
+        }
+        memcpy(m->arena + m->arena_len, key, n);
+        e.key.off = m->arena_len;
+        m->arena_len += n;
+    }
+    size_t j = (size_t)h & m->mask;
+    while (m->slots[j].hash) j = (j + 1) & m->mask;
+    m->slots[j] = e;
+    m->count++;
+    return 0;
+}
+
+int64_t tok_strmap_get2(const tok_strmap *m, const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
+    const strmap_slot *e = strmap_find(m, tok__strmap_hash2(a, na, b, nb), a, na, b, nb);
+    return e ? (int64_t)e->value : -1;
+}
+
+int64_t tok_strmap_get(const tok_strmap *m, const uint8_t *key, size_t n) {
+    return tok_strmap_get2(m, key, n, NULL, 0);
+}
+
+size_t tok_strmap_count(const tok_strmap *m) { return m->count; }

@@ -129,4 +129,49 @@ static inline int64_t tok__lookup(const tok_vocab *v, const uint8_t *p, size_t n
     return tok__lookup_h(v, p, n, tok__hash(p, n));
 }
 
+/* The byte-string map of tok_merge.h (merge.c), shared with the loaders (loader.c). */
+#include "tok_merge.h"
+typedef struct {
+    uint64_t hash;    /* 0 marks an empty slot (real hashes have bit 63 set) */
+    union {
+        uint64_t off;     /* key bytes in the arena (len > 8) */
+        uint8_t bytes[8]; /* the key itself (len <= 8): a hit needs no second memory access */
+    } key;
+    uint32_t len;
+    uint32_t value;
+} strmap_slot;
+
+struct tok_strmap {
+    strmap_slot *slots;
+    size_t mask, count;
+    uint8_t *arena;
+    size_t arena_len, arena_cap;
+};
+
+/* FNV-1a over a then b, finished with a multiply-xorshift, bit 63 forced on. */
+static inline uint64_t tok__strmap_hash2(const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < na; i++) h = (h ^ a[i]) * 0x100000001b3ull;
+    for (size_t i = 0; i < nb; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    h ^= h >> 31;
+    h *= 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    return h | (1ull << 63);
+}
+
+/* The key bytes of a slot (inside the slot for short keys: valid until the map changes). */
+static inline const uint8_t *tok__strmap_key(const tok_strmap *m, const strmap_slot *e) {
+    return e->len <= 8 ? e->key.bytes : m->arena + e->key.off;
+}
+
+/* Sets pair i = (a[i], b[i]) → (rank i, merged[i]) for i < n, prefetching ahead (merge.c). */
+int tok__merges_set_all(tok_merges *m, const uint32_t *a, const uint32_t *b, const uint32_t *merged, size_t n);
+
+/* tok_strmap_put with the key's hash (tok__strmap_hash2) already known (n < 2^32). */
+int tok__strmap_put_h(tok_strmap *m, const uint8_t *key, size_t n, uint32_t value, uint64_t h);
+/* Prefetches the slot where a key of hash h starts its probe. */
+void tok__strmap_prefetch(const tok_strmap *m, uint64_t h);
+/* Grows the map so that `extra` more keys fit without growing (then prefetches stay valid). */
+int tok__strmap_reserve(tok_strmap *m, size_t extra);
+
 #endif

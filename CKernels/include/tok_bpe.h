@@ -33,6 +33,8 @@ enum {
     TOK_E_ID_RANGE = -12,   /**< a special token id is already a token, or too large (detail = id) */
     TOK_E_TOO_LARGE = -13,  /**< input of 4 GiB or more in one call */
     TOK_E_ARGUMENT = -14,   /**< an argument is outside its documented range */
+    TOK_E_JSON = -15,       /**< malformed JSON, or a value of the wrong kind (detail = byte offset) */
+    TOK_E_UNKNOWN_TOKEN = -16, /**< a token a file refers to is not in its vocabulary */
 };
 
 /** Where a build error happened. */

@@ -53,6 +53,34 @@ size_t tok_merge_work_size(size_t n);
 size_t tok_merge_word(const tok_merges *m, uint32_t *ids, uint32_t *lens, size_t n, void *work);
 
 /**
+ * A map from byte strings to 32-bit values (token text → id while a tokenizer file is read):
+ * keys are copied into the map; lookups never allocate, a concatenation a·b included. Built
+ * single-threaded, then read from any number of threads.
+ */
+typedef struct tok_strmap tok_strmap;
+
+/** A new empty map sized for about `expected` keys, or NULL when memory runs out. */
+tok_strmap *tok_strmap_new(size_t expected);
+
+/** Frees a map (NULL is fine). */
+void tok_strmap_free(tok_strmap *m);
+
+/**
+ * Sets key[0..n) → value. Returns 0 when the key is new, 1 when it was present (its value is
+ * replaced: the last definition wins, as in a map built from a list), or TOK_E_NOMEM.
+ */
+int tok_strmap_put(tok_strmap *m, const uint8_t *key, size_t n, uint32_t value);
+
+/** The value of key[0..n), or -1 when absent. */
+int64_t tok_strmap_get(const tok_strmap *m, const uint8_t *key, size_t n);
+
+/** The value of the concatenation a[0..na) · b[0..nb), or -1 when absent. */
+int64_t tok_strmap_get2(const tok_strmap *m, const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
+
+/** Number of keys in the map. */
+size_t tok_strmap_count(const tok_strmap *m);
+
+/**
  * An ICU regular expression (ICU syntax, Unicode properties, case-insensitive groups) compiled
  * once and matched over UTF-8 text; thread-safe: each thread matches with its own clone, kept
  * for reuse (at most 8 clones per thread stay allocated until the thread ends).

@@ -23,8 +23,43 @@ package struct JSONScanner {
     package func fail(_ what: String) -> TokError { TokError(code, "\(failPrefix)\(what)", at: location) }
 
     package mutating func skipSpace() {
-        while i < bytes.endIndex, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[i]) { i += 1 }
+        while i < bytes.endIndex {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0D, 0x0A: i += 1
+            default: return
+            }
+        }
     }
+
+    /// The end of the run of plain string bytes (no quote, backslash or control character) that
+    /// starts at `start`.
+    @inline(__always)
+    private func plainRunEnd(from start: Int) -> Int {
+        let base = bytes.startIndex
+        return bytes.withUnsafeBufferPointer { p in
+            var j = start - base
+            while j < p.count {
+                let c = p[j]
+                if c == 0x22 || c == 0x5C || c < 0x20 { break }
+                j += 1
+            }
+            return j + base
+        }
+    }
+
+    /// A string value as a Swift `String` (the bytes of ``string()``, ill-formed UTF-8 repaired);
+    /// a string without escapes is made straight from the text, without an intermediate array.
+    package mutating func stringValue() throws(TokError) -> String {
+        guard !atEnd, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string") }
+        let end = plainRunEnd(from: i + 1)
+        if end < bytes.endIndex && bytes[end] == UInt8(ascii: "\"") {
+            let v = String(decoding: bytes[(i + 1)..<end], as: UTF8.self)
+            i = end + 1
+            return v
+        }
+        return String(decoding: try string(), as: UTF8.self)
+    }
+
 
     package mutating func expectEnd() throws(TokError) {
         skipSpace()
@@ -53,7 +88,15 @@ package struct JSONScanner {
     package mutating func string() throws(TokError) -> [UInt8] {
         guard !atEnd, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string") }
         i += 1
-        var out: [UInt8] = []
+        // the common case, no escapes: one copy of the run
+        let run = plainRunEnd(from: i)
+        if run < bytes.endIndex && bytes[run] == UInt8(ascii: "\"") {
+            let v = Array(bytes[i..<run])
+            i = run + 1
+            return v
+        }
+        var out = Array(bytes[i..<run])
+        i = run
         while true {
             guard !atEnd else { throw fail("unterminated string") }
             let c = bytes[i]

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import TokCore
 
@@ -19,8 +20,11 @@ struct VocabCommand: ParsableCommand {
         @OptionGroup var vocab: VocabOptions
         func run() throws {
             try reportingErrors {
+                let start = DispatchTime.now().uptimeNanoseconds
                 let t = try vocab.load()
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
                 print("name: \(t.name)")
+                print("load time: \(String(format: "%.1f", ms)) ms")
                 if let p = t.pattern {
                     print("pattern: \(p.rawValue)")
                     print("regex: \(p.regex)")

@@ -86,6 +86,41 @@ import TokTestSupport
         #expect(try #require(tok.truncation).apply(Array(0..<300)).count == 128)
     }
 
+    /// The vocabulary and merges are read by C readers: escapes (\uXXXX, surrogate pairs, \"),
+    /// merges as "A B" or [A, B], the continuing-subword prefix, a repeated key (the later id
+    /// wins, as a map built from the file has it), and errors that say which merge and where.
+    @Test func vocabularyAndMergesReadExactly() throws {
+        func load(_ vocab: String, _ merges: String, prefix: String? = nil) throws(TokError) -> Tokenizer {
+            let p = prefix.map { #", "continuing_subword_prefix": "\#($0)""# } ?? ""
+            let json = #"{"model": {"type": "BPE", "vocab": {\#(vocab)}, "merges": [\#(merges)]\#(p)}}"#
+            return try Tokenizer(huggingFaceJSON: Data(json.utf8), source: "t.json")
+        }
+        // "é" spelled as an escape, a quote inside a token, an emoji as a surrogate pair
+        let v = #""a": 0, "\u00e9": 1, "\"": 2, "a\u00e9": 3, "\ud83d\ude00": 4, "a\"": 5, "x": 6, "x": 7"#
+        for merges in [#""a \u00e9", "a \"""#, #"["a", "é"], ["a", "\""]"#] {
+            let tok = try load(v, merges)
+            #expect(tok.encodeOrdinary("aé") == [3], "\(merges)")
+            #expect(tok.encodeOrdinary("a\"") == [5])
+            #expect(tok.encodeOrdinary("😀") == [4])
+            #expect(tok.encodeOrdinary("x") == [7])          // the later "x" wins
+            #expect(try tok.decode([3, 5, 4]) == "aé a\" 😀")    // no decoder: tokens joined by spaces, as tokenizers does
+        }
+        // the continuing-subword prefix: "a ##b" makes "ab"
+        let wp = try load(###""a": 0, "##b": 1, "ab": 2, "b": 3"###, ###""a ##b""###, prefix: "##")
+        #expect(wp.id(forBytes: Array("ab".utf8)) == 2)
+        func error(_ vocab: String, _ merges: String) -> String? {
+            do { _ = try load(vocab, merges); return nil } catch { return error.description }
+        }
+        #expect(error(#""a": 0, "b": 1"#, #""a b""#)?.contains("$.model.merges[0]") == true)
+        #expect(error(#""a": 0, "b": 1, "ab": 2"#, #""a b", "a c""#)?.contains(#"merge "a" "c" uses a token not in the vocabulary"#) == true)
+        #expect(error(#""a": 0, "b": 1, "ab": 2"#, #""a b", 7"#)?.contains("$.model.merges[1]") == true)
+        #expect(error(#""a": 0, "b": 1, "ab": 2"#, #""ab""#)?.contains(#"expected "A B""#) == true)
+        #expect(error(#""a": -1"#, "")?.contains("$.model.vocab") == true)
+        #expect(error(#""a": 0.5"#, "")?.contains("expected an id") == true)
+        #expect(error(#""a": 0, "b\q": 1"#, "")?.contains("unknown escape at byte 47") == true)
+        #expect(error(#""a": 0"#, #""a a""#)?.contains("$.model.merges[0]") == true)
+    }
+
     @Test func malformedFilesNameThePlace() throws {
         func error(_ json: String) -> TokError? {
             do { _ = try Tokenizer(huggingFaceJSON: Data(json.utf8), source: "t.json"); return nil } catch { return error }

@@ -1,3 +1,4 @@
+internal import CTokKernels
 import Foundation
 
 /// Reads a Hugging Face `tokenizer.json` into a pipeline; every error names the file and the
@@ -45,12 +46,12 @@ struct _HFLoader {
 
     /// The ids of the 256 `<0xNN>` byte tokens when `byte_fallback` is on; empty when some are
     /// missing (the reference then falls back to unk).
-    func byteFallback(_ o: [String: Any], _ vocab: [[UInt8]: Int]) -> [Int]? {
+    func byteFallback(_ o: [String: Any], _ id: ([UInt8]) -> Int?) -> [Int]? {
         guard bool(o, "byte_fallback", false) else { return nil }
         var f: [Int] = []
         for b in 0..<256 {
-            guard let id = vocab[Array(String(format: "<0x%02X>", b).utf8)] else { return [] }
-            f.append(id)
+            guard let i = id(Array(String(format: "<0x%02X>", b).utf8)) else { return [] }
+            f.append(i)
         }
         return f
     }
@@ -173,68 +174,100 @@ struct _HFLoader {
 
     // MARK: models
 
-    func vocabulary(_ o: [String: Any], _ path: String) throws(TokError) -> [[UInt8]: Int] {
-        guard let v = o["vocab"] as? [String: Any], let pairs = v[_JSONReader.pairsKey] as? _JSONPairs else {
-            throw fail("\(path).vocab", "expected an object of token → id")
+    /// A model's `vocab` object (token → id), read by the C reader: the map, and each id's token.
+    struct Vocab {
+        let map: _ByteMap
+        /// Token strings by id (nil for ids no token has).
+        let tokens: [[UInt8]?]
+
+        func id(_ token: [UInt8]) -> Int? { token.withUnsafeBufferPointer { map.get($0) } }
+
+        /// The vocabulary as a Swift dictionary (WordPiece reads through one).
+        func dictionary() -> [[UInt8]: Int] {
+            var d: [[UInt8]: Int] = [:]
+            d.reserveCapacity(tokens.count)
+            for (id, t) in tokens.enumerated() { if let t { d[t] = id } }
+            return d
         }
-        var out: [[UInt8]: Int] = [:]
-        out.reserveCapacity(pairs.pairs.count)
-        for (k, id) in pairs.pairs {
-            guard let n = id as? NSNumber, let i = Int(exactly: n.doubleValue), i >= 0, i < Int(Int32.max) else {
-                throw fail("\(path).vocab[\(String(decoding: k, as: UTF8.self).debugDescription)]", "expected an id in 0..<2^31")
-            }
-            out[k] = i
-        }
-        return out
     }
 
-    func bpe(_ o: [String: Any], _ path: String, byteLevel: Bool) throws(TokError) -> (_BPE, [[UInt8]: Int]) {
+    func vocabulary(_ o: [String: Any], _ path: String) throws(TokError) -> Vocab {
+        guard let raw = o["vocab"] as? _JSONRaw else { throw fail("\(path).vocab", "expected an object of token → id") }
+        let map = try _ByteMap(expected: 0)          // the reader sizes it
+        var maxID: Int64 = -1
+        var errPos = 0
+        var why: UnsafePointer<CChar>? = nil
+        let n = raw.document.withUnsafeBufferPointer {
+            tok_json_read_vocab($0.baseAddress, raw.range.lowerBound, raw.range.upperBound, map.handle, &maxID, &errPos, &why)
+        }
+        guard n >= 0 else {
+            if n == Int64(TOK_E_NOMEM) { throw TokError(.invalidArgument, "out of memory") }
+            throw fail("\(path).vocab", "\(why.map { String(cString: $0) } ?? "malformed") at byte \(errPos)")
+        }
+        return Vocab(map: map, tokens: map.keysByValue(limit: Int(maxID) + 1))
+    }
+
+    /// The two parts of merge `rank` (for error messages).
+    func mergeParts(_ m: Any, _ path: String, _ rank: Int) throws(TokError) -> (String, String) {
+        if let s = m as? String {
+            let parts = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw fail("\(path).merges[\(rank)]", "expected \"A B\"") }
+            return (String(parts[0]), String(parts[1]))
+        }
+        if let p = m as? [String], p.count == 2 { return (p[0], p[1]) }
+        throw fail("\(path).merges[\(rank)]", "expected \"A B\" or [A, B]")
+    }
+
+    func bpe(_ o: [String: Any], _ path: String, byteLevel: Bool) throws(TokError) -> (_BPE, Vocab) {
         if let d = o["dropout"] as? NSNumber, d.doubleValue > 0 {
             throw fail("\(path).dropout", "BPE dropout is random; Tok encodes deterministically", .unsupported)
         }
         let vocab = try vocabulary(o, path)
-        guard let list = o["merges"] as? [Any] else { throw fail("\(path).merges", "expected a list") }
+        guard let merges = o["merges"] as? _JSONRaw else { throw fail("\(path).merges", "expected a list") }
         let prefix = (o["continuing_subword_prefix"] as? String).map { Array($0.utf8) }
         let suffix = (o["end_of_word_suffix"] as? String).map { Array($0.utf8) }
-        let table = try _MergeTable(expected: list.count)
-        for (rank, m) in list.enumerated() {
-            let a: String, b: String
-            if let s = m as? String {
-                let parts = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw fail("\(path).merges[\(rank)]", "expected \"A B\"") }
-                a = String(parts[0]); b = String(parts[1])
-            } else if let p = m as? [String], p.count == 2 {
-                a = p[0]; b = p[1]
-            } else {
-                throw fail("\(path).merges[\(rank)]", "expected \"A B\" or [A, B]")
+        let table = try _MergeTable(expected: 0)     // the reader sizes it
+        var errIndex = 0, errPos = 0
+        var why: UnsafePointer<CChar>? = nil
+        let n = merges.document.withUnsafeBufferPointer { doc in
+            (prefix ?? []).withUnsafeBufferPointer { p in
+                tok_json_read_merges(doc.baseAddress, merges.range.lowerBound, merges.range.upperBound, vocab.map.handle,
+                                     p.baseAddress, p.count, table.handle, &errIndex, &errPos, &why)
             }
-            let ab = Array(a.utf8), bb = Array(b.utf8)
-            guard let ia = vocab[ab], let ib = vocab[bb] else {
-                throw fail("\(path).merges[\(rank)]", "merge \(a.debugDescription) \(b.debugDescription) uses a token not in the vocabulary")
+        }
+        if n < 0 {
+            let at = "\(path).merges[\(errIndex)]"
+            switch n {
+            case Int64(TOK_E_NOMEM): throw TokError(.invalidArgument, "out of memory")
+            case Int64(TOK_E_UNKNOWN_TOKEN):
+                // the generic reader, only to quote the merge in the message
+                let list = (try? merges.value()) as? [Any] ?? []
+                let (a, b) = errIndex < list.count ? try mergeParts(list[errIndex], path, errIndex) : ("?", "?")
+                if vocab.id(Array(a.utf8)) == nil || vocab.id(Array(b.utf8)) == nil {
+                    throw fail(at, "merge \(a.debugDescription) \(b.debugDescription) uses a token not in the vocabulary")
+                }
+                throw fail(at, "the merge of \(a.debugDescription) and \(b.debugDescription) is not in the vocabulary")
+            default:
+                throw fail(at, "\(why.map { String(cString: $0) } ?? "malformed merge") at byte \(errPos)")
             }
-            var merged = ab
-            merged += (prefix.map { bb.starts(with: $0) ? Array(bb.dropFirst($0.count)) : bb } ?? bb)
-            guard let im = vocab[merged] else {
-                throw fail("\(path).merges[\(rank)]", "the merge of \(a.debugDescription) and \(b.debugDescription) is not in the vocabulary")
-            }
-            try table.set(ia, ib, rank: rank, merged: im)
         }
         var unk: Int? = nil
         if let u = o["unk_token"] as? String {
-            guard let id = vocab[Array(u.utf8)] else { throw fail("\(path).unk_token", "unk token \(u.debugDescription) is not in the vocabulary") }
+            guard let id = vocab.id(Array(u.utf8)) else { throw fail("\(path).unk_token", "unk token \(u.debugDescription) is not in the vocabulary") }
             unk = id
         }
         var byteIDs = [Int](repeating: -1, count: 256)
-        var raw: [[UInt8]: Int] = [:]
+        var rawByID: [[UInt8]?] = []
+        var rawIndex: _ByteMap? = nil
         if byteLevel {
-            for b in 0..<256 { byteIDs[b] = vocab[UTF8.bytes(of: _ByteLevelMap.charOfByte[b])] ?? -1 }
-            raw.reserveCapacity(vocab.count)
-            for (k, id) in vocab {
-                if let r = _ByteLevelMap.decode(String(decoding: k, as: UTF8.self)) { raw[r] = id }
-            }
+            let index = try _ByteMap(expected: vocab.tokens.count)
+            rawByID = try index.byteLevelIndex(of: vocab.map, limit: vocab.tokens.count)
+            for b in 0..<256 { byteIDs[b] = index.get([UInt8(b)]) ?? -1 }
+            rawIndex = index
         }
-        let fallback = byteFallback(o, vocab)
-        let model = _BPE(vocab: vocab, merges: table, byteLevel: byteLevel, byteIDs: byteIDs, rawVocab: raw, unk: unk,
+        let fallback = byteFallback(o, vocab.id)
+        let model = _BPE(vocab: vocab.map, merges: table, byteLevel: byteLevel, byteIDs: byteIDs,
+                         rawIndex: rawIndex, rawByID: rawByID, unk: unk,
                          fuseUnk: bool(o, "fuse_unk", false), byteFallback: fallback, prefix: prefix, suffix: suffix,
                          ignoreMerges: bool(o, "ignore_merges", false), virtualChars: [:], virtualBase: Int(Int32.max))
         return (model, vocab)
@@ -242,6 +275,7 @@ struct _HFLoader {
 
     func load(_ data: Data) throws(TokError) -> _Pipeline {
         var reader = _JSONReader(data, source: source)
+        reader.rawKeys = ["vocab", "merges"]
         guard let root = try reader.parse() as? [String: Any] else { throw fail("$", "expected a JSON object") }
         let norm = try normalizer(root["normalizer"], "$.normalizer")
         var byteLevel = false
@@ -250,33 +284,38 @@ struct _HFLoader {
         let m = try object(root["model"], "$.model")
         let mtype = (m["type"] as? String) ?? (m["merges"] != nil ? "BPE" : m["max_input_chars_per_word"] != nil ? "WordPiece" : "Unigram")
         let model: _PipelineModel
-        var vocab: [[UInt8]: Int]
+        var tokens: [[UInt8]?]
         switch mtype {
         case "BPE":
             let (b, v) = try bpe(m, "$.model", byteLevel: byteLevel)
             model = .bpe(b)
-            vocab = v
+            tokens = v.tokens
         case "WordPiece":
-            vocab = try vocabulary(m, "$.model")
+            let v = try vocabulary(m, "$.model")
+            tokens = v.tokens
             let u = m["unk_token"] as? String ?? "[UNK]"
-            guard let unk = vocab[Array(u.utf8)] else { throw fail("$.model.unk_token", "unk token \(u.debugDescription) is not in the vocabulary") }
-            model = .wordPiece(_WordPiece(vocab: vocab, unk: unk, prefix: Array((m["continuing_subword_prefix"] as? String ?? "##").utf8),
+            guard let unk = v.id(Array(u.utf8)) else { throw fail("$.model.unk_token", "unk token \(u.debugDescription) is not in the vocabulary") }
+            model = .wordPiece(_WordPiece(vocab: v.dictionary(), unk: unk, prefix: Array((m["continuing_subword_prefix"] as? String ?? "##").utf8),
                                           maxChars: (m["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100))
         case "Unigram":
-            guard let list = m["vocab"] as? [[Any]] else { throw fail("$.model.vocab", "expected a list of [piece, score]") }
-            vocab = [:]
+            guard let list = try (m["vocab"] as? _JSONRaw)?.value() as? [[Any]] else {
+                throw fail("$.model.vocab", "expected a list of [piece, score]")
+            }
+            var vocab: [[UInt8]: Int] = [:]
+            tokens = []
             var scores: [Double] = []
             for (i, e) in list.enumerated() {
                 guard e.count == 2, let p = e[0] as? String, let s = e[1] as? NSNumber else {
                     throw fail("$.model.vocab[\(i)]", "expected [piece, score]")
                 }
                 vocab[Array(p.utf8)] = i
+                tokens.append(Array(p.utf8))
                 scores.append(s.doubleValue)
             }
             guard let unkIndex = (m["unk_id"] as? NSNumber)?.intValue, unkIndex >= 0, unkIndex < list.count else {
                 throw fail("$.model.unk_id", "a Unigram model needs an unk_id inside its vocabulary", .unsupported)
             }
-            let fallback = byteFallback(m, vocab)
+            let fallback = byteFallback(m) { vocab[$0] }
             model = .unigram(_Unigram(vocab: vocab, scores: scores, unk: unkIndex, byteFallback: fallback,
                                       maxPieceBytes: vocab.keys.map(\.count).max() ?? 1,
                                       unkScore: (scores.min() ?? 0) - 10))
@@ -298,7 +337,7 @@ struct _HFLoader {
             }
         }
         var p = _Pipeline.make(added: added, normalizer: norm, preTokenizer: pre, model: model, decoder: dec,
-                               vocab: vocab, byteLevel: byteLevel)
+                               tokens: tokens, byteLevel: byteLevel)
         if let pad = root["padding"] as? [String: Any] {
             var length: Int? = nil
             if let st = pad["strategy"] as? [String: Any], let f = st["Fixed"] as? NSNumber { length = f.intValue }
@@ -326,15 +365,36 @@ extension _Pipeline {
         let limit = Swift.max((vocab.values.max() ?? -1) + 1, (added.map(\.id).max() ?? -1) + 1)
         var tokens = [[UInt8]?](repeating: nil, count: limit)
         for (k, id) in vocab { tokens[id] = k }
+        return make(added: added, normalizer: normalizer, preTokenizer: preTokenizer, model: model, decoder: decoder,
+                    tokens: tokens, byteLevel: byteLevel, output: output, decodeString: decodeString)
+    }
+
+    /// ``make(added:normalizer:preTokenizer:model:decoder:vocab:byteLevel:output:decodeString:)``
+    /// from the token strings by id (nil for ids without one).
+    static func make(added: [_AddedToken], normalizer: _Normalizer?, preTokenizer: _PreTokenizer?,
+                     model: _PipelineModel, decoder: _Decoder?, tokens ordinary: [[UInt8]?], byteLevel: Bool,
+                     output: ((Int, [UInt8]) -> [UInt8])? = nil,
+                     decodeString: ((Int, [UInt8]) -> [UInt8])? = nil) -> _Pipeline {
+        let limit = Swift.max(ordinary.count, (added.map(\.id).max() ?? -1) + 1)
+        var tokens = ordinary
+        if tokens.count < limit { tokens += [[UInt8]?](repeating: nil, count: limit - tokens.count) }
         var byID: [Int: _AddedToken] = [:]
         for a in added { tokens[a.id] = a.content; byID[a.id] = a }
         let addedIDs = Set(added.map(\.id))
         var outputs = [[UInt8]?](repeating: nil, count: limit)
-        var index: [[UInt8]: Int] = [:]
+        // A byte-level BPE whose every ordinary token spells distinct, non-empty bytes already has
+        // the index (bytes → id): take it instead of building the same map again.
+        var shared: _ByteMap? = nil
+        if case .bpe(let b) = model, b.byteLevel, output == nil, let raw = b.rawIndex,
+           !added.contains(where: { $0.id < ordinary.count && ordinary[$0.id] != nil }),
+           ordinary.indices.allSatisfy({ ordinary[$0] == nil || ($0 < b.rawByID.count && b.rawByID[$0].map { !$0.isEmpty } == true) }) {
+            shared = raw
+        }
+        guard let index = try? shared ?? _ByteMap(expected: limit) else { fatalError("out of memory") }
         var maxLen = 1
         // A byte-level BPE has already mapped its tokens back to bytes.
         var rawOf = [[UInt8]?](repeating: nil, count: byteLevel ? limit : 0)
-        if case .bpe(let b) = model, b.byteLevel { for (r, id) in b.rawVocab { rawOf[id] = r } }
+        if case .bpe(let b) = model, b.byteLevel { for (id, r) in b.rawByID.enumerated() where r != nil { rawOf[id] = r } }
         // Bytes more than one ordinary token spells (a byte token beside a piece of that byte):
         // the index holds the one the encoder uses, a piece rather than a byte token.
         var others: [[UInt8]: [Int]] = [:]
@@ -355,17 +415,17 @@ extension _Pipeline {
             }
             outputs[id] = o
             maxLen = Swift.max(maxLen, o.count)
-            guard !addedIDs.contains(id), !o.isEmpty else { continue }
+            guard shared == nil, !addedIDs.contains(id), !o.isEmpty else { continue }
             if _Decoder.byteToken(t) != nil && o.count == 1 { byteTokens.insert(id) }
-            if let first = index[o] {
+            if let first = o.withUnsafeBufferPointer({ index.get($0) }) {
                 if byteTokens.contains(first) && !byteTokens.contains(id) {
-                    index[o] = id
+                    try? index.set(o, id)
                     others[o, default: []].append(first)
                 } else {
                     others[o, default: []].append(id)
                 }
-            } else {
-                index[o] = id
+            } else if (try? index.set(o, id)) == nil {
+                fatalError("out of memory")
             }
         }
         return _Pipeline(added: added, addedRaw: _AddedSet(added.filter { !$0.normalized }),

@@ -1,3 +1,4 @@
+internal import CTokKernels
 import Foundation
 
 /// The key/value pairs of a JSON object in file order, with keys as their exact UTF-8 bytes.
@@ -8,18 +9,50 @@ final class _JSONPairs {
     init(_ p: [([UInt8], Any)]) { pairs = p }
 }
 
+/// A value left unread by ``_JSONReader`` (see ``_JSONReader/rawKeys``): its byte range in
+/// the document, for a dedicated reader (the C vocabulary and merges readers) or ``value()``.
+final class _JSONRaw {
+    /// The whole document (shares storage with the reader's bytes).
+    let document: [UInt8]
+    let range: Range<Int>
+    let source: String
+
+    init(document: [UInt8], range: Range<Int>, source: String) {
+        self.document = document
+        self.range = range
+        self.source = source
+    }
+
+    /// The value, read with the generic reader (for shapes the dedicated readers do not take).
+    func value() throws(TokError) -> Any {
+        var r = _JSONReader(bytes: document, range: range, source: source)
+        return try r.value(depth: 1)
+    }
+}
+
 /// Whole JSON documents (tokenizer files) as Foundation-style values, read with Tok's
 /// ``JSONScanner`` so that every string byte is kept. Objects come back as `[String: Any]`,
 /// with their exact pairs under ``pairsKey`` when `keepPairs`; numbers as `NSNumber`, null as
 /// `NSNull`.
 struct _JSONReader {
     static let pairsKey = "\u{0}pairs"
+    /// Objects with more pairs than this are given as their pairs only (see ``value(depth:)``).
+    static let keyedLimit = 4096
     var s: JSONScanner
+    let document: [UInt8]
     /// Whether objects carry their exact pairs under ``pairsKey``.
     var keepPairs = true
+    /// Keys whose values are skipped (checked to be well-formed JSON) and given as ``_JSONRaw``:
+    /// the large vocabulary and merges sections, read later by dedicated readers.
+    var rawKeys: Set<String> = []
 
     init(_ data: Data, source: String) {
-        s = JSONScanner(bytes: [UInt8](data)[...], location: source, failPrefix: "not valid JSON: ",
+        self.init(bytes: [UInt8](data), range: nil, source: source)
+    }
+
+    init(bytes: [UInt8], range: Range<Int>?, source: String) {
+        document = bytes
+        s = JSONScanner(bytes: bytes[range ?? bytes.indices], location: source, failPrefix: "not valid JSON: ",
                         code: .malformedVocabulary)
     }
 
@@ -60,24 +93,51 @@ struct _JSONReader {
                 r.s.skipSpace()
                 guard !r.s.atEnd, r.s.bytes[r.s.i] == UInt8(ascii: ":") else { throw r.fail("expected ':'") }
                 r.s.i += 1
-                let v = try r.value(depth: depth + 1)
-                if keep { pairs.append((k, v)) }
-                dict[String(decoding: k, as: UTF8.self)] = v
+                let v: Any
+                if !r.rawKeys.isEmpty, r.rawKeys.contains(String(decoding: k, as: UTF8.self)) {
+                    v = try r.raw()
+                } else {
+                    v = try r.value(depth: depth + 1)
+                }
+                if keep { pairs.append((k, v)) } else { dict[String(decoding: k, as: UTF8.self)] = v }
             }
-            if keep { dict[Self.pairsKey] = _JSONPairs(pairs) }
+            guard keep else { return dict }
+            // Large objects are vocabularies, read through their pairs only: a String-keyed
+            // dictionary of a hundred thousand tokens would cost more than reading the file.
+            if pairs.count <= Self.keyedLimit {
+                for (k, v) in pairs { dict[String(decoding: k, as: UTF8.self)] = v }
+            }
+            dict[Self.pairsKey] = _JSONPairs(pairs)
             return dict
         case UInt8(ascii: "["):
             var arr: [Any] = []
             try items(close: UInt8(ascii: "]")) { r throws(TokError) in arr.append(try r.value(depth: depth + 1)) }
             return arr
         case UInt8(ascii: "\""):
-            return String(decoding: try s.string(), as: UTF8.self)
+            return try s.stringValue()
         case UInt8(ascii: "t"): return try literal("true", NSNumber(value: true))
         case UInt8(ascii: "f"): return try literal("false", NSNumber(value: false))
         case UInt8(ascii: "n"): return try literal("null", NSNull())
         default:
             return try number()
         }
+    }
+
+    /// Skips the value at the cursor (checked by the C scanner) and returns its range.
+    mutating func raw() throws(TokError) -> _JSONRaw {
+        s.skipSpace()
+        let start = s.i
+        var errPos = 0
+        var why: UnsafePointer<CChar>? = nil
+        let end = document.withUnsafeBufferPointer {
+            tok_json_skip($0.baseAddress, s.bytes.endIndex, start, &errPos, &why)
+        }
+        guard end >= 0 else {
+            s.i = errPos
+            throw fail(why.map { String(cString: $0) } ?? "malformed value")
+        }
+        s.i = Int(end)
+        return _JSONRaw(document: document, range: start..<Int(end), source: s.location)
     }
 
     mutating func literal(_ word: String, _ v: Any) throws(TokError) -> Any {
@@ -91,6 +151,22 @@ struct _JSONReader {
 
     mutating func number() throws(TokError) -> Any {
         let start = s.i
+        // the common case: a small non-negative integer, read without a String
+        var v = 0, digits = 0
+        while !s.atEnd, digits < 18, case let c = s.bytes[s.i], c >= 0x30 && c <= 0x39 {
+            v = v * 10 + Int(c - 0x30)
+            digits += 1
+            s.i += 1
+        }
+        if digits > 0 && (digits == 1 || s.bytes[start] != 0x30) {
+            if s.atEnd { return NSNumber(value: v) }
+            switch s.bytes[s.i] {
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "-"), UInt8(ascii: "+"),
+                 0x30...0x39: break
+            default: return NSNumber(value: v)
+            }
+        }
+        s.i = start
         var isInt = true
         while !s.atEnd {
             let c = s.bytes[s.i]

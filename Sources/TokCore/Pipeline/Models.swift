@@ -50,14 +50,81 @@ enum _PipelineModel: Sendable {
 }
 
 /// Hugging Face's BPE model (and SentencePiece BPE, whose score order becomes pair ranks).
+/// Byte strings to ids in the C kernel's map (`tok_strmap`): lookups without allocating or
+/// hashing byte by byte, a concatenation included. Used while a tokenizer file is read.
+final class _ByteMap: @unchecked Sendable {   // not changed once built
+    let handle: OpaquePointer
+
+    init(expected: Int) throws(TokError) {
+        guard let h = tok_strmap_new(expected) else { throw TokError(.invalidArgument, "out of memory") }
+        handle = h
+    }
+
+    deinit { tok_strmap_free(handle) }
+
+    func set(_ key: [UInt8], _ id: Int) throws(TokError) {
+        let rc = key.withUnsafeBufferPointer { tok_strmap_put(handle, $0.baseAddress, $0.count, UInt32(id)) }
+        guard rc >= 0 else { throw TokError(.invalidArgument, "out of memory") }
+    }
+
+    func get(_ key: [UInt8]) -> Int? { key.withUnsafeBufferPointer { get($0) } }
+
+    func get(_ key: ArraySlice<UInt8>) -> Int? { key.withUnsafeBufferPointer { get($0) } }
+
+    func get(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let v = tok_strmap_get(handle, key.baseAddress, key.count)
+        return v < 0 ? nil : Int(v)
+    }
+
+    /// A map of raw token bytes by id (nil entries skipped).
+    static func index(_ byID: [[UInt8]?]) throws(TokError) -> _ByteMap {
+        let m = try _ByteMap(expected: byID.count)
+        for (id, t) in byID.enumerated() { if let t { try m.set(t, id) } }
+        return m
+    }
+
+    /// A map of a dictionary's keys.
+    convenience init(_ d: [[UInt8]: Int]) throws(TokError) {
+        try self.init(expected: d.count)
+        for (k, id) in d { try set(k, id) }
+    }
+
+    /// The keys by value, for values below `limit` (nil where no key has the value).
+    func keysByValue(limit: Int) -> [[UInt8]?] {
+        guard limit > 0 else { return [] }
+        var ptrs = [UnsafePointer<UInt8>?](repeating: nil, count: limit)
+        var lens = [UInt32](repeating: 0, count: limit)
+        _ = tok_strmap_by_value(handle, &ptrs, &lens, limit)
+        return (0..<limit).map { i in ptrs[i].map { Array(UnsafeBufferPointer(start: $0, count: Int(lens[i]))) } }
+    }
+
+    /// Fills this (empty) map with the bytes each key of `strings` spells in the byte-level
+    /// alphabet (keys with other characters skipped), and returns those bytes by id below `limit`.
+    func byteLevelIndex(of strings: _ByteMap, limit: Int) throws(TokError) -> [[UInt8]?] {
+        var ptrs = [UnsafePointer<UInt8>?](repeating: nil, count: limit)
+        var lens = [UInt32](repeating: 0, count: limit)
+        let n = tok_byte_level_index(strings.handle, handle, &ptrs, &lens, limit)
+        guard n >= 0 else { throw TokError(.invalidArgument, "out of memory") }
+        return (0..<limit).map { i in ptrs[i].map { Array(UnsafeBufferPointer(start: $0, count: Int(lens[i]))) } }
+    }
+
+    /// The id of a·b.
+    func get(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        let v = tok_strmap_get2(handle, a.baseAddress, a.count, b.baseAddress, b.count)
+        return v < 0 ? nil : Int(v)
+    }
+}
+
 struct _BPE: Sendable {
     /// Token strings (as the file spells them) to ids.
-    let vocab: [[UInt8]: Int]
+    let vocab: _ByteMap
     let merges: _MergeTable
-    /// Byte-level: the id of each byte's character, and raw token bytes to ids.
+    /// Byte-level: the id of each byte's character, raw token bytes to ids (the C map), and
+    /// each id's raw bytes (empty otherwise).
     let byteLevel: Bool
     let byteIDs: [Int]
-    let rawVocab: [[UInt8]: Int]
+    let rawIndex: _ByteMap?
+    let rawByID: [[UInt8]?]
     let unk: Int?
     let fuseUnk: Bool
     let byteFallback: [Int]?
@@ -72,7 +139,7 @@ struct _BPE: Sendable {
     func encode(_ t: _Text, _ piece: Range<Int>, ids: inout [Int], starts: inout [Int]) {
         if byteLevel && prefix == nil && suffix == nil {
             let bytes = t.bytes[piece]
-            if ignoreMerges, let id = rawVocab[Array(bytes)] {
+            if ignoreMerges, let index = rawIndex, let id = bytes.withUnsafeBufferPointer({ index.get($0) }) {
                 ids.append(id)
                 starts.append(piece.lowerBound)
                 return
@@ -93,7 +160,7 @@ struct _BPE: Sendable {
         // Character symbols: prefix on all but the first, suffix on the last; unknown characters
         // fall back to byte tokens or unk (fused when asked).
         let chars = t.chars(piece)
-        if ignoreMerges, let id = vocab[byteLevel ? _ByteLevelMap.encode(t.bytes[piece]) : Array(t.bytes[piece])] {
+        if ignoreMerges, let id = byteLevel ? vocab.get(_ByteLevelMap.encode(t.bytes[piece])) : vocab.get(t.bytes[piece]) {
             ids.append(id)
             starts.append(piece.lowerBound)
             return
@@ -114,7 +181,7 @@ struct _BPE: Sendable {
             var s = u.bytes
             if k > 0, let prefix { s = prefix + s }
             if k == charUnits.count - 1, let suffix { s += suffix }
-            if let id = vocab[s] ?? virtualChars[s] {
+            if let id = vocab.get(s) ?? virtualChars[s] {
                 flushUnk()
                 sym.append(UInt32(id))
                 lens.append(UInt32(u.len))

@@ -61,7 +61,8 @@ struct _Pipeline: _SwiftModel {
     /// Each id's bytes in decoded output (byte-level strings mapped back, `▁` as space, byte
     /// tokens as their byte).
     let tokenOutput: [[UInt8]?]
-    let outputIndex: [[UInt8]: Int]
+    /// Output bytes → the ordinary id the encoder produces for them (C map).
+    let outputIndex: _ByteMap
     /// Further ordinary ids whose output is the same bytes as the index's (byte tokens mostly).
     let otherOutputIDs: [[UInt8]: [Int]]
     let maxLen: Int
@@ -77,7 +78,7 @@ struct _Pipeline: _SwiftModel {
         return tokenOutput[id]
     }
 
-    func id(for bytes: [UInt8]) -> Int? { outputIndex[bytes] }
+    func id(for bytes: [UInt8]) -> Int? { bytes.withUnsafeBufferPointer { outputIndex.get($0) } }
 
     func otherIDs(for bytes: [UInt8]) -> [Int] { otherOutputIDs[bytes] ?? [] }
 

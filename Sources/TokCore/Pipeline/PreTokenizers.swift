@@ -190,6 +190,31 @@ package enum _ByteLevelMap {
         return out
     }
 
+    /// The raw bytes a byte-level string spells, from its UTF-8 (nil when a character is not one
+    /// of the 256 byte characters, or the UTF-8 is ill-formed). Same as ``decode(_:)``, without a
+    /// String: the byte characters are all below U+0144, one or two UTF-8 bytes each.
+    package static func decode(utf8 s: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count)
+        var i = 0
+        while i < s.count {
+            let c = s[i]
+            var v: Int
+            if c < 0x80 {
+                v = Int(c)
+                i += 1
+            } else if c >= 0xC2 && c <= 0xDF && i + 1 < s.count && s[i + 1] & 0xC0 == 0x80 {
+                v = Int(c & 0x1F) << 6 | Int(s[i + 1] & 0x3F)
+                i += 2
+            } else {
+                return nil
+            }
+            guard v < 0x144, case let b = byteOfChar[v], b >= 0 else { return nil }
+            out.append(UInt8(b))
+        }
+        return out
+    }
+
     /// The byte-level string of raw bytes, as UTF-8.
     package static func encode<S: Sequence<UInt8>>(_ bytes: S) -> [UInt8] {
         var out: [UInt8] = []

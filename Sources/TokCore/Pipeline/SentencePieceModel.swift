@@ -314,7 +314,7 @@ extension Tokenizer {
                     try table.set(l, rr, rank: rankOf[score]!, merged: id)
                 }
             }
-            model = .bpe(_BPE(vocab: normal, merges: table, byteLevel: false, byteIDs: [], rawVocab: [:], unk: unkID,
+            model = .bpe(_BPE(vocab: try _ByteMap(normal), merges: table, byteLevel: false, byteIDs: [], rawIndex: nil, rawByID: [], unk: unkID,
                               fuseUnk: false, byteFallback: fb, prefix: nil, suffix: nil, ignoreMerges: false,
                               virtualChars: virtual, virtualBase: virtualBase))
         case 1:

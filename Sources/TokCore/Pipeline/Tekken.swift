@@ -90,7 +90,10 @@ extension Tokenizer {
             table.merge(&ids, &lens)
             if ids.count == 2 { try table.set(Int(ids[0]), Int(ids[1]), rank: r, merged: r + nSpecial) }
         }
-        let model = _BPE(vocab: byID, merges: table, byteLevel: true, byteIDs: byteIDs, rawVocab: rawVocab, unk: nil,
+        var rawByID = [[UInt8]?](repeating: nil, count: inner + nSpecial)
+        for (r, b) in raw.enumerated() { rawByID[r + nSpecial] = b }
+        let model = _BPE(vocab: try _ByteMap(byID), merges: table, byteLevel: true, byteIDs: byteIDs,
+                         rawIndex: try _ByteMap.index(rawByID), rawByID: rawByID, unk: nil,
                          fuseUnk: false, byteFallback: nil, prefix: nil, suffix: nil, ignoreMerges: false,
                          virtualChars: [:], virtualBase: Int(Int32.max))
         var specials: [String: Int] = [:]

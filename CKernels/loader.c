@@ -1,0 +1,517 @@
+/*
+ * loader.c — the vocabulary and merges of a tokenizer.json, read in C (see tok_loader.h).
+ */
+#include "tok_loader.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tok_internal.h"
+
+#define MAX_DEPTH 512
+
+typedef struct {
+    const uint8_t *s;
+    size_t i, end;
+    size_t err_pos;
+    const char *why;
+} cursor;
+
+static int fail(cursor *c, const char *why) {
+    c->err_pos = c->i;
+    c->why = why;
+    return TOK_E_JSON;
+}
+
+static inline void skip_ws(cursor *c) {
+    while (c->i < c->end) {
+        uint8_t b = c->s[c->i];
+        if (b != ' ' && b != '\t' && b != '\n' && b != '\r') return;
+        c->i++;
+    }
+}
+
+static int hex4(cursor *c, uint32_t *v) {
+    if (c->end - c->i < 4) return fail(c, "short \\u escape");
+    uint32_t x = 0;
+    for (int k = 0; k < 4; k++) {
+        uint8_t b = c->s[c->i++];
+        uint32_t d;
+        if (b >= '0' && b <= '9') d = b - '0';
+        else if (b >= 'A' && b <= 'F') d = b - 'A' + 10;
+        else if (b >= 'a' && b <= 'f') d = b - 'a' + 10;
+        else { c->i--; return fail(c, "bad \\u escape"); }
+        x = x << 4 | d;
+    }
+    *v = x;
+    return 0;
+}
+
+static size_t put_utf8(uint8_t *o, uint32_t cp) {
+    if (cp < 0x80) { o[0] = (uint8_t)cp; return 1; }
+    if (cp < 0x800) { o[0] = (uint8_t)(0xC0 | cp >> 6); o[1] = (uint8_t)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (uint8_t)(0xE0 | cp >> 12); o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (uint8_t)(0xF0 | cp >> 18); o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A growable byte buffer for unescaped strings. */
+typedef struct { uint8_t *p; size_t len, cap; } buf;
+
+static int buf_reserve(buf *b, size_t extra) {
+    if (b->len + extra <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra) cap *= 2;
+    uint8_t *p = realloc(b->p, cap);
+    if (!p) return TOK_E_NOMEM;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+/*
+ * Reads the string at the cursor (which is at its opening quote). Without escapes the result
+ * points into the text; with them, the unescaped bytes are appended to `out` and the result
+ * is *off_in_out (an offset into out, since out may move) with *in_out = 1.
+ */
+static int read_string(cursor *c, buf *out, const uint8_t **p, size_t *n, size_t *off_in_out, int *in_out) {
+    if (c->i >= c->end || c->s[c->i] != '"') return fail(c, "expected a string");
+    size_t start = ++c->i;
+    while (c->i < c->end) {
+        uint8_t b = c->s[c->i];
+        if (b == '"') {
+            *p = c->s + start;
+            *n = c->i - start;
+            *in_out = 0;
+            c->i++;
+            return 0;
+        }
+        if (b == '\\' || b < 0x20) break;
+        c->i++;
+    }
+    if (c->i >= c->end) return fail(c, "unterminated string");
+    if (c->s[c->i] < 0x20) return fail(c, "control character in a string");
+    /* escapes: copy what came before, then decode */
+    size_t off = out->len;
+    if (buf_reserve(out, c->i - start)) return TOK_E_NOMEM;
+    memcpy(out->p + out->len, c->s + start, c->i - start);
+    out->len += c->i - start;
+    for (;;) {
+        if (c->i >= c->end) return fail(c, "unterminated string");
+        uint8_t b = c->s[c->i];
+        if (b == '"') { c->i++; break; }
+        if (b < 0x20) return fail(c, "control character in a string");
+        if (buf_reserve(out, 8)) return TOK_E_NOMEM;
+        if (b != '\\') { out->p[out->len++] = b; c->i++; continue; }
+        c->i++;
+        if (c->i >= c->end) return fail(c, "unterminated escape");
+        uint8_t e = c->s[c->i++];
+        switch (e) {
+        case '"': case '\\': case '/': out->p[out->len++] = e; break;
+        case 'b': out->p[out->len++] = 0x08; break;
+        case 'f': out->p[out->len++] = 0x0C; break;
+        case 'n': out->p[out->len++] = 0x0A; break;
+        case 'r': out->p[out->len++] = 0x0D; break;
+        case 't': out->p[out->len++] = 0x09; break;
+        case 'u': {
+            uint32_t cp;
+            if (hex4(c, &cp)) return TOK_E_JSON;
+            if (cp >= 0xD800 && cp < 0xDC00) {
+                /* a high surrogate: a low one must follow to make a scalar */
+                if (c->end - c->i >= 6 && c->s[c->i] == '\\' && c->s[c->i + 1] == 'u') {
+                    size_t save = c->i;
+                    c->i += 2;
+                    uint32_t lo;
+                    if (hex4(c, &lo)) return TOK_E_JSON;
+                    if (lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    else { c->i = save; cp = 0xFFFD; }
+                } else {
+                    cp = 0xFFFD;
+                }
+            } else if (cp >= 0xDC00 && cp < 0xE000) {
+                cp = 0xFFFD;
+            }
+            out->len += put_utf8(out->p + out->len, cp);
+            break;
+        }
+        default: c->i--; return fail(c, "unknown escape");
+        }
+    }
+    *p = NULL;
+    *n = out->len - off;
+    *off_in_out = off;
+    *in_out = 1;
+    return 0;
+}
+
+static int skip_value(cursor *c, int depth);
+
+/* Skips the string at the cursor (at its opening quote) without decoding it: the end is found
+ * with memchr. Control characters are not checked here (the readers that later read a skipped
+ * section check them, as the generic reader does). */
+static int skip_string(cursor *c) {
+    if (c->i >= c->end || c->s[c->i] != '"') return fail(c, "expected a string");
+    const uint8_t *p = c->s + c->i + 1, *e = c->s + c->end;
+    for (;;) {
+        const uint8_t *q = memchr(p, '"', (size_t)(e - p));
+        if (!q) { c->i = c->end; return fail(c, "unterminated string"); }
+        const uint8_t *r = memchr(p, '\\', (size_t)(q - p));
+        if (!r) { c->i = (size_t)(q - c->s) + 1; return 0; }
+        if (r + 1 >= e) { c->i = c->end; return fail(c, "unterminated escape"); }
+        p = r + 2;   /* the escaped character (a quote included) is not the end */
+    }
+}
+
+static int skip_items(cursor *c, uint8_t close, int object, int depth) {
+    c->i++;
+    skip_ws(c);
+    if (c->i < c->end && c->s[c->i] == close) { c->i++; return 0; }
+    for (;;) {
+        skip_ws(c);
+        if (object) {
+            int rc = skip_string(c);
+            if (rc) return rc;
+            skip_ws(c);
+            if (c->i >= c->end || c->s[c->i] != ':') return fail(c, "expected ':'");
+            c->i++;
+        }
+        int rc = skip_value(c, depth + 1);
+        if (rc) return rc;
+        skip_ws(c);
+        if (c->i >= c->end) return fail(c, "unexpected end");
+        if (c->s[c->i] == ',') { c->i++; continue; }
+        if (c->s[c->i] == close) { c->i++; return 0; }
+        return fail(c, object ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
+static int literal(cursor *c, const char *w) {
+    size_t n = strlen(w);
+    if (c->end - c->i < n || memcmp(c->s + c->i, w, n) != 0) return fail(c, "unexpected character");
+    c->i += n;
+    return 0;
+}
+
+static int skip_value(cursor *c, int depth) {
+    if (depth > MAX_DEPTH) return fail(c, "nested too deeply");
+    skip_ws(c);
+    if (c->i >= c->end) return fail(c, "unexpected end");
+    switch (c->s[c->i]) {
+    case '{': return skip_items(c, '}', 1, depth);
+    case '[': return skip_items(c, ']', 0, depth);
+    case '"': return skip_string(c);
+    case 't': return literal(c, "true");
+    case 'f': return literal(c, "false");
+    case 'n': return literal(c, "null");
+    default: {
+        size_t start = c->i;
+        while (c->i < c->end) {
+            uint8_t b = c->s[c->i];
+            if ((b >= '0' && b <= '9') || b == '-' || b == '+' || b == '.' || b == 'e' || b == 'E') c->i++;
+            else break;
+        }
+        if (c->i == start) return fail(c, "unexpected character");
+        return 0;
+    }
+    }
+}
+
+int64_t tok_json_skip(const uint8_t *text, size_t len, size_t pos, size_t *err_pos, const char **why) {
+    cursor c = {text, pos, len, 0, NULL};
+    int rc = skip_value(&c, 0);
+    if (rc) { *err_pos = c.err_pos; *why = c.why; return rc; }
+    return (int64_t)c.i;
+}
+
+/* Pending vocabulary entries, inserted a batch at a time with their slots prefetched. */
+enum { VOCAB_BATCH = 16 };
+typedef struct {
+    uint64_t hash, off;   /* off: into the text, or into scratch with IN_SCRATCH set */
+    uint32_t len, value;
+} pending_key;
+
+#define IN_SCRATCH (1ull << 63)
+
+static int flush_keys(tok_strmap *map, const uint8_t *text, const buf *scratch, pending_key *p, size_t n) {
+    if (tok__strmap_reserve(map, n)) return TOK_E_NOMEM;
+    for (size_t k = 0; k < n; k++) tok__strmap_prefetch(map, p[k].hash);
+    for (size_t k = 0; k < n; k++) {
+        const uint8_t *key = (p[k].off & IN_SCRATCH) ? scratch->p + (p[k].off & ~IN_SCRATCH) : text + p[k].off;
+        int rc = tok__strmap_put_h(map, key, p[k].len, p[k].value, p[k].hash);
+        if (rc < 0) return rc;
+    }
+    return 0;
+}
+
+int64_t tok_json_read_vocab(const uint8_t *text, size_t start, size_t end, tok_strmap *map, int64_t *max_id,
+                            size_t *err_pos, const char **why) {
+    cursor c = {text, start, end, 0, NULL};
+    buf scratch = {0};
+    pending_key pend[VOCAB_BATCH];
+    size_t npend = 0;
+    int64_t count = 0, rc = 0;
+    *max_id = -1;
+    /* size the map once: at most one pair per ':' in the range */
+    size_t colons = 0;
+    for (const uint8_t *q = text + start, *e = text + end; (q = memchr(q, ':', (size_t)(e - q))) != NULL; q++) colons++;
+    if (tok__strmap_reserve(map, colons)) return TOK_E_NOMEM;
+    skip_ws(&c);
+    if (c.i >= c.end || c.s[c.i] != '{') { rc = fail(&c, "expected an object of token → id"); goto done; }
+    c.i++;
+    skip_ws(&c);
+    if (c.i < c.end && c.s[c.i] == '}') { c.i++; goto done; }
+    for (;;) {
+        skip_ws(&c);
+        const uint8_t *p; size_t n, off; int in_out;
+        if (npend == 0) scratch.len = 0;
+        if ((rc = read_string(&c, &scratch, &p, &n, &off, &in_out))) goto done;
+        if (n >= ((size_t)1 << 32)) { rc = fail(&c, "token too long"); goto done; }
+        skip_ws(&c);
+        if (c.i >= c.end || c.s[c.i] != ':') { rc = fail(&c, "expected ':'"); goto done; }
+        c.i++;
+        skip_ws(&c);
+        size_t num = c.i;
+        uint64_t v = 0;
+        while (c.i < c.end && c.s[c.i] >= '0' && c.s[c.i] <= '9' && v < ((uint64_t)1 << 40)) v = v * 10 + (c.s[c.i++] - '0');
+        /* a plain non-negative integer below 2^31 (a value like 5.0 or 1e3 is not an id here) */
+        if (c.i == num || v >= ((uint64_t)1 << 31) || (c.i < c.end && (c.s[c.i] == '.' || c.s[c.i] == 'e' ||
+                                                                       c.s[c.i] == 'E' || (c.s[c.i] >= '0' && c.s[c.i] <= '9')))) {
+            c.i = num;
+            rc = fail(&c, "expected an id in 0..<2^31");
+            goto done;
+        }
+        const uint8_t *key = in_out ? scratch.p + off : p;
+        pend[npend++] = (pending_key){tok__strmap_hash2(key, n, NULL, 0),
+                                      in_out ? (off | IN_SCRATCH) : (uint64_t)(p - text), (uint32_t)n, (uint32_t)v};
+        if (npend == VOCAB_BATCH) {
+            if ((rc = flush_keys(map, text, &scratch, pend, npend))) goto done;
+            npend = 0;
+        }
+        if ((int64_t)v > *max_id) *max_id = (int64_t)v;
+        count++;
+        skip_ws(&c);
+        if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
+        if (c.s[c.i] == ',') { c.i++; continue; }
+        if (c.s[c.i] == '}') { c.i++; break; }
+        rc = fail(&c, "expected ',' or '}'");
+        goto done;
+    }
+    rc = flush_keys(map, text, &scratch, pend, npend);
+done:
+    free(scratch.p);
+    if (rc) { *err_pos = c.err_pos; *why = c.why ? c.why : "out of memory"; return rc; }
+    return count;
+}
+
+/* A merge's parts: offsets into the text (escape-free) or into the scratch buffer. */
+typedef struct {
+    uint64_t a_off, b_off;     /* bit 63 set: the offset is into scratch */
+    uint32_t a_len, b_len;
+} merge_parts;
+
+static inline const uint8_t *part_ptr(const uint8_t *text, const buf *scratch, uint64_t off) {
+    return (off & IN_SCRATCH) ? scratch->p + (off & ~IN_SCRATCH) : text + off;
+}
+
+int64_t tok_json_read_merges(const uint8_t *text, size_t start, size_t end, const tok_strmap *map,
+                             const uint8_t *prefix, size_t prefix_len, tok_merges *table, size_t *err_index,
+                             size_t *err_pos, const char **why) {
+    cursor c = {text, start, end, 0, NULL};
+    buf scratch = {0};
+    merge_parts *parts = NULL;
+    size_t *where = NULL;      /* each merge's offset in the text, for messages */
+    uint32_t *ia = NULL, *ib = NULL, *im = NULL;
+    size_t n = 0, cap = 0;
+    int64_t rc = 0;
+    *err_index = 0;
+    skip_ws(&c);
+    if (c.i >= c.end || c.s[c.i] != '[') { rc = fail(&c, "expected a list"); goto done; }
+    c.i++;
+    skip_ws(&c);
+    if (c.i < c.end && c.s[c.i] == ']') { c.i++; goto resolve; }
+    /* pass 1: the parts of every merge */
+    for (;;) {
+        skip_ws(&c);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            merge_parts *np = realloc(parts, cap * sizeof *np);
+            size_t *nw = realloc(where, cap * sizeof *nw);
+            if (np) parts = np;
+            if (nw) where = nw;
+            if (!np || !nw) { rc = TOK_E_NOMEM; goto done; }
+        }
+        where[n] = c.i;
+        *err_index = n;
+        merge_parts mp;
+        const uint8_t *p; size_t len, off; int in_out;
+        if (c.i < c.end && c.s[c.i] == '"') {
+            size_t at = c.i + 1;
+            if ((rc = read_string(&c, &scratch, &p, &len, &off, &in_out))) goto done;
+            const uint8_t *base = in_out ? scratch.p + off : p;
+            const uint8_t *sp = memchr(base, ' ', len);
+            if (!sp) { c.i = at - 1; rc = fail(&c, "expected \"A B\""); goto done; }
+            size_t k = (size_t)(sp - base);
+            uint64_t o = in_out ? (off | IN_SCRATCH) : (uint64_t)(p - text);
+            mp.a_off = o;
+            mp.a_len = (uint32_t)k;
+            mp.b_off = o + k + 1;
+            mp.b_len = (uint32_t)(len - k - 1);
+        } else if (c.i < c.end && c.s[c.i] == '[') {
+            c.i++;
+            skip_ws(&c);
+            if ((rc = read_string(&c, &scratch, &p, &len, &off, &in_out))) goto done;
+            mp.a_off = in_out ? (off | IN_SCRATCH) : (uint64_t)(p - text);
+            mp.a_len = (uint32_t)len;
+            skip_ws(&c);
+            if (c.i >= c.end || c.s[c.i] != ',') { rc = fail(&c, "expected \"A B\" or [A, B]"); goto done; }
+            c.i++;
+            skip_ws(&c);
+            if ((rc = read_string(&c, &scratch, &p, &len, &off, &in_out))) goto done;
+            mp.b_off = in_out ? (off | IN_SCRATCH) : (uint64_t)(p - text);
+            mp.b_len = (uint32_t)len;
+            skip_ws(&c);
+            if (c.i >= c.end || c.s[c.i] != ']') { rc = fail(&c, "expected \"A B\" or [A, B]"); goto done; }
+            c.i++;
+        } else {
+            rc = fail(&c, "expected \"A B\" or [A, B]");
+            goto done;
+        }
+        parts[n++] = mp;
+        skip_ws(&c);
+        if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
+        if (c.s[c.i] == ',') { c.i++; continue; }
+        if (c.s[c.i] == ']') { c.i++; break; }
+        rc = fail(&c, "expected ',' or ']'");
+        goto done;
+    }
+resolve:
+    /* pass 2: ids, with the slots of later merges prefetched */
+    ia = malloc((n ? n : 1) * sizeof *ia);
+    ib = malloc((n ? n : 1) * sizeof *ib);
+    im = malloc((n ? n : 1) * sizeof *im);
+    if (!ia || !ib || !im) { rc = TOK_E_NOMEM; goto done; }
+    enum { AHEAD = 6 };
+    for (size_t k = 0; k < n; k++) {
+        if (k + AHEAD < n) {
+            const merge_parts *q = &parts[k + AHEAD];
+            const uint8_t *a = part_ptr(text, &scratch, q->a_off), *b = part_ptr(text, &scratch, q->b_off);
+            tok__strmap_prefetch(map, tok__strmap_hash2(a, q->a_len, NULL, 0));
+            tok__strmap_prefetch(map, tok__strmap_hash2(b, q->b_len, NULL, 0));
+            size_t skip = prefix_len && q->b_len >= prefix_len && memcmp(b, prefix, prefix_len) == 0 ? prefix_len : 0;
+            tok__strmap_prefetch(map, tok__strmap_hash2(a, q->a_len, b + skip, q->b_len - skip));
+        }
+        const merge_parts *q = &parts[k];
+        const uint8_t *a = part_ptr(text, &scratch, q->a_off), *b = part_ptr(text, &scratch, q->b_off);
+        int64_t x = tok_strmap_get(map, a, q->a_len), y = tok_strmap_get(map, b, q->b_len);
+        if (x < 0 || y < 0) {
+            *err_index = k;
+            c.i = where[k];
+            rc = TOK_E_UNKNOWN_TOKEN;
+            c.err_pos = c.i;
+            c.why = x < 0 ? "the first part is not in the vocabulary" : "the second part is not in the vocabulary";
+            goto done;
+        }
+        const uint8_t *tail = b;
+        size_t tail_len = q->b_len;
+        if (prefix_len && tail_len >= prefix_len && memcmp(tail, prefix, prefix_len) == 0) {
+            tail += prefix_len;
+            tail_len -= prefix_len;
+        }
+        int64_t z = tok_strmap_get2(map, a, q->a_len, tail, tail_len);
+        if (z < 0) {
+            *err_index = k;
+            c.err_pos = where[k];
+            c.why = "the merged token is not in the vocabulary";
+            rc = TOK_E_UNKNOWN_TOKEN;
+            goto done;
+        }
+        ia[k] = (uint32_t)x;
+        ib[k] = (uint32_t)y;
+        im[k] = (uint32_t)z;
+    }
+    rc = tok__merges_set_all(table, ia, ib, im, n);
+done:
+    free(scratch.p);
+    free(parts);
+    free(where);
+    free(ia);
+    free(ib);
+    free(im);
+    if (rc) { *err_pos = c.err_pos; *why = c.why ? c.why : "out of memory"; return rc; }
+    return (int64_t)n;
+}
+
+/* GPT-2's byte-to-character alphabet, inverted: code point (< 0x144) → byte, or -1. */
+static int16_t byte_of_char[0x144];
+static pthread_once_t byte_of_char_once = PTHREAD_ONCE_INIT;
+
+static void byte_level_init(void) {
+    for (int i = 0; i < 0x144; i++) byte_of_char[i] = -1;
+    int n = 0;
+    for (int b = 0; b < 256; b++) {
+        int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+        if (printable) byte_of_char[b] = (int16_t)b;
+        else byte_of_char[256 + n++] = (int16_t)b;
+    }
+}
+
+int64_t tok_byte_level_index(const tok_strmap *map, tok_strmap *raw, const uint8_t **ptrs, uint32_t *lens,
+                             size_t cap) {
+    pthread_once(&byte_of_char_once, byte_level_init);
+    buf bytes = {0};                 /* the pending keys' bytes */
+    pending_key pend[VOCAB_BATCH];
+    size_t npend = 0;
+    int64_t count = 0;
+    int rc = 0;
+    for (size_t j = 0; j <= map->mask && rc == 0; j++) {
+        const strmap_slot *e = &map->slots[j];
+        if (!e->hash) continue;
+        const uint8_t *k = tok__strmap_key(map, e);
+        if (buf_reserve(&bytes, e->len)) { rc = TOK_E_NOMEM; break; }
+        size_t start = bytes.len, i = 0;
+        int ok = 1;
+        while (i < e->len) {
+            uint32_t v;
+            if (k[i] < 0x80) { v = k[i]; i++; }
+            else if (k[i] >= 0xC2 && k[i] <= 0xDF && i + 1 < e->len && (k[i + 1] & 0xC0) == 0x80) {
+                v = (uint32_t)(k[i] & 0x1F) << 6 | (k[i + 1] & 0x3F);
+                i += 2;
+            } else { ok = 0; break; }
+            if (v >= 0x144 || byte_of_char[v] < 0) { ok = 0; break; }
+            bytes.p[bytes.len++] = (uint8_t)byte_of_char[v];
+        }
+        if (!ok) { bytes.len = start; continue; }
+        size_t n = bytes.len - start;
+        pend[npend++] = (pending_key){tok__strmap_hash2(bytes.p + start, n, NULL, 0), start, (uint32_t)n, e->value};
+        count++;
+        if (npend == VOCAB_BATCH) {
+            rc = flush_keys(raw, bytes.p, &bytes, pend, npend);
+            npend = 0;
+            bytes.len = 0;
+        }
+    }
+    if (rc == 0) rc = flush_keys(raw, bytes.p, &bytes, pend, npend);
+    free(bytes.p);
+    if (rc) return rc;
+    /* pointers only once raw is complete (its slots and arena move while it grows) */
+    for (size_t i = 0; i < cap; i++) { ptrs[i] = NULL; lens[i] = 0; }
+    tok_strmap_by_value(raw, ptrs, lens, cap);
+    return count;
+}
+
+size_t tok_strmap_by_value(const tok_strmap *map, const uint8_t **ptrs, uint32_t *lens, size_t cap) {
+    size_t count = 0;
+    for (size_t j = 0; j <= map->mask; j++) {
+        const strmap_slot *e = &map->slots[j];
+        if (!e->hash) continue;
+        count++;
+        if (e->value < cap) { ptrs[e->value] = tok__strmap_key(map, e); lens[e->value] = e->len; }
+    }
+    return count;
+}
