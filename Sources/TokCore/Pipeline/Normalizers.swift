@@ -170,10 +170,9 @@ indirect enum _Normalizer: Sendable {
         case .unicode(let form):
             return Self.normalize(t, form: form)
         case .lowercase:
-            return t.mapChars { c in c.isInvalid || c.scalar.isASCII && !(0x41...0x5A ~= c.scalar.value)
-                ? nil : Array(c.scalar.properties.lowercaseMapping.unicodeScalars) }
+            return t.lowercased()
         case .stripAccents:
-            return t.mapChars { c in !c.isInvalid && c.scalar.properties.generalCategory == .nonspacingMark ? [] : nil }
+            return t.mapChars { c in !c.isInvalid && !c.scalar.isASCII && c.scalar.properties.generalCategory == .nonspacingMark ? [] : nil }
         case .strip(let left, let right):
             let chars = t.chars(0..<t.bytes.count)
             var a = 0, b = chars.count
@@ -204,7 +203,7 @@ indirect enum _Normalizer: Sendable {
                     if c.isInvalid { return nil }
                     let v = c.scalar.value
                     if v == 0 || v == 0xFFFD || Self.isBertControl(c.scalar) { return [] }
-                    return c.scalar.isWhiteSpace ? [" "] : [c.scalar]
+                    return c.scalar.isWhiteSpace && v != 0x20 ? [" "] : nil     // nil: the character as it is
                 }
             }
             if chinese {
@@ -222,6 +221,7 @@ indirect enum _Normalizer: Sendable {
 
     static func isBertControl(_ s: Unicode.Scalar) -> Bool {
         if s == "\t" || s == "\n" || s == "\r" { return false }
+        if s.value < 0x80 { return s.value < 0x20 || s.value == 0x7F }   // ASCII: only Cc
         switch s.properties.generalCategory {
         case .control, .format, .privateUse, .surrogate: return true  // not unassigned: the reference keeps those
         default: return false

@@ -187,6 +187,7 @@ struct _Pipeline: _SwiftModel {
     /// is matched (non-special added tokens still are).
     func encodeSegment(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, scope: _AddedScope,
                        ids: inout [Int], starts: inout [Int]) {
+        var cache: _PieceCache? = nil     // made once a text has many pieces
         for (range, id) in findAdded(buf, from..<to, addedRaw, scope) {
             if let id { ids.append(id); starts.append(range.lowerBound); continue }
             var t = _Text(buf, range.lowerBound, range.upperBound)
@@ -200,9 +201,16 @@ struct _Pipeline: _SwiftModel {
                 var pieces = sub.bytes.isEmpty ? [] : [0..<sub.bytes.count]
                 preTokenizer?.apply(&sub, &pieces)
                 var pstarts: [Int] = []
+                if cache == nil, pieces.count >= 64 { cache = _PieceCache() }
                 for p in pieces {
                     pstarts.removeAll(keepingCapacity: true)
-                    model.encode(sub, p, ids: &ids, starts: &pstarts)
+                    let first = ids.count
+                    if let c = cache, c.lookup(sub.bytes, p, ids: &ids, starts: &pstarts) {
+                        // a piece seen before in this text: the same ids, the same relative starts
+                    } else {
+                        model.encode(sub, p, ids: &ids, starts: &pstarts)
+                        cache?.store(sub.bytes, p, ids: ids[first...], starts: pstarts)
+                    }
                     for s in pstarts { starts.append(s < sub.origin.count ? sub.origin[s] : (sub.origin.last ?? range.lowerBound)) }
                 }
             }
@@ -210,5 +218,45 @@ struct _Pipeline: _SwiftModel {
         // Normalization can reorder origins slightly (a prepended character); keep them monotone.
         var k = starts.count - 1
         while k > 0 { if starts[k - 1] > starts[k] { starts[k - 1] = starts[k] }; k -= 1 }
+    }
+}
+
+/// The ids of pieces already encoded in one text, by the piece's bytes: a model encodes a piece
+/// from its bytes alone, so a repeated word costs one map lookup. Pieces up to 64 bytes, up to
+/// 2^16 of them (the cache stops growing after that).
+final class _PieceCache {
+    private let map: _ByteMap
+    private var spans: [(start: Int32, count: Int32)] = []
+    private var cachedIDs: [Int32] = []
+    private var cachedOffsets: [Int32] = []
+    static let maxPiece = 64, maxEntries = 1 << 16
+
+    init?() {
+        guard let m = try? _ByteMap(expected: 4096) else { return nil }
+        map = m
+    }
+
+    /// Appends the cached ids of bytes[piece] and their starts (in the text's coordinates).
+    func lookup(_ bytes: [UInt8], _ piece: Range<Int>, ids: inout [Int], starts: inout [Int]) -> Bool {
+        guard piece.count <= Self.maxPiece,
+              let e = bytes.withUnsafeBufferPointer({ map.get(UnsafeBufferPointer(rebasing: $0[piece])) }) else { return false }
+        let span = spans[e]
+        for k in Int(span.start)..<Int(span.start + span.count) {
+            ids.append(Int(cachedIDs[k]))
+            starts.append(piece.lowerBound + Int(cachedOffsets[k]))
+        }
+        return true
+    }
+
+    /// Remembers what the model produced for bytes[piece].
+    func store(_ bytes: [UInt8], _ piece: Range<Int>, ids: ArraySlice<Int>, starts: [Int]) {
+        guard piece.count <= Self.maxPiece, spans.count < Self.maxEntries, ids.count == starts.count,
+              ids.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else { return }
+        guard (try? map.set(Array(bytes[piece]), spans.count)) != nil else { return }
+        spans.append((Int32(cachedIDs.count), Int32(ids.count)))
+        for (id, s) in zip(ids, starts) {
+            cachedIDs.append(Int32(id))
+            cachedOffsets.append(Int32(s - piece.lowerBound))
+        }
     }
 }

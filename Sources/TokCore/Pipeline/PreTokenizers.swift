@@ -60,6 +60,11 @@ indirect enum _PreTokenizer: Sendable {
     case bert
     case punctuation(_SplitBehavior)
     case digits(individual: Bool)
+    /// Tok's own, for SentencePiece BPE models none of whose pieces holds `marker` (▁) right
+    /// after another character: cuts each piece before every marker that does not follow a
+    /// marker. No merge can cross such a cut, so merging word by word gives the ids merging
+    /// the whole text gives, without one long merge over the whole input.
+    case wordStarts(marker: [UInt8])
 
     func apply(_ t: inout _Text, _ pieces: inout [Range<Int>]) {
         switch self {
@@ -96,13 +101,71 @@ indirect enum _PreTokenizer: Sendable {
         case .whitespaceSplit:
             pieces = Self.splitChars(t, pieces, .removed) { $0.scalar.isWhiteSpace }
         case .bert:
-            pieces = Self.splitChars(t, pieces, .removed) { $0.scalar.isWhiteSpace }
-            pieces = Self.splitChars(t, pieces, .isolated) { $0.scalar.isBertPunctuation }
+            // whitespace removed, punctuation isolated: one pass, ranges straight out
+            pieces = t.bytes.withUnsafeBufferPointer { b in
+                var out: [Range<Int>] = []
+                out.reserveCapacity(pieces.count + b.count / 4)
+                for p in pieces {
+                    var word = p.lowerBound    // start of the word being read
+                    _Text.forEachChar(b, p.lowerBound, p.upperBound) { c in
+                        if c.isInvalid { return }
+                        if c.scalar.isWhiteSpace {
+                            if word < c.start { out.append(word..<c.start) }
+                            word = c.end
+                        } else if c.scalar.isBertPunctuation {
+                            if word < c.start { out.append(word..<c.start) }
+                            out.append(c.start..<c.end)
+                            word = c.end
+                        }
+                    }
+                    if word < p.upperBound { out.append(word..<p.upperBound) }
+                }
+                return out
+            }
         case .punctuation(let behavior):
             pieces = Self.splitChars(t, pieces, behavior) { $0.scalar.isBertPunctuation }
         case .digits(let individual):
             pieces = Self.splitChars(t, pieces, individual ? .isolated : .contiguous) { $0.scalar.isNumeric }
+        case .wordStarts(let marker):
+            pieces = t.bytes.withUnsafeBufferPointer { b in
+                var out: [Range<Int>] = []
+                out.reserveCapacity(pieces.count + b.count / 4)
+                for p in pieces {
+                    var start = p.lowerBound
+                    var i = p.lowerBound + 1
+                    while i + marker.count <= p.upperBound {
+                        if Self.marker(b, at: i, marker), !(i - start >= marker.count && Self.marker(b, at: i - marker.count, marker)) {
+                            out.append(start..<i)
+                            start = i
+                            i += marker.count
+                        } else {
+                            i += 1
+                        }
+                    }
+                    out.append(start..<p.upperBound)
+                }
+                return out
+            }
         }
+    }
+
+    @inline(__always)
+    static func marker(_ b: UnsafeBufferPointer<UInt8>, at i: Int, _ m: [UInt8]) -> Bool {
+        for k in 0..<m.count where b[i + k] != m[k] { return false }
+        return true
+    }
+
+    /// Whether no piece has `marker` right after a character other than the marker (the
+    /// condition for ``wordStarts(marker:)``).
+    static func wordStartsHold<S: Sequence<[UInt8]>>(_ pieces: S, marker m: [UInt8]) -> Bool {
+        for p in pieces where p.count > m.count {
+            var i = 1
+            while i + m.count <= p.count {
+                if p[i..<(i + m.count)].elementsEqual(m), !(i >= m.count && p[(i - m.count)..<i].elementsEqual(m)) { return false }
+                i += 1
+            }
+        }
+        return true
     }
 
     /// Splits each piece at the matches `find` returns for it.

@@ -13,54 +13,83 @@ struct _SPMNormalizer: Sendable {
     static let space: [UInt8] = [0xE2, 0x96, 0x81]   // ▁
 
     func apply(_ t: _Text) -> _Text {
-        // Normalized units: (bytes, origin) per input prefix consumed.
-        var units: [([UInt8], Int)] = []
+        // Normalized units, one per input character or charsmap match: their bytes side by side
+        // in `ub` (unit k is ub[ends[k-1]..<ends[k]]) and the input offset each starts at.
+        var ub: [UInt8] = []
+        var ends: [Int] = []
+        var origins: [Int] = []
+        ub.reserveCapacity(t.bytes.count + t.bytes.count / 8)
+        ends.reserveCapacity(t.bytes.count)
+        origins.reserveCapacity(t.bytes.count)
         t.bytes.withUnsafeBufferPointer { b in
             var i = 0
             while i < b.count {
-                if let (len, repl) = charsmap?.longestMatch(b, i) {
-                    units.append((repl, t.origin[i]))
+                if let (len, repl) = charsmap?.longestMatchRange(b, i) {
+                    ub.append(contentsOf: charsmap!.strings[repl])
+                    origins.append(t.origin[i])
                     i += len
                 } else {
-                    var c: _Text.Char?
-                    _Text.forEachChar(b, i, Swift.min(b.count, i + 4)) { ch in if c == nil { c = ch } }
-                    let ch = c!
-                    units.append((Array(b[ch.start..<ch.end]), t.origin[i]))
-                    i = ch.end
+                    let c = b[i]
+                    var e = i + 1
+                    if c >= 0x80 {
+                        var ch: _Text.Char?
+                        _Text.forEachChar(b, i, Swift.min(b.count, i + 4)) { x in if ch == nil { ch = x } }
+                        e = ch!.end
+                    }
+                    ub.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<e]))
+                    origins.append(t.origin[i])
+                    i = e
                 }
+                ends.append(ub.count)
             }
         }
+        func unit(_ k: Int) -> Range<Int> { (k == 0 ? 0 : ends[k - 1])..<ends[k] }
         var k = 0
         if removeExtraWhitespaces {
-            while k < units.count, units[k].0 == [0x20] { k += 1 }
+            while k < ends.count, case let u = unit(k), u.count == 1, ub[u.lowerBound] == 0x20 { k += 1 }
         }
-        var out = _Text(bytes: [], origin: [])
-        guard k < units.count else { return out }
+        guard k < ends.count else { return _Text(bytes: [], origin: []) }
+        var bytes: [UInt8] = [], origin: [Int] = []
+        bytes.reserveCapacity(ub.count + ub.count / 4 + 3)
+        origin.reserveCapacity(ub.count + ub.count / 4 + 3)
         let ws = escapeWhitespaces ? Self.space : [0x20]
-        func addWS(_ o: Int) { out.bytes += ws; out.origin += repeatElement(o, count: ws.count) }
-        if !treatWhitespaceAsSuffix && addDummyPrefix { addWS(units[k].1) }
+        if !treatWhitespaceAsSuffix && addDummyPrefix {
+            bytes += ws
+            origin += repeatElement(origins[k], count: ws.count)
+        }
         var prevSpace = removeExtraWhitespaces
-        while k < units.count {
-            var sp = units[k].0[...]
-            let o = units[k].1
-            if prevSpace { while sp.first == 0x20 { sp = sp.dropFirst() } }
+        while k < ends.count {
+            var sp = unit(k)
+            let o = origins[k]
+            if prevSpace { while !sp.isEmpty, ub[sp.lowerBound] == 0x20 { sp = (sp.lowerBound + 1)..<sp.upperBound } }
             if !sp.isEmpty {
-                for byte in sp {
-                    if escapeWhitespaces && byte == 0x20 { addWS(o) } else { out.bytes.append(byte); out.origin.append(o) }
+                for j in sp {
+                    let byte = ub[j]
+                    if escapeWhitespaces && byte == 0x20 {
+                        bytes += ws
+                        origin += repeatElement(o, count: ws.count)
+                    } else {
+                        bytes.append(byte)
+                        origin.append(o)
+                    }
                 }
-                prevSpace = sp.last == 0x20
+                prevSpace = ub[sp.upperBound - 1] == 0x20
             }
             k += 1
             if !removeExtraWhitespaces { prevSpace = false }
         }
         if removeExtraWhitespaces {
-            while out.bytes.count >= ws.count, Array(out.bytes.suffix(ws.count)) == ws {
-                out.bytes.removeLast(ws.count)
-                out.origin.removeLast(ws.count)
+            while bytes.count >= ws.count, bytes.suffix(ws.count).elementsEqual(ws) {
+                bytes.removeLast(ws.count)
+                origin.removeLast(ws.count)
             }
         }
-        if treatWhitespaceAsSuffix && addDummyPrefix { addWS(out.origin.last ?? 0) }
-        return out
+        if treatWhitespaceAsSuffix && addDummyPrefix {
+            let o = origin.last ?? 0
+            bytes += ws
+            origin += repeatElement(o, count: ws.count)
+        }
+        return _Text(bytes: bytes, origin: origin)
     }
 }
 
@@ -69,6 +98,9 @@ struct _SPMNormalizer: Sendable {
 struct _CharsMap: Sendable {
     let units: [UInt32]
     let strings: [UInt8]
+
+    /// Whether some source string starts with each byte (the others skip the trie).
+    let starts: [Bool]
 
     init?(_ blob: [UInt8]) {
         guard blob.count >= 4 else { return nil }
@@ -83,11 +115,22 @@ struct _CharsMap: Sendable {
         }
         units = u
         strings = Array(blob[(4 + size)...])
+        var first = [Bool](repeating: false, count: 256)
+        if !u.isEmpty {
+            let root = Int((u[0] >> 10) << ((u[0] & (1 << 9)) >> 6))
+            for c in 1..<256 {
+                let pos = root ^ c
+                if pos >= 0, pos < u.count, Int(u[pos] & ((1 << 31) | 0xFF)) == c { first[c] = true }
+            }
+        }
+        starts = first
     }
 
     /// The longest source string starting at b[i]: its length and replacement.
-    func longestMatch(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, [UInt8])? {
-        guard !units.isEmpty else { return nil }
+    /// The longest source string at b[i...]: its length and the range of its replacement in
+    /// `strings`.
+    func longestMatchRange(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, Range<Int>)? {
+        guard !units.isEmpty, starts[Int(b[i])] else { return nil }
         func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
         var pos = offset(units[0])
         var best: (Int, Int)? = nil
@@ -108,7 +151,7 @@ struct _CharsMap: Sendable {
         guard let (len, v) = best, v < strings.count else { return nil }
         var e = v
         while e < strings.count, strings[e] != 0 { e += 1 }
-        return (len, Array(strings[v..<e]))
+        return (len, v..<e)
     }
 }
 
@@ -334,7 +377,13 @@ extension Tokenizer {
         var decoderSteps: [_Decoder] = [.replace(_Pattern(kind: .literal(sp)), [0x20]), .byteFallback, .fuse]
         if dummy || removeWS { decoderSteps.append(.strip(content: [0x20], start: 1, stop: 0)) }
         // Control pieces decode to nothing, unk to " ⁇ ", as SentencePiece's decoder does.
-        let p = _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: nil, model: model,
+        // BPE merges word by word when no piece spans a word start (see _PreTokenizer.wordStarts);
+        // Unigram keeps one Viterbi pass over the text, as SentencePiece adds its scores.
+        var pre: _PreTokenizer? = nil
+        if modelType == 2, _PreTokenizer.wordStartsHold(pieces.lazy.filter { $0.2 == 1 || $0.2 == 4 }.map { Array($0.0.utf8) }, marker: sp) {
+            pre = .wordStarts(marker: sp)
+        }
+        let p = _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: pre, model: model,
                                decoder: .sequence(decoderSteps), vocab: vocab, byteLevel: false,
                                output: { id, t in
                                    if controls.contains(id) { return [] }

@@ -58,18 +58,56 @@ struct _Text {
     /// A new text where each character is replaced by what `f` returns for it (nil keeps it as it
     /// is); new characters take the origin of the one they replace.
     func mapChars(_ f: (Char) -> [Unicode.Scalar]?) -> _Text {
-        var out = _Text(bytes: [], origin: [])
-        out.bytes.reserveCapacity(bytes.count)
-        out.origin.reserveCapacity(bytes.count)
+        // Characters kept as they are are copied a run at a time; an untouched text is returned
+        // as it is.
+        var outBytes: [UInt8] = [], outOrigin: [Int] = []
+        var run = 0          // start of the kept run not yet copied
+        var changed = false
         forEachChar(0..<bytes.count) { c in
-            if let repl = f(c) {
-                for s in repl { out.append(s, origin: origin[c.start]) }
-            } else {
-                out.bytes.append(contentsOf: bytes[c.start..<c.end])
-                out.origin.append(contentsOf: origin[c.start..<c.end])
+            guard let repl = f(c) else { return }
+            if !changed {
+                changed = true
+                outBytes.reserveCapacity(bytes.count + 16)
+                outOrigin.reserveCapacity(bytes.count + 16)
             }
+            outBytes.append(contentsOf: bytes[run..<c.start])
+            outOrigin.append(contentsOf: origin[run..<c.start])
+            let o = origin[c.start]
+            for sc in repl {
+                let before = outBytes.count
+                outBytes.append(contentsOf: UTF8.encode(sc)!)
+                outOrigin.append(contentsOf: repeatElement(o, count: outBytes.count - before))
+            }
+            run = c.end
         }
-        return out
+        guard changed else { return self }
+        outBytes.append(contentsOf: bytes[run...])
+        outOrigin.append(contentsOf: origin[run...])
+        return _Text(bytes: outBytes, origin: outOrigin)
+    }
+
+    /// Lowercase: ASCII letters changed in place, other characters by their Unicode lowercase
+    /// mapping (which may change their length).
+    func lowercased() -> _Text {
+        var i = 0
+        let n = bytes.count
+        var allASCII = true
+        bytes.withUnsafeBufferPointer { b in
+            while i < n { if b[i] >= 0x80 { allASCII = false; break }; i += 1 }
+        }
+        if allASCII {
+            var out = self
+            out.bytes.withUnsafeMutableBufferPointer { b in
+                for k in b.indices where b[k] >= 0x41 && b[k] <= 0x5A { b[k] |= 0x20 }
+            }
+            return out
+        }
+        return mapChars { c in
+            if c.isInvalid { return nil }
+            if c.scalar.isASCII { return (0x41...0x5A).contains(c.scalar.value) ? [Unicode.Scalar(c.scalar.value | 0x20)!] : nil }
+            let m = c.scalar.properties.lowercaseMapping
+            return m.unicodeScalars.count == 1 && m.unicodeScalars.first == c.scalar ? nil : Array(m.unicodeScalars)
+        }
     }
 
     mutating func append(_ s: Unicode.Scalar, origin o: Int) {
@@ -96,10 +134,14 @@ extension UTF8 {
 }
 
 extension Unicode.Scalar {
-    /// Rust's `char::is_whitespace` (the White_Space property).
-    var isWhiteSpace: Bool { properties.isWhitespace }
+    /// Rust's `char::is_whitespace` (the White_Space property; ASCII answered without a lookup).
+    var isWhiteSpace: Bool {
+        if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
+        return properties.isWhitespace
+    }
     /// Rust's `char::is_alphanumeric`: Alphabetic or Numeric (any N* category).
     var isAlphanumeric: Bool {
+        if value < 0x80 { return (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) }
         if properties.isAlphabetic { return true }
         switch properties.generalCategory {
         case .decimalNumber, .letterNumber, .otherNumber: return true
@@ -108,6 +150,7 @@ extension Unicode.Scalar {
     }
     /// Rust's `char::is_numeric` (N* categories).
     var isNumeric: Bool {
+        if value < 0x80 { return (0x30...0x39).contains(value) }
         switch properties.generalCategory {
         case .decimalNumber, .letterNumber, .otherNumber: return true
         default: return false
@@ -123,7 +166,7 @@ extension Unicode.Scalar {
     }
     /// BERT's punctuation: ASCII punctuation or Unicode punctuation.
     var isBertPunctuation: Bool {
-        (value < 0x80 && (0x21...0x2F ~= value || 0x3A...0x40 ~= value || 0x5B...0x60 ~= value || 0x7B...0x7E ~= value))
-            || isPunctuation
+        if value < 0x80 { return 0x21...0x2F ~= value || 0x3A...0x40 ~= value || 0x5B...0x60 ~= value || 0x7B...0x7E ~= value }
+        return isPunctuation
     }
 }
