@@ -122,6 +122,15 @@ int64_t tok_icu_normalize(int form, const uint8_t *s, size_t len, uint8_t *out, 
     size_t o = 0, i = 0;
     UChar src[256], dst[1024];
     while (i < len) {
+        /* An ASCII character followed by ASCII (or the end) is a segment of its own that every
+         * form leaves as it is: no ICU call. */
+        if (s[i] < 0x80 && (i + 1 >= len || s[i + 1] < 0x80)) {
+            if (o + 1 > cap) return TOK_E_CAPACITY;
+            out[o] = s[i];
+            origin[o++] = (uint32_t)i;
+            i++;
+            continue;
+        }
         tok_char c = tok_utf8_at(s, len, i);
         if (c.cls & TOK_CLS_INVALID) {
             if (o + c.len > cap) return TOK_E_CAPACITY;

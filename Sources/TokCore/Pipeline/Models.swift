@@ -159,7 +159,6 @@ struct _BPE: Sendable {
         }
         // Character symbols: prefix on all but the first, suffix on the last; unknown characters
         // fall back to byte tokens or unk (fused when asked).
-        let chars = t.chars(piece)
         if ignoreMerges, let id = byteLevel ? vocab.get(_ByteLevelMap.encode(t.bytes[piece])) : vocab.get(t.bytes[piece]) {
             ids.append(id)
             starts.append(piece.lowerBound)
@@ -167,6 +166,36 @@ struct _BPE: Sendable {
         }
         var sym: [UInt32] = []
         var lens: [UInt32] = []
+        sym.reserveCapacity(piece.count)
+        lens.reserveCapacity(piece.count)
+        if !byteLevel && prefix == nil && suffix == nil {
+            // The characters as they are (SentencePiece, plain BPE): looked up in place.
+            var pendingUnk: (id: Int, len: Int)? = nil
+            t.bytes.withUnsafeBufferPointer { tb in
+                _Text.forEachChar(tb, piece.lowerBound, piece.upperBound) { c in
+                    let key = UnsafeBufferPointer(rebasing: tb[c.start..<c.end])
+                    if let id = vocab.get(key) ?? (virtualChars.isEmpty ? nil : virtualChars[Array(key)]) {
+                        if let u = pendingUnk { sym.append(UInt32(u.id)); lens.append(UInt32(u.len)); pendingUnk = nil }
+                        sym.append(UInt32(id))
+                        lens.append(UInt32(c.count))
+                    } else if let fb = byteFallback, !fb.isEmpty {
+                        if let u = pendingUnk { sym.append(UInt32(u.id)); lens.append(UInt32(u.len)); pendingUnk = nil }
+                        for b in key { sym.append(UInt32(fb[Int(b)])); lens.append(1) }
+                    } else if let unk {
+                        if let u0 = pendingUnk, fuseUnk {
+                            pendingUnk = (u0.id, u0.len + c.count)
+                        } else {
+                            if let u = pendingUnk { sym.append(UInt32(u.id)); lens.append(UInt32(u.len)) }
+                            pendingUnk = (unk, c.count)
+                        }
+                    }
+                }
+            }
+            if let u = pendingUnk { sym.append(UInt32(u.id)); lens.append(UInt32(u.len)) }
+            emit(&sym, &lens, t, piece, ids: &ids, starts: &starts)
+            return
+        }
+        let chars = t.chars(piece)
         var pendingUnk: (id: Int, len: Int)? = nil
         func flushUnk() {
             if let u = pendingUnk { sym.append(UInt32(u.id)); lens.append(UInt32(u.len)); pendingUnk = nil }
@@ -197,6 +226,13 @@ struct _BPE: Sendable {
             }
         }
         flushUnk()
+        emit(&sym, &lens, t, piece, ids: &ids, starts: &starts)
+    }
+
+    /// Merges the symbols of a piece and appends the ids with their starts (a virtual character
+    /// left alone falls back to bytes or unk).
+    private func emit(_ sym: inout [UInt32], _ lens: inout [UInt32], _ t: _Text, _ piece: Range<Int>,
+                      ids: inout [Int], starts: inout [Int]) {
         merges.merge(&sym, &lens)
         var pos = piece.lowerBound
         for (s, l) in zip(sym, lens) {

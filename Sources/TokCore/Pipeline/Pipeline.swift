@@ -223,13 +223,13 @@ struct _Pipeline: _SwiftModel {
 
 /// The ids of pieces already encoded in one text, by the piece's bytes: a model encodes a piece
 /// from its bytes alone, so a repeated word costs one map lookup. Pieces up to 64 bytes, up to
-/// 2^16 of them (the cache stops growing after that).
+/// 2^18 of them (the cache stops growing after that).
 final class _PieceCache {
     private let map: _ByteMap
     private var spans: [(start: Int32, count: Int32)] = []
     private var cachedIDs: [Int32] = []
     private var cachedOffsets: [Int32] = []
-    static let maxPiece = 64, maxEntries = 1 << 16
+    static let maxPiece = 64, maxEntries = 1 << 18
 
     init?() {
         guard let m = try? _ByteMap(expected: 4096) else { return nil }

@@ -12,60 +12,34 @@ struct _SPMNormalizer: Sendable {
 
     static let space: [UInt8] = [0xE2, 0x96, 0x81]   // ▁
 
-    func apply(_ t: _Text) -> _Text {
-        // Normalized units, one per input character or charsmap match: their bytes side by side
-        // in `ub` (unit k is ub[ends[k-1]..<ends[k]]) and the input offset each starts at.
-        var ub: [UInt8] = []
-        var ends: [Int] = []
-        var origins: [Int] = []
-        ub.reserveCapacity(t.bytes.count + t.bytes.count / 8)
-        ends.reserveCapacity(t.bytes.count)
-        origins.reserveCapacity(t.bytes.count)
-        t.bytes.withUnsafeBufferPointer { b in
-            var i = 0
-            while i < b.count {
-                if let (len, repl) = charsmap?.longestMatchRange(b, i) {
-                    ub.append(contentsOf: charsmap!.strings[repl])
-                    origins.append(t.origin[i])
-                    i += len
-                } else {
-                    let c = b[i]
-                    var e = i + 1
-                    if c >= 0x80 {
-                        var ch: _Text.Char?
-                        _Text.forEachChar(b, i, Swift.min(b.count, i + 4)) { x in if ch == nil { ch = x } }
-                        e = ch!.end
-                    }
-                    ub.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<e]))
-                    origins.append(t.origin[i])
-                    i = e
-                }
-                ends.append(ub.count)
-            }
-        }
-        func unit(_ k: Int) -> Range<Int> { (k == 0 ? 0 : ends[k - 1])..<ends[k] }
-        var k = 0
-        if removeExtraWhitespaces {
-            while k < ends.count, case let u = unit(k), u.count == 1, ub[u.lowerBound] == 0x20 { k += 1 }
-        }
-        guard k < ends.count else { return _Text(bytes: [], origin: []) }
+    /// The output being built, one normalized unit at a time (a struct, so that no closure
+    /// captures mutable state).
+    private struct Builder {
         var bytes: [UInt8] = [], origin: [Int] = []
-        bytes.reserveCapacity(ub.count + ub.count / 4 + 3)
-        origin.reserveCapacity(ub.count + ub.count / 4 + 3)
-        let ws = escapeWhitespaces ? Self.space : [0x20]
-        if !treatWhitespaceAsSuffix && addDummyPrefix {
-            bytes += ws
-            origin += repeatElement(origins[k], count: ws.count)
-        }
-        var prevSpace = removeExtraWhitespaces
-        while k < ends.count {
-            var sp = unit(k)
-            let o = origins[k]
-            if prevSpace { while !sp.isEmpty, ub[sp.lowerBound] == 0x20 { sp = (sp.lowerBound + 1)..<sp.upperBound } }
-            if !sp.isEmpty {
-                for j in sp {
-                    let byte = ub[j]
-                    if escapeWhitespaces && byte == 0x20 {
+        var leading: Bool          // still skipping units that are a single space
+        var any = false            // a unit has been kept
+        var prevSpace: Bool
+        let ws: [UInt8]
+        let n: _SPMNormalizer
+
+        mutating func unit(_ u: UnsafeBufferPointer<UInt8>, _ o: Int) {
+            if leading {
+                if u.count == 1 && u[0] == 0x20 { return }
+                leading = false
+            }
+            if !any {
+                any = true
+                if !n.treatWhitespaceAsSuffix && n.addDummyPrefix {
+                    bytes += ws
+                    origin += repeatElement(o, count: ws.count)
+                }
+            }
+            var a = 0
+            if prevSpace { while a < u.count, u[a] == 0x20 { a += 1 } }
+            if a < u.count {
+                for j in a..<u.count {
+                    let byte = u[j]
+                    if n.escapeWhitespaces && byte == 0x20 {
                         bytes += ws
                         origin += repeatElement(o, count: ws.count)
                     } else {
@@ -73,11 +47,44 @@ struct _SPMNormalizer: Sendable {
                         origin.append(o)
                     }
                 }
-                prevSpace = ub[sp.upperBound - 1] == 0x20
+                prevSpace = u[u.count - 1] == 0x20
             }
-            k += 1
-            if !removeExtraWhitespaces { prevSpace = false }
+            if !n.removeExtraWhitespaces { prevSpace = false }
         }
+    }
+
+    func apply(_ t: _Text) -> _Text {
+        // One pass over the normalized units (one per input character or charsmap match, each
+        // with the input offset it starts at): leading spaces dropped, the dummy prefix before the
+        // first unit kept, runs of spaces collapsed, spaces escaped as ▁, trailing ones dropped.
+        let ws = escapeWhitespaces ? Self.space : [0x20]
+        var out = Builder(leading: removeExtraWhitespaces, prevSpace: removeExtraWhitespaces, ws: ws, n: self)
+        out.bytes.reserveCapacity(t.bytes.count + t.bytes.count / 4 + 3)
+        out.origin.reserveCapacity(t.bytes.count + t.bytes.count / 4 + 3)
+        let strings = charsmap?.strings ?? []
+        t.bytes.withUnsafeBufferPointer { b in
+            strings.withUnsafeBufferPointer { st in
+                var i = 0
+                while i < b.count {
+                    if let (len, repl) = charsmap?.longestMatchRange(b, i) {
+                        out.unit(UnsafeBufferPointer(rebasing: st[repl]), t.origin[i])
+                        i += len
+                    } else {
+                        var e = i + 1
+                        if b[i] >= 0x80 {
+                            var ch: _Text.Char?
+                            _Text.forEachChar(b, i, Swift.min(b.count, i + 4)) { x in if ch == nil { ch = x } }
+                            e = ch!.end
+                        }
+                        out.unit(UnsafeBufferPointer(rebasing: b[i..<e]), t.origin[i])
+                        i = e
+                    }
+                }
+            }
+        }
+        guard out.any else { return _Text(bytes: [], origin: []) }
+        var bytes = out.bytes, origin = out.origin
+        out = Builder(leading: false, prevSpace: false, ws: [], n: self)    // drop the builder's references
         if removeExtraWhitespaces {
             while bytes.count >= ws.count, bytes.suffix(ws.count).elementsEqual(ws) {
                 bytes.removeLast(ws.count)
