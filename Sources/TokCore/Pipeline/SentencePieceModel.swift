@@ -296,6 +296,7 @@ extension Tokenizer {
                                      escapeWhitespaces: escapeWS, treatWhitespaceAsSuffix: treatSuffix)
         // pieces_: normal, user-defined, unused; reserved: unknown, control, byte.
         var normal: [[UInt8]: Int] = [:]
+        normal.reserveCapacity(pieces.count)
         var unk: Int? = nil
         var added: [_AddedToken] = []
         var fallback = [Int](repeating: -1, count: 256)
@@ -344,8 +345,9 @@ extension Tokenizer {
             for (k, s) in distinct.enumerated() { rankOf[s] = k }
             var virtual: [[UInt8]: Int] = [:]
             let virtualBase = pieces.count
+            let normalMap = try _ByteMap(normal)
             func symbol(_ s: ArraySlice<UInt8>, single: Bool) -> Int? {
-                if let id = normal[Array(s)] { return id }
+                if let id = normalMap.get(s) { return id }
                 guard single else { return nil }
                 if let v = virtual[Array(s)] { return v }
                 let v = virtualBase + virtual.count
@@ -357,14 +359,15 @@ extension Tokenizer {
                 let b = Array(piece.utf8)
                 var cuts: [Int] = []
                 for (k, byte) in b.enumerated() where k > 0 && byte & 0xC0 != 0x80 { cuts.append(k) }
-                for k in cuts {
-                    let lSingle = !cuts.contains { $0 < k }
-                    let rSingle = !cuts.contains { $0 > k }
+                for (ci, k) in cuts.enumerated() {
+                    // a side of one character may be a character outside the vocabulary
+                    let lSingle = ci == 0
+                    let rSingle = ci == cuts.count - 1
                     guard let l = symbol(b[..<k], single: lSingle), let rr = symbol(b[k...], single: rSingle) else { continue }
                     try table.set(l, rr, rank: rankOf[score]!, merged: id)
                 }
             }
-            model = .bpe(_BPE(vocab: try _ByteMap(normal), merges: table, byteLevel: false, byteIDs: [], rawIndex: nil, rawByID: [], unk: unkID,
+            model = .bpe(_BPE(vocab: normalMap, merges: table, byteLevel: false, byteIDs: [], rawIndex: nil, rawByID: [], unk: unkID,
                               fuseUnk: false, byteFallback: fb, prefix: nil, suffix: nil, ignoreMerges: false,
                               virtualChars: virtual, virtualBase: virtualBase))
         case 1:
@@ -377,8 +380,13 @@ extension Tokenizer {
             throw TokError(.unsupported, "model_type \(modelType) (only UNIGRAM = 1 and BPE = 2 are supported)",
                            at: "\(source): ModelProto.trainer_spec.model_type")
         }
-        var vocab: [[UInt8]: Int] = [:]
-        for (id, p) in pieces.enumerated() { vocab[Array(p.0.utf8)] = vocab[Array(p.0.utf8)] ?? id }
+        // Each piece's text by id; a text given twice belongs to its first id.
+        let seen = try _ByteMap(expected: pieces.count)
+        var tokens = [[UInt8]?](repeating: nil, count: pieces.count)
+        for (id, p) in pieces.enumerated() {
+            let b = Array(p.0.utf8)
+            if seen.get(b) == nil { try seen.set(b, id); tokens[id] = b }
+        }
         let controls = Set(pieces.enumerated().filter { $0.element.2 == 3 }.map(\.offset))
         let sp = _SPMNormalizer.space
         var decoderSteps: [_Decoder] = [.replace(_Pattern(kind: .literal(sp)), [0x20]), .byteFallback, .fuse]
@@ -391,7 +399,7 @@ extension Tokenizer {
             pre = .wordStarts(marker: sp)
         }
         let p = _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: pre, model: model,
-                               decoder: .sequence(decoderSteps), vocab: vocab, byteLevel: false,
+                               decoder: .sequence(decoderSteps), tokens: tokens, byteLevel: false,
                                output: { id, t in
                                    if controls.contains(id) { return [] }
                                    if fb != nil, let b = _Decoder.byteToken(t) { return [b] }
