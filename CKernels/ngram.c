@@ -162,8 +162,26 @@ int tok_ngram_add_sequence(tok_ngram_counter *c, const uint32_t *ids, size_t cou
     if (count < (size_t)n) return 0;
     size_t m = count - (size_t)n + 1;
     if (m < SCATTER_MIN) {
-        for (size_t j = 0; j < m; j++)
-            if (add_one(c, key0(ids + j, n), key1(ids + j, n), 1)) return TOK_E_NOMEM;
+        /* a short text: groups of keys whose slots are prefetched before they are inserted */
+        enum { GROUP = 16 };
+        for (size_t j = 0; j < m; j += GROUP) {
+            size_t g = m - j < GROUP ? m - j : GROUP;
+            uint64_t ka[GROUP], kb[GROUP], kh[GROUP];
+            for (size_t k = 0; k < g; k++) {
+                ka[k] = key0(ids + j + k, n);
+                kb[k] = key1(ids + j + k, n);
+                kh[k] = hash2(ka[k], kb[k]);
+                part *p = &c->parts[part_of(kh[k])];
+                if (part_reserve(p, stride, 1)) return TOK_E_NOMEM;
+                __builtin_prefetch(p->slots + ((size_t)kh[k] & p->mask) * (size_t)stride, 1);
+            }
+            for (size_t k = 0; k < g; k++) {
+                part *p = &c->parts[part_of(kh[k])];
+                if (!part_fits(p, 1) && part_reserve(p, stride, 1)) return TOK_E_NOMEM;
+                c->distinct += (uint64_t)part_insert(p, stride, kh[k], ka[k], kb[k], 1);
+                c->total++;
+            }
+        }
         return 0;
     }
     /* Scatter a block's keys by partition (each with its hash), then insert partition by

@@ -59,7 +59,8 @@ public struct CorpusAnalyzer: Sendable {
     /// - Parameter textZstdSizes: the text's ``zstdSizes(_:levels:)``, if already computed.
     public mutating func add(_ text: [UInt8], textZstdSizes: [Int: Int]? = nil) {
         guard !text.isEmpty else { return }
-        let encoded = try! tokenizer.encode(bytes: text, disallowedSpecial: .none)
+        // ids with each token's first byte, tracked by the encoder
+        let (encoded, tokenStarts) = text.withUnsafeBufferPointer { try! tokenizer._encodeOrdinaryWithStarts($0) }
         bytes += text.count
         tokens += encoded.count
         var c: UInt64 = 0, nl: UInt64 = 0, ws: UInt64 = 0
@@ -67,14 +68,7 @@ public struct CorpusAnalyzer: Sendable {
         chars += Int(c)
         whitespaceWords += Int(ws)
         lines += Int(nl) + (text.last == 0x0A ? 0 : 1)
-        // token starts as cumulative token lengths: 4 bytes per token, nothing per input byte
-        var starts = [UInt32]()
-        starts.reserveCapacity(encoded.count)
-        var off = 0
-        for id in encoded {
-            starts.append(UInt32(truncatingIfNeeded: off))
-            off += tokenizer.tokenByteCount(id) ?? 0
-        }
+        let starts = tokenStarts.map { UInt32(truncatingIfNeeded: $0) }
         var w: UInt64 = 0, split: UInt64 = 0
         _ = text.withUnsafeBufferPointer { t in
             starts.withUnsafeBufferPointer { tok_icu_word_stats(t.baseAddress, t.count, $0.baseAddress, $0.count, &w, &split) }

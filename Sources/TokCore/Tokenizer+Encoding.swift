@@ -134,6 +134,14 @@ extension Tokenizer {
         var starts: [Int]
     }
 
+    /// The ids of any bytes (special-token text as ordinary text) with each token's starting
+    /// byte offset, as the encoder tracks them (for the analytics, without ranges).
+    /// - Throws: ``TokError`` for an input of 4 GiB or more.
+    package func _encodeOrdinaryWithStarts(_ buf: UnsafeBufferPointer<UInt8>) throws(TokError) -> (ids: [Int], starts: [Int]) {
+        let r = try encodeBuffer(buf, allowed: nil, offsets: true)
+        return (r.ids, r.starts)
+    }
+
     /// The encode loop: split at allowed special tokens, scanner + BPE on the text between.
     func encodeBuffer(_ buf: UnsafeBufferPointer<UInt8>, allowed: [Bool]?, offsets: Bool) throws(TokError) -> _Raw {
         let n = buf.count

@@ -74,46 +74,38 @@ struct Analyze: ParsableCommand {
             opts.zstdLevels = zstdLevels.split(separator: ",").compactMap { Int($0) }
             let options = opts
             let files = try expand(paths.isEmpty ? ["-"] : paths)
-            var total = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
             var groups: [(String, [AnalysisReport])] = []
-            var byKey: [String: [CorpusAnalyzer]] = [:]
             var order: [String] = []
+            var known = Set<String>()
             let progress = Progress(totalBytes: files.reduce(0) { $0 + ($1 == "-" ? 0 : fileSize($1)) })
             let mode = groupBy, keyColumn = column, textCol = textColumn, header = !noHeader
-            // Files are analysed on all cores, a batch at a time (memory: one batch of files),
-            // and merged into their groups and the total in file order.
+            // Files (and pieces of large files) are analysed on all cores, a batch at a time
+            // (memory: one batch of file data). Each worker adds its texts to its own analyzers
+            // per group, kept across batches and merged once at the end, so a text is counted
+            // once, not once for its file and again when merged into the total.
             let batch = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
             let chunkBytes = chunkMB << 20
+            let pool = AccumulatorPool(tokenizers: tokenizers, options: options)
             var pending: [(name: String, data: [UInt8], header: Bool)] = []
             func flush() {
                 let work = pending
                 pending = []
-                let results = AnalyzerBox(work.count)
+                let keys = KeyBox(work.count)
                 DispatchQueue.concurrentPerform(iterations: work.count) { i in
-                    var local: [(String, [CorpusAnalyzer])] = []
-                    var index: [String: Int] = [:]
+                    let acc = pool.take()
+                    var seen: [String] = []
                     for (key, text) in units(work[i].data, file: work[i].name, mode: mode, column: keyColumn, textColumn: textCol, header: work[i].header) {
-                        let sizes = CorpusAnalyzer.zstdSizes(text, levels: options.zstdLevels)
-                        if index[key] == nil {
-                            index[key] = local.count
-                            local.append((key, tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }))
-                        }
-                        for j in tokenizers.indices { local[index[key]!].1[j].add(text, textZstdSizes: sizes) }
+                        acc.add(text, to: key, levels: options.zstdLevels)
+                        seen.append(key)
                     }
-                    results.set(i, local)
+                    pool.put(acc)
+                    keys.set(i, seen)
                 }
                 for i in work.indices {
-                    for (key, per) in results.get(i) {
-                        if byKey[key] == nil { byKey[key] = per; order.append(key) } else {
-                            for j in per.indices { byKey[key]![j].merge(per[j]) }
-                        }
-                        for j in total.indices { total[j].merge(per[j]) }
-                    }
+                    for key in keys.get(i) where !known.contains(key) { known.insert(key); order.append(key) }
                     progress.advance(work[i].data.count)
                 }
             }
-            // Files (and pieces of large files) are analysed on all cores, a batch at a time, and
-            // merged into their groups and the total in input order.
             for f in files {
                 let reader = try ChunkReader(path: f, size: chunkBytes)
                 var firstPiece = true
@@ -127,6 +119,9 @@ struct Analyze: ParsableCommand {
             }
             if !pending.isEmpty { flush() }
             progress.done()
+            let byKey = pool.merged()
+            var total = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
+            for key in order { for j in total.indices { total[j].merge(byKey[key]![j]) } }
             if groupBy != .total {
                 for key in order { groups.append((key, byKey[key]!.map { $0.report() })) }
             }
@@ -143,20 +138,70 @@ struct Analyze: ParsableCommand {
     }
 }
 
-/// Per-file analyzers (by group) filled from several threads, one slot each.
-final class AnalyzerBox: @unchecked Sendable {
-    private var slots: [[(String, [CorpusAnalyzer])]]
+/// Analyzers per group (one per tokenizer), filled by one worker at a time.
+final class Accumulator: @unchecked Sendable {   // used by one thread at a time (AccumulatorPool)
+    var byKey: [String: [CorpusAnalyzer]] = [:]
+    let tokenizers: [Tokenizer]
+    let options: AnalysisOptions
+    init(tokenizers: [Tokenizer], options: AnalysisOptions) { self.tokenizers = tokenizers; self.options = options }
+
+    /// Adds a text to a group (creating the group even for an empty text).
+    func add(_ text: [UInt8], to key: String, levels: [Int]) {
+        if byKey[key] == nil { byKey[key] = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) } }
+        guard !text.isEmpty else { return }
+        let sizes = CorpusAnalyzer.zstdSizes(text, levels: levels)   // the text compressed once for every tokenizer
+        for j in tokenizers.indices { byKey[key]![j].add(text, textZstdSizes: sizes) }
+    }
+}
+
+/// Accumulators for the workers: each takes one, fills it, and gives it back.
+final class AccumulatorPool: @unchecked Sendable {   // guarded by the lock
+    private var free: [Accumulator] = []
+    private var all: [Accumulator] = []
+    private let lock = NSLock()
+    let tokenizers: [Tokenizer]
+    let options: AnalysisOptions
+    init(tokenizers: [Tokenizer], options: AnalysisOptions) { self.tokenizers = tokenizers; self.options = options }
+
+    func take() -> Accumulator {
+        lock.lock(); defer { lock.unlock() }
+        if let a = free.popLast() { return a }
+        let a = Accumulator(tokenizers: tokenizers, options: options)
+        all.append(a)
+        return a
+    }
+
+    func put(_ a: Accumulator) { lock.lock(); free.append(a); lock.unlock() }
+
+    /// Every group's analyzers, merged over the accumulators.
+    func merged() -> [String: [CorpusAnalyzer]] {
+        var out: [String: [CorpusAnalyzer]] = [:]
+        for a in all {
+            for (key, per) in a.byKey {
+                if out[key] == nil { out[key] = per } else { for j in per.indices { out[key]![j].merge(per[j]) } }
+            }
+            a.byKey = [:]
+        }
+        return out
+    }
+}
+
+/// The group keys each work item saw, set from several threads, one slot each.
+final class KeyBox: @unchecked Sendable {   // guarded by the lock
+    private var slots: [[String]]
     private let lock = NSLock()
     init(_ n: Int) { slots = Array(repeating: [], count: n) }
-    func set(_ i: Int, _ v: [(String, [CorpusAnalyzer])]) { lock.lock(); slots[i] = v; lock.unlock() }
-    func get(_ i: Int) -> [(String, [CorpusAnalyzer])] { lock.lock(); defer { lock.unlock() }; return slots[i] }
+    func set(_ i: Int, _ v: [String]) { lock.lock(); slots[i] = v; lock.unlock() }
+    func get(_ i: Int) -> [String] { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }
 
 /// The (group, text) units of one file under a grouping.
 func units(_ data: [UInt8], file: String, mode: Analyze.GroupBy, column: Int, textColumn: Int?, header: Bool) -> [(String, [UInt8])] {
     switch mode {
-    case .file, .total:
+    case .file:
         return [(file, data)]
+    case .total:
+        return [("total", data)]
     case .script:
         return ScriptRuns.split(data).map { ($0.script, Array(data[$0.range])) }
     case .tsvColumn:
