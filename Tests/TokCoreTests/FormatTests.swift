@@ -19,6 +19,7 @@ import TokTestSupport
         ("hf_bytelevel", "hf_bytelevel.tokenizer.json.zst"),
         ("hf_metaspace", "hf_metaspace.tokenizer.json.zst"),
         ("hf_unigram", "hf_unigram.tokenizer.json.zst"),
+        ("hf_scripts", "hf_scripts.tokenizer.json.zst"),
         ("bert_minilm", "bert_minilm.tokenizer.json.zst"),
         ("spm_mistral_v3", "mistral_v3.model.zst"),
         ("tekken_small", "tekken_small.json.zst"),

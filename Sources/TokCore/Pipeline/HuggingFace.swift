@@ -134,6 +134,7 @@ struct _HFLoader {
             return .whitespace(_Pattern(kind: .regex(try _Regex(#"\w+|[^\w\s]+"#, at: "\(source): \(path)"))))
         case "WhitespaceSplit": return .whitespaceSplit
         case "BertPreTokenizer": return .bert
+        case "UnicodeScripts": return .unicodeScripts
         case "Punctuation":
             let b = o["behavior"] as? String ?? "Isolated"
             guard let behavior = _SplitBehavior(rawValue: b) else { throw fail("\(path).behavior", "unknown behavior \(b)", .unsupported) }

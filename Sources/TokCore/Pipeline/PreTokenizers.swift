@@ -65,6 +65,10 @@ indirect enum _PreTokenizer: Sendable {
     /// marker. No merge can cross such a cut, so merging word by word gives the ids merging
     /// the whole text gives, without one long merge over the whole input.
     case wordStarts(marker: [UInt8])
+    /// Hugging Face's UnicodeScripts: a cut before each character whose script differs from the
+    /// last character with a script (its own table, see HFScripts.swift; class 0, "Any", has
+    /// none); text before a piece's first character with a script is dropped, as there.
+    case unicodeScripts
 
     func apply(_ t: inout _Text, _ pieces: inout [Range<Int>]) {
         switch self {
@@ -126,6 +130,29 @@ indirect enum _PreTokenizer: Sendable {
             pieces = Self.splitChars(t, pieces, behavior) { $0.scalar.isBertPunctuation }
         case .digits(let individual):
             pieces = Self.splitChars(t, pieces, individual ? .isolated : .contiguous) { $0.scalar.isNumeric }
+        case .unicodeScripts:
+            pieces = t.bytes.withUnsafeBufferPointer { b in
+                var out: [Range<Int>] = []
+                out.reserveCapacity(pieces.count)
+                for p in pieces {
+                    // As tokenizers does it: the first cut is at the first character with a
+                    // script, so what comes before it (spaces, unlisted code points) is dropped,
+                    // and a piece without any script is dropped whole.
+                    var start: Int? = nil
+                    var last: UInt16 = 0       // no script seen yet
+                    _Text.forEachChar(b, p.lowerBound, p.upperBound) { c in
+                        let k = Self.hfScript(c.scalar.value)
+                        guard k != 0 else { return }
+                        if k != last {
+                            if let s = start { out.append(s..<c.start) }
+                            start = c.start
+                        }
+                        last = k
+                    }
+                    if let s = start { out.append(s..<p.upperBound) }
+                }
+                return out
+            }
         case .wordStarts(let marker):
             pieces = t.bytes.withUnsafeBufferPointer { b in
                 var out: [Range<Int>] = []
@@ -147,6 +174,16 @@ indirect enum _PreTokenizer: Sendable {
                 return out
             }
         }
+    }
+
+    /// The UnicodeScripts class of a code point (0: Any).
+    static func hfScript(_ cp: UInt32) -> UInt16 {
+        var lo = 0, hi = _hfScriptRangeStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if _hfScriptRangeStarts[mid] <= cp { lo = mid } else { hi = mid - 1 }
+        }
+        return _hfScriptRangeClasses[lo]
     }
 
     @inline(__always)
