@@ -115,17 +115,38 @@ static const UNormalizer2 *normalizer(int form, UErrorCode *st) {
     }
 }
 
+/* Grows a UTF-16 buffer that may still be the caller's stack array. Returns 0 or -1. */
+static int grow16(UChar **buf, int32_t *cap, UChar *stack, int32_t need) {
+    if (need <= *cap) return 0;
+    int32_t n = *cap;
+    while (n < need) {
+        if (n > INT32_MAX / 2) return -1;
+        n *= 2;
+    }
+    UChar *p = *buf == stack ? malloc((size_t)n * sizeof(UChar)) : realloc(*buf, (size_t)n * sizeof(UChar));
+    if (!p) return -1;
+    if (*buf == stack) memcpy(p, stack, (size_t)*cap * sizeof(UChar));
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
 int64_t tok_icu_normalize(int form, const uint8_t *s, size_t len, uint8_t *out, uint32_t *origin, size_t cap) {
     UErrorCode st = U_ZERO_ERROR;
     const UNormalizer2 *nz = normalizer(form, &st);
     if (U_FAILURE(st)) return TOK_E_NOMEM;
     size_t o = 0, i = 0;
-    UChar src[256], dst[1024];
+    /* Segments are normalized whole, however long (a base with hundreds of combining marks is
+     * one segment, and cutting it would reorder marks differently): the buffers grow. */
+    UChar src_stack[256], dst_stack[1024];
+    UChar *src = src_stack, *dst = dst_stack;
+    int32_t src_cap = 256, dst_cap = 1024;
+    int64_t rc = 0;
     while (i < len) {
         /* An ASCII character followed by ASCII (or the end) is a segment of its own that every
          * form leaves as it is: no ICU call. */
         if (s[i] < 0x80 && (i + 1 >= len || s[i + 1] < 0x80)) {
-            if (o + 1 > cap) return TOK_E_CAPACITY;
+            if (o + 1 > cap) { rc = TOK_E_CAPACITY; goto done; }
             out[o] = s[i];
             origin[o++] = (uint32_t)i;
             i++;
@@ -133,24 +154,30 @@ int64_t tok_icu_normalize(int form, const uint8_t *s, size_t len, uint8_t *out, 
         }
         tok_char c = tok_utf8_at(s, len, i);
         if (c.cls & TOK_CLS_INVALID) {
-            if (o + c.len > cap) return TOK_E_CAPACITY;
+            if (o + c.len > cap) { rc = TOK_E_CAPACITY; goto done; }
             for (int k = 0; k < c.len; k++) { out[o] = s[i + k]; origin[o++] = (uint32_t)i; }
             i += c.len;
             continue;
         }
-        /* A segment: this character and the following ones up to the next boundary (bounded). */
+        /* A segment: this character and the following ones up to the next boundary. */
         size_t start = i;
         int32_t n16 = 0;
         for (;;) {
+            if (n16 > INT32_MAX - 4 || grow16(&src, &src_cap, src_stack, n16 + 2)) { rc = TOK_E_NOMEM; goto done; }
             U16_APPEND_UNSAFE(src, n16, c.cp);
             i += c.len;
-            if (i >= len || n16 > 240) break;
+            if (i >= len) break;
             c = tok_utf8_at(s, len, i);
             if ((c.cls & TOK_CLS_INVALID) || unorm2_hasBoundaryBefore(nz, (UChar32)c.cp)) break;
         }
         st = U_ZERO_ERROR;
-        int32_t m = unorm2_normalize(nz, src, n16, dst, 1024, &st);
-        if (U_FAILURE(st)) return TOK_E_NOMEM;
+        int32_t m = unorm2_normalize(nz, src, n16, dst, dst_cap, &st);
+        if (st == U_BUFFER_OVERFLOW_ERROR) {
+            if (grow16(&dst, &dst_cap, dst_stack, m + 1)) { rc = TOK_E_NOMEM; goto done; }
+            st = U_ZERO_ERROR;
+            m = unorm2_normalize(nz, src, n16, dst, dst_cap, &st);
+        }
+        if (U_FAILURE(st)) { rc = TOK_E_NOMEM; goto done; }
         int32_t k = 0;
         while (k < m) {
             UChar32 cp;
@@ -161,9 +188,13 @@ int64_t tok_icu_normalize(int form, const uint8_t *s, size_t len, uint8_t *out, 
             else if (nb == 2) { b[0] = 0xC0 | (cp >> 6); b[1] = 0x80 | (cp & 63); }
             else if (nb == 3) { b[0] = 0xE0 | (cp >> 12); b[1] = 0x80 | ((cp >> 6) & 63); b[2] = 0x80 | (cp & 63); }
             else { b[0] = 0xF0 | (cp >> 18); b[1] = 0x80 | ((cp >> 12) & 63); b[2] = 0x80 | ((cp >> 6) & 63); b[3] = 0x80 | (cp & 63); }
-            if (o + nb > cap) return TOK_E_CAPACITY;
+            if (o + nb > cap) { rc = TOK_E_CAPACITY; goto done; }
             for (int q = 0; q < nb; q++) { out[o] = b[q]; origin[o++] = (uint32_t)start; }
         }
     }
-    return (int64_t)o;
+    rc = (int64_t)o;
+done:
+    if (src != src_stack) free(src);
+    if (dst != dst_stack) free(dst);
+    return rc;
 }
