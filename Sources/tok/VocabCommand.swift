@@ -29,6 +29,12 @@ struct VocabCommand: ParsableCommand {
                     print("pattern: \(p.rawValue)")
                     print("regex: \(p.regex)")
                     print("mergeable tokens: \(t.mergeableCount)")
+                } else if t.isPipeline {
+                    print("model: tokenizer file pipeline (normalizer, pre-tokenizer, model)")
+                    print("ordinary ids: 0..<\(t.mergeableCount)")
+                    if let p = t.postProcessor {
+                        print("post-processor: adds \(p.addedCount(pair: false)) ids to a text, \(p.addedCount(pair: true)) to a pair (--add-special-tokens)")
+                    }
                 } else {
                     print("model: character-level (\(t.name))")
                     print("ordinary ids: 0..<\(t.mergeableCount)")

@@ -17,6 +17,23 @@ import TokTestSupport
         #expect(text(r) == "9906 11 1917 4999\n")
     }
 
+    /// --add-special-tokens puts the BERT file's [CLS] … [SEP] around each text, after truncation
+    /// that leaves room for them and before padding; a tokenizer without a post-processor refuses.
+    @Test func addSpecialTokensTruncateAndPad() throws {
+        let bert = TestFiles.fixture("formats/bert_minilm.tokenizer.json.zst").path
+        let one = try run(["encode", "--vocab", bert, "--add-special-tokens"], Array("hello world".utf8))
+        #expect(text(one) == "101 7592 2088 102\n", "\(one.err)")
+        let long = Array(String(repeating: "word ", count: 300).utf8)
+        let cut = try run(["encode", "--vocab", bert, "--add-special-tokens", "--truncate", "--pad"], long)
+        let ids = text(cut).split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
+        #expect(ids.count == 128 && ids.first == 101 && ids.last == 102, "\(ids.prefix(3)) … \(ids.suffix(3))")
+        let short = try run(["encode", "--vocab", bert, "--add-special-tokens", "--pad"], Array("hi".utf8))
+        let padded = text(short).split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
+        #expect(padded.count == 128 && padded.prefix(3) == [101, 7632, 102] && padded.last == 0)
+        let none = try run(["encode", "--add-special-tokens"], Array("hi".utf8))
+        #expect(none.status != 0 && none.err.contains("defines no post-processor"))
+    }
+
     @Test(arguments: ["text", "json", "jsonl", "u32"])
     func pipeRoundTripsArbitraryBytes(format: String) throws {
         var rng = SeededRandom(seed: 0xC11)

@@ -185,3 +185,37 @@ func _decompressedFixture(_ name: String) throws -> Data {
     p.waitUntilExit()
     return data
 }
+
+/// Post-processors against tokenizers' encode(a, b, add_special_tokens=True): the BERT file's own
+/// TemplateProcessing, and BertProcessing, RobertaProcessing, Sequence[ByteLevel, Template] and a
+/// template with a two-id special token put on the byte-level fixture.
+@Suite struct PostProcessorTests {
+    @Test func specialTokensAsTokenizersAddsThem() throws {
+        let lines = try TestFiles.jsonLines("formats/post_processors.jsonl")
+        #expect(lines.count == 5)
+        for line in lines {
+            let base = line["base"] as! String
+            var root = try JSONSerialization.jsonObject(with: _decompressedFixture("formats/\(base)")) as! [String: Any]
+            root["post_processor"] = line["post_processor"]
+            let tok = try Tokenizer(huggingFaceJSON: JSONSerialization.data(withJSONObject: root), source: base)
+            let post = try #require(tok.postProcessor)
+            var wrong = 0
+            let cases = line["cases"] as! [[String: Any]]
+            for c in cases {
+                let a = try tok.encode(c["a"] as! String, allowedSpecial: .all)
+                let b = try (c["b"] as? String).map { try tok.encode($0, allowedSpecial: .all) }
+                let want = (c["ids"] as! [NSNumber]).map(\.intValue)
+                if post.apply(a, pair: b) != want { wrong += 1 }
+            }
+            #expect(wrong == 0, "\(base) \((line["post_processor"] as! [String: Any])["type"]!): \(wrong) of \(cases.count) differ")
+            #expect(post.addedCount(pair: false) == post.apply([]).count)
+        }
+    }
+
+    @Test func unknownPostProcessorsFailAtLoad() throws {
+        let json = #"{"post_processor": {"type": "Mystery"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#
+        #expect { try Tokenizer(huggingFaceJSON: Data(json.utf8), source: "t.json") } throws: {
+            ($0 as? TokError)?.code == .unsupported && "\($0)".contains("$.post_processor.type")
+        }
+    }
+}

@@ -346,6 +346,7 @@ struct _HFLoader {
                                 padID: (pad["pad_id"] as? NSNumber)?.intValue ?? 0,
                                 left: (pad["direction"] as? String) == "Left")
         }
+        p.postProcessor = try postProcessor(root["post_processor"], "$.post_processor")
         if let tr = root["truncation"] as? [String: Any] {
             p.truncation = Truncation(maxLength: try int(tr, "max_length", "$.truncation"),
                                       left: (tr["direction"] as? String) == "Left")

@@ -28,10 +28,12 @@ public struct Truncation: Sendable, Equatable {
     /// Cut from the left instead of the right.
     public let left: Bool
 
-    /// The encoding cut to at most ``maxLength`` ids.
-    public func apply(_ ids: [Int]) -> [Int] {
-        guard ids.count > maxLength else { return ids }
-        return left ? Array(ids.suffix(maxLength)) : Array(ids.prefix(maxLength))
+    /// The encoding cut to at most ``maxLength`` ids, less `reserving` (room for the special
+    /// tokens a post-processor adds afterwards, as tokenizers leaves it).
+    public func apply(_ ids: [Int], reserving: Int = 0) -> [Int] {
+        let limit = Swift.max(0, maxLength - reserving)
+        guard ids.count > limit else { return ids }
+        return left ? Array(ids.suffix(limit)) : Array(ids.prefix(limit))
     }
 }
 

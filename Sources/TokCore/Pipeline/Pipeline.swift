@@ -68,6 +68,7 @@ struct _Pipeline: _SwiftModel {
     let maxLen: Int
     var padding: Padding? = nil
     var truncation: Truncation? = nil
+    var postProcessor: PostProcessor? = nil
 
     var ordinaryLimit: Int { tokens.count }
     var idLimit: Int { tokens.count }
