@@ -64,16 +64,7 @@ static size_t put_utf8(uint8_t *o, uint32_t cp) {
 /* A growable byte buffer for unescaped strings. */
 typedef struct { uint8_t *p; size_t len, cap; } buf;
 
-static int buf_reserve(buf *b, size_t extra) {
-    if (b->len + extra <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra) cap *= 2;
-    uint8_t *p = realloc(b->p, cap);
-    if (!p) return TOK_E_NOMEM;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
+static int buf_reserve(buf *b, size_t extra) { return tok__reserve_bytes(&b->p, &b->cap, b->len, extra, 256); }
 
 /*
  * Reads the string at the cursor (which is at its opening quote). Without escapes the result
@@ -319,6 +310,20 @@ static inline const uint8_t *part_ptr(const uint8_t *text, const buf *scratch, u
     return (off & IN_SCRATCH) ? scratch->p + (off & ~IN_SCRATCH) : text + off;
 }
 
+/* One string of a [A, B] merge, as merge_parts holds it, then the punctuation after it. */
+static int read_part(cursor *c, buf *scratch, const uint8_t *text, uint64_t *off, uint32_t *len, uint8_t after) {
+    const uint8_t *p; size_t n, o; int in_out;
+    skip_ws(c);
+    int rc = read_string(c, scratch, &p, &n, &o, &in_out);
+    if (rc) return rc;
+    *off = in_out ? (o | IN_SCRATCH) : (uint64_t)(p - text);
+    *len = (uint32_t)n;
+    skip_ws(c);
+    if (c->i >= c->end || c->s[c->i] != after) return fail(c, "expected \"A B\" or [A, B]");
+    c->i++;
+    return 0;
+}
+
 int64_t tok_json_read_merges(const uint8_t *text, size_t start, size_t end, const tok_strmap *map,
                              const uint8_t *prefix, size_t prefix_len, tok_merges *table, size_t *err_index,
                              size_t *err_pos, const char **why) {
@@ -364,20 +369,8 @@ int64_t tok_json_read_merges(const uint8_t *text, size_t start, size_t end, cons
             mp.b_len = (uint32_t)(len - k - 1);
         } else if (c.i < c.end && c.s[c.i] == '[') {
             c.i++;
-            skip_ws(&c);
-            if ((rc = read_string(&c, &scratch, &p, &len, &off, &in_out))) goto done;
-            mp.a_off = in_out ? (off | IN_SCRATCH) : (uint64_t)(p - text);
-            mp.a_len = (uint32_t)len;
-            skip_ws(&c);
-            if (c.i >= c.end || c.s[c.i] != ',') { rc = fail(&c, "expected \"A B\" or [A, B]"); goto done; }
-            c.i++;
-            skip_ws(&c);
-            if ((rc = read_string(&c, &scratch, &p, &len, &off, &in_out))) goto done;
-            mp.b_off = in_out ? (off | IN_SCRATCH) : (uint64_t)(p - text);
-            mp.b_len = (uint32_t)len;
-            skip_ws(&c);
-            if (c.i >= c.end || c.s[c.i] != ']') { rc = fail(&c, "expected \"A B\" or [A, B]"); goto done; }
-            c.i++;
+            if ((rc = read_part(&c, &scratch, text, &mp.a_off, &mp.a_len, ','))) goto done;
+            if ((rc = read_part(&c, &scratch, text, &mp.b_off, &mp.b_len, ']'))) goto done;
         } else {
             rc = fail(&c, "expected \"A B\" or [A, B]");
             goto done;

@@ -296,14 +296,7 @@ int tok__strmap_put_h(tok_strmap *m, const uint8_t *key, size_t n, uint32_t valu
     if (n <= 8) {
         if (n) memcpy(e.key.bytes, key, n);
     } else {
-        if (m->arena_len + n > m->arena_cap) {
-            size_t cap = m->arena_cap ? m->arena_cap : 4096;
-            while (cap < m->arena_len + n) cap *= 2;
-            uint8_t *a = realloc(m->arena, cap);
-            if (!a) return TOK_E_NOMEM;
-            m->arena = a;
-            m->arena_cap = cap;
-        }
+        if (tok__reserve_bytes(&m->arena, &m->arena_cap, m->arena_len, n, 4096)) return TOK_E_NOMEM;
         memcpy(m->arena + m->arena_len, key, n);
         e.key.off = m->arena_len;
         m->arena_len += n;

@@ -5,6 +5,7 @@
 #define TOK_INTERNAL_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tok_bpe.h"
@@ -173,5 +174,18 @@ int tok__strmap_put_h(tok_strmap *m, const uint8_t *key, size_t n, uint32_t valu
 void tok__strmap_prefetch(const tok_strmap *m, uint64_t h);
 /* Grows the map so that `extra` more keys fit without growing (then prefetches stay valid). */
 int tok__strmap_reserve(tok_strmap *m, size_t extra);
+
+/* Grows the byte buffer *p (capacity *cap) so that len + extra bytes fit, doubling from `first`
+ * bytes. Returns 0, or TOK_E_NOMEM with the buffer unchanged. */
+static inline int tok__reserve_bytes(uint8_t **p, size_t *cap, size_t len, size_t extra, size_t first) {
+    if (len + extra <= *cap) return 0;
+    size_t n = *cap ? *cap : first;
+    while (n < len + extra) n *= 2;
+    uint8_t *q = realloc(*p, n);
+    if (!q) return TOK_E_NOMEM;
+    *p = q;
+    *cap = n;
+    return 0;
+}
 
 #endif
