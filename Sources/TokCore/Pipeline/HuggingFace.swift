@@ -337,7 +337,7 @@ struct _HFLoader {
                 added.append(a)
             }
         }
-        var p = _Pipeline.make(added: added, normalizer: norm, preTokenizer: pre, model: model, decoder: dec,
+        var p = try _Pipeline.make(added: added, normalizer: norm, preTokenizer: pre, model: model, decoder: dec,
                                tokens: tokens, byteLevel: byteLevel)
         if let pad = root["padding"] as? [String: Any] {
             var length: Int? = nil
@@ -363,12 +363,12 @@ extension _Pipeline {
     static func make(added: [_AddedToken], normalizer: _Normalizer?, preTokenizer: _PreTokenizer?,
                      model: _PipelineModel, decoder: _Decoder?, vocab: [[UInt8]: Int], byteLevel: Bool,
                      output: ((Int, [UInt8]) -> [UInt8])? = nil,
-                     decodeString: ((Int, [UInt8]) -> [UInt8])? = nil) -> _Pipeline {
+                     decodeString: ((Int, [UInt8]) -> [UInt8])? = nil) throws(TokError) -> _Pipeline {
         let limit = Swift.max((vocab.values.max() ?? -1) + 1, (added.map(\.id).max() ?? -1) + 1)
         var tokens = [[UInt8]?](repeating: nil, count: limit)
         for (k, id) in vocab { tokens[id] = k }
-        return make(added: added, normalizer: normalizer, preTokenizer: preTokenizer, model: model, decoder: decoder,
-                    tokens: tokens, byteLevel: byteLevel, output: output, decodeString: decodeString)
+        return try make(added: added, normalizer: normalizer, preTokenizer: preTokenizer, model: model, decoder: decoder,
+                        tokens: tokens, byteLevel: byteLevel, output: output, decodeString: decodeString)
     }
 
     /// ``make(added:normalizer:preTokenizer:model:decoder:vocab:byteLevel:output:decodeString:)``
@@ -376,7 +376,7 @@ extension _Pipeline {
     static func make(added: [_AddedToken], normalizer: _Normalizer?, preTokenizer: _PreTokenizer?,
                      model: _PipelineModel, decoder: _Decoder?, tokens ordinary: [[UInt8]?], byteLevel: Bool,
                      output: ((Int, [UInt8]) -> [UInt8])? = nil,
-                     decodeString: ((Int, [UInt8]) -> [UInt8])? = nil) -> _Pipeline {
+                     decodeString: ((Int, [UInt8]) -> [UInt8])? = nil) throws(TokError) -> _Pipeline {
         let limit = Swift.max(ordinary.count, (added.map(\.id).max() ?? -1) + 1)
         var tokens = ordinary
         if tokens.count < limit { tokens += [[UInt8]?](repeating: nil, count: limit - tokens.count) }
@@ -392,7 +392,8 @@ extension _Pipeline {
            ordinary.indices.allSatisfy({ ordinary[$0] == nil || ($0 < b.rawByID.count && b.rawByID[$0].map { !$0.isEmpty } == true) }) {
             shared = raw
         }
-        guard let index = try? shared ?? _ByteMap(expected: limit) else { fatalError("out of memory") }
+        let index: _ByteMap
+        if let shared { index = shared } else { index = try _ByteMap(expected: limit) }
         var maxLen = 1
         // A byte-level BPE has already mapped its tokens back to bytes.
         var rawOf = [[UInt8]?](repeating: nil, count: byteLevel ? limit : 0)
@@ -421,13 +422,13 @@ extension _Pipeline {
             if _Decoder.byteToken(t) != nil && o.count == 1 { byteTokens.insert(id) }
             if let first = o.withUnsafeBufferPointer({ index.get($0) }) {
                 if byteTokens.contains(first) && !byteTokens.contains(id) {
-                    try? index.set(o, id)
+                    try index.set(o, id)
                     others[o, default: []].append(first)
                 } else {
                     others[o, default: []].append(id)
                 }
-            } else if (try? index.set(o, id)) == nil {
-                fatalError("out of memory")
+            } else {
+                try index.set(o, id)
             }
         }
         return _Pipeline(added: added, addedRaw: _AddedSet(added.filter { !$0.normalized }),

@@ -49,10 +49,10 @@ enum _PipelineModel: Sendable {
     }
 }
 
-/// Hugging Face's BPE model (and SentencePiece BPE, whose score order becomes pair ranks).
 /// Byte strings to ids in the C kernel's map (`tok_strmap`): lookups without allocating or
-/// hashing byte by byte, a concatenation included. Used while a tokenizer file is read.
-final class _ByteMap: @unchecked Sendable {   // not changed once built
+/// hashing byte by byte, a concatenation included. Token texts and bytes of the pipelines (and
+/// their per-text piece cache) are looked up here instead of in `[UInt8]`-keyed dictionaries.
+final class _ByteMap: @unchecked Sendable {   // not changed once built, but for the piece cache's own
     let handle: OpaquePointer
 
     init(expected: Int) throws(TokError) {
@@ -89,23 +89,28 @@ final class _ByteMap: @unchecked Sendable {   // not changed once built
         for (k, id) in d { try set(k, id) }
     }
 
-    /// The keys by value, for values below `limit` (nil where no key has the value).
-    func keysByValue(limit: Int) -> [[UInt8]?] {
-        guard limit > 0 else { return [] }
+    /// Arrays of the byte strings a C call reports by id (pointer and length per id).
+    private static func byID(_ limit: Int, _ fill: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, UnsafeMutablePointer<UInt32>) -> Int)
+        -> (ok: Bool, [[UInt8]?])
+    {
+        guard limit > 0 else { return (true, []) }
         var ptrs = [UnsafePointer<UInt8>?](repeating: nil, count: limit)
         var lens = [UInt32](repeating: 0, count: limit)
-        _ = tok_strmap_by_value(handle, &ptrs, &lens, limit)
-        return (0..<limit).map { i in ptrs[i].map { Array(UnsafeBufferPointer(start: $0, count: Int(lens[i]))) } }
+        let rc = fill(&ptrs, &lens)
+        return (rc >= 0, (0..<limit).map { i in ptrs[i].map { Array(UnsafeBufferPointer(start: $0, count: Int(lens[i]))) } })
+    }
+
+    /// The keys by value, for values below `limit` (nil where no key has the value).
+    func keysByValue(limit: Int) -> [[UInt8]?] {
+        Self.byID(limit) { Int(tok_strmap_by_value(handle, $0, $1, limit)) }.1
     }
 
     /// Fills this (empty) map with the bytes each key of `strings` spells in the byte-level
     /// alphabet (keys with other characters skipped), and returns those bytes by id below `limit`.
     func byteLevelIndex(of strings: _ByteMap, limit: Int) throws(TokError) -> [[UInt8]?] {
-        var ptrs = [UnsafePointer<UInt8>?](repeating: nil, count: limit)
-        var lens = [UInt32](repeating: 0, count: limit)
-        let n = tok_byte_level_index(strings.handle, handle, &ptrs, &lens, limit)
-        guard n >= 0 else { throw TokError(.invalidArgument, "out of memory") }
-        return (0..<limit).map { i in ptrs[i].map { Array(UnsafeBufferPointer(start: $0, count: Int(lens[i]))) } }
+        let (ok, out) = Self.byID(limit) { Int(tok_byte_level_index(strings.handle, handle, $0, $1, limit)) }
+        guard ok else { throw TokError(.invalidArgument, "out of memory") }
+        return out
     }
 
     /// The id of a·b.
@@ -115,6 +120,7 @@ final class _ByteMap: @unchecked Sendable {   // not changed once built
     }
 }
 
+/// Hugging Face's BPE model (and SentencePiece BPE, whose score order becomes pair ranks).
 struct _BPE: Sendable {
     /// Token strings (as the file spells them) to ids.
     let vocab: _ByteMap

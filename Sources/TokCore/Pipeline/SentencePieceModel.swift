@@ -398,7 +398,7 @@ extension Tokenizer {
         if modelType == 2, _PreTokenizer.wordStartsHold(pieces.lazy.filter { $0.2 == 1 || $0.2 == 4 }.map { Array($0.0.utf8) }, marker: sp) {
             pre = .wordStarts(marker: sp)
         }
-        let p = _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: pre, model: model,
+        let p = try _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: pre, model: model,
                                decoder: .sequence(decoderSteps), tokens: tokens, byteLevel: false,
                                output: { id, t in
                                    if controls.contains(id) { return [] }

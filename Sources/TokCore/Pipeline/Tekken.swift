@@ -102,7 +102,7 @@ extension Tokenizer {
             return _AddedToken(content: Array(n.utf8), id: id, special: true, singleWord: false, lstrip: false,
                                rstrip: false, normalized: false)
         }
-        let p = _Pipeline.make(added: added, normalizer: nil,
+        let p = try _Pipeline.make(added: added, normalizer: nil,
                                preTokenizer: .split(_Pattern(kind: .scanner(.tekken)), .isolated, invert: false),
                                model: .bpe(model), decoder: .byteLevel, vocab: byID, byteLevel: true)
         self.init(units: p, name: name, specialTokens: specials)
