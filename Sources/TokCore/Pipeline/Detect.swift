@@ -21,7 +21,10 @@ extension Tokenizer {
             if _TekkenLoader.looksLikeTekken(data) {
                 try self.init(tekkenJSON: data, name: name, source: path)
             } else {
-                try self.init(huggingFaceJSON: data, name: name, source: path)
+                // one copy of the file while it is read, not the mapped file and a copy
+                let bytes = [UInt8](data)
+                data = Data()
+                try self.init(huggingFaceBytes: bytes, name: name, source: path)
             }
             return
         }

@@ -267,15 +267,20 @@ struct _HFLoader {
             rawIndex = index
         }
         let fallback = byteFallback(o, vocab.id)
-        let model = _BPE(vocab: vocab.map, merges: table, byteLevel: byteLevel, byteIDs: byteIDs,
+        // A byte-level model with a token for every byte and no affixes encodes through the bytes
+        // index alone: the map of token strings is not kept (a few MB for a large vocabulary).
+        let stringsNeeded = !byteLevel || byteIDs.contains(-1) || prefix != nil || suffix != nil
+        let model = _BPE(vocab: stringsNeeded ? vocab.map : try _ByteMap(expected: 0), merges: table, byteLevel: byteLevel, byteIDs: byteIDs,
                          rawIndex: rawIndex, rawByID: rawByID, unk: unk,
                          fuseUnk: bool(o, "fuse_unk", false), byteFallback: fallback, prefix: prefix, suffix: suffix,
                          ignoreMerges: bool(o, "ignore_merges", false), virtualChars: [:], virtualBase: Int(Int32.max))
         return (model, vocab)
     }
 
-    func load(_ data: Data) throws(TokError) -> _Pipeline {
-        var reader = _JSONReader(data, source: source)
+    func load(_ data: Data) throws(TokError) -> _Pipeline { try load(bytes: [UInt8](data)) }
+
+    func load(bytes: [UInt8]) throws(TokError) -> _Pipeline {
+        var reader = _JSONReader(bytes: bytes, range: nil, source: source)
         reader.rawKeys = ["vocab", "merges"]
         guard let root = try reader.parse() as? [String: Any] else { throw fail("$", "expected a JSON object") }
         let norm = try normalizer(root["normalizer"], "$.normalizer")
@@ -455,7 +460,12 @@ extension Tokenizer {
 
     /// Loads `tokenizer.json` contents from memory; `source` names them in errors.
     public init(huggingFaceJSON data: Data, name: String = "tokenizer.json", source: String = "<memory>") throws(TokError) {
-        let p = try _HFLoader(source: source).load(data)
+        try self.init(huggingFaceBytes: [UInt8](data), name: name, source: source)
+    }
+
+    /// The same from bytes (the file loader hands over its only copy of the file).
+    init(huggingFaceBytes bytes: [UInt8], name: String, source: String) throws(TokError) {
+        let p = try _HFLoader(source: source).load(bytes: bytes)
         var specials: [String: Int] = [:]
         for a in p.added where a.special { specials[String(decoding: a.content, as: UTF8.self)] = a.id }
         self.init(units: p, name: name, specialTokens: specials)
