@@ -324,120 +324,122 @@ static int read_part(cursor *c, buf *scratch, const uint8_t *text, uint64_t *off
     return 0;
 }
 
+/* Merges read but not yet set: parsed RING ahead of the one being resolved, so that its
+ * lookups were prefetched when it was parsed; resolved ones wait SET_AHEAD more for their
+ * merge-table slot. Memory stays constant however many merges there are. */
+enum { RING = 8, SET_AHEAD = 8 };
+
+typedef struct {
+    merge_parts parts;
+    size_t where;       /* offset of the merge in the text, for messages */
+} pending_merge;
+
 int64_t tok_json_read_merges(const uint8_t *text, size_t start, size_t end, const tok_strmap *map,
                              const uint8_t *prefix, size_t prefix_len, tok_merges *table, size_t *err_index,
                              size_t *err_pos, const char **why) {
     cursor c = {text, start, end, 0, NULL};
     buf scratch = {0};
-    merge_parts *parts = NULL;
-    size_t *where = NULL;      /* each merge's offset in the text, for messages */
-    uint32_t *ia = NULL, *ib = NULL, *im = NULL;
-    size_t n = 0, cap = 0;
+    pending_merge ring[RING];
+    uint32_t ra[SET_AHEAD], rb[SET_AHEAD], rm[SET_AHEAD];
+    size_t parsed = 0, resolved = 0, set = 0;
     int64_t rc = 0;
+    int closed = 0;
     *err_index = 0;
+    /* size the table once: at most one merge per two quotes ("A B") or four ([A, B]) */
+    {
+        size_t quotes = 0;
+        for (const uint8_t *q = text + start, *e = text + end; (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++) quotes++;
+        cursor f = c;
+        skip_ws(&f);
+        if (f.i < f.end) f.i++;
+        skip_ws(&f);
+        size_t est = f.i < f.end && f.s[f.i] == '[' ? quotes / 4 : quotes / 2;
+        if (tok__merges_reserve(table, est)) return TOK_E_NOMEM;
+    }
     skip_ws(&c);
     if (c.i >= c.end || c.s[c.i] != '[') { rc = fail(&c, "expected a list"); goto done; }
     c.i++;
     skip_ws(&c);
-    if (c.i < c.end && c.s[c.i] == ']') { c.i++; goto resolve; }
-    /* pass 1: the parts of every merge */
+    if (c.i < c.end && c.s[c.i] == ']') { c.i++; closed = 1; }
     for (;;) {
-        skip_ws(&c);
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            merge_parts *np = realloc(parts, cap * sizeof *np);
-            size_t *nw = realloc(where, cap * sizeof *nw);
-            if (np) parts = np;
-            if (nw) where = nw;
-            if (!np || !nw) { rc = TOK_E_NOMEM; goto done; }
+        /* parse one more merge while the list lasts */
+        if (!closed) {
+            skip_ws(&c);
+            *err_index = parsed;
+            pending_merge *pm = &ring[parsed % RING];
+            pm->where = c.i;
+            merge_parts *mp = &pm->parts;
+            const uint8_t *p; size_t len, off; int in_out;
+            if (c.i < c.end && c.s[c.i] == '"') {
+                size_t at = c.i + 1;
+                if ((rc = read_string(&c, &scratch, &p, &len, &off, &in_out))) goto done;
+                const uint8_t *base = in_out ? scratch.p + off : p;
+                const uint8_t *sp = memchr(base, ' ', len);
+                if (!sp) { c.i = at - 1; rc = fail(&c, "expected \"A B\""); goto done; }
+                size_t k = (size_t)(sp - base);
+                uint64_t o = in_out ? (off | IN_SCRATCH) : (uint64_t)(p - text);
+                mp->a_off = o;
+                mp->a_len = (uint32_t)k;
+                mp->b_off = o + k + 1;
+                mp->b_len = (uint32_t)(len - k - 1);
+            } else if (c.i < c.end && c.s[c.i] == '[') {
+                c.i++;
+                if ((rc = read_part(&c, &scratch, text, &mp->a_off, &mp->a_len, ','))) goto done;
+                if ((rc = read_part(&c, &scratch, text, &mp->b_off, &mp->b_len, ']'))) goto done;
+            } else {
+                rc = fail(&c, "expected \"A B\" or [A, B]");
+                goto done;
+            }
+            const uint8_t *a = part_ptr(text, &scratch, mp->a_off), *b = part_ptr(text, &scratch, mp->b_off);
+            size_t skip = prefix_len && mp->b_len >= prefix_len && memcmp(b, prefix, prefix_len) == 0 ? prefix_len : 0;
+            tok__strmap_prefetch(map, tok__strmap_hash2(a, mp->a_len, NULL, 0));
+            tok__strmap_prefetch(map, tok__strmap_hash2(b, mp->b_len, NULL, 0));
+            tok__strmap_prefetch(map, tok__strmap_hash2(a, mp->a_len, b + skip, mp->b_len - skip));
+            parsed++;
+            skip_ws(&c);
+            if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
+            if (c.s[c.i] == ',') c.i++;
+            else if (c.s[c.i] == ']') { c.i++; closed = 1; }
+            else { rc = fail(&c, "expected ',' or ']'"); goto done; }
         }
-        where[n] = c.i;
-        *err_index = n;
-        merge_parts mp;
-        const uint8_t *p; size_t len, off; int in_out;
-        if (c.i < c.end && c.s[c.i] == '"') {
-            size_t at = c.i + 1;
-            if ((rc = read_string(&c, &scratch, &p, &len, &off, &in_out))) goto done;
-            const uint8_t *base = in_out ? scratch.p + off : p;
-            const uint8_t *sp = memchr(base, ' ', len);
-            if (!sp) { c.i = at - 1; rc = fail(&c, "expected \"A B\""); goto done; }
-            size_t k = (size_t)(sp - base);
-            uint64_t o = in_out ? (off | IN_SCRATCH) : (uint64_t)(p - text);
-            mp.a_off = o;
-            mp.a_len = (uint32_t)k;
-            mp.b_off = o + k + 1;
-            mp.b_len = (uint32_t)(len - k - 1);
-        } else if (c.i < c.end && c.s[c.i] == '[') {
-            c.i++;
-            if ((rc = read_part(&c, &scratch, text, &mp.a_off, &mp.a_len, ','))) goto done;
-            if ((rc = read_part(&c, &scratch, text, &mp.b_off, &mp.b_len, ']'))) goto done;
-        } else {
-            rc = fail(&c, "expected \"A B\" or [A, B]");
-            goto done;
-        }
-        parts[n++] = mp;
-        skip_ws(&c);
-        if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
-        if (c.s[c.i] == ',') { c.i++; continue; }
-        if (c.s[c.i] == ']') { c.i++; break; }
-        rc = fail(&c, "expected ',' or ']'");
-        goto done;
-    }
-resolve:
-    /* pass 2: ids, with the slots of later merges prefetched */
-    ia = malloc((n ? n : 1) * sizeof *ia);
-    ib = malloc((n ? n : 1) * sizeof *ib);
-    im = malloc((n ? n : 1) * sizeof *im);
-    if (!ia || !ib || !im) { rc = TOK_E_NOMEM; goto done; }
-    enum { AHEAD = 6 };
-    for (size_t k = 0; k < n; k++) {
-        if (k + AHEAD < n) {
-            const merge_parts *q = &parts[k + AHEAD];
+        /* resolve the oldest parsed merge once RING - 1 newer ones are parsed (or the list ended) */
+        while (resolved < parsed && (closed || parsed - resolved >= RING)) {
+            const pending_merge *pm = &ring[resolved % RING];
+            const merge_parts *q = &pm->parts;
             const uint8_t *a = part_ptr(text, &scratch, q->a_off), *b = part_ptr(text, &scratch, q->b_off);
-            tok__strmap_prefetch(map, tok__strmap_hash2(a, q->a_len, NULL, 0));
-            tok__strmap_prefetch(map, tok__strmap_hash2(b, q->b_len, NULL, 0));
-            size_t skip = prefix_len && q->b_len >= prefix_len && memcmp(b, prefix, prefix_len) == 0 ? prefix_len : 0;
-            tok__strmap_prefetch(map, tok__strmap_hash2(a, q->a_len, b + skip, q->b_len - skip));
+            int64_t x = tok_strmap_get(map, a, q->a_len), y = tok_strmap_get(map, b, q->b_len);
+            const uint8_t *tail = b;
+            size_t tail_len = q->b_len;
+            if (prefix_len && tail_len >= prefix_len && memcmp(tail, prefix, prefix_len) == 0) {
+                tail += prefix_len;
+                tail_len -= prefix_len;
+            }
+            int64_t z = x < 0 || y < 0 ? -1 : tok_strmap_get2(map, a, q->a_len, tail, tail_len);
+            if (z < 0) {
+                *err_index = resolved;
+                c.err_pos = pm->where;
+                c.why = x < 0 ? "the first part is not in the vocabulary"
+                      : y < 0 ? "the second part is not in the vocabulary" : "the merged token is not in the vocabulary";
+                rc = TOK_E_UNKNOWN_TOKEN;
+                goto done;
+            }
+            size_t r = resolved % SET_AHEAD;
+            ra[r] = (uint32_t)x; rb[r] = (uint32_t)y; rm[r] = (uint32_t)z;
+            tok__merges_prefetch(table, ra[r], rb[r]);
+            resolved++;
+            /* set the merge resolved SET_AHEAD ago (rank = its index) */
+            while (set < resolved && (resolved - set >= SET_AHEAD || (closed && resolved == parsed))) {
+                size_t s2 = set % SET_AHEAD;
+                if (tok__merges_put(table, ra[s2], rb[s2], (uint32_t)set, rm[s2])) { rc = TOK_E_NOMEM; goto done; }
+                set++;
+            }
         }
-        const merge_parts *q = &parts[k];
-        const uint8_t *a = part_ptr(text, &scratch, q->a_off), *b = part_ptr(text, &scratch, q->b_off);
-        int64_t x = tok_strmap_get(map, a, q->a_len), y = tok_strmap_get(map, b, q->b_len);
-        if (x < 0 || y < 0) {
-            *err_index = k;
-            c.i = where[k];
-            rc = TOK_E_UNKNOWN_TOKEN;
-            c.err_pos = c.i;
-            c.why = x < 0 ? "the first part is not in the vocabulary" : "the second part is not in the vocabulary";
-            goto done;
-        }
-        const uint8_t *tail = b;
-        size_t tail_len = q->b_len;
-        if (prefix_len && tail_len >= prefix_len && memcmp(tail, prefix, prefix_len) == 0) {
-            tail += prefix_len;
-            tail_len -= prefix_len;
-        }
-        int64_t z = tok_strmap_get2(map, a, q->a_len, tail, tail_len);
-        if (z < 0) {
-            *err_index = k;
-            c.err_pos = where[k];
-            c.why = "the merged token is not in the vocabulary";
-            rc = TOK_E_UNKNOWN_TOKEN;
-            goto done;
-        }
-        ia[k] = (uint32_t)x;
-        ib[k] = (uint32_t)y;
-        im[k] = (uint32_t)z;
+        if (closed && resolved == parsed) break;
     }
-    rc = tok__merges_set_all(table, ia, ib, im, n);
 done:
     free(scratch.p);
-    free(parts);
-    free(where);
-    free(ia);
-    free(ib);
-    free(im);
     if (rc) { *err_pos = c.err_pos; *why = c.why ? c.why : "out of memory"; return rc; }
-    return (int64_t)n;
+    return (int64_t)parsed;
 }
 
 /* GPT-2's byte-to-character alphabet, inverted: code point (< 0x144) → byte, or -1. */
@@ -496,6 +498,44 @@ int64_t tok_byte_level_index(const tok_strmap *map, tok_strmap *raw, const uint8
     for (size_t i = 0; i < cap; i++) { ptrs[i] = NULL; lens[i] = 0; }
     tok_strmap_by_value(raw, ptrs, lens, cap);
     return count;
+}
+
+int64_t tok_byte_level_table(const uint8_t *arena, const uint64_t *spans, size_t n, tok_strmap *raw,
+                             uint8_t *out_arena, uint64_t *out_spans) {
+    pthread_once(&byte_of_char_once, byte_level_init);
+    pending_key pend[VOCAB_BATCH];
+    size_t npend = 0, o = 0;
+    int64_t count = 0;
+    if (tok__strmap_reserve(raw, n)) return TOK_E_NOMEM;
+    for (size_t id = 0; id < n; id++) {
+        out_spans[id] = UINT64_MAX;
+        if (spans[id] == UINT64_MAX) continue;
+        const uint8_t *k = arena + (spans[id] >> 32);
+        size_t len = (size_t)(spans[id] & 0xFFFFFFFFu), i = 0, start = o;
+        int ok = 1;
+        while (i < len) {
+            uint32_t v;
+            if (k[i] < 0x80) { v = k[i]; i++; }
+            else if (k[i] >= 0xC2 && k[i] <= 0xDF && i + 1 < len && (k[i + 1] & 0xC0) == 0x80) {
+                v = (uint32_t)(k[i] & 0x1F) << 6 | (k[i + 1] & 0x3F);
+                i += 2;
+            } else { ok = 0; break; }
+            if (v >= 0x144 || byte_of_char[v] < 0) { ok = 0; break; }
+            out_arena[o++] = (uint8_t)byte_of_char[v];
+        }
+        if (!ok) { o = start; continue; }
+        out_spans[id] = (uint64_t)start << 32 | (uint64_t)(o - start);
+        pend[npend++] = (pending_key){tok__strmap_hash2(out_arena + start, o - start, NULL, 0), start,
+                                      (uint32_t)(o - start), (uint32_t)id};
+        count++;
+        if (npend == VOCAB_BATCH) {
+            int rc = flush_keys(raw, out_arena, NULL, pend, npend);
+            if (rc) return rc;
+            npend = 0;
+        }
+    }
+    int rc = flush_keys(raw, out_arena, NULL, pend, npend);
+    return rc ? rc : count;
 }
 
 size_t tok_strmap_by_value(const tok_strmap *map, const uint8_t **ptrs, uint32_t *lens, size_t cap) {

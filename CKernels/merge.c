@@ -200,25 +200,26 @@ size_t tok_merge_word(const tok_merges *m, uint32_t *ids, uint32_t *lens, size_t
     return k;
 }
 
-int tok__merges_set_all(tok_merges *m, const uint32_t *a, const uint32_t *b, const uint32_t *merged, size_t n) {
+int tok__merges_reserve(tok_merges *m, size_t n) {
     /* up to 3/4 full: probes stay short with this hash, and the table is half the size */
     size_t cap = m->mask + 1;
     while ((m->count + n) * 4 > cap * 3) cap *= 2;
-    if (cap != m->mask + 1 && grow(m, cap) != 0) return TOK_E_NOMEM;
-    enum { AHEAD = 8 };
-    for (size_t i = 0; i < n; i++) {
-        if (i + AHEAD < n) {
-            uint64_t k = (((uint64_t)a[i + AHEAD] << 32) | b[i + AHEAD]) + 1;
-            __builtin_prefetch(&m->slots[slot_of(k, m->mask)], 1);
-        }
-        uint64_t key = (((uint64_t)a[i] << 32) | b[i]) + 1;
-        size_t j = slot_of(key, m->mask);
-        while (m->slots[j].key && m->slots[j].key != key) j = (j + 1) & m->mask;
-        if (!m->slots[j].key) m->count++;
-        m->slots[j].key = key;
-        m->slots[j].rank = (uint32_t)i;
-        m->slots[j].merged = merged[i];
-    }
+    return cap != m->mask + 1 ? grow(m, cap) : 0;
+}
+
+void tok__merges_prefetch(const tok_merges *m, uint32_t a, uint32_t b) {
+    __builtin_prefetch(&m->slots[slot_of((((uint64_t)a << 32) | b) + 1, m->mask)], 1);
+}
+
+int tok__merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t merged) {
+    if ((m->count + 1) * 4 > (m->mask + 1) * 3 && tok__merges_reserve(m, 1)) return TOK_E_NOMEM;
+    uint64_t key = (((uint64_t)a << 32) | b) + 1;
+    size_t j = slot_of(key, m->mask);
+    while (m->slots[j].key && m->slots[j].key != key) j = (j + 1) & m->mask;
+    if (!m->slots[j].key) m->count++;
+    m->slots[j].key = key;
+    m->slots[j].rank = rank;
+    m->slots[j].merged = merged;
     return 0;
 }
 

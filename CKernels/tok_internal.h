@@ -165,8 +165,12 @@ static inline const uint8_t *tok__strmap_key(const tok_strmap *m, const strmap_s
     return e->len <= 8 ? e->key.bytes : m->arena + e->key.off;
 }
 
-/* Sets pair i = (a[i], b[i]) → (rank i, merged[i]) for i < n, prefetching ahead (merge.c). */
-int tok__merges_set_all(tok_merges *m, const uint32_t *a, const uint32_t *b, const uint32_t *merged, size_t n);
+/* Grows a merge table so that n more pairs fit up to 3/4 full (merge.c). 0 or TOK_E_NOMEM. */
+int tok__merges_reserve(tok_merges *m, size_t n);
+/* Prefetches the slot of pair (a, b). */
+void tok__merges_prefetch(const tok_merges *m, uint32_t a, uint32_t b);
+/* Sets (a, b) → (rank, merged) like tok_merges_set, growing at 3/4 full instead of 1/2. */
+int tok__merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t merged);
 
 /* tok_strmap_put with the key's hash (tok__strmap_hash2) already known (n < 2^32). */
 int tok__strmap_put_h(tok_strmap *m, const uint8_t *key, size_t n, uint32_t value, uint64_t h);

@@ -62,6 +62,15 @@ int64_t tok_byte_level_index(const tok_strmap *map, tok_strmap *raw, const uint8
                              size_t cap);
 
 /**
+ * The same from token strings by id: spans[id] is offset << 32 | length into `arena`
+ * (UINT64_MAX: no token). Each byte-level string's bytes go to out_arena (which needs as many
+ * bytes as the strings take), with out_spans[id] as spans (UINT64_MAX for no token or another
+ * alphabet), and into `raw` (bytes → id). Returns the number decoded, or TOK_E_NOMEM.
+ */
+int64_t tok_byte_level_table(const uint8_t *arena, const uint64_t *spans, size_t n, tok_strmap *raw,
+                             uint8_t *out_arena, uint64_t *out_spans);
+
+/**
  * Each key of `map` by its value: ptrs[v]/lens[v] for v < cap (pointers into map's storage,
  * valid while it lives and is not changed; a value held by two keys reports one of them).
  * Returns the number of keys.

@@ -24,7 +24,7 @@ extension Tokenizer {
                 // one copy of the file while it is read, not the mapped file and a copy
                 let bytes = [UInt8](data)
                 data = Data()
-                try self.init(huggingFaceBytes: bytes, name: name, source: path)
+                try self.init(huggingFaceBytes: consume bytes, name: name, source: path)
             }
             return
         }

@@ -176,18 +176,26 @@ struct _HFLoader {
     // MARK: models
 
     /// A model's `vocab` object (token → id), read by the C reader: the map, and each id's token.
-    struct Vocab {
-        let map: _ByteMap
-        /// Token strings by id (nil for ids no token has).
-        let tokens: [[UInt8]?]
+    final class Vocab {
+        /// Token strings to ids (nil once dropped: a byte-level model encodes without it).
+        var map: _ByteMap?
+        let limit: Int
+        /// Token strings by id (absent for ids no token has), made from the map when first asked
+        /// for (a BPE loader asks once the file is released, when memory is lower).
+        lazy var tokens: _TokenTable = map!.keysByValue(limit: limit)
 
-        func id(_ token: [UInt8]) -> Int? { token.withUnsafeBufferPointer { map.get($0) } }
+        init(map: _ByteMap, limit: Int) {
+            self.map = map
+            self.limit = limit
+        }
+
+        func id(_ token: [UInt8]) -> Int? { token.withUnsafeBufferPointer { map?.get($0) } }
 
         /// The vocabulary as a Swift dictionary (WordPiece reads through one).
         func dictionary() -> [[UInt8]: Int] {
             var d: [[UInt8]: Int] = [:]
             d.reserveCapacity(tokens.count)
-            for (id, t) in tokens.enumerated() { if let t { d[t] = id } }
+            for id in 0..<tokens.count { if let t = tokens[id] { d[t] = id } }
             return d
         }
     }
@@ -205,7 +213,7 @@ struct _HFLoader {
             if n == Int64(TOK_E_NOMEM) { throw TokError(.invalidArgument, "out of memory") }
             throw fail("\(path).vocab", "\(why.map { String(cString: $0) } ?? "malformed") at byte \(errPos)")
         }
-        return Vocab(map: map, tokens: map.keysByValue(limit: Int(maxID) + 1))
+        return Vocab(map: map, limit: Int(maxID) + 1)
     }
 
     /// The two parts of merge `rank` (for error messages).
@@ -219,7 +227,7 @@ struct _HFLoader {
         throw fail("\(path).merges[\(rank)]", "expected \"A B\" or [A, B]")
     }
 
-    func bpe(_ o: [String: Any], _ path: String, byteLevel: Bool) throws(TokError) -> (_BPE, Vocab) {
+    func bpe(_ o: [String: Any], _ path: String, byteLevel: Bool) throws(TokError) -> (_BPE, Vocab, _TokenTable?) {
         if let d = o["dropout"] as? NSNumber, d.doubleValue > 0 {
             throw fail("\(path).dropout", "BPE dropout is random; Tok encodes deterministically", .unsupported)
         }
@@ -232,10 +240,11 @@ struct _HFLoader {
         var why: UnsafePointer<CChar>? = nil
         let n = merges.document.withUnsafeBufferPointer { doc in
             (prefix ?? []).withUnsafeBufferPointer { p in
-                tok_json_read_merges(doc.baseAddress, merges.range.lowerBound, merges.range.upperBound, vocab.map.handle,
+                tok_json_read_merges(doc.baseAddress, merges.range.lowerBound, merges.range.upperBound, vocab.map!.handle,
                                      p.baseAddress, p.count, table.handle, &errIndex, &errPos, &why)
             }
         }
+        if n >= 0 { merges.doc.release() }   // vocabulary and merges read: the file can go
         if n < 0 {
             let at = "\(path).merges[\(errIndex)]"
             switch n {
@@ -258,31 +267,44 @@ struct _HFLoader {
             unk = id
         }
         var byteIDs = [Int](repeating: -1, count: 256)
-        var rawByID: [[UInt8]?] = []
+        if byteLevel { for b in 0..<256 { byteIDs[b] = vocab.id(UTF8.bytes(of: _ByteLevelMap.charOfByte[b])) ?? -1 } }
+        let fallback = byteFallback(o, vocab.id)
+        // A byte-level model with a token for every byte and no affixes encodes through the bytes
+        // index alone: the map of token strings is dropped before the index is built (a few MB
+        // for a large vocabulary, at the moment memory peaks).
+        let stringsNeeded = !byteLevel || byteIDs.contains(-1) || prefix != nil || suffix != nil
+        let strings = stringsNeeded ? vocab.map! : try _ByteMap(expected: 0)
+        _ = vocab.tokens              // made from the map before it goes
+        if !stringsNeeded { vocab.map = nil }
+        var rawByID = _TokenTable()
         var rawIndex: _ByteMap? = nil
         if byteLevel {
             let index = try _ByteMap(expected: vocab.tokens.count)
-            rawByID = try index.byteLevelIndex(of: vocab.map, limit: vocab.tokens.count)
-            for b in 0..<256 { byteIDs[b] = index.get([UInt8(b)]) ?? -1 }
+            rawByID = try index.byteLevelIndex(of: vocab.tokens)
             rawIndex = index
         }
-        let fallback = byteFallback(o, vocab.id)
-        // A byte-level model with a token for every byte and no affixes encodes through the bytes
-        // index alone: the map of token strings is not kept (a few MB for a large vocabulary).
-        let stringsNeeded = !byteLevel || byteIDs.contains(-1) || prefix != nil || suffix != nil
-        let model = _BPE(vocab: stringsNeeded ? vocab.map : try _ByteMap(expected: 0), merges: table, byteLevel: byteLevel, byteIDs: byteIDs,
-                         rawIndex: rawIndex, rawByID: rawByID, unk: unk,
+        let model = _BPE(vocab: strings, merges: table, byteLevel: byteLevel, byteIDs: byteIDs,
+                         rawIndex: rawIndex, unk: unk,
                          fuseUnk: bool(o, "fuse_unk", false), byteFallback: fallback, prefix: prefix, suffix: suffix,
                          ignoreMerges: bool(o, "ignore_merges", false), virtualChars: [:], virtualBase: Int(Int32.max))
-        return (model, vocab)
+        return (model, vocab, byteLevel ? rawByID : nil)
     }
 
     func load(_ data: Data) throws(TokError) -> _Pipeline { try load(bytes: [UInt8](data)) }
 
-    func load(bytes: [UInt8]) throws(TokError) -> _Pipeline {
-        var reader = _JSONReader(bytes: bytes, range: nil, source: source)
+    /// The document parsed, with `model.vocab` and `model.merges` left as raw ranges; the reader
+    /// (and with it every other reference to the bytes but the document's) is gone on return.
+    func parseRoot(_ bytes: consuming [UInt8]) throws(TokError) -> ([String: Any], _JSONDocument?) {
+        var reader = _JSONReader(bytes: consume bytes, range: nil, source: source)
         reader.rawKeys = ["vocab", "merges"]
         guard let root = try reader.parse() as? [String: Any] else { throw fail("$", "expected a JSON object") }
+        return (root, reader.doc)
+    }
+
+    func load(bytes: consuming [UInt8]) throws(TokError) -> _Pipeline {
+        let (root, doc) = try parseRoot(consume bytes)
+        // once the model's large sections are read, the file is not needed while the rest is built
+        defer { doc?.release() }
         let norm = try normalizer(root["normalizer"], "$.normalizer")
         var byteLevel = false
         let pre = try preTokenizer(root["pre_tokenizer"], "$.pre_tokenizer", &byteLevel)
@@ -290,12 +312,14 @@ struct _HFLoader {
         let m = try object(root["model"], "$.model")
         let mtype = (m["type"] as? String) ?? (m["merges"] != nil ? "BPE" : m["max_input_chars_per_word"] != nil ? "WordPiece" : "Unigram")
         let model: _PipelineModel
-        var tokens: [[UInt8]?]
+        var tokens: _TokenTable
+        var rawOutputs: _TokenTable? = nil
         switch mtype {
         case "BPE":
-            let (b, v) = try bpe(m, "$.model", byteLevel: byteLevel)
+            let (b, v, raw) = try bpe(m, "$.model", byteLevel: byteLevel)
             model = .bpe(b)
             tokens = v.tokens
+            rawOutputs = raw
         case "WordPiece":
             let v = try vocabulary(m, "$.model")
             tokens = v.tokens
@@ -308,7 +332,7 @@ struct _HFLoader {
                 throw fail("$.model.vocab", "expected a list of [piece, score]")
             }
             var vocab: [[UInt8]: Int] = [:]
-            tokens = []
+            tokens = _TokenTable()
             var scores: [Double] = []
             for (i, e) in list.enumerated() {
                 guard e.count == 2, let p = e[0] as? String, let s = e[1] as? NSNumber else {
@@ -343,7 +367,7 @@ struct _HFLoader {
             }
         }
         var p = try _Pipeline.make(added: added, normalizer: norm, preTokenizer: pre, model: model, decoder: dec,
-                               tokens: tokens, byteLevel: byteLevel)
+                                   tokens: consume tokens, byteLevel: byteLevel, rawOutputs: consume rawOutputs)
         if let pad = root["padding"] as? [String: Any] {
             var length: Int? = nil
             if let st = pad["strategy"] as? [String: Any], let f = st["Fixed"] as? NSNumber { length = f.intValue }
@@ -367,63 +391,104 @@ extension _Pipeline {
     /// starts from.
     static func make(added: [_AddedToken], normalizer: _Normalizer?, preTokenizer: _PreTokenizer?,
                      model: _PipelineModel, decoder: _Decoder?, vocab: [[UInt8]: Int], byteLevel: Bool,
+                     rawOutputs: _TokenTable? = nil,
                      output: ((Int, [UInt8]) -> [UInt8])? = nil,
                      decodeString: ((Int, [UInt8]) -> [UInt8])? = nil) throws(TokError) -> _Pipeline {
         let limit = Swift.max((vocab.values.max() ?? -1) + 1, (added.map(\.id).max() ?? -1) + 1)
         var tokens = [[UInt8]?](repeating: nil, count: limit)
         for (k, id) in vocab { tokens[id] = k }
         return try make(added: added, normalizer: normalizer, preTokenizer: preTokenizer, model: model, decoder: decoder,
-                        tokens: tokens, byteLevel: byteLevel, output: output, decodeString: decodeString)
+                        tokens: _TokenTable(tokens), byteLevel: byteLevel, rawOutputs: rawOutputs, output: output,
+                        decodeString: decodeString)
     }
 
     /// ``make(added:normalizer:preTokenizer:model:decoder:vocab:byteLevel:output:decodeString:)``
-    /// from the token strings by id (nil for ids without one).
+    /// from the token strings by id (absent for ids without one).
     static func make(added: [_AddedToken], normalizer: _Normalizer?, preTokenizer: _PreTokenizer?,
-                     model: _PipelineModel, decoder: _Decoder?, tokens ordinary: [[UInt8]?], byteLevel: Bool,
+                     model: _PipelineModel, decoder: _Decoder?, tokens ordinary: consuming _TokenTable, byteLevel: Bool,
+                     rawOutputs: consuming _TokenTable? = nil,
                      output: ((Int, [UInt8]) -> [UInt8])? = nil,
                      decodeString: ((Int, [UInt8]) -> [UInt8])? = nil) throws(TokError) -> _Pipeline {
         let limit = Swift.max(ordinary.count, (added.map(\.id).max() ?? -1) + 1)
-        var tokens = ordinary
-        if tokens.count < limit { tokens += [[UInt8]?](repeating: nil, count: limit - tokens.count) }
-        var byID: [Int: _AddedToken] = [:]
-        for a in added { tokens[a.id] = a.content; byID[a.id] = a }
-        let addedIDs = Set(added.map(\.id))
-        var outputs = [[UInt8]?](repeating: nil, count: limit)
-        // A byte-level BPE whose every ordinary token spells distinct, non-empty bytes already has
-        // the index (bytes → id): take it instead of building the same map again.
+        var addedByID: [Int: _AddedToken] = [:]
+        for a in added { addedByID[a.id] = a }
+        // A byte-level BPE has already mapped its tokens back to bytes (rawOutputs).
+        // One whose every ordinary token spells distinct, non-empty bytes already has the index
+        // (bytes → id): take it instead of building the same map again.
         var shared: _ByteMap? = nil
-        if case .bpe(let b) = model, b.byteLevel, output == nil, let raw = b.rawIndex,
-           !added.contains(where: { $0.id < ordinary.count && ordinary[$0.id] != nil }),
-           ordinary.indices.allSatisfy({ ordinary[$0] == nil || ($0 < b.rawByID.count && b.rawByID[$0].map { !$0.isEmpty } == true) }) {
+        if case .bpe(let b) = model, b.byteLevel, output == nil, let raw = b.rawIndex, let r = rawOutputs,
+           !added.contains(where: { ordinary.contains($0.id) }),
+           (0..<ordinary.count).allSatisfy({ !ordinary.contains($0) || (r.length($0) ?? 0) > 0 }) {
             shared = raw
         }
+        if shared != nil && decodeString == nil {
+            // Then the tables are the loader's own, extended by the added tokens (which come
+            // after every ordinary id): no second copy of a large vocabulary.
+            var tokens = consume ordinary
+            var outputs = (consume rawOutputs) ?? _TokenTable()
+            var maxLen = 1
+            for id in 0..<outputs.count { maxLen = Swift.max(maxLen, outputs.length(id) ?? 0) }
+            while outputs.count < tokens.count { outputs.append(nil) }
+            for id in tokens.count..<limit {
+                let a = addedByID[id]
+                tokens.append(a?.content)
+                outputs.append(a?.content)
+                if let a { maxLen = Swift.max(maxLen, a.content.count) }
+            }
+            return _Pipeline(added: added, addedRaw: _AddedSet(added.filter { !$0.normalized }),
+                             addedNormalized: _AddedSet(added.filter { $0.normalized }),
+                             addedByID: addedByID, normalizer: normalizer, preTokenizer: preTokenizer, model: model,
+                             decoder: decoder, tokens: tokens, tokenOutput: outputs, outputIndex: shared!,
+                             otherOutputIDs: [:], maxLen: maxLen)
+        }
+        let rawOf = rawOutputs ?? _TokenTable()
         let index: _ByteMap
         if let shared { index = shared } else { index = try _ByteMap(expected: limit) }
+        var tokens = _TokenTable(), outputs = _TokenTable()
         var maxLen = 1
-        // A byte-level BPE has already mapped its tokens back to bytes.
-        var rawOf = [[UInt8]?](repeating: nil, count: byteLevel ? limit : 0)
-        if case .bpe(let b) = model, b.byteLevel { for (id, r) in b.rawByID.enumerated() where r != nil { rawOf[id] = r } }
         // Bytes more than one ordinary token spells (a byte token beside a piece of that byte):
         // the index holds the one the encoder uses, a piece rather than a byte token.
         var others: [[UInt8]: [Int]] = [:]
         var byteTokens = Set<Int>()
-        for (id, t) in tokens.enumerated() {
-            guard let t else { continue }
+        for id in 0..<limit {
+            if let a = addedByID[id] {
+                tokens.append(decodeString.map { $0(id, a.content) } ?? a.content)
+                outputs.append(a.content)
+                maxLen = Swift.max(maxLen, a.content.count)
+                continue
+            }
+            guard ordinary.contains(id) else { tokens.append(nil); outputs.append(nil); continue }
+            if let f = decodeString {
+                tokens.append(f(id, ordinary[id]!))
+            } else {
+                _ = try ordinary.withBytes(id) { b throws(TokError) in tokens.append(b) }
+            }
+            if output == nil && byteLevel && rawOf.contains(id) {
+                // the common case of a large byte-level vocabulary: no array per token
+                let n = try rawOf.withBytes(id) { b throws(TokError) -> Int in
+                    outputs.append(b)
+                    if shared == nil, !b.isEmpty {
+                        if index.get(b) != nil { others[Array(b), default: []].append(id) } else { try index.set(Array(b), id) }
+                    }
+                    return b.count
+                }!
+                maxLen = Swift.max(maxLen, n)
+                continue
+            }
+            let t = ordinary[id]!
             let o: [UInt8]
-            if addedIDs.contains(id) {
-                o = t
-            } else if let output {
+            if let output {
                 o = output(id, t)
-            } else if byteLevel, let raw = rawOf[id] ?? _ByteLevelMap.decode(String(decoding: t, as: UTF8.self)) {
+            } else if byteLevel, let raw = _ByteLevelMap.decode(String(decoding: t, as: UTF8.self)) {
                 o = raw
             } else if let b = _Decoder.byteToken(t) {
                 o = [b]
             } else {
                 o = decoder.map { d in d.apply([t], reference: false).flatMap { $0 } } ?? t
             }
-            outputs[id] = o
+            outputs.append(o)
             maxLen = Swift.max(maxLen, o.count)
-            guard shared == nil, !addedIDs.contains(id), !o.isEmpty else { continue }
+            guard shared == nil, !o.isEmpty else { continue }
             if _Decoder.byteToken(t) != nil && o.count == 1 { byteTokens.insert(id) }
             if let first = o.withUnsafeBufferPointer({ index.get($0) }) {
                 if byteTokens.contains(first) && !byteTokens.contains(id) {
@@ -438,10 +503,9 @@ extension _Pipeline {
         }
         return _Pipeline(added: added, addedRaw: _AddedSet(added.filter { !$0.normalized }),
                          addedNormalized: _AddedSet(added.filter { $0.normalized }),
-                         addedByID: byID, normalizer: normalizer, preTokenizer: preTokenizer, model: model,
-                         decoder: decoder,
-                         tokens: decodeString.map { f in tokens.enumerated().map { id, t in t.map { f(id, $0) } } } ?? tokens,
-                         tokenOutput: outputs, outputIndex: index, otherOutputIDs: others, maxLen: maxLen)
+                         addedByID: addedByID, normalizer: normalizer, preTokenizer: preTokenizer, model: model,
+                         decoder: decoder, tokens: tokens, tokenOutput: outputs, outputIndex: index,
+                         otherOutputIDs: others, maxLen: maxLen)
     }
 }
 
@@ -464,8 +528,8 @@ extension Tokenizer {
     }
 
     /// The same from bytes (the file loader hands over its only copy of the file).
-    init(huggingFaceBytes bytes: [UInt8], name: String, source: String) throws(TokError) {
-        let p = try _HFLoader(source: source).load(bytes: bytes)
+    init(huggingFaceBytes bytes: consuming [UInt8], name: String, source: String) throws(TokError) {
+        let p = try _HFLoader(source: source).load(bytes: consume bytes)
         var specials: [String: Int] = [:]
         for a in p.added where a.special { specials[String(decoding: a.content, as: UTF8.self)] = a.id }
         self.init(units: p, name: name, specialTokens: specials)

@@ -12,22 +12,34 @@ final class _JSONPairs {
 /// A value left unread by ``_JSONReader`` (see ``_JSONReader/rawKeys``): its byte range in
 /// the document, for a dedicated reader (the C vocabulary and merges readers) or ``value()``.
 final class _JSONRaw {
-    /// The whole document (shares storage with the reader's bytes).
-    let document: [UInt8]
+    /// The document the range is in, shared by every raw value of one read.
+    let doc: _JSONDocument
     let range: Range<Int>
     let source: String
 
-    init(document: [UInt8], range: Range<Int>, source: String) {
-        self.document = document
+    init(doc: _JSONDocument, range: Range<Int>, source: String) {
+        self.doc = doc
         self.range = range
         self.source = source
     }
 
+    /// The whole document (empty once released).
+    var document: [UInt8] { doc.bytes }
+
     /// The value, read with the generic reader (for shapes the dedicated readers do not take).
     func value() throws(TokError) -> Any {
-        var r = _JSONReader(bytes: document, range: range, source: source)
+        guard !doc.bytes.isEmpty else { throw TokError(.invalidArgument, "the document was released", at: source) }
+        var r = _JSONReader(bytes: doc.bytes, range: range, source: source)
         return try r.value(depth: 1)
     }
+}
+
+/// The bytes of a JSON document that raw values point into; a loader releases them once it has
+/// read the raw sections it needs (a large file is then not held while the rest is built).
+final class _JSONDocument {
+    var bytes: [UInt8]
+    init(_ bytes: consuming [UInt8]) { self.bytes = bytes }
+    func release() { bytes = [] }
 }
 
 /// Whole JSON documents (tokenizer files) as Foundation-style values, read with Tok's
@@ -40,6 +52,8 @@ struct _JSONReader {
     static let keyedLimit = 4096
     var s: JSONScanner
     let document: [UInt8]
+    /// What raw values point into (see ``rawKeys``).
+    var doc: _JSONDocument? = nil
     /// Whether objects carry their exact pairs under ``pairsKey``.
     var keepPairs = true
     /// Keys whose values are skipped (checked to be well-formed JSON) and given as ``_JSONRaw``:
@@ -50,10 +64,11 @@ struct _JSONReader {
         self.init(bytes: [UInt8](data), range: nil, source: source)
     }
 
-    init(bytes: [UInt8], range: Range<Int>?, source: String) {
-        document = bytes
-        s = JSONScanner(bytes: bytes[range ?? bytes.indices], location: source, failPrefix: "not valid JSON: ",
+    init(bytes: consuming [UInt8], range: Range<Int>?, source: String) {
+        let all = consume bytes
+        s = JSONScanner(bytes: all[range ?? all.indices], location: source, failPrefix: "not valid JSON: ",
                         code: .malformedVocabulary)
+        document = all
     }
 
     func fail(_ what: String) -> TokError { s.fail("\(what) at byte \(s.i)") }
@@ -137,7 +152,8 @@ struct _JSONReader {
             throw fail(why.map { String(cString: $0) } ?? "malformed value")
         }
         s.i = Int(end)
-        return _JSONRaw(document: document, range: start..<Int(end), source: s.location)
+        if doc == nil { doc = _JSONDocument(document) }
+        return _JSONRaw(doc: doc!, range: start..<Int(end), source: s.location)
     }
 
     mutating func literal(_ word: String, _ v: Any) throws(TokError) -> Any {

@@ -76,10 +76,10 @@ final class _ByteMap: @unchecked Sendable {   // not changed once built, but for
         return v < 0 ? nil : Int(v)
     }
 
-    /// A map of raw token bytes by id (nil entries skipped).
-    static func index(_ byID: [[UInt8]?]) throws(TokError) -> _ByteMap {
+    /// A map of raw token bytes by id (absent entries skipped).
+    static func index(_ byID: _TokenTable) throws(TokError) -> _ByteMap {
         let m = try _ByteMap(expected: byID.count)
-        for (id, t) in byID.enumerated() { if let t { try m.set(t, id) } }
+        for id in 0..<byID.count { if let t = byID[id] { try m.set(t, id) } }
         return m
     }
 
@@ -89,25 +89,44 @@ final class _ByteMap: @unchecked Sendable {   // not changed once built, but for
         for (k, id) in d { try set(k, id) }
     }
 
-    /// Arrays of the byte strings a C call reports by id (pointer and length per id).
+    /// A table of the byte strings a C call reports by id (pointer and length per id).
     private static func byID(_ limit: Int, _ fill: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, UnsafeMutablePointer<UInt32>) -> Int)
-        -> (ok: Bool, [[UInt8]?])
+        -> (ok: Bool, _TokenTable)
     {
-        guard limit > 0 else { return (true, []) }
+        guard limit > 0 else { return (true, _TokenTable()) }
         var ptrs = [UnsafePointer<UInt8>?](repeating: nil, count: limit)
         var lens = [UInt32](repeating: 0, count: limit)
         let rc = fill(&ptrs, &lens)
-        return (rc >= 0, (0..<limit).map { i in ptrs[i].map { Array(UnsafeBufferPointer(start: $0, count: Int(lens[i]))) } })
+        return (rc >= 0, _TokenTable(pointers: ptrs, lengths: lens))
     }
 
-    /// The keys by value, for values below `limit` (nil where no key has the value).
-    func keysByValue(limit: Int) -> [[UInt8]?] {
+    /// The keys by value, for values below `limit` (absent where no key has the value).
+    func keysByValue(limit: Int) -> _TokenTable {
         Self.byID(limit) { Int(tok_strmap_by_value(handle, $0, $1, limit)) }.1
+    }
+
+    /// Fills this (empty) map with the bytes each token string of `strings` spells in the
+    /// byte-level alphabet (others skipped), and returns those bytes by id.
+    func byteLevelIndex(of strings: _TokenTable) throws(TokError) -> _TokenTable {
+        var arena = [UInt8](repeating: 0, count: Swift.max(1, strings.byteCount))
+        var spans = [UInt64](repeating: UInt64.max, count: strings.count)
+        let n = strings.withParts { a, sp in
+            arena.withUnsafeMutableBufferPointer { oa in
+                spans.withUnsafeMutableBufferPointer { os in
+                    tok_byte_level_table(a.baseAddress, sp.baseAddress, sp.count, handle, oa.baseAddress, os.baseAddress)
+                }
+            }
+        }
+        guard n >= 0 else { throw TokError(.invalidArgument, "out of memory") }
+        var used = 0
+        for s in spans where s != UInt64.max { used = Swift.max(used, Int(s >> 32) + Int(s & 0xFFFF_FFFF)) }
+        arena.removeSubrange(used...)
+        return _TokenTable(arena: arena, spans: spans)
     }
 
     /// Fills this (empty) map with the bytes each key of `strings` spells in the byte-level
     /// alphabet (keys with other characters skipped), and returns those bytes by id below `limit`.
-    func byteLevelIndex(of strings: _ByteMap, limit: Int) throws(TokError) -> [[UInt8]?] {
+    func byteLevelIndex(of strings: _ByteMap, limit: Int) throws(TokError) -> _TokenTable {
         let (ok, out) = Self.byID(limit) { Int(tok_byte_level_index(strings.handle, handle, $0, $1, limit)) }
         guard ok else { throw TokError(.invalidArgument, "out of memory") }
         return out
@@ -125,12 +144,10 @@ struct _BPE: Sendable {
     /// Token strings (as the file spells them) to ids.
     let vocab: _ByteMap
     let merges: _MergeTable
-    /// Byte-level: the id of each byte's character, raw token bytes to ids (the C map), and
-    /// each id's raw bytes (empty otherwise).
+    /// Byte-level: the id of each byte's character, and raw token bytes to ids (the C map).
     let byteLevel: Bool
     let byteIDs: [Int]
     let rawIndex: _ByteMap?
-    let rawByID: [[UInt8]?]
     let unk: Int?
     let fuseUnk: Bool
     let byteFallback: [Int]?

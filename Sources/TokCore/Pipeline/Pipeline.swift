@@ -56,11 +56,11 @@ struct _Pipeline: _SwiftModel {
     let preTokenizer: _PreTokenizer?
     let model: _PipelineModel
     let decoder: _Decoder?
-    /// Each id's token string as the file spells it (nil for unused ids).
-    let tokens: [[UInt8]?]
+    /// Each id's token string as the file spells it (absent for unused ids).
+    let tokens: _TokenTable
     /// Each id's bytes in decoded output (byte-level strings mapped back, `▁` as space, byte
     /// tokens as their byte).
-    let tokenOutput: [[UInt8]?]
+    let tokenOutput: _TokenTable
     /// Output bytes → the ordinary id the encoder produces for them (C map).
     let outputIndex: _ByteMap
     /// Further ordinary ids whose output is the same bytes as the index's (byte tokens mostly).
@@ -74,10 +74,7 @@ struct _Pipeline: _SwiftModel {
     var idLimit: Int { tokens.count }
     var maxTokenLength: Int { maxLen }
 
-    func tokenBytes(_ id: Int) -> [UInt8]? {
-        guard id >= 0, id < tokenOutput.count else { return nil }
-        return tokenOutput[id]
-    }
+    func tokenBytes(_ id: Int) -> [UInt8]? { tokenOutput[id] }
 
     func id(for bytes: [UInt8]) -> Int? { bytes.withUnsafeBufferPointer { outputIndex.get($0) } }
 
@@ -260,4 +257,90 @@ final class _PieceCache {
             cachedOffsets.append(Int32(s - piece.lowerBound))
         }
     }
+}
+
+/// Byte strings by id in one buffer (a span per id): the token texts and output bytes of a
+/// pipeline, without an array (and its header) per token.
+struct _TokenTable: Sendable {
+    private var arena: [UInt8] = []
+    /// Per id: offset << 32 | length, or `absent`.
+    private var spans: [UInt64] = []
+    private static let absent = UInt64.max
+
+    init() {}
+
+    /// A table of the given byte strings (nil: no token with that id).
+    init(_ items: [[UInt8]?]) {
+        spans.reserveCapacity(items.count)
+        for item in items { append(item) }
+    }
+
+    /// A table from strings a C call reports by id (pointer and length; nil pointers are absent).
+    init(pointers: [UnsafePointer<UInt8>?], lengths: [UInt32]) {
+        spans.reserveCapacity(pointers.count)
+        var total = 0
+        for (p, n) in zip(pointers, lengths) where p != nil { total += Int(n) }
+        arena.reserveCapacity(total)
+        for (p, n) in zip(pointers, lengths) {
+            guard let p else { spans.append(Self.absent); continue }
+            spans.append(UInt64(arena.count) << 32 | UInt64(n))
+            arena.append(contentsOf: UnsafeBufferPointer(start: p, count: Int(n)))
+        }
+    }
+
+    var count: Int { spans.count }
+
+    /// Bytes in the arena (what a table derived from this one needs at most, one byte per byte).
+    var byteCount: Int { arena.count }
+
+    /// A table from its parts (spans as offset << 32 | length, UInt64.max for no token).
+    init(arena: [UInt8], spans: [UInt64]) {
+        self.arena = arena
+        self.spans = spans
+    }
+
+    /// Calls body with the arena and the spans (for the C kernels).
+    func withParts<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt64>) -> R) -> R {
+        arena.withUnsafeBufferPointer { a in spans.withUnsafeBufferPointer { body(a, $0) } }
+    }
+
+    /// Appends the next id's bytes (nil: no token).
+    mutating func append(_ bytes: [UInt8]?) {
+        guard let bytes else { spans.append(Self.absent); return }
+        spans.append(UInt64(arena.count) << 32 | UInt64(bytes.count))
+        arena.append(contentsOf: bytes)
+    }
+
+    /// Appends the next id's bytes from a buffer.
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        spans.append(UInt64(arena.count) << 32 | UInt64(bytes.count))
+        arena.append(contentsOf: bytes)
+    }
+
+    func contains(_ id: Int) -> Bool { id >= 0 && id < spans.count && spans[id] != Self.absent }
+
+    /// The bytes of `id` (a new array), or nil.
+    subscript(id: Int) -> [UInt8]? {
+        guard contains(id) else { return nil }
+        let s = spans[id]
+        let off = Int(s >> 32), n = Int(s & 0xFFFF_FFFF)
+        return Array(arena[off..<(off + n)])
+    }
+
+    /// The length of `id`'s bytes, or nil.
+    func length(_ id: Int) -> Int? { contains(id) ? Int(spans[id] & 0xFFFF_FFFF) : nil }
+
+    /// Calls body with `id`'s bytes in place; nil when there is no token.
+    func withBytes<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(TokError) -> R) throws(TokError) -> R? {
+        guard contains(id) else { return nil }
+        let s = spans[id]
+        let off = Int(s >> 32), n = Int(s & 0xFFFF_FFFF)
+        return try withBuffer(arena) { a throws(TokError) in try body(UnsafeBufferPointer(rebasing: a[off..<(off + n)])) }
+    }
+}
+
+/// Typed-throws access to an array's buffer.
+func withBuffer<R>(_ a: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) throws(TokError) -> R) throws(TokError) -> R {
+    let r: Result<R, TokError> = a.withUnsafeBufferPointer { b in Result { () throws(TokError) in try body(b) } }
+    return try r.get()
 }

@@ -367,7 +367,7 @@ extension Tokenizer {
                     try table.set(l, rr, rank: rankOf[score]!, merged: id)
                 }
             }
-            model = .bpe(_BPE(vocab: normalMap, merges: table, byteLevel: false, byteIDs: [], rawIndex: nil, rawByID: [], unk: unkID,
+            model = .bpe(_BPE(vocab: normalMap, merges: table, byteLevel: false, byteIDs: [], rawIndex: nil, unk: unkID,
                               fuseUnk: false, byteFallback: fb, prefix: nil, suffix: nil, ignoreMerges: false,
                               virtualChars: virtual, virtualBase: virtualBase))
         case 1:
@@ -399,7 +399,7 @@ extension Tokenizer {
             pre = .wordStarts(marker: sp)
         }
         let p = try _Pipeline.make(added: added, normalizer: .spm(spmNorm), preTokenizer: pre, model: model,
-                               decoder: .sequence(decoderSteps), tokens: tokens, byteLevel: false,
+                               decoder: .sequence(decoderSteps), tokens: _TokenTable(tokens), byteLevel: false,
                                output: { id, t in
                                    if controls.contains(id) { return [] }
                                    if fb != nil, let b = _Decoder.byteToken(t) { return [b] }

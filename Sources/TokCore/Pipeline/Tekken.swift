@@ -90,10 +90,10 @@ extension Tokenizer {
             table.merge(&ids, &lens)
             if ids.count == 2 { try table.set(Int(ids[0]), Int(ids[1]), rank: r, merged: r + nSpecial) }
         }
-        var rawByID = [[UInt8]?](repeating: nil, count: inner + nSpecial)
-        for (r, b) in raw.enumerated() { rawByID[r + nSpecial] = b }
+        var rawByID = _TokenTable([[UInt8]?](repeating: nil, count: nSpecial))
+        for b in raw { rawByID.append(b) }
         let model = _BPE(vocab: try _ByteMap(byID), merges: table, byteLevel: true, byteIDs: byteIDs,
-                         rawIndex: try _ByteMap.index(rawByID), rawByID: rawByID, unk: nil,
+                         rawIndex: try _ByteMap.index(rawByID), unk: nil,
                          fuseUnk: false, byteFallback: nil, prefix: nil, suffix: nil, ignoreMerges: false,
                          virtualChars: [:], virtualBase: Int(Int32.max))
         var specials: [String: Int] = [:]
@@ -104,7 +104,8 @@ extension Tokenizer {
         }
         let p = try _Pipeline.make(added: added, normalizer: nil,
                                preTokenizer: .split(_Pattern(kind: .scanner(.tekken)), .isolated, invert: false),
-                               model: .bpe(model), decoder: .byteLevel, vocab: byID, byteLevel: true)
+                               model: .bpe(model), decoder: .byteLevel, vocab: byID, byteLevel: true,
+                               rawOutputs: rawByID)
         self.init(units: p, name: name, specialTokens: specials)
     }
 
