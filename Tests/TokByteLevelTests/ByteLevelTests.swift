@@ -87,6 +87,33 @@ func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
         }
     }
 
+    /// Prefixes that end inside a character (UTF-8 "é" is C3 A9): covers and next bytes are
+    /// exact there too, against enumeration of every token sequence.
+    @Test func prefixesEndingInsideACharacter() throws {
+        let tok = try toyTokenizer(["é", "ca", "fé", "café", " c"])
+        let units: [Int] = [0x63, 0x61, 0x66, 0xC3, 0xA9, 0x20] + (256..<tok.vocabularySize).map { $0 }
+        let m = ToyModel(tokenizer: tok, size: tok.vocabularySize) { ctx in
+            let prev = ctx.last ?? -1
+            var d: [Int: Double] = [:]
+            for (k, t) in units.enumerated() { d[t] = Double((prev &* 29 &+ k &* 13) & 7 + 1) }
+            return d
+        }
+        let bl = ByteLevelModel(tokenizer: tok, model: m)
+        let prefixes: [[UInt8]] = [[0xC3], [0x63, 0x61, 0x66, 0xC3], [0x66, 0xC3], [0x63, 0x61, 0x66, 0xC3, 0xA9],
+                                   [0x63, 0x61, 0x66, 0xC3, 0xA9, 0x20, 0x63, 0xC3], [0x20, 0xC3]]
+        for x in prefixes {
+            let px = bruteForce(m, x)
+            #expect(px > 1e-6, "\(x) has probability")
+            #expect(abs(try bl.prefixProbability(x) - px) < 1e-12, "\(x)")
+            let next = try bl.nextByteDistribution(prefix: x)
+            #expect(abs(next.bytes.reduce(0, +) - 1) < 1e-9, "\(x)")
+            for c in [0x61, 0xA9, 0xC3, 0x20] {
+                let want = bruteForce(m, x + [UInt8(c)]) / px
+                #expect(abs(next.bytes[c] - want) < 1e-12, "\(x) + \(c)")
+            }
+        }
+    }
+
     @Test func trieQueriesAndHealing() throws {
         let tok = try Tokenizer(named: "cl100k_base")
         let trie = TokenTrie(tokenizer: tok)
