@@ -92,6 +92,15 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         return isCanonical(makeNode(start: b.count, ids: ids, bytes: b), then: next)
     }
 
+    /// The pairwise test: whether `b` may follow `a` inside one pre-token piece, i.e. BPE alone
+    /// on their bytes gives [a, b]. Inside a piece a token sequence is BPE's own exactly when
+    /// every adjacent pair passes (Berglund et al. 2023; Vieira et al. 2024), so the canonical
+    /// check below decides a continuation by this test, without running BPE again, whenever the
+    /// new token only lengthens the last piece. nil for tokenizer files (not rank BPE).
+    public func isValidPair(_ a: Int, _ b: Int) -> Bool? {
+        tokenizer._bpeOnePiece(trie.bytes(a) + trie.bytes(b)).map { $0 == [a, b] }
+    }
+
     /// Whether `ids` followed by `next` is canonical (the encoder's own tokenization of its bytes),
     /// by re-encoding all of it.
     public func isCanonical(_ ids: [Int], then next: Int) -> Bool {
@@ -222,7 +231,39 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
     }
 
     func isCanonical(_ n: _Node, then t: Int) -> Bool {
-        tokenizer.encodeOrdinary(bytes: n.tailBytes + trie.bytes(t)) == n.tailIDs + [t]
+        let joined = n.tailBytes + trie.bytes(t)
+        if let decided = pairDecides(n, t, joined) { return decided }
+        return tokenizer.encodeOrdinary(bytes: joined) == n.tailIDs + [t]
+    }
+
+    /// The pairwise test where it decides exactly: the tail ends on a whole character, appending
+    /// t leaves every piece boundary where it was and only lengthens the last piece, and the
+    /// lengthened piece is not a token by itself (the encoder would take it whole). Then the last
+    /// piece's tokens, canonical already, stay canonical with t exactly when (last, t) is a valid
+    /// pair. nil when it does not decide.
+    func pairDecides(_ n: _Node, _ t: Int, _ joined: [UInt8]) -> Bool? {
+        guard tokenizer.pattern != nil, let last = n.tailIDs.last, !n.tailBytes.isEmpty,
+              Self.endsOnWholeCharacter(n.tailBytes) else { return nil }
+        let before = tokenizer.preTokenize(bytes: n.tailBytes)
+        let after = tokenizer.preTokenize(bytes: joined)
+        guard before.count == after.count, let lastPiece = after.last, lastPiece.upperBound == joined.count,
+              before.dropLast().elementsEqual(after.dropLast()), before.last!.lowerBound == lastPiece.lowerBound
+        else { return nil }
+        // the last piece's tokens must start at its start (they do in a canonical encoding)
+        var pos = n.tailBytes.count, k = n.tailIDs.count
+        while k > 0 && pos > lastPiece.lowerBound { k -= 1; pos -= trie.bytes(n.tailIDs[k]).count }
+        guard pos == lastPiece.lowerBound else { return nil }
+        if tokenizer.id(forBytes: Array(joined[lastPiece])) != nil { return false }   // taken whole
+        return isValidPair(last, t)
+    }
+
+    static func endsOnWholeCharacter(_ b: [UInt8]) -> Bool {
+        var k = b.count - 1, back = 0
+        while k >= 0 && back < 3 && b[k] & 0xC0 == 0x80 { k -= 1; back += 1 }
+        guard k >= 0 else { return false }
+        if b[k] < 0x80 { return back == 0 }
+        let need = b[k] >= 0xF0 ? 4 : b[k] >= 0xE0 ? 3 : b[k] >= 0xC0 ? 2 : 0
+        return need > 0 && b.count - k == need
     }
 
     /// Inner nodes of covers: canonical(x[0..<j]) for the split points j a last token can start

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TokByteLevel
+@testable import TokByteLevel
 import TokCore
 import TokTestSupport
 
@@ -370,5 +370,53 @@ struct TokenizerSegmentations {
         let covers = ByteLevelModel(tokenizer: toy, model: U()).covers(of: Array("a".utf8))
         // (plus the byte tokens the toy vocabulary also has that start with "a": only "a" itself)
         #expect(Set(covers) == Set([[97], [256]]))
+    }
+}
+
+/// The pairwise test, where it decides a continuation, agrees with re-encoding everything:
+/// contexts cut inside words of real text, candidates that lengthen the last word (letters and
+/// the text's own next token), on r50k, cl100k, o200k and Llama-3's ranks where fetched.
+@Suite struct PairwiseTests {
+    static var tokenizers: [(String, Tokenizer)] {
+        var out = ["r50k_base", "cl100k_base", "o200k_base"].map { ($0, try! Tokenizer(named: $0)) }
+        if let p = TestFiles.llama3("tokenizer.model") { out.append(("llama3", try! Tokenizer(tiktokenFile: p, pattern: .llama3))) }
+        return out
+    }
+
+    @Test func pairTestAgreesWithReencoding() throws {
+        struct Zero: TokenLanguageModel { func nextTokenLogProbabilities(_ c: [[Int]]) throws -> [[Double]] { [] } }
+        var rng = SeededRandom(seed: 11)
+        let texts = ["The internationalization of everything, unbelievably", "def tokenize_everything(self):\n    return None",
+                     "Всеобщая декларация прав человека", "naïve café résumé Überraschung", "HelloWorld camelCaseIdentifiers 12345"]
+        for (name, tok) in Self.tokenizers {
+            let bl = ByteLevelModel(tokenizer: tok, model: Zero())
+            var decided = 0, checked = 0
+            let letters = (0..<tok.mergeableCount).filter { id in
+                guard let b = try? tok.tokenBytes(id), let f = b.first else { return false }
+                return (f >= 0x61 && f <= 0x7A) || f >= 0xC0
+            }
+            for text in texts {
+                let ids = tok.encodeOrdinary(text)
+                for cut in 1..<ids.count {
+                    let ctx = Array(ids[0..<cut])
+                    let bytes = try tok.decodeBytes(ctx)
+                    guard tok.encodeOrdinary(bytes: bytes) == ctx else { continue }
+                    var cands = (0..<40).map { _ in letters[Int.random(in: 0..<letters.count, using: &rng)] }
+                    cands.append(ids[cut])
+                    let node = bl.makeNode(start: bytes.count, ids: ctx, bytes: bytes)
+                    for t in cands {
+                        let full = bl.isCanonical(ctx, then: t)
+                        let joined = node.tailBytes + bl.trie.bytes(t)
+                        if let d = bl.pairDecides(node, t, joined) {
+                            decided += 1
+                            #expect(d == full, "\(name) \(text.debugDescription) cut \(cut) + \(t)")
+                        }
+                        #expect(bl.isCanonicalContinuation(ctx, then: t) == full)
+                        checked += 1
+                    }
+                }
+            }
+            #expect(decided > checked / 4, "\(name): the pair test decided \(decided) of \(checked)")
+        }
     }
 }
