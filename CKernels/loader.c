@@ -430,7 +430,7 @@ int64_t tok_json_read_merges(const uint8_t *text, size_t start, size_t end, cons
             /* set the merge resolved SET_AHEAD ago (rank = its index) */
             while (set < resolved && (resolved - set >= SET_AHEAD || (closed && resolved == parsed))) {
                 size_t s2 = set % SET_AHEAD;
-                if (tok__merges_put(table, ra[s2], rb[s2], (uint32_t)set, rm[s2])) { rc = TOK_E_NOMEM; goto done; }
+                if (tok_merges_set(table, ra[s2], rb[s2], (uint32_t)set, rm[s2])) { rc = TOK_E_NOMEM; goto done; }
                 set++;
             }
         }
@@ -454,50 +454,6 @@ static void byte_level_init(void) {
         if (printable) byte_of_char[b] = (int16_t)b;
         else byte_of_char[256 + n++] = (int16_t)b;
     }
-}
-
-int64_t tok_byte_level_index(const tok_strmap *map, tok_strmap *raw, const uint8_t **ptrs, uint32_t *lens,
-                             size_t cap) {
-    pthread_once(&byte_of_char_once, byte_level_init);
-    buf bytes = {0};                 /* the pending keys' bytes */
-    pending_key pend[VOCAB_BATCH];
-    size_t npend = 0;
-    int64_t count = 0;
-    int rc = 0;
-    for (size_t j = 0; j <= map->mask && rc == 0; j++) {
-        const strmap_slot *e = &map->slots[j];
-        if (!e->hash) continue;
-        const uint8_t *k = tok__strmap_key(map, e);
-        if (buf_reserve(&bytes, e->len)) { rc = TOK_E_NOMEM; break; }
-        size_t start = bytes.len, i = 0;
-        int ok = 1;
-        while (i < e->len) {
-            uint32_t v;
-            if (k[i] < 0x80) { v = k[i]; i++; }
-            else if (k[i] >= 0xC2 && k[i] <= 0xDF && i + 1 < e->len && (k[i + 1] & 0xC0) == 0x80) {
-                v = (uint32_t)(k[i] & 0x1F) << 6 | (k[i + 1] & 0x3F);
-                i += 2;
-            } else { ok = 0; break; }
-            if (v >= 0x144 || byte_of_char[v] < 0) { ok = 0; break; }
-            bytes.p[bytes.len++] = (uint8_t)byte_of_char[v];
-        }
-        if (!ok) { bytes.len = start; continue; }
-        size_t n = bytes.len - start;
-        pend[npend++] = (pending_key){tok__strmap_hash2(bytes.p + start, n, NULL, 0), start, (uint32_t)n, e->value};
-        count++;
-        if (npend == VOCAB_BATCH) {
-            rc = flush_keys(raw, bytes.p, &bytes, pend, npend);
-            npend = 0;
-            bytes.len = 0;
-        }
-    }
-    if (rc == 0) rc = flush_keys(raw, bytes.p, &bytes, pend, npend);
-    free(bytes.p);
-    if (rc) return rc;
-    /* pointers only once raw is complete (its slots and arena move while it grows) */
-    for (size_t i = 0; i < cap; i++) { ptrs[i] = NULL; lens[i] = 0; }
-    tok_strmap_by_value(raw, ptrs, lens, cap);
-    return count;
 }
 
 int64_t tok_byte_level_table(const uint8_t *arena, const uint64_t *spans, size_t n, tok_strmap *raw,

@@ -58,8 +58,10 @@ void tok_merges_free(tok_merges *m) {
     free(m);
 }
 
+int tok__merges_reserve(tok_merges *m, size_t n);
+
 int tok_merges_set(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t merged) {
-    if ((m->count + 1) * 2 > m->mask + 1 && grow(m, (m->mask + 1) * 2) != 0) return TOK_E_NOMEM;
+    if ((m->count + 1) * 4 > (m->mask + 1) * 3 && tok__merges_reserve(m, 1)) return TOK_E_NOMEM;
     uint64_t key = (((uint64_t)a << 32) | b) + 1;
     size_t j = slot_of(key, m->mask);
     while (m->slots[j].key && m->slots[j].key != key) j = (j + 1) & m->mask;
@@ -209,18 +211,6 @@ int tok__merges_reserve(tok_merges *m, size_t n) {
 
 void tok__merges_prefetch(const tok_merges *m, uint32_t a, uint32_t b) {
     __builtin_prefetch(&m->slots[slot_of((((uint64_t)a << 32) | b) + 1, m->mask)], 1);
-}
-
-int tok__merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t merged) {
-    if ((m->count + 1) * 4 > (m->mask + 1) * 3 && tok__merges_reserve(m, 1)) return TOK_E_NOMEM;
-    uint64_t key = (((uint64_t)a << 32) | b) + 1;
-    size_t j = slot_of(key, m->mask);
-    while (m->slots[j].key && m->slots[j].key != key) j = (j + 1) & m->mask;
-    if (!m->slots[j].key) m->count++;
-    m->slots[j].key = key;
-    m->slots[j].rank = rank;
-    m->slots[j].merged = merged;
-    return 0;
 }
 
 /* ---- byte-string map ------------------------------------------------------------------- */

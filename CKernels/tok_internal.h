@@ -169,8 +169,7 @@ static inline const uint8_t *tok__strmap_key(const tok_strmap *m, const strmap_s
 int tok__merges_reserve(tok_merges *m, size_t n);
 /* Prefetches the slot of pair (a, b). */
 void tok__merges_prefetch(const tok_merges *m, uint32_t a, uint32_t b);
-/* Sets (a, b) → (rank, merged) like tok_merges_set, growing at 3/4 full instead of 1/2. */
-int tok__merges_put(tok_merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t merged);
+
 
 /* tok_strmap_put with the key's hash (tok__strmap_hash2) already known (n < 2^32). */
 int tok__strmap_put_h(tok_strmap *m, const uint8_t *key, size_t n, uint32_t value, uint64_t h);

@@ -52,17 +52,8 @@ int64_t tok_json_read_merges(const uint8_t *text, size_t start, size_t end, cons
                              size_t *err_pos, const char **why);
 
 /**
- * For each key of `map` (a byte-level vocabulary: token strings in GPT-2's byte-to-character
- * alphabet), the bytes it spells: stored in `raw` (bytes → the same id) and reported through
- * ptrs/lens by id (ptrs[id] points into raw's storage, valid while raw lives; ids at or above
- * `cap` are skipped; ids without a byte-level spelling keep ptrs[id] = NULL). Keys with other
- * characters are skipped. Returns the number of keys decoded, or TOK_E_NOMEM.
- */
-int64_t tok_byte_level_index(const tok_strmap *map, tok_strmap *raw, const uint8_t **ptrs, uint32_t *lens,
-                             size_t cap);
-
-/**
- * The same from token strings by id: spans[id] is offset << 32 | length into `arena`
+ * The bytes each token string of a byte-level vocabulary (GPT-2's byte-to-character alphabet)
+ * spells, from the strings by id: spans[id] is offset << 32 | length into `arena`
  * (UINT64_MAX: no token). Each byte-level string's bytes go to out_arena (which needs as many
  * bytes as the strings take), with out_spans[id] as spans (UINT64_MAX for no token or another
  * alphabet), and into `raw` (bytes → id). Returns the number decoded, or TOK_E_NOMEM.

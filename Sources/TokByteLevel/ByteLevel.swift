@@ -207,6 +207,10 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         /// the canonical check of ids + [t] only re-encodes this tail.
         var tailBytes: [UInt8] = []
         var tailIDs: [Int] = []
+        /// The tail's pre-token pieces, when the pairwise test can decide continuations of this
+        /// node (a rank tokenizer, the tail ending on a whole character, the last piece starting
+        /// at a token boundary); computed once per node, not per candidate.
+        var tailPieces: [Range<Int>]? = nil
     }
 
     func makeNode(start: Int, ids: [Int], bytes: [UInt8]) -> _Node {
@@ -227,6 +231,13 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
         if pos != from { k = 0; pos = 0 }   // no token boundary there: check the whole sequence
         n.tailBytes = Array(bytes[pos...])
         n.tailIDs = Array(ids[k...])
+        if tokenizer.pattern != nil, !n.tailIDs.isEmpty, Self.endsOnWholeCharacter(n.tailBytes) {
+            let tp = tokenizer.preTokenize(bytes: n.tailBytes)
+            // the last piece's tokens start at its start (they do in a canonical encoding)
+            var p = n.tailBytes.count, j = n.tailIDs.count
+            while let last = tp.last, j > 0 && p > last.lowerBound { j -= 1; p -= trie.bytes(n.tailIDs[j]).count }
+            if let last = tp.last, p == last.lowerBound { n.tailPieces = tp }
+        }
         return n
     }
 
@@ -242,17 +253,11 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
     /// piece's tokens, canonical already, stay canonical with t exactly when (last, t) is a valid
     /// pair. nil when it does not decide.
     func pairDecides(_ n: _Node, _ t: Int, _ joined: [UInt8]) -> Bool? {
-        guard tokenizer.pattern != nil, let last = n.tailIDs.last, !n.tailBytes.isEmpty,
-              Self.endsOnWholeCharacter(n.tailBytes) else { return nil }
-        let before = tokenizer.preTokenize(bytes: n.tailBytes)
+        guard let before = n.tailPieces, let last = n.tailIDs.last else { return nil }
         let after = tokenizer.preTokenize(bytes: joined)
         guard before.count == after.count, let lastPiece = after.last, lastPiece.upperBound == joined.count,
               before.dropLast().elementsEqual(after.dropLast()), before.last!.lowerBound == lastPiece.lowerBound
         else { return nil }
-        // the last piece's tokens must start at its start (they do in a canonical encoding)
-        var pos = n.tailBytes.count, k = n.tailIDs.count
-        while k > 0 && pos > lastPiece.lowerBound { k -= 1; pos -= trie.bytes(n.tailIDs[k]).count }
-        guard pos == lastPiece.lowerBound else { return nil }
         if tokenizer.id(forBytes: Array(joined[lastPiece])) != nil { return false }   // taken whole
         return isValidPair(last, t)
     }

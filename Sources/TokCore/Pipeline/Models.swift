@@ -79,7 +79,13 @@ final class _ByteMap: @unchecked Sendable {   // not changed once built, but for
     /// A map of raw token bytes by id (absent entries skipped).
     static func index(_ byID: _TokenTable) throws(TokError) -> _ByteMap {
         let m = try _ByteMap(expected: byID.count)
-        for id in 0..<byID.count { if let t = byID[id] { try m.set(t, id) } }
+        for id in 0..<byID.count {
+            _ = try byID.withBytes(id) { b throws(TokError) in
+                guard tok_strmap_put(m.handle, b.baseAddress, b.count, UInt32(id)) >= 0 else {
+                    throw TokError(.invalidArgument, "out of memory")
+                }
+            }
+        }
         return m
     }
 
@@ -122,14 +128,6 @@ final class _ByteMap: @unchecked Sendable {   // not changed once built, but for
         for s in spans where s != UInt64.max { used = Swift.max(used, Int(s >> 32) + Int(s & 0xFFFF_FFFF)) }
         arena.removeSubrange(used...)
         return _TokenTable(arena: arena, spans: spans)
-    }
-
-    /// Fills this (empty) map with the bytes each key of `strings` spells in the byte-level
-    /// alphabet (keys with other characters skipped), and returns those bytes by id below `limit`.
-    func byteLevelIndex(of strings: _ByteMap, limit: Int) throws(TokError) -> _TokenTable {
-        let (ok, out) = Self.byID(limit) { Int(tok_byte_level_index(strings.handle, handle, $0, $1, limit)) }
-        guard ok else { throw TokError(.invalidArgument, "out of memory") }
-        return out
     }
 
     /// The id of a·b.
