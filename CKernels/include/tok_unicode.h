@@ -1,12 +1,14 @@
 /*
  * tok_unicode.h — character classes and UTF-8 decoding for the pre-token scanners.
  *
- * The classes are those the tiktoken split patterns test (\p{L}, \p{N}, \s, o200k's case classes),
+ * The classes are those the split patterns test (\p{L}, \p{N}, \p{M}, \s, o200k's case classes,
+ * DeepSeek's [\p{P}\p{S}]),
  * from Unicode 16.0, the version of the reference's regex engine (see tools/gen_unicode_tables.py).
  *
  * Invalid UTF-8: the decoder returns one "invalid unit" per maximal subpart of an ill-formed
  * sequence (Unicode §3.9, the same units Python's decode(errors="replace") turns into U+FFFD).
- * An invalid unit has class 0, so the scanners treat it as U+FFFD (a symbol) would be treated,
+ * An invalid unit has no class bit but TOK_CLS_INVALID, so the scanners treat it as U+FFFD (a
+ * symbol) would be treated (the DeepSeek scanner, which tests [\p{P}\p{S}], counts it as one),
  * while the bytes themselves are kept: encode then decode returns the input byte for byte.
  */
 #ifndef TOK_UNICODE_H
@@ -28,6 +30,7 @@ enum {
     TOK_CLS_LC = 16, /**< [\p{Ll}\p{Lm}\p{Lo}\p{M}]: o200k's "lower" class */
     TOK_CLS_M = 32,  /**< \p{M}: any mark */
     TOK_CLS_INVALID = 64, /**< an ill-formed UTF-8 unit (never set in the table) */
+    TOK_CLS_PS = 128, /**< [\p{P}\p{S}]: any punctuation or symbol (DeepSeek's pattern) */
 };
 
 /** Generated two-stage table (unicode_tables.c): 128-code-point blocks. */

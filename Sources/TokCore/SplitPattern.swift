@@ -19,6 +19,20 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
     case superword
     /// Mistral's Tekken (v3 and later): o200k's shape without contractions, single digits.
     case tekken
+    /// DeepSeek V4's pre-tokenization: its tokenizer.json's three Isolated Splits
+    /// (``numberGroups``, ``cjkRuns``, ``deepseekWords``) composed into one scanner.
+    case deepseek
+    /// `\p{N}{1,3}` (DeepSeek's first Split): groups of up to three numbers from the left, and
+    /// the text between them as pieces of its own.
+    case numberGroups
+    /// `[一-龥぀-ゟ゠-ヿ]+` (DeepSeek's second Split): runs of CJK ideographs U+4E00–U+9FA5 and kana
+    /// U+3040–U+30FF, and the text between them.
+    case cjkRuns
+    /// DeepSeek's third Split: an ASCII punctuation character with the ASCII letters after it, a
+    /// letter-and-mark run with an optional character before it that is not CR/LF, a letter,
+    /// punctuation or symbol, a punctuation-and-symbol run with an optional space and trailing
+    /// CR/LFs, and cl100k's whitespace rules; and the text between matches.
+    case deepseekWords
 
     /// Looks a pattern up by its name or an encoding that uses it (`gpt2`, `cl100k_base`,
     /// `o200k_harmony`, `qwen3`, `qwen3.6`, …); nil when unknown.
@@ -32,13 +46,26 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         case "qwen3_5", "qwen3.5", "qwen3.6", "qwen3_6": self = .qwen3_5
         case "superword", "superbpe": self = .superword
         case "tekken", "mistral-tekken": self = .tekken
+        case "deepseek", "deepseek-v4", "deepseek_v4": self = .deepseek
+        case "numbergroups", "number-groups": self = .numberGroups
+        case "cjkruns", "cjk-runs": self = .cjkRuns
+        case "deepseekwords", "deepseek-words": self = .deepseekWords
         default: return nil
         }
     }
 
-    /// The regex this pattern implements, as tiktoken (or the model's tokenizer) writes it.
+    /// The regex this pattern implements, as tiktoken (or the model's tokenizer) writes it. For
+    /// ``deepseek``, which is three regexes applied one after another, the three, one per line.
     public var regex: String {
         switch self {
+        case .deepseek:
+            return [SplitPattern.numberGroups, .cjkRuns, .deepseekWords].map(\.regex).joined(separator: "\n")
+        case .numberGroups:
+            return #"\p{N}{1,3}"#
+        case .cjkRuns:
+            return "[\u{4E00}-\u{9FA5}\u{3040}-\u{309F}\u{30A0}-\u{30FF}]+"
+        case .deepseekWords:
+            return ##"[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"##
         case .r50k:
             return #"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"#
         case .cl100k:
@@ -68,6 +95,16 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
     /// The pattern's name.
     public var description: String { rawValue }
 
+    /// Whether the scanner's pieces tile the text, every piece a match of the regex (false for
+    /// the searched DeepSeek Splits, whose text between matches is no match; superword's pieces
+    /// tile the text but include the text between its matches).
+    package var tilesText: Bool {
+        switch self {
+        case .numberGroups, .cjkRuns, .deepseekWords: false
+        default: true
+        }
+    }
+
     package var kernelID: Int32 {
         switch self {
         case .r50k: 1
@@ -78,6 +115,10 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         case .llama3: 6
         case .superword: 7
         case .tekken: 8
+        case .deepseek: 9
+        case .numberGroups: 10
+        case .cjkRuns: 11
+        case .deepseekWords: 12
         }
     }
 }

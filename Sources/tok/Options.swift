@@ -34,7 +34,10 @@ func loadTokenizer(_ vocab: String, pattern: String?, special: [String]) throws 
                 if !special.isEmpty { throw CLIError("--special applies to .tiktoken files; '\(vocab)' defines its own") }
                 return try Tokenizer(file: vocab)
             }
-            throw CLIError("'\(vocab)' is not a built-in vocabulary; for a file, give its split pattern with --pattern (\(SplitPattern.allCases.map(\.rawValue).joined(separator: ", ")))")
+            if vocab.contains("/") || vocab.contains(".") {
+                throw CLIError("no such file: '\(vocab)' (and no built-in vocabulary has this name: \(Tokenizer.builtInNames.sorted().joined(separator: ", ")))")
+            }
+            throw CLIError("'\(vocab)' is not a built-in vocabulary (\(Tokenizer.builtInNames.sorted().joined(separator: ", "))); for a .tiktoken file, give its path and split pattern with --pattern (\(SplitPattern.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard let p = SplitPattern(name: name) else { throw CLIError("unknown pattern '\(name)'") }
         return try Tokenizer(tiktokenFile: vocab, pattern: p, specialTokens: try parseSpecialTokens(special))

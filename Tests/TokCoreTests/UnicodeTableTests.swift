@@ -26,5 +26,10 @@ import Testing
         #expect(tok_ucls(0x301) == UInt8(TOK_CLS_M | TOK_CLS_UC | TOK_CLS_LC))
         #expect(tok_ucls(0x4E2D) == UInt8(TOK_CLS_L | TOK_CLS_UC | TOK_CLS_LC)) // Lo
         #expect(tok_ucls(0x1C5) == UInt8(TOK_CLS_L | TOK_CLS_UC))   // Lt
+        #expect(tok_ucls(0x21) == UInt8(TOK_CLS_PS))              // ! (Po)
+        #expect(tok_ucls(0x60) == UInt8(TOK_CLS_PS))              // ` (Sk)
+        #expect(tok_ucls(0x3002) == UInt8(TOK_CLS_PS))            // 。 (Po)
+        #expect(tok_ucls(0x2427) == UInt8(TOK_CLS_PS))            // So, new in Unicode 16.0
+        #expect(tok_ucls(0x30FC) == UInt8(TOK_CLS_L | TOK_CLS_UC | TOK_CLS_LC)) // ー (Lm)
     }
 }

@@ -62,7 +62,10 @@ struct _HFLoader {
         if let r = o["Regex"] as? String {
             // The scanners run a pattern only where Oniguruma reads it the same way (see
             // SplitPattern.onigurumaRegex); anything else goes to ICU with Oniguruma's reading.
-            if let known = SplitPattern.allCases.first(where: { $0.onigurumaRegex == r }),
+            // A CR or LF written as itself reads as the escape `\r` / `\n` does (DeepSeek's
+            // file writes them so).
+            let escaped = r.replacingOccurrences(of: "\r", with: #"\r"#).replacingOccurrences(of: "\n", with: #"\n"#)
+            if let known = SplitPattern.allCases.first(where: { $0 != .deepseek && $0.onigurumaRegex == escaped }),
                known != .superword || scannerTilesText { return _Pattern(kind: .scanner(known)) }
             return _Pattern(kind: .regex(try _Regex(r, at: "\(source): \(path).Regex")))
         }
@@ -106,7 +109,7 @@ struct _HFLoader {
             var bl = byteLevel
             let list = try steps(o, "pretokenizers", path) { v, p throws(TokError) in try preTokenizer(v, p, &bl) }
             byteLevel = bl
-            return .sequence(list)
+            return .sequence(_PreTokenizer.fused(list))
         case "Split":
             let b = try string(o, "behavior", path)
             guard let behavior = _SplitBehavior(rawValue: b) else { throw fail("\(path).behavior", "unknown behavior \(b)", .unsupported) }

@@ -10,6 +10,21 @@ struct _Pattern: Sendable {
     }
     let kind: Kind
 
+    /// What runs the pattern: `literal "…"`, `scanner NAME` or `ICU regex "…"`.
+    var summary: String {
+        switch kind {
+        case .literal(let b): return "literal \(String(decoding: b, as: UTF8.self).debugDescription)"
+        case .scanner(let p): return "scanner \(p.rawValue)"
+        case .regex(let r): return "ICU regex \(r.source.debugDescription)"
+        }
+    }
+
+    /// The scanner whose pieces tile the text (each piece a match), or nil.
+    var tilingScanner: SplitPattern? {
+        if case .scanner(let p) = kind, p.tilesText { return p }
+        return nil
+    }
+
     /// Non-overlapping, non-empty matches in bytes[range], left to right, as absolute ranges.
     func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [Range<Int>] {
         switch kind {
@@ -24,14 +39,17 @@ struct _Pattern: Sendable {
             }
             return out
         case .scanner(let p):
-            // Every scanner piece is a match of the regex; together they tile the text.
+            // The leftmost matches, as the regex's search finds them (for most patterns they
+            // tile the text).
             var out: [Range<Int>] = []
             let base = bytes.baseAddress! + range.lowerBound
             let n = range.count
             var i = 0
             while i < n {
-                let e = tok_pretok_next(p.kernelID, base, n, i)
-                out.append((range.lowerBound + i)..<(range.lowerBound + e))
+                var start = 0
+                let e = tok_pretok_find(p.kernelID, base, n, i, &start)
+                if start >= n { break }
+                out.append((range.lowerBound + start)..<(range.lowerBound + e))
                 i = e
             }
             return out

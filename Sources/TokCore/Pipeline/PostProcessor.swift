@@ -61,6 +61,11 @@ extension Tokenizer {
     /// Whether this tokenizer was loaded from a tokenizer file (Hugging Face, SentencePiece,
     /// Tekken) and encodes through its pipeline of normalizer, pre-tokenizer and model.
     public var isPipeline: Bool { units is _Pipeline }
+
+    /// The pipeline's pre-tokenizer steps in one line, saying which split patterns run on Tok's C
+    /// scanners and which on ICU's regex engine (`Split(scanner deepseek, Isolated) → ByteLevel`);
+    /// nil when the tokenizer has no pipeline or the pipeline no pre-tokenizer.
+    public var preTokenizerSummary: String? { (units as? _Pipeline)?.preTokenizer?.summary }
 }
 
 extension _HFLoader {

@@ -1,3 +1,5 @@
+internal import CTokKernels
+
 /// How a split treats the matches of its pattern (Hugging Face's `SplitDelimiterBehavior`).
 enum _SplitBehavior: String, Sendable {
     case removed = "Removed", isolated = "Isolated", mergedWithPrevious = "MergedWithPrevious"
@@ -75,7 +77,11 @@ indirect enum _PreTokenizer: Sendable {
         case .sequence(let steps):
             for s in steps { s.apply(&t, &pieces) }
         case .split(let pattern, let behavior, let invert):
-            pieces = Self.split(t, pieces, behavior, invert: invert) { b, r in pattern.matches(b, r) }
+            if behavior == .isolated, !invert, let scanner = pattern.tilingScanner {
+                pieces = Self.tile(t, pieces, scanner)   // the scanner's pieces are the split's
+            } else {
+                pieces = Self.split(t, pieces, behavior, invert: invert) { b, r in pattern.matches(b, r) }
+            }
         case .byteLevel(let prefix, let regex):
             if prefix {
                 Self.rebuild(&t, &pieces) { _, piece in
@@ -176,6 +182,46 @@ indirect enum _PreTokenizer: Sendable {
         }
     }
 
+    /// The steps in one line (see ``Tokenizer/preTokenizerSummary``).
+    var summary: String {
+        switch self {
+        case .sequence(let steps): return steps.map(\.summary).joined(separator: " → ")
+        case .split(let p, let b, let invert): return "Split(\(p.summary), \(b.rawValue)\(invert ? ", inverted" : ""))"
+        case .byteLevel(let prefix, let regex):
+            return "ByteLevel(\(prefix ? "prefix space" : "no prefix space")\(regex.map { ", " + $0.summary } ?? ""))"
+        case .metaspace(_, let scheme, let split): return "Metaspace(prepend \(scheme.rawValue)\(split ? ", split" : ""))"
+        case .whitespace: return "Whitespace"
+        case .whitespaceSplit: return "WhitespaceSplit"
+        case .bert: return "BertPreTokenizer"
+        case .punctuation(let b): return "Punctuation(\(b.rawValue))"
+        case .digits(let individual): return "Digits(\(individual ? "individual" : "runs"))"
+        case .wordStarts: return "word starts (Tok's cut before each ▁)"
+        case .unicodeScripts: return "UnicodeScripts"
+        }
+    }
+
+    /// The steps with DeepSeek's three Isolated Splits (numbers, CJK runs, words), wherever
+    /// they follow one another, replaced by the one scanner that composes them.
+    static func fused(_ steps: [_PreTokenizer]) -> [_PreTokenizer] {
+        func isolated(_ step: _PreTokenizer, _ p: SplitPattern) -> Bool {
+            if case .split(let pat, .isolated, false) = step, case .scanner(p) = pat.kind { return true }
+            return false
+        }
+        var out: [_PreTokenizer] = []
+        var k = 0
+        while k < steps.count {
+            if k + 3 <= steps.count, isolated(steps[k], .numberGroups), isolated(steps[k + 1], .cjkRuns),
+               isolated(steps[k + 2], .deepseekWords) {
+                out.append(.split(_Pattern(kind: .scanner(.deepseek)), .isolated, invert: false))
+                k += 3
+            } else {
+                out.append(steps[k])
+                k += 1
+            }
+        }
+        return out
+    }
+
     /// The UnicodeScripts class of a code point (0: Any).
     static func hfScript(_ cp: UInt32) -> UInt16 {
         var lo = 0, hi = _hfScriptRangeStarts.count - 1
@@ -203,6 +249,26 @@ indirect enum _PreTokenizer: Sendable {
             }
         }
         return true
+    }
+
+    /// Each piece cut into the pieces of a scanner that tiles text (an Isolated split on it).
+    static func tile(_ t: _Text, _ pieces: [Range<Int>], _ scanner: SplitPattern) -> [Range<Int>] {
+        t.bytes.withUnsafeBufferPointer { b in
+            var out: [Range<Int>] = []
+            out.reserveCapacity(pieces.count + b.count / 4)
+            let id = scanner.kernelID
+            for p in pieces {
+                let base = b.baseAddress! + p.lowerBound
+                let n = p.count
+                var i = 0
+                while i < n {
+                    let e = tok_pretok_next(id, base, n, i)
+                    out.append((p.lowerBound + i)..<(p.lowerBound + e))
+                    i = e
+                }
+            }
+            return out
+        }
     }
 
     /// Splits each piece at the matches `find` returns for it.
