@@ -30,7 +30,8 @@ print('| --- | --- | --- | --- | --- | --- | --- |')
 for name, path, extra in [("Llama-3 tokenizer.json", V+'llama3/tokenizer.json', ['--special-as-text']),
                           ("DeepSeek V4 tokenizer.json", V+'deepseek-v4/tokenizer.json', ['--special-as-text']),
                           ("BERT WordPiece", V+'bert-all-MiniLM-L6-v2/tokenizer.json', ['--special-as-text']),
-                          ("Mistral v1 SentencePiece", V+'mistral/tokenizer.model.v1', ['--special-as-text'])]:
+                          ("Mistral v1 SentencePiece", V+'mistral/tokenizer.model.v1', ['--special-as-text']),
+                          ("Mistral v3 SentencePiece", V+'mistral/mistral_instruct_tokenizer_240323.model.v3', ['--special-as-text'])]:
     if path.endswith('.json'):
         ref = Tokenizer.from_file(path); ref.no_padding(); ref.no_truncation()
         lt=time.perf_counter(); Tokenizer.from_file(path); lt=time.perf_counter()-lt

@@ -142,10 +142,7 @@ final class IDWriter {
     func write(encoded e: Encoding) {
         switch format {
         case .text:
-            for (i, id) in e.ids.enumerated() {
-                if i > 0 { out.byte(0x20) }
-                out.writeInt(id)
-            }
+            out.writeInts(e.ids, separator: 0x20)
             out.byte(0x0A)
         case .json, .jsonl:
             if format == .json {
@@ -181,10 +178,7 @@ final class IDWriter {
 
     private func writeArray(_ ids: [Int]) {
         out.byte(UInt8(ascii: "["))
-        for (i, id) in ids.enumerated() {
-            if i > 0 { out.byte(UInt8(ascii: ",")) }
-            out.writeInt(id)
-        }
+        out.writeInts(ids, separator: UInt8(ascii: ","))
         out.byte(UInt8(ascii: "]"))
     }
 

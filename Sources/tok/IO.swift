@@ -81,16 +81,32 @@ final class Output {
     init() { buf.reserveCapacity(1 << 20) }
     func write(_ s: String) { buf.append(contentsOf: s.utf8); flushIfFull() }
     func write<S: Sequence<UInt8>>(bytes: S) { buf.append(contentsOf: bytes); flushIfFull() }
-    func writeInt(_ v: Int) {
-        if v == 0 { buf.append(0x30); return }
-        var x = v
-        if x < 0 { buf.append(0x2D); x = -x }
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
+    func writeInt(_ v: Int) { Self.append(v, to: &buf) }
+
+    /// The ids in decimal, `separator` between them (one access to the buffer for the list).
+    func writeInts(_ ids: [Int], separator: UInt8) {
+        Self.append(ids, separator: separator, to: &buf)
+        flushIfFull()
+    }
+
+    private static func append(_ ids: [Int], separator: UInt8, to buf: inout [UInt8]) {
+        buf.reserveCapacity(buf.count + ids.count * 7)
+        for (i, id) in ids.enumerated() {
+            if i > 0 { buf.append(separator) }
+            append(id, to: &buf)
+        }
+    }
+
+    @inline(__always)
+    private static func append(_ v: Int, to buf: inout [UInt8]) {
+        if v >= 0 && v < 10 { buf.append(0x30 + UInt8(v)); return }
+        var x = v.magnitude
+        if v < 0 { buf.append(0x2D) }
+        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for 20 digits
         withUnsafeMutableBytes(of: &tmp) { t in
-            while x > 0 { t[n] = UInt8(0x30 + x % 10); x /= 10; n += 1 }
-            for k in stride(from: n - 1, through: 0, by: -1) { buf.append(t[k]) }
+            var n = 24
+            while x > 0 { n -= 1; t[n] = UInt8(truncatingIfNeeded: 0x30 + x % 10); x /= 10 }
+            buf.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[n...]))
         }
     }
     func byte(_ b: UInt8) { buf.append(b) }

@@ -21,6 +21,10 @@ import TokTestSupport
                 mismatches += 1
                 if mismatches < 5 { Issue.record("split(\(text.debugDescription)): \(hat.split(text)) != \(words)") }
             }
+            if hat.substrings(text).map(String.init) != words {
+                mismatches += 1
+                if mismatches < 5 { Issue.record("substrings(\(text.debugDescription)) != \(words)") }
+            }
             for limit in [4, 16] {
                 let want = (r["words_\(limit)"] as! [String]).map { [UInt8](Data(base64Encoded: $0)!) }
                 let got = try hat.split(text, maxBytesPerWord: limit)
@@ -121,6 +125,8 @@ import TokTestSupport
         let w = try hat.words("<|begin_of_text|>Hello world<|eot_id|>\nBye<|eot_id|>")
         #expect(w.indices.map { w.string(at: $0) } == ["<|begin_of_text|>", "Hello", " world", "<|eot_id|>", "\n", "Bye", "<|eot_id|>"])
         #expect(w.indices.map { w.specialID(at: $0) } == [128000, nil, nil, 128009, nil, nil, 128009])
+        #expect(hat.substrings("<|begin_of_text|>Hello world<|eot_id|>\nBye<|eot_id|>") == ["<|begin_of_text|>", "Hello", " world", "<|eot_id|>", "\n", "Bye", "<|eot_id|>"])
+        #expect(hat.split("x<|eot_id|>") == ["x", "<|eot_id|>"])
         #expect(hat.wordCount(bytes: Array("<|begin_of_text|>Hello world<|eot_id|>\nBye<|eot_id|>".utf8)) == 7)
         // Without special tokens the same text is split by the rule alone.
         #expect(HATSplitter().split("a<|eot_id|>") == ["a", "<", "|", "eot_", "id", "|", ">"])

@@ -195,7 +195,8 @@ struct _Pipeline: _SwiftModel {
             }
             for (r, aid) in parts {
                 if let aid { ids.append(aid); starts.append(t.origin[r.lowerBound]); continue }
-                var sub = _Text(bytes: Array(t.bytes[r]), origin: Array(t.origin[r]))
+                // The whole normalized text (no added token in it) is used as it is, not copied.
+                var sub = r == 0..<t.bytes.count ? t : _Text(bytes: Array(t.bytes[r]), origin: Array(t.origin[r]))
                 var pieces = sub.bytes.isEmpty ? [] : [0..<sub.bytes.count]
                 preTokenizer?.apply(&sub, &pieces)
                 var pstarts: [Int] = []
