@@ -20,6 +20,7 @@
 #define TOK_PRETOK_SCAN_H
 
 #include "tok_pretok.h"
+#include "tok_swar.h"
 #include "tok_unicode.h"
 
 #include <string.h>
@@ -58,13 +59,6 @@ static const uint8_t ASCII[256] = {
 #undef P
 };
 
-/* SWAR: the high bit of each byte of x that lies strictly between m and n (valid for m, n <= 128;
- * bytes >= 0x80 never qualify). Hacker's Delight / "bit twiddling hacks" hasbetween. */
-#define TOK_ONES 0x0101010101010101ull
-static inline uint64_t tok__between(uint64_t x, unsigned m, unsigned n) {
-    return ((TOK_ONES * (127 + n) - (x & TOK_ONES * 127)) & ~x &
-            ((x & TOK_ONES * 127) + TOK_ONES * (127 - m))) & TOK_ONES * 128;
-}
 
 /* End of the run of ASCII bytes in [lo, hi] (inclusive, both < 0x80) from i, 8 bytes a step with no
  * branch per byte (a word of up to 8 letters costs one step). */

@@ -17,7 +17,10 @@
  * at the limit itself (inside a character) when the first character is longer than the limit.
  */
 #include "tok_segment.h"
+#include "tok_swar.h"
 #include "tok_unicode.h"
+
+#include <string.h>
 
 /* Piece / token flags. */
 enum {
@@ -59,6 +62,30 @@ static const uint8_t ascii_class[256] = {
 static inline int is_lower(uint8_t b) { return ascii_class[b] & AC_LOWER; }
 static inline int is_upper(uint8_t b) { return ascii_class[b] & AC_UPPER; }
 static inline int is_alnum(uint8_t b) { return ascii_class[b] != 0; }
+
+/* End of the run of ASCII letters and digits from i, where the byte before i is one
+ * (`prev_lower`: a lowercase letter); in HAT mode the run also ends before an uppercase letter
+ * that follows a lowercase one. Eight bytes a step: a word of up to eight letters is one step. */
+static inline __attribute__((always_inline)) size_t alnum_run(const uint8_t *s, size_t len, size_t i, int hat,
+                                                              int prev_lower) {
+    uint64_t carry = prev_lower ? 0x80 : 0;
+    while (i + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t lo = tok__between(w, 'a' - 1, 'z' + 1), up = tok__between(w, 'A' - 1, 'Z' + 1);
+        uint64_t stop = ~(lo | up | tok__between(w, '0' - 1, '9' + 1)) & TOK_HIGHS;
+        if (hat) stop |= up & ((lo << 8) | carry);   /* an uppercase letter right after a lowercase one */
+        if (stop) return i + (size_t)(__builtin_ctzll(stop) >> 3);
+        carry = lo >> 56;
+        i += 8;
+    }
+    uint8_t prevc = carry ? AC_LOWER : 0, c;
+    while (i < len && (c = ascii_class[s[i]]) != 0 && !(hat && (c & AC_UPPER) && (prevc & AC_LOWER))) {
+        prevc = c;
+        i++;
+    }
+    return i;
+}
 
 #define WB_BIT(v) (1u << TOK_WB_##v)
 static inline int is_ignorable(unsigned wb) {
@@ -175,15 +202,7 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
             while (e < len && s[e] == ' ') e++;
             f = e - start == 1 ? (PF_SINGLE_SPACE | PF_ALL_SPACES | PF_ALL_WS) : (PF_ALL_SPACES | PF_ALL_WS);
         } else {
-            uint8_t prevc = ascii_class[b0], c;
-            if (hat) {
-                while (e < len && (c = ascii_class[s[e]]) != 0 && !((c & AC_UPPER) && (prevc & AC_LOWER))) {
-                    prevc = c;
-                    e++;
-                }
-            } else {
-                while (e < len && ascii_class[s[e]]) e++;
-            }
+            e = alnum_run(s, len, e, hat, is_lower(b0));
             f = 0;
         }
         uint16_t last = tok_seg_ascii[s[e - 1]];
@@ -207,16 +226,7 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
             /* Fast path: ASCII letters and digits after a letter or digit never break (WB5, WB8,
              * WB9, WB10) except, in HAT mode, between a lowercase and an uppercase letter. Consume
              * the run and leave the state as the general path would. */
-            size_t e = it->pos + 1;
-            if (hat) {
-                uint8_t prevc = ascii_class[b], c;
-                while (e < len && (c = ascii_class[s[e]]) != 0 && !((c & AC_UPPER) && (prevc & AC_LOWER))) {
-                    prevc = c;
-                    e++;
-                }
-            } else {
-                while (e < len && ascii_class[s[e]]) e++;
-            }
+            size_t e = alnum_run(s, len, it->pos + 1, hat, is_lower(b));
             uint16_t last = tok_seg_ascii[s[e - 1]];
             it->prev2 = e - it->pos >= 2 ? (uint8_t)(tok_seg_ascii[s[e - 2]] & TOK_SEG_WB_MASK) : it->prev;
             it->prev = (uint8_t)(last & TOK_SEG_WB_MASK);
