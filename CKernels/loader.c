@@ -504,3 +504,111 @@ size_t tok_strmap_by_value(const tok_strmap *map, const uint8_t **ptrs, uint32_t
     }
     return count;
 }
+
+/* ---- Tekken ------------------------------------------------------------------------------ */
+
+/* The key at the cursor is `name` (its raw bytes, no escapes in the names compared). */
+static int key_is(const uint8_t *p, size_t n, const char *name) {
+    size_t k = strlen(name);
+    return n == k && memcmp(p, name, k) == 0;
+}
+
+int64_t tok_tekken_read_vocab(const uint8_t *text, size_t start, size_t end, uint32_t n, uint8_t *arena,
+                              uint64_t *spans, size_t *arena_len, size_t *err_index, int *err_field,
+                              uint64_t *err_detail, size_t *err_pos, const char **why) {
+    cursor c = {text, start, end, 0, NULL};
+    buf scratch = {0};
+    int64_t count = 0, rc = 0;
+    size_t out = 0;
+    *err_field = 0;
+    *err_detail = 0;
+    for (uint32_t r = 0; r < n; r++) spans[r] = UINT64_MAX;
+    skip_ws(&c);
+    if (c.i >= c.end || c.s[c.i] != '[') { rc = fail(&c, "expected an array of tokens"); goto done; }
+    c.i++;
+    skip_ws(&c);
+    if (c.i < c.end && c.s[c.i] == ']') { c.i++; goto done; }
+    for (;;) {
+        *err_index = (size_t)count;
+        skip_ws(&c);
+        if (c.i >= c.end || c.s[c.i] != '{') { rc = fail(&c, "expected an object"); goto done; }
+        c.i++;
+        int64_t rank = -1;
+        int has_rank = 0, has_bytes = 0;
+        size_t b_off = 0, b_len = 0;     /* the token_bytes string: in the text or in scratch */
+        int b_scratch = 0;
+        size_t obj = c.i;
+        skip_ws(&c);
+        if (c.i < c.end && c.s[c.i] == '}') c.i++;
+        else for (;;) {
+            skip_ws(&c);
+            const uint8_t *kp; size_t kn, koff; int kin;
+            scratch.len = b_scratch ? scratch.len : 0;
+            if ((rc = read_string(&c, &scratch, &kp, &kn, &koff, &kin))) goto done;
+            if (kin) kp = scratch.p + koff;
+            int is_rank = key_is(kp, kn, "rank"), is_bytes = key_is(kp, kn, "token_bytes");
+            skip_ws(&c);
+            if (c.i >= c.end || c.s[c.i] != ':') { rc = fail(&c, "expected ':'"); goto done; }
+            c.i++;
+            skip_ws(&c);
+            if (is_rank) {
+                size_t num = c.i;
+                uint64_t v = 0;
+                int neg = c.i < c.end && c.s[c.i] == '-';
+                if (neg) c.i++;
+                size_t digits = c.i;
+                while (c.i < c.end && c.s[c.i] >= '0' && c.s[c.i] <= '9' && v < ((uint64_t)1 << 40)) v = v * 10 + (c.s[c.i++] - '0');
+                if (c.i == digits || (c.i < c.end && (c.s[c.i] == '.' || c.s[c.i] == 'e' || c.s[c.i] == 'E'
+                                                      || (c.s[c.i] >= '0' && c.s[c.i] <= '9')))) {
+                    c.i = num;
+                    *err_field = 1;
+                    rc = fail(&c, "not an integer rank");
+                    goto done;
+                }
+                rank = neg ? -1 : (v >= ((uint64_t)1 << 31) ? ((int64_t)1 << 31) : (int64_t)v);
+                *err_detail = neg ? (uint64_t)-1 : v;
+                has_rank = 1;
+            } else if (is_bytes) {
+                const uint8_t *p; size_t len, off; int in;
+                size_t before = scratch.len;
+                if ((rc = read_string(&c, &scratch, &p, &len, &off, &in))) { *err_field = 2; goto done; }
+                if (in) { b_off = off; b_scratch = 1; } else { b_off = (size_t)(p - text); scratch.len = before; }
+                b_len = len;
+                has_bytes = 1;
+            } else {
+                if ((rc = skip_value(&c, 1))) goto done;
+            }
+            skip_ws(&c);
+            if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
+            if (c.s[c.i] == ',') { c.i++; continue; }
+            if (c.s[c.i] == '}') { c.i++; break; }
+            rc = fail(&c, "expected ',' or '}'");
+            goto done;
+        }
+        if (!has_rank) { c.i = obj; *err_field = 1; rc = fail(&c, "missing"); goto done; }
+        if (rank < 0 || (rank < (int64_t)n && spans[rank] != UINT64_MAX)) {
+            c.i = obj; *err_field = 1; rc = fail(&c, "repeated"); goto done;
+        }
+        if (rank < (int64_t)n) {
+            const uint8_t *b = b_scratch ? scratch.p + b_off : text + b_off;
+            long nb = has_bytes ? tok__b64_decode(b, b_len, arena + out) : -1;
+            if (nb <= 0 || nb >= ((long)1 << 31)) { c.i = obj; *err_field = 2; rc = fail(&c, "not base64 bytes"); goto done; }
+            spans[rank] = TOK_SPAN(out, (uint32_t)nb);
+            out += (size_t)nb;
+        }
+        b_scratch = 0;
+        scratch.len = 0;
+        count++;
+        skip_ws(&c);
+        if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
+        if (c.s[c.i] == ',') { c.i++; continue; }
+        if (c.s[c.i] == ']') { c.i++; break; }
+        rc = fail(&c, "expected ',' or ']'");
+        goto done;
+    }
+done:
+    free(scratch.p);
+    *arena_len = out;
+    if (rc) { *err_pos = c.err_pos; *why = c.why ? c.why : "out of memory"; return rc; }
+    return count;
+}

@@ -202,6 +202,44 @@ size_t tok_merge_word(const tok_merges *m, uint32_t *ids, uint32_t *lens, size_t
     return k;
 }
 
+int64_t tok_merges_from_ranks(tok_merges *m, const uint8_t *arena, const uint64_t *spans, size_t n,
+                              uint32_t offset, int32_t *byte_ids) {
+    for (int b = 0; b < 256; b++) byte_ids[b] = -1;
+    size_t longest = 0;
+    for (size_t r = 0; r < n; r++) {
+        if (spans[r] == UINT64_MAX) continue;
+        size_t len = TOK_SPAN_LEN(spans[r]);
+        if (len == 1) byte_ids[arena[TOK_SPAN_OFF(spans[r])]] = (int32_t)(r + offset);
+        if (len > longest) longest = len;
+    }
+    if (longest < 2) return 0;
+    uint32_t *ids = malloc(longest * sizeof(uint32_t));
+    void *work = malloc(tok_merge_work_size(longest));
+    if (!ids || !work) { free(ids); free(work); return TOK_E_NOMEM; }
+    int64_t count = 0;
+    for (size_t r = 0; r < n; r++) {
+        if (spans[r] == UINT64_MAX) continue;
+        size_t len = TOK_SPAN_LEN(spans[r]);
+        if (len < 2) continue;
+        const uint8_t *b = arena + TOK_SPAN_OFF(spans[r]);
+        int known = 1;
+        for (size_t i = 0; i < len; i++) {
+            if (byte_ids[b[i]] < 0) { known = 0; break; }
+            ids[i] = (uint32_t)byte_ids[b[i]];
+        }
+        if (!known) continue;   /* a token over a byte with no token is never produced */
+        if (tok_merge_word(m, ids, NULL, len, work) != 2) continue;
+        if (tok_merges_set(m, ids[0], ids[1], (uint32_t)r, (uint32_t)(r + offset))) {
+            free(ids); free(work);
+            return TOK_E_NOMEM;
+        }
+        count++;
+    }
+    free(ids);
+    free(work);
+    return count;
+}
+
 int tok__merges_reserve(tok_merges *m, size_t n) {
     /* up to 3/4 full: probes stay short with this hash, and the table is half the size */
     size_t cap = m->mask + 1;

@@ -12,6 +12,10 @@
 
 /* A token's place in the arena: offset in the high 32 bits, length (never 0) in the low ones.
  * 0 means "no token with this id". */
+/* Standard base64 (padded, n a multiple of 4) into out (room for n / 4 * 3 bytes): the number of
+ * bytes written, or -1 for anything else. */
+long tok__b64_decode(const uint8_t *b, size_t n, uint8_t *out);
+
 #define TOK_SPAN(off, len) (((uint64_t)(off) << 32) | (uint64_t)(uint32_t)(len))
 #define TOK_SPAN_OFF(sp) ((size_t)((sp) >> 32))
 #define TOK_SPAN_LEN(sp) ((uint32_t)(sp))

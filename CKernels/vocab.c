@@ -108,7 +108,7 @@ static const int8_t *b64_table(void) {
 }
 
 /* Decodes standard base64 (with '=' padding) from b[0..n) to out; returns bytes or -1. */
-static long b64_decode(const uint8_t *b, size_t n, uint8_t *out) {
+long tok__b64_decode(const uint8_t *b, size_t n, uint8_t *out) {
     const int8_t *t = b64_table();
     if (n == 0 || n % 4 != 0) return -1;
     size_t pad = 0;
@@ -161,7 +161,7 @@ int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, t
         size_t sp = ls;
         while (sp < le && text[sp] != ' ') sp++;
         if (sp == le || sp == ls) { rc = sp == ls ? TOK_E_BASE64 : TOK_E_RANK; goto fail; }
-        long nb = b64_decode(text + ls, sp - ls, v->arena + v->arena_len);
+        long nb = tok__b64_decode(text + ls, sp - ls, v->arena + v->arena_len);
         if (nb <= 0) { rc = TOK_E_BASE64; goto fail; }
         uint64_t rank = 0;
         size_t d = sp + 1;

@@ -62,6 +62,21 @@ int64_t tok_byte_level_table(const uint8_t *arena, const uint64_t *spans, size_t
                              uint8_t *out_arena, uint64_t *out_spans);
 
 /**
+ * Reads the `vocab` array text[start..end) of a Mistral Tekken file: objects with an integer
+ * "rank" and "token_bytes" (standard base64 of the token's bytes), other keys skipped. For each
+ * rank below n the decoded bytes go to `arena` (which needs end - start bytes) and spans[rank] is
+ * offset << 32 | length; spans has n entries, set here to UINT64_MAX first (a rank never seen
+ * stays so); ranks at or above n are checked but not kept. Sets *arena_len to the bytes used.
+ * Returns the number of objects, or a negative code with *err_index = the object's index,
+ * *err_field (1: its rank, 2: its token_bytes, 0: the JSON itself), *err_detail (the rank, for a
+ * repeated one), *err_pos and *why ("missing", "repeated" (or negative), "not base64 bytes", or a
+ * JSON error): TOK_E_JSON, TOK_E_NOMEM.
+ */
+int64_t tok_tekken_read_vocab(const uint8_t *text, size_t start, size_t end, uint32_t n, uint8_t *arena,
+                              uint64_t *spans, size_t *arena_len, size_t *err_index, int *err_field,
+                              uint64_t *err_detail, size_t *err_pos, const char **why);
+
+/**
  * Each key of `map` by its value: ptrs[v]/lens[v] for v < cap (pointers into map's storage,
  * valid while it lives and is not changed; a value held by two keys reports one of them).
  * Returns the number of keys.

@@ -57,6 +57,17 @@ size_t tok_merge_word(const tok_merges *m, uint32_t *ids, uint32_t *lens, size_t
  * keys are copied into the map; lookups never allocate, a concatenation a·b included. Built
  * single-threaded, then read from any number of threads.
  */
+/**
+ * The merges of a rank table as tiktoken applies them: for each rank r in order whose token
+ * (arena[spans[r]], spans as offset << 32 | length) has two or more bytes, BPE over the merges
+ * set so far (the lower ranks) starting from its bytes' tokens; when that ends in exactly two
+ * parts a and b, sets (a, b) -> (rank r, id r + offset). Token ids are ranks + offset; the
+ * single-byte tokens give each byte's id (*byte_ids, 256 entries, -1 for a byte without one).
+ * Returns the number of merges set, or TOK_E_NOMEM.
+ */
+int64_t tok_merges_from_ranks(tok_merges *m, const uint8_t *arena, const uint64_t *spans, size_t n,
+                              uint32_t offset, int32_t *byte_ids);
+
 typedef struct tok_strmap tok_strmap;
 
 /** A new empty map sized for about `expected` keys, or NULL when memory runs out. */

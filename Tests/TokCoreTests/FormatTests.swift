@@ -165,6 +165,26 @@ import TokTestSupport
             return e
         }
         #expect { try load(repeated) } throws: { "\($0)".contains("rank 301 is negative or repeated") && "\($0)".contains("$.vocab[") }
+        var badBytes = good
+        badBytes["vocab"] = (good["vocab"] as! [[String: Any]]).map { e in
+            var e = e
+            if (e["rank"] as! NSNumber).intValue == 500 { e["token_bytes"] = "not base64!" }
+            return e
+        }
+        #expect { try load(badBytes) } throws: { "\($0)".contains("].token_bytes") && "\($0)".contains("not base64") }
+        var noRank = good
+        noRank["vocab"] = (good["vocab"] as! [[String: Any]]).enumerated().map { k, e in
+            var e = e
+            if k == 7 { e["rank"] = nil }
+            return e
+        }
+        #expect { try load(noRank) } throws: { "\($0)".contains("$.vocab[7].rank") }
+        var notArray = good
+        notArray["vocab"] = ["rank": 0]
+        #expect { try load(notArray) } throws: { ($0 as? TokError)?.code == .malformedVocabulary && "\($0)".contains("$.vocab") }
+        var missing = good
+        missing["vocab"] = (good["vocab"] as! [[String: Any]]).filter { ($0["rank"] as! NSNumber).intValue != 900 }
+        #expect { try load(missing) } throws: { "\($0)".contains("rank 900 is missing") || "\($0)".contains("does not fit") }
         var tooBig = good
         config = good["config"] as! [String: Any]
         config["default_vocab_size"] = 99_999

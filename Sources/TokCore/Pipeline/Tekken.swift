@@ -1,3 +1,4 @@
+internal import CTokKernels
 import Foundation
 
 /// Recognizes and reads Mistral's Tekken `.json` (tiktoken-style ranks in JSON).
@@ -19,7 +20,12 @@ extension Tokenizer {
     /// `--special-as-text` / `disallowedSpecial: .none` to match it.
     public init(tekkenJSON data: Data, name: String = "tekken.json", source: String = "<memory>") throws(TokError) {
         func fail(_ path: String, _ what: String) -> TokError { TokError(.malformedVocabulary, what, at: "\(source): \(path)") }
-        guard let root = try _readJSONValue(data) as? [String: Any] else { throw fail("$", "expected a JSON object") }
+        // The vocabulary (an array of a hundred thousand objects) is left raw and read in C.
+        var reader = _JSONReader(bytes: [UInt8](data), range: nil, source: source)
+        reader.rawKeys = ["vocab"]
+        guard let root = try reader.parse() as? [String: Any] else { throw fail("$", "expected a JSON object") }
+        let doc = reader.doc
+        defer { doc?.release() }
         guard let config = root["config"] as? [String: Any] else { throw fail("$.config", "missing") }
         guard let pattern = config["pattern"] as? String else { throw fail("$.config.pattern", "missing") }
         guard pattern == SplitPattern.tekken.regex else {
@@ -31,23 +37,41 @@ extension Tokenizer {
             return n.intValue
         }
         let nSpecial = try int("default_num_special_tokens"), vocabSize = try int("default_vocab_size")
-        guard let vocab = root["vocab"] as? [[String: Any]] else { throw fail("$.vocab", "missing or not an array") }
+        guard let vocab = root["vocab"] as? _JSONRaw else { throw fail("$.vocab", "missing or not an array") }
         let inner = vocabSize - nSpecial
-        guard inner >= 256, inner <= vocab.count else {
-            throw fail("$.config.default_vocab_size", "\(vocabSize) minus \(nSpecial) special tokens does not fit the \(vocab.count) ranks")
+        // Every entry takes more than eight bytes of the file: a larger count cannot fit (and
+        // must not size the tables).
+        guard inner >= 256, inner <= vocab.range.count / 8, nSpecial < Int(Int32.max) - inner else {
+            throw fail("$.config.default_vocab_size", "\(vocabSize) minus \(nSpecial) special tokens does not fit the ranks of $.vocab")
         }
-        // Ranks 0 ..< inner, each once.
-        var raw = [[UInt8]?](repeating: nil, count: inner)
-        for (k, e) in vocab.enumerated() {
-            guard let r = (e["rank"] as? NSNumber)?.intValue else { throw fail("$.vocab[\(k)].rank", "missing") }
-            guard r < inner else { continue }
-            guard r >= 0, raw[r] == nil else { throw fail("$.vocab[\(k)].rank", "rank \(r) is negative or repeated") }
-            guard let b64 = e["token_bytes"] as? String, let bytes = Data(base64Encoded: b64), !bytes.isEmpty else {
-                throw fail("$.vocab[\(k)].token_bytes", "not base64 bytes")
+        // Ranks 0 ..< inner, each once: their bytes in one arena.
+        var arena = [UInt8](repeating: 0, count: vocab.range.count)
+        var spans = [UInt64](repeating: UInt64.max, count: inner)
+        var used = 0, errIndex = 0, errField: Int32 = 0, errDetail: UInt64 = 0, errPos = 0
+        var why: UnsafePointer<CChar>? = nil
+        let entries = vocab.document.withUnsafeBufferPointer { d in
+            arena.withUnsafeMutableBufferPointer { a in
+                spans.withUnsafeMutableBufferPointer { sp in
+                    tok_tekken_read_vocab(d.baseAddress, vocab.range.lowerBound, vocab.range.upperBound, UInt32(inner),
+                                          a.baseAddress, sp.baseAddress, &used, &errIndex, &errField, &errDetail, &errPos, &why)
+                }
             }
-            raw[r] = [UInt8](bytes)
         }
-        if let missing = raw.firstIndex(where: { $0 == nil }) { throw fail("$.vocab", "rank \(missing) is missing") }
+        if entries < 0 {
+            let what = why.map { String(cString: $0) } ?? "malformed"
+            switch errField {
+            case 1 where what == "repeated":
+                throw fail("$.vocab[\(errIndex)].rank", "rank \(Int64(bitPattern: errDetail)) is negative or repeated")
+            case 1: throw fail("$.vocab[\(errIndex)].rank", what)
+            case 2: throw fail("$.vocab[\(errIndex)].token_bytes", what)
+            default: throw fail("$.vocab[\(errIndex)]", "\(what) (byte \(errPos))")
+            }
+        }
+        guard inner <= Int(entries) else {
+            throw fail("$.config.default_vocab_size", "\(vocabSize) minus \(nSpecial) special tokens does not fit the \(entries) ranks")
+        }
+        if let missing = spans.firstIndex(of: UInt64.max) { throw fail("$.vocab", "rank \(missing) is missing") }
+        arena.removeSubrange(used...)
         // Control tokens.
         var names: [String] = []
         if let list = root["special_tokens"] as? [[String: Any]] {
@@ -66,34 +90,42 @@ extension Tokenizer {
             throw fail("$.special_tokens", "more than \(nSpecial) special tokens, or one given twice")
         }
         for i in names.count..<nSpecial { names.append("<SPECIAL_\(i)>") }
-        // The byte-level vocabulary: rank r is id r + nSpecial. Merges come from the ranks as
-        // tiktoken applies them: each token, encoded with the lower ranks only, ends as two parts,
-        // and joining those two is its merge (a token that does not is never produced, as in tiktoken).
-        var byID: [[UInt8]: Int] = [:]
-        var rawVocab: [[UInt8]: Int] = [:]
-        var byteIDs = [Int](repeating: -1, count: 256)
-        byID.reserveCapacity(inner)
-        rawVocab.reserveCapacity(inner)
-        for (r, b) in raw.enumerated() {
-            let t = b!
-            guard rawVocab[t] == nil else { throw fail("$.vocab", "the bytes of rank \(r) repeat an earlier rank") }
-            rawVocab[t] = r + nSpecial
-            byID[_ByteLevelMap.encode(t)] = r + nSpecial
-            if t.count == 1 { byteIDs[Int(t[0])] = r + nSpecial }
+        // The byte-level vocabulary: rank r is id r + nSpecial. Raw bytes by id, and their index
+        // (which also finds two ranks with the same bytes).
+        let rawByID = _TokenTable(arena: arena, spans: [UInt64](repeating: UInt64.max, count: nSpecial) + spans)
+        let rawIndex = try _ByteMap(expected: rawByID.count)
+        for r in 0..<inner {
+            let rc = try rawByID.withBytes(r + nSpecial) { b in tok_strmap_put(rawIndex.handle, b.baseAddress, b.count, UInt32(r + nSpecial)) } ?? 0
+            guard rc == 0 else {
+                throw rc < 0 ? TokError(.invalidArgument, "out of memory") : fail("$.vocab", "the bytes of rank \(r) repeat an earlier rank")
+            }
         }
-        if let b = byteIDs.firstIndex(of: -1) { throw fail("$.vocab", "byte \(b) has no rank") }
+        // Merges come from the ranks as tiktoken applies them: each token, encoded with the lower
+        // ranks only, ends as two parts, and joining those two is its merge (a token that does
+        // not is never produced, as in tiktoken).
         let table = try _MergeTable(expected: inner)
-        var ids: [UInt32] = [], lens: [UInt32] = []
-        for (r, b) in raw.enumerated() where b!.count > 1 {
-            ids = b!.map { UInt32(byteIDs[Int($0)]) }
-            lens = [UInt32](repeating: 1, count: ids.count)
-            table.merge(&ids, &lens)
-            if ids.count == 2 { try table.set(Int(ids[0]), Int(ids[1]), rank: r, merged: r + nSpecial) }
+        var byteIDs32 = [Int32](repeating: -1, count: 256)
+        let merged = arena.withUnsafeBufferPointer { a in
+            spans.withUnsafeBufferPointer { sp in
+                byteIDs32.withUnsafeMutableBufferPointer { bi in
+                    tok_merges_from_ranks(table.handle, a.baseAddress, sp.baseAddress, inner, UInt32(nSpecial), bi.baseAddress)
+                }
+            }
         }
-        var rawByID = _TokenTable([[UInt8]?](repeating: nil, count: nSpecial))
-        for b in raw { rawByID.append(b) }
-        let model = _BPE(vocab: try _ByteMap(byID), merges: table, byteLevel: true, byteIDs: byteIDs,
-                         rawIndex: try _ByteMap.index(rawByID), unk: nil,
+        guard merged >= 0 else { throw TokError(.invalidArgument, "out of memory") }
+        let byteIDs = byteIDs32.map(Int.init)
+        if let b = byteIDs.firstIndex(of: -1) { throw fail("$.vocab", "byte \(b) has no rank") }
+        // Token strings in the byte-level alphabet (GPT-2's), as tokenizer.json files spell them.
+        var strings = _TokenTable([[UInt8]?](repeating: nil, count: nSpecial))
+        let charBytes = (0..<256).map { UTF8.bytes(of: _ByteLevelMap.charOfByte[$0]) }
+        var scratch: [UInt8] = []
+        for r in 0..<inner {
+            scratch.removeAll(keepingCapacity: true)
+            _ = try rawByID.withBytes(r + nSpecial) { b in for x in b { scratch.append(contentsOf: charBytes[Int(x)]) } }
+            scratch.withUnsafeBufferPointer { strings.append($0) }
+        }
+        let model = _BPE(vocab: try _ByteMap.index(strings), merges: table, byteLevel: true, byteIDs: byteIDs,
+                         rawIndex: rawIndex, unk: nil,
                          fuseUnk: false, byteFallback: nil, prefix: nil, suffix: nil, ignoreMerges: false,
                          virtualChars: [:], virtualBase: Int(Int32.max))
         var specials: [String: Int] = [:]
@@ -104,7 +136,7 @@ extension Tokenizer {
         }
         let p = try _Pipeline.make(added: added, normalizer: nil,
                                preTokenizer: .split(_Pattern(kind: .scanner(.tekken)), .isolated, invert: false),
-                               model: .bpe(model), decoder: .byteLevel, vocab: byID, byteLevel: true,
+                               model: .bpe(model), decoder: .byteLevel, tokens: strings, byteLevel: true,
                                rawOutputs: rawByID)
         self.init(units: p, name: name, specialTokens: specials)
     }
