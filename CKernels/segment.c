@@ -212,11 +212,26 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
         it->raw_prev = last;
         it->at_start = 0;
         it->pos = e;
+        /* The commonest boundaries, decided without the rules: after spaces, any ASCII character
+         * but a space breaks (WB3d joins only spaces, and no ASCII character is ignorable under
+         * WB4); after letters or digits, a space breaks (WB3d, WB999). */
+        if (e < len && s[e] < 0x80 && (b0 == ' ' ? s[e] != ' ' : s[e] == ' ')) {
+            *ps = start;
+            *pe = e;
+            *pf = f;
+            return 1;
+        }
     } else {
         p = char_at(s, len, it->pos, &cl);
         f = char_flags(p, cl, b0);
         advance(it, p);
         it->pos += cl;
+        if (hat && (p & TOK_SEG_PUNCT)) {   /* HAT: a break after every punctuation character */
+            *ps = start;
+            *pe = it->pos;
+            *pf = f;
+            return 1;
+        }
     }
     while (it->pos < len) {
         uint8_t b = s[it->pos];
@@ -234,7 +249,7 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
             it->raw_prev = last;
             it->pos = e;
             f &= (uint8_t)~(PF_SINGLE_SPACE | PF_SINGLE_PUNCT | PF_ALL_SPACES | PF_ALL_WS);
-            if (e < len && hat && is_upper(s[e]) && is_lower(s[e - 1])) break;
+            if (e < len && ((hat && is_upper(s[e]) && is_lower(s[e - 1])) || s[e] == ' ')) break;
             continue;
         }
         p = char_at(s, len, it->pos, &cl);
