@@ -47,7 +47,8 @@ int tok_regex_compile(const uint8_t *pattern, size_t pattern_len, tok_regex **ou
     UParseError pe;
     memset(&pe, 0, sizeof pe);
     UText *ut = utext_openUTF8(NULL, (const char *)pattern, (int64_t)pattern_len, &st);
-    URegularExpression *re = U_SUCCESS(st) ? uregex_openUText(ut, 0, &pe, &st) : NULL;
+    /* Oniguruma's (Ruby syntax) anchors: ^ and $ at every line, only LF ending a line (also for .) */
+    URegularExpression *re = U_SUCCESS(st) ? uregex_openUText(ut, UREGEX_MULTILINE | UREGEX_UNIX_LINES, &pe, &st) : NULL;
     utext_close(ut);
     if (U_FAILURE(st) || !re) {
         if (why && why_cap) {

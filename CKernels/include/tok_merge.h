@@ -99,7 +99,8 @@ size_t tok_strmap_count(const tok_strmap *m);
 typedef struct tok_regex tok_regex;
 
 /**
- * Compiles `pattern` (UTF-8, pattern_len bytes). Returns 0 and *out, or -1 with ICU's error
+ * Compiles `pattern` (UTF-8, pattern_len bytes) with ICU's MULTILINE and UNIX_LINES flags (as
+ * Oniguruma's Ruby syntax reads ^, $ and .). Returns 0 and *out, or -1 with ICU's error
  * name in why[0..why_cap) and the failing offset (in UTF-16 units of the pattern) in *offset.
  */
 int tok_regex_compile(const uint8_t *pattern, size_t pattern_len, tok_regex **out, char *why, size_t why_cap,

@@ -64,11 +64,16 @@ package final class _Regex: @unchecked Sendable {
     let handle: OpaquePointer
     let source: String
 
-    /// Compiles a pattern written for Oniguruma / Rust `regex` (as tokenizer.json files are):
-    /// `\s` and `\S` become the White_Space property, which ICU's `\s` does not fully cover.
+    /// Compiles a pattern written for Oniguruma (as tokenizer.json files are) into ICU's reading of
+    /// the same pattern (see ``translate(_:)``).
+    /// - Throws: ``TokError/Code/unsupported`` for a construct whose meaning differs between the two
+    ///   engines and that Tok does not translate, or one ICU cannot compile.
     init(_ pattern: String, at location: String) throws(TokError) {
         source = pattern
-        let icu = Array(Self.translate(pattern).utf8)
+        let icu: [UInt8]
+        do throws(TokError) { icu = Array(try Self.translate(pattern).utf8) } catch {
+            throw TokError(.unsupported, "regex \(pattern.debugDescription): \(error.message)", at: location)
+        }
         var out: OpaquePointer?
         var why = [CChar](repeating: 0, count: 64)
         var offset: Int32 = -1
@@ -85,44 +90,90 @@ package final class _Regex: @unchecked Sendable {
 
     deinit { tok_regex_free(handle) }
 
-    /// Oniguruma's reading of a pattern in ICU's syntax:
-    ///  - `\s` / `\S` become the White_Space property;
-    ///  - an interval followed by `+` (`X{1,3}+`) is, in Oniguruma's Ruby syntax (the one
-    ///    `tokenizers` uses), the interval repeated one or more times, not a possessive interval as
-    ///    in ICU: it becomes `(?:X{1,3})+`. (`?+`, `*+`, `++` are possessive in both.)
-    package static func translate(_ p: String) -> String {
+    /// Oniguruma's reading of a pattern (Ruby syntax, Unicode 16.0 properties, as Hugging Face
+    /// `tokenizers` compiles it) in ICU's syntax (ICU 72: Unicode 15.0), compiled with `^`/`$` at
+    /// every line and only LF ending a line, as in Oniguruma:
+    ///  - `\s` / `\S` become the White_Space property (ICU's `\s` is narrower);
+    ///  - `\p{X}`, `\P{X}`, `\p{^X}` and `\d` / `\D` (Oniguruma: Decimal_Number) become the property
+    ///    with the characters Unicode 15.1 and 16.0 added to it or moved out of it
+    ///    (`_regexUnicodeDelta`, read off Oniguruma by tools/gen_regex_delta.py); a property not in
+    ///    that table is refused;
+    ///  - `\h` / `\H` are hexadecimal digits in Oniguruma (horizontal space in ICU);
+    ///  - an interval followed by `+` (`X{1,3}+`) is, in Oniguruma's Ruby syntax, the interval
+    ///    repeated one or more times, not a possessive interval as in ICU: it becomes `(?:X{1,3})+`.
+    ///    (`?+`, `*+`, `++` are possessive in both.)
+    ///  - refused (`unsupported`): `\w`, `\W`, `\b`, `\B` (Oniguruma's word characters are not
+    ///    ICU's, and not even the same inside and outside a bracket), `\X`, `\pL` without braces,
+    ///    POSIX brackets `[:alpha:]`.
+    package static func translate(_ p: String) throws(TokError) -> String {
         let c = Array(p.unicodeScalars)
         var out: [Unicode.Scalar] = []
         var atomStart: Int? = nil  // where the last atom begins in `out`
         var groups: [Int] = []
         var i = 0
         func append(_ s: String) { out.append(contentsOf: s.unicodeScalars) }
-        /// Copies the escape at c[i] (`\s`, `\S` as White_Space; `\p{…}` whole); the index after it.
-        func escape(_ i: Int) -> Int {
+        func refuse(_ what: String) -> TokError { TokError(.unsupported, what) }
+        /// A property as a set ICU 72 reads the way Oniguruma reads the original.
+        func property(_ name: String, negated: Bool) throws(TokError) -> String {
+            let key = String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != " " && $0 != "-" })
+            if key == "whitespace" { return negated ? #"\P{White_Space}"# : #"\p{White_Space}"# }
+            guard let delta = _regexUnicodeDelta[key] else {
+                throw refuse("\\p{\(name)}: not a property Tok checks against Oniguruma's Unicode data (general categories, Any, Assigned, White_Space and common scripts are)")
+            }
+            func hex(_ v: UInt32) -> String { "\\x{" + String(v, radix: 16, uppercase: true) + "}" }
+            func set(_ rs: [ClosedRange<UInt32>]) -> String {
+                rs.map { r in r.lowerBound == r.upperBound ? hex(r.lowerBound) : hex(r.lowerBound) + "-" + hex(r.upperBound) }.joined()
+            }
+            if delta.add.isEmpty && delta.remove.isEmpty { return (negated ? "\\P{" : "\\p{") + name + "}" }
+            var inner = "\\p{" + name + "}" + set(delta.add)
+            if !delta.remove.isEmpty { inner = "[" + inner + "]--[" + set(delta.remove) + "]" }
+            return negated ? "[^[" + inner + "]]" : "[" + inner + "]"
+        }
+        /// Translates the escape at c[i]; the index after it.
+        func escape(_ i: Int, inClass: Bool) throws(TokError) -> Int {
             guard i + 1 < c.count else { out.append(c[i]); return i + 1 }
             let d = c[i + 1]
-            if d == "s" { append(#"\p{White_Space}"#); return i + 2 }
-            if d == "S" { append(#"\P{White_Space}"#); return i + 2 }
-            if d == "p" || d == "P", i + 2 < c.count, c[i + 2] == "{", let close = c[(i + 2)...].firstIndex(of: "}") {
-                out.append(contentsOf: c[i...close])
+            switch d {
+            case "s": append(#"\p{White_Space}"#); return i + 2
+            case "S": append(#"\P{White_Space}"#); return i + 2
+            case "d": append(try property("Nd", negated: false)); return i + 2
+            case "D": append(try property("Nd", negated: true)); return i + 2
+            case "h": append(inClass ? "0-9a-fA-F" : "[0-9a-fA-F]"); return i + 2
+            case "H": append("[^0-9a-fA-F]"); return i + 2
+            case "w", "W", "b", "B":
+                throw refuse("\\\(d): Oniguruma's word characters differ from ICU's")
+            case "X": throw refuse("\\X: grapheme clusters follow different Unicode versions in Oniguruma and ICU")
+            case "p", "P":
+                guard i + 2 < c.count, c[i + 2] == "{", let close = c[(i + 2)...].firstIndex(of: "}") else {
+                    throw refuse("\\\(d) without braces")
+                }
+                var name = String(String.UnicodeScalarView(c[(i + 3)..<close]))
+                var negated = d == "P"
+                if name.hasPrefix("^") { name.removeFirst(); negated.toggle() }
+                append(try property(name, negated: negated))
                 return close + 1
+            default:
+                out.append(c[i]); out.append(d)
+                return i + 2
             }
-            out.append(c[i]); out.append(d)
-            return i + 2
         }
         while i < c.count {
             let ch = c[i]
             switch ch {
             case "\\":
                 atomStart = out.count
-                i = escape(i)
+                i = try escape(i, inClass: false)
             case "[":
                 // A character class, nested classes and escapes included, is one atom; its
                 // escapes are translated as outside it.
                 let start = out.count
                 var depth = 0
                 while i < c.count {
-                    if c[i] == "\\" { i = escape(i); continue }
+                    if c[i] == "\\" { i = try escape(i, inClass: true); continue }
+                    if c[i] == "[", depth > 0, i + 1 < c.count, c[i + 1] == ":",
+                       let end = c[(i + 2)...].firstIndex(of: "]"), end > i + 2, c[end - 1] == ":" {
+                        throw refuse("POSIX bracket \(String(String.UnicodeScalarView(c[i...end]))): Oniguruma's classes differ from ICU's")
+                    }
                     if c[i] == "[" { depth += 1 } else if c[i] == "]" { depth -= 1 }
                     out.append(c[i])
                     i += 1
