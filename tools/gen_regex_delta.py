@@ -13,12 +13,12 @@ unassigned in 15.0 has script Unknown there). Properties not listed here are ref
   pip install --target /tmp/ud15 unicodedata2==15.0.0
   pip install --target /tmp/ud16 unicodedata2==16.0.0
   pip install --target /tmp/refdeps tokenizers==0.23.3
-  python3 tools/gen_regex_delta.py > Sources/TokCore/Pipeline/RegexUnicodeDelta.swift
+  python3 tools/gen_regex_delta.py > Sources/TokCore/Pipeline/RegexUnicodeDelta.swift   # UD15, UD16, REFDEPS: other paths
 """
 import json, os, subprocess, sys
 
 UD15 = os.environ.get("UD15", "/tmp/ud15")
-UD16 = os.environ.get("UD16", "/tmp/segdeps")
+UD16 = os.environ.get("UD16", "/tmp/ud16")
 REF = os.environ.get("REFDEPS", "/tmp/refdeps")
 
 def categories(path, version):
