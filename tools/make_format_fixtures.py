@@ -250,12 +250,14 @@ def deepseek_fixture():
 ICU_REGEXES = [r"\p{L}+", r"\p{N}+", r"[\p{L}\p{N}]+", r"\P{L}+", r"[^\p{L}]+", r"\p{Lu}\p{Ll}*", r"\d+", r"\D+",
                r"\p{Han}+", r"[\p{Latin}\p{Cyrillic}]+", r"\h+", r"\s+$", r"^\S+", r".+", r"\p{^N}+",
                r"[\p{P}\p{S}]+", r"\p{Cn}+", r"\p{Assigned}+", r"\p{Mn}", r"[\d\h]+", r"\p{Decimal_Number}+",
-               r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"]
+               r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+               r"(?i)straße|ǅ+", r"(?ix: a . b)", r"(?<=a)b+|(?<!a)c+", r"b\Z|\Aa", r"[a-z&&[^aeiou]]+"]
 # Characters new in Unicode 15.1 and 16.0 (which ICU 72 does not know), their neighbours in
 # older versions, and line ends of every kind.
 ICU_ALPHABET = (["\u1c89", "\u1c8a", "\U00010d40", "\U00010d50", "\u0897", "\u2427", "\U0002ebf0", "\ua7cb",
                  "\U0001ccf0", "\U000105c0", "\u1c88", "\u0410", "\u4e2d", "\u00e9", "\u0301", "\u0663", "\u00bd"] +
-                list("aZfG09xY ,.'!") + ["\n", "\r\n", "\r", "\u2028", "\u0085", "\t", "  ", "\u3000", "'s"])
+                list("aZfG09xY ,.'!bcAB") + ["\n", "\r\n", "\r", "\u2028", "\u0085", "\t", "  ", "\u3000", "'s",
+                                               "STRASSE", "straße", "\u01c5", "\u212a"])
 
 def regex_fixture():
     """hf_regex.jsonl.zst: tokenizers' pre_tokenize_str pieces (byte ranges) for Split regexes that

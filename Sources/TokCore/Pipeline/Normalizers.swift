@@ -99,12 +99,14 @@ package final class _Regex: @unchecked Sendable {
     ///    (`_regexUnicodeDelta`, read off Oniguruma by tools/gen_regex_delta.py); a property not in
     ///    that table is refused;
     ///  - `\h` / `\H` are hexadecimal digits in Oniguruma (horizontal space in ICU);
+    ///  - `\Z` is the end or a final LF only;
     ///  - an interval followed by `+` (`X{1,3}+`) is, in Oniguruma's Ruby syntax, the interval
     ///    repeated one or more times, not a possessive interval as in ICU: it becomes `(?:X{1,3})+`.
     ///    (`?+`, `*+`, `++` are possessive in both.)
     ///  - refused (`unsupported`): `\w`, `\W`, `\b`, `\B` (Oniguruma's word characters are not
     ///    ICU's, and not even the same inside and outside a bracket), `\X`, `\pL` without braces,
-    ///    POSIX brackets `[:alpha:]`.
+    ///    POSIX brackets `[:alpha:]`, the options `m` and `s` (Ruby's `m` is ICU's `s`, whose dot
+    ///    takes CR LF as one character).
     package static func translate(_ p: String) throws(TokError) -> String {
         let c = Array(p.unicodeScalars)
         var out: [Unicode.Scalar] = []
@@ -143,6 +145,8 @@ package final class _Regex: @unchecked Sendable {
             case "w", "W", "b", "B":
                 throw refuse("\\\(d): Oniguruma's word characters differ from ICU's")
             case "X": throw refuse("\\X: grapheme clusters follow different Unicode versions in Oniguruma and ICU")
+            case "Z" where !inClass:   // the end, or before a final LF (ICU's \Z also takes CR LF, CR, U+2028…)
+                append(#"(?=\n?\z)"#); return i + 2
             case "p", "P":
                 guard i + 2 < c.count, c[i + 2] == "{", let close = c[(i + 2)...].firstIndex(of: "}") else {
                     throw refuse("\\\(d) without braces")
@@ -182,6 +186,15 @@ package final class _Regex: @unchecked Sendable {
                 atomStart = start
             case "(":
                 groups.append(out.count); out.append(ch); i += 1; atomStart = nil
+                // Option letters, (?i-x) or (?i:…): Ruby's m (dot matches newline) would be ICU's s,
+                // but ICU's dot then takes CR LF as one character, Oniguruma's as two.
+                if i < c.count, c[i] == "?" {
+                    var j = i + 1
+                    while j < c.count, "imsx-".unicodeScalars.contains(c[j]) { j += 1 }
+                    if j > i + 1, j < c.count, c[j] == ")" || c[j] == ":", c[(i + 1)..<j].contains(where: { $0 == "m" || $0 == "s" }) {
+                        throw refuse("the options m and s: ICU's dot-matches-all takes CR LF as one character")
+                    }
+                }
             case ")":
                 out.append(ch); i += 1; atomStart = groups.popLast()
             case "{":
