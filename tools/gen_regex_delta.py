@@ -9,6 +9,8 @@ changed from 15.0 to 16.0 (new characters included: Cn in 15.0). For each proper
 through to ICU, this script asks Oniguruma itself (a Split with the property, behavior Removed)
 which of those characters it matches, and ICU's side follows from the 15.0 data (a character
 unassigned in 15.0 has script Unknown there). Properties not listed here are refused at load.
+It also writes Oniguruma's \w as code point ranges, outside and inside a bracket (they differ),
+and the word characters of the Whitespace pre-tokenizer, whose regex runs on Rust's regex crate.
 
   pip install --target /tmp/ud15 unicodedata2==15.0.0
   pip install --target /tmp/ud16 unicodedata2==16.0.0
@@ -106,5 +108,32 @@ def main():
         fmt = lambda rs: "[" + ", ".join(f"0x{a:X}...0x{b:X}" for a, b in ranges(rs)) + "]"
         w(f'    "{k}": ({fmt(adds)},\n        {fmt(removes)}),\n')
     w("]\n")
+    # Oniguruma's \w, read off the engine over every code point: outside a bracket it also takes
+    # six Latin-1 digits and fractions (U+00B2 U+00B3 U+00B9 U+00BC-U+00BE) that [\w] does not.
+    cps = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    every = "".join(chr(c) for c in cps)
+    def members(pattern):
+        pre = pre_tokenizers.Split(Regex(pattern), "removed")
+        kept = bytearray(len(cps))
+        for _, (a, b) in pre.pre_tokenize_str(every):
+            kept[a:b] = b"\x01" * (b - a)
+        return [cps[k] for k in range(len(cps)) if not kept[k]]
+    def emit(name, what, cs):
+        rs = ranges(cs)
+        w(f"\n/// {what} ({len(rs)} ranges).\n")
+        w(f"let {name}: [ClosedRange<UInt32>] = [\n")
+        for k in range(0, len(rs), 6):
+            w("    " + " ".join(f"0x{a:X}...0x{b:X}," for a, b in rs[k:k + 6]) + "\n")
+        w("]\n")
+    for name, pattern in [("_onigurumaWordOutside", r"\w"), ("_onigurumaWordInside", r"[\w]")]:
+        emit(name, f"The code points Oniguruma's `{pattern}` matches", members(pattern))
+    # The Whitespace pre-tokenizer's \w (its regex runs on Rust's regex crate, not Oniguruma):
+    # "a" + c + " " is one piece when c is a word character, two when it is another non-space.
+    probe = "".join("a" + chr(c) + " " for c in cps)
+    word = []
+    for _, (a, b) in pre_tokenizers.Whitespace().pre_tokenize_str(probe):
+        if b - a == 2:
+            word.append(ord(probe[a + 1]))
+    emit("_whitespaceWord", "The word characters of the Whitespace pre-tokenizer (Rust regex's \\w, Unicode 16.0)", word)
 
 main()

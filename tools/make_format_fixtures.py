@@ -251,13 +251,14 @@ ICU_REGEXES = [r"\p{L}+", r"\p{N}+", r"[\p{L}\p{N}]+", r"\P{L}+", r"[^\p{L}]+", 
                r"\p{Han}+", r"[\p{Latin}\p{Cyrillic}]+", r"\h+", r"\s+$", r"^\S+", r".+", r"\p{^N}+",
                r"[\p{P}\p{S}]+", r"\p{Cn}+", r"\p{Assigned}+", r"\p{Mn}", r"[\d\h]+", r"\p{Decimal_Number}+",
                r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
-               r"(?i)straße|ǅ+", r"(?ix: a . b)", r"(?<=a)b+|(?<!a)c+", r"b\Z|\Aa", r"[a-z&&[^aeiou]]+"]
+               r"(?i)straße|ǅ+", r"(?ix: a . b)", r"\w+|[^\w\s]+", r"[\w\-]+", r"\W+", r"(?<=a)b+|(?<!a)c+", r"b\Z|\Aa", r"[a-z&&[^aeiou]]+"]
 # Characters new in Unicode 15.1 and 16.0 (which ICU 72 does not know), their neighbours in
 # older versions, and line ends of every kind.
 ICU_ALPHABET = (["\u1c89", "\u1c8a", "\U00010d40", "\U00010d50", "\u0897", "\u2427", "\U0002ebf0", "\ua7cb",
                  "\U0001ccf0", "\U000105c0", "\u1c88", "\u0410", "\u4e2d", "\u00e9", "\u0301", "\u0663", "\u00bd"] +
                 list("aZfG09xY ,.'!bcAB") + ["\n", "\r\n", "\r", "\u2028", "\u0085", "\t", "  ", "\u3000", "'s",
-                                               "STRASSE", "straße", "\u01c5", "\u212a"])
+                                               "STRASSE", "straße", "\u01c5", "\u212a", "\u00bd", "\u00b2", "\u2460",
+                                               "\u216b", "\u24b6", "\u200d", "_", "-"])
 
 def regex_fixture():
     """hf_regex.jsonl.zst: tokenizers' pre_tokenize_str pieces (byte ranges) for Split regexes that
@@ -275,6 +276,11 @@ def regex_fixture():
             pieces = [[len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))] for _, (a, b) in pre.pre_tokenize_str(t)]
             cases.append({"text": t, "pieces": pieces})
         lines.append(json.dumps({"regex": r, "cases": cases}, ensure_ascii=False) + "\n")
+    # The Whitespace pre-tokenizer (\w+|[^\w\s]+ on Oniguruma, the rest removed).
+    pre = pre_tokenizers.Whitespace()
+    cases = [{"text": t, "pieces": [[len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))] for _, (a, b) in pre.pre_tokenize_str(t)]}
+             for t in ts]
+    lines.append(json.dumps({"pre_tokenizer": {"type": "Whitespace"}, "cases": cases}, ensure_ascii=False) + "\n")
     compress("hf_regex.jsonl", "".join(lines).encode("utf-8"))
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import TokTestSupport
 @Suite struct DeepSeekPatternTests {
     /// A byte-level BPE tokenizer.json with no merges and the given Splits, then ByteLevel
     /// without its regex (as DeepSeek's file has it).
-    static func tokenizer(_ splits: [[Any]]) throws -> Tokenizer {
+    static func tokenizer(_ splits: [[Any]], steps moreSteps: [[String: Any]] = []) throws -> Tokenizer {
         var vocab: [String: Int] = [:]
         var extra = 0
         for b in 0..<256 {
@@ -21,10 +21,11 @@ import TokTestSupport
         }
         let behaviors = ["isolated": "Isolated", "removed": "Removed", "merged_with_previous": "MergedWithPrevious",
                          "merged_with_next": "MergedWithNext", "contiguous": "Contiguous"]
-        var steps: [[String: Any]] = splits.map { s in
+        var steps: [[String: Any]] = splits.map { s -> [String: Any] in
             ["type": "Split", "pattern": ["Regex": s[0] as! String], "behavior": behaviors[s[1] as! String]!,
              "invert": (s[2] as! NSNumber).boolValue]
         }
+        steps += moreSteps
         steps.append(["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false])
         let json: [String: Any] = [
             "version": "1.0", "added_tokens": [], "normalizer": NSNull(), "post_processor": NSNull(),

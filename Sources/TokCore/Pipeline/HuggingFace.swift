@@ -134,7 +134,7 @@ struct _HFLoader {
             }
             return .metaspace(replacement: rep, prepend: scheme, split: bool(o, "split", true))
         case "Whitespace":
-            return .whitespace(_Pattern(kind: .regex(try _Regex(#"\w+|[^\w\s]+"#, at: "\(source): \(path)"))))
+            return .whitespace(_Pattern(kind: .regex(try _Regex.whitespaceWords(at: "\(source): \(path)"))))
         case "WhitespaceSplit": return .whitespaceSplit
         case "BertPreTokenizer": return .bert
         case "UnicodeScripts": return .unicodeScripts

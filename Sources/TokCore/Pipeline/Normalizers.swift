@@ -68,12 +68,25 @@ package final class _Regex: @unchecked Sendable {
     /// the same pattern (see ``translate(_:)``).
     /// - Throws: ``TokError/Code/unsupported`` for a construct whose meaning differs between the two
     ///   engines and that Tok does not translate, or one ICU cannot compile.
-    init(_ pattern: String, at location: String) throws(TokError) {
-        source = pattern
-        let icu: [UInt8]
-        do throws(TokError) { icu = Array(try Self.translate(pattern).utf8) } catch {
+    convenience init(_ pattern: String, at location: String) throws(TokError) {
+        let icu: String
+        do throws(TokError) { icu = try Self.translate(pattern) } catch {
             throw TokError(.unsupported, "regex \(pattern.debugDescription): \(error.message)", at: location)
         }
+        try self.init(icu: icu, source: pattern, at: location)
+    }
+
+    /// The Whitespace pre-tokenizer's `\w+|[^\w\s]+`, which runs on Rust's regex crate in
+    /// tokenizers (not on Oniguruma): word characters as Rust reads them, with Unicode 16.0.
+    static func whitespaceWords(at location: String) throws(TokError) -> _Regex {
+        let w = ranges(_whitespaceWord)
+        return try _Regex(icu: "[" + w + "]+|[^" + w + #"\p{White_Space}]+"#, source: #"\w+|[^\w\s]+"#, at: location)
+    }
+
+    /// Compiles a pattern already in ICU's syntax; `source` is what the file said.
+    init(icu pattern: String, source: String, at location: String) throws(TokError) {
+        self.source = source
+        let icu = Array(pattern.utf8)
         var out: OpaquePointer?
         var why = [CChar](repeating: 0, count: 64)
         var offset: Int32 = -1
@@ -82,7 +95,7 @@ package final class _Regex: @unchecked Sendable {
         }
         guard rc == 0, let h = out else {
             let name = String(decoding: why.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw TokError(.unsupported, "regex \(pattern.debugDescription) cannot run on ICU: \(name) at offset \(offset)",
+            throw TokError(.unsupported, "regex \(source.debugDescription) cannot run on ICU: \(name) at offset \(offset)",
                            at: location)
         }
         handle = h
@@ -103,10 +116,19 @@ package final class _Regex: @unchecked Sendable {
     ///  - an interval followed by `+` (`X{1,3}+`) is, in Oniguruma's Ruby syntax, the interval
     ///    repeated one or more times, not a possessive interval as in ICU: it becomes `(?:X{1,3})+`.
     ///    (`?+`, `*+`, `++` are possessive in both.)
-    ///  - refused (`unsupported`): `\w`, `\W`, `\b`, `\B` (Oniguruma's word characters are not
-    ///    ICU's, and not even the same inside and outside a bracket), `\X`, `\pL` without braces,
+    ///  - `\w` / `\W` become Oniguruma's word characters, which are not ICU's (and not the same
+    ///    inside and outside a bracket: outside it also takes ² ³ ¹ ¼ ½ ¾), as explicit ranges;
+    ///  - refused (`unsupported`): `\b`, `\B` (word boundaries), `\X`, `\pL` without braces,
     ///    POSIX brackets `[:alpha:]`, the options `m` and `s` (Ruby's `m` is ICU's `s`, whose dot
     ///    takes CR LF as one character).
+    /// Oniguruma's `\w` as ICU set ranges: outside a bracket and inside one (they differ).
+    static let wordOutside = ranges(_onigurumaWordOutside), wordInside = ranges(_onigurumaWordInside)
+
+    static func ranges(_ rs: [ClosedRange<UInt32>]) -> String {
+        func hex(_ v: UInt32) -> String { "\\x{" + String(v, radix: 16, uppercase: true) + "}" }
+        return rs.map { r in r.lowerBound == r.upperBound ? hex(r.lowerBound) : hex(r.lowerBound) + "-" + hex(r.upperBound) }.joined()
+    }
+
     package static func translate(_ p: String) throws(TokError) -> String {
         let c = Array(p.unicodeScalars)
         var out: [Unicode.Scalar] = []
@@ -122,10 +144,7 @@ package final class _Regex: @unchecked Sendable {
             guard let delta = _regexUnicodeDelta[key] else {
                 throw refuse("\\p{\(name)}: not a property Tok checks against Oniguruma's Unicode data (general categories, Any, Assigned, White_Space and common scripts are)")
             }
-            func hex(_ v: UInt32) -> String { "\\x{" + String(v, radix: 16, uppercase: true) + "}" }
-            func set(_ rs: [ClosedRange<UInt32>]) -> String {
-                rs.map { r in r.lowerBound == r.upperBound ? hex(r.lowerBound) : hex(r.lowerBound) + "-" + hex(r.upperBound) }.joined()
-            }
+            func set(_ rs: [ClosedRange<UInt32>]) -> String { Self.ranges(rs) }
             if delta.add.isEmpty && delta.remove.isEmpty { return (negated ? "\\P{" : "\\p{") + name + "}" }
             var inner = "\\p{" + name + "}" + set(delta.add)
             if !delta.remove.isEmpty { inner = "[" + inner + "]--[" + set(delta.remove) + "]" }
@@ -142,8 +161,10 @@ package final class _Regex: @unchecked Sendable {
             case "D": append(try property("Nd", negated: true)); return i + 2
             case "h": append(inClass ? "0-9a-fA-F" : "[0-9a-fA-F]"); return i + 2
             case "H": append("[^0-9a-fA-F]"); return i + 2
-            case "w", "W", "b", "B":
-                throw refuse("\\\(d): Oniguruma's word characters differ from ICU's")
+            case "w": append(inClass ? Self.wordInside : "[" + Self.wordOutside + "]"); return i + 2
+            case "W": append("[^" + (inClass ? Self.wordInside : Self.wordOutside) + "]"); return i + 2
+            case "b", "B":
+                throw refuse("\\\(d): Oniguruma's word boundaries follow its own word characters, which ICU's do not")
             case "X": throw refuse("\\X: grapheme clusters follow different Unicode versions in Oniguruma and ICU")
             case "Z" where !inClass:   // the end, or before a final LF (ICU's \Z also takes CR LF, CR, U+2028…)
                 append(#"(?=\n?\z)"#); return i + 2
