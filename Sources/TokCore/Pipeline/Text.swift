@@ -86,8 +86,8 @@ struct _Text {
         return _Text(bytes: outBytes, origin: outOrigin)
     }
 
-    /// Lowercase: ASCII letters changed in place, other characters by their Unicode lowercase
-    /// mapping (which may change their length).
+    /// Lowercase: ASCII letters changed in place, other characters by tokenizers' lowercase
+    /// mapping (Rust's `to_lowercase`, read off tokenizers; it may change their length).
     func lowercased() -> _Text {
         var i = 0
         let n = bytes.count
@@ -103,10 +103,7 @@ struct _Text {
             return out
         }
         return mapChars { c in
-            if c.isInvalid { return nil }
-            if c.scalar.isASCII { return (0x41...0x5A).contains(c.scalar.value) ? [Unicode.Scalar(c.scalar.value | 0x20)!] : nil }
-            let m = c.scalar.properties.lowercaseMapping
-            return m.unicodeScalars.count == 1 && m.unicodeScalars.first == c.scalar ? nil : Array(m.unicodeScalars)
+            c.isInvalid ? nil : c.scalar.hfLowercase
         }
     }
 
@@ -139,34 +136,50 @@ extension Unicode.Scalar {
         if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
         return properties.isWhitespace
     }
-    /// Rust's `char::is_alphanumeric`: Alphabetic or Numeric (any N* category).
+    /// Rust's `char::is_alphanumeric` (added tokens' single_word rule): Alphabetic (Swift's
+    /// property) or numeric as tokenizers' Digits reads it.
     var isAlphanumeric: Bool {
         if value < 0x80 { return (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) }
-        if properties.isAlphabetic { return true }
-        switch properties.generalCategory {
-        case .decimalNumber, .letterNumber, .otherNumber: return true
-        default: return false
-        }
+        return properties.isAlphabetic || hfFlags & _HFChar.numeric != 0
     }
-    /// Rust's `char::is_numeric` (N* categories).
-    var isNumeric: Bool {
-        if value < 0x80 { return (0x30...0x39).contains(value) }
-        switch properties.generalCategory {
-        case .decimalNumber, .letterNumber, .otherNumber: return true
-        default: return false
-        }
+
+    /// The classes Hugging Face tokenizers' own components give this character (`_HFChar` bits,
+    /// read off tokenizers by tools/gen_hf_chars.py: its Unicode tables are not Swift's).
+    var hfFlags: UInt16 {
+        if value < 0x80 { return _HFCharTable.ascii[Int(value)] }
+        return _HFCharTable.flags(value)
     }
-    /// Unicode punctuation (P* categories).
-    var isPunctuation: Bool {
-        switch properties.generalCategory {
-        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-             .finalPunctuation, .otherPunctuation: return true
-        default: return false
-        }
+
+    /// BERT's punctuation (BertPreTokenizer).
+    var isBertPunctuation: Bool { hfFlags & _HFChar.bertPunctuation != 0 }
+
+    /// What tokenizers' Lowercase normalizer makes of this character, or nil when it keeps it.
+    var hfLowercase: [Unicode.Scalar]? {
+        if value < 0x80 { return (0x41...0x5A).contains(value) ? [Unicode.Scalar(value | 0x20)!] : nil }
+        return _HFCharTable.lowercase(value)
     }
-    /// BERT's punctuation: ASCII punctuation or Unicode punctuation.
-    var isBertPunctuation: Bool {
-        if value < 0x80 { return 0x21...0x2F ~= value || 0x3A...0x40 ~= value || 0x5B...0x60 ~= value || 0x7B...0x7E ~= value }
-        return isPunctuation
+}
+
+/// Lookups in the generated tables of HFChars.swift.
+enum _HFCharTable {
+    static let ascii: [UInt16] = (0..<128).map { flags(UInt32($0)) }
+
+    static func flags(_ cp: UInt32) -> UInt16 {
+        var lo = 0, hi = _hfCharRangeStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if _hfCharRangeStarts[mid] <= cp { lo = mid } else { hi = mid - 1 }
+        }
+        return _hfCharRangeFlags[lo]
+    }
+
+    static func lowercase(_ cp: UInt32) -> [Unicode.Scalar]? {
+        var lo = 0, hi = _hfLowerSources.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if _hfLowerSources[mid] < cp { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < _hfLowerSources.count, _hfLowerSources[lo] == cp else { return nil }
+        return (Int(_hfLowerOffsets[lo])..<Int(_hfLowerOffsets[lo + 1])).map { Unicode.Scalar(_hfLowerTargets[$0])! }
     }
 }

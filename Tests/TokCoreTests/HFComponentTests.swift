@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import TokCore
+import TokTestSupport
+
+/// tokenizers' own components (BertPreTokenizer, Punctuation, Digits, WhitespaceSplit,
+/// StripAccents, BertNormalizer, Lowercase) use Rust's standard library and old crate tables,
+/// not current Unicode; Tok reads their classes off tokenizers (tools/gen_hf_chars.py). Checked
+/// against tokenizers on texts over the characters where the two disagree (fixture from
+/// tools/make_format_fixtures.py --components-only).
+@Suite struct HFComponentTests {
+    static func rows() throws -> [[String: Any]] {
+        try _decompressedFixture("formats/hf_components.jsonl.zst").split(separator: 0x0A)
+            .map { try _readJSONValue(Data($0)) as! [String: Any] }
+    }
+
+    @Test(arguments: [("bert", "BertPreTokenizer"), ("punctuation", "Punctuation"), ("digits", "Digits"),
+                      ("whitespace_split", "WhitespaceSplit")])
+    func preTokenizerPieces(key: String, type: String) throws {
+        var step: [String: Any] = ["type": type]
+        if type == "Digits" { step["individual_digits"] = true }
+        if type == "Punctuation" { step["behavior"] = "Isolated" }
+        let tok = try DeepSeekPatternTests.tokenizer([], steps: [step])
+        let rows = try Self.rows()
+        #expect(rows.count > 900)
+        var wrong: [String] = []
+        for r in rows {
+            let text = r["text"] as! String
+            let expected = (r[key] as! [[NSNumber]]).map { $0[0].intValue..<$0[1].intValue }
+            if tok.preTokenize(bytes: Array(text.utf8)) != expected { wrong.append(text) }
+        }
+        #expect(wrong.count == 0, "\(type): \(wrong.count) differ, first \(wrong.prefix(3).map(\.debugDescription))")
+    }
+
+    @Test(arguments: ["strip_accents", "bert_normalizer", "lowercase"])
+    func normalizerOutput(key: String) throws {
+        let n: _Normalizer
+        switch key {
+        case "strip_accents": n = .stripAccents
+        case "lowercase": n = .lowercase
+        default: n = .bert(cleanText: true, chinese: true, stripAccents: true, lowercase: true)
+        }
+        var wrong: [String] = []
+        for r in try Self.rows() {
+            let text = r["text"] as! String
+            let bytes = Array(text.utf8)
+            let out = n.apply(_Text(bytes: bytes, origin: Array(0..<bytes.count)))
+            if String(decoding: out.bytes, as: UTF8.self) != r[key] as! String { wrong.append(text) }
+        }
+        #expect(wrong.count == 0, "\(key): \(wrong.count) differ, first \(wrong.prefix(3).map(\.debugDescription))")
+    }
+}
