@@ -292,12 +292,15 @@ COMPONENT_ALPHABET = (list("aZ09 .,!-_'") + ["\u2e4f", "\u2e52", "\u2e5d", "\u09
                       "\u1c90", "\u13a0", "\uab70", "\ua7cb", "\u0130", "\u03a3", "\u1e9e", "\u216b", "\u00bd",
                       "\u0663", "\U0002b740", "\U0002ebf0", "\u4e2d", "\u3007", "\ue000", "\u200b", "\ufeff", "\u00ad",
                       "\u0000", "\u007f", "\u0085", "\u00a0", "\u3000", "\u2028", "\t", "\n", "\r", "\u00e9", "\u1c89",
-                      "\U00010d40", "\U0001f600", "\uff21", "\u2160", "\u24b6", "\u0345", "\u1f88"])
+                      "\U00010d40", "\U0001f600", "\uff21", "\u2160", "\u24b6", "\u0345", "\u1f88",
+                      # code points tokenizers' normalization tables do not know, marks to reorder around them
+                      "\u32ff", "\ua7f2", "\U00011935", "\U00011930", "\U00011938", "\u1ac1", "\u0898", "\u0316",
+                      "\u0334", "e", "A", "\u1e9b", "\ufb01", "\u2460", "\uac00", "\u1100", "\u1161"])
 
 def components_fixture():
     """hf_components.jsonl.zst: tokenizers' BertPreTokenizer, Punctuation, Digits (individual)
-    and WhitespaceSplit pieces (byte ranges), and StripAccents, BertNormalizer (defaults) and
-    Lowercase outputs, on texts over COMPONENT_ALPHABET."""
+    and WhitespaceSplit pieces (byte ranges), and StripAccents, BertNormalizer (defaults),
+    Lowercase, NFC, NFD, NFKC and NFKD outputs, on texts over COMPONENT_ALPHABET."""
     from tokenizers import pre_tokenizers, normalizers
     rng = random.Random(37)
     ts = ["".join(rng.choice(COMPONENT_ALPHABET) for _ in range(rng.choice([1, 2, 3, 5, 8, 13, 21]))) for _ in range(800)]
@@ -305,7 +308,8 @@ def components_fixture():
     pres = {"bert": pre_tokenizers.BertPreTokenizer(), "punctuation": pre_tokenizers.Punctuation(),
             "digits": pre_tokenizers.Digits(individual_digits=True), "whitespace_split": pre_tokenizers.WhitespaceSplit()}
     norms = {"strip_accents": normalizers.StripAccents(), "bert_normalizer": normalizers.BertNormalizer(),
-             "lowercase": normalizers.Lowercase()}
+             "lowercase": normalizers.Lowercase(), "nfc": normalizers.NFC(), "nfd": normalizers.NFD(),
+             "nfkc": normalizers.NFKC(), "nfkd": normalizers.NFKD()}
     lines = []
     for t in ts:
         row = {"text": t}

@@ -4,8 +4,9 @@ import Testing
 import TokTestSupport
 
 /// tokenizers' own components (BertPreTokenizer, Punctuation, Digits, WhitespaceSplit,
-/// StripAccents, BertNormalizer, Lowercase) use Rust's standard library and old crate tables,
-/// not current Unicode; Tok reads their classes off tokenizers (tools/gen_hf_chars.py). Checked
+/// StripAccents, BertNormalizer, Lowercase, and NFC/NFD/NFKC/NFKD) use Rust's standard library
+/// and old crate tables, not current Unicode; Tok reads their classes off tokenizers
+/// (tools/gen_hf_chars.py, tools/gen_hf_normalization.py). Checked
 /// against tokenizers on texts over the characters where the two disagree (fixture from
 /// tools/make_format_fixtures.py --components-only).
 @Suite struct HFComponentTests {
@@ -32,12 +33,16 @@ import TokTestSupport
         #expect(wrong.count == 0, "\(type): \(wrong.count) differ, first \(wrong.prefix(3).map(\.debugDescription))")
     }
 
-    @Test(arguments: ["strip_accents", "bert_normalizer", "lowercase"])
+    @Test(arguments: ["strip_accents", "bert_normalizer", "lowercase", "nfc", "nfd", "nfkc", "nfkd"])
     func normalizerOutput(key: String) throws {
         let n: _Normalizer
         switch key {
         case "strip_accents": n = .stripAccents
         case "lowercase": n = .lowercase
+        case "nfc": n = .unicode(0)
+        case "nfd": n = .unicode(1)
+        case "nfkc": n = .unicode(2)
+        case "nfkd": n = .unicode(3)
         default: n = .bert(cleanText: true, chinese: true, stripAccents: true, lowercase: true)
         }
         var wrong: [String] = []

@@ -324,10 +324,51 @@ indirect enum _Normalizer: Sendable {
         }
     }
 
+    /// NFC, NFD, NFKC or NFKD as tokenizers computes it: ICU's normalization, except that the
+    /// code points tokenizers' older tables do not know (`_hfNormalizationOpaque`) stay as they
+    /// are and the text around them is normalized on its own, which is what those tables give
+    /// (no decomposition, combining class 0, no composition).
     static func normalize(_ t: _Text, form: Int32) -> _Text {
         guard !t.bytes.isEmpty else { return t }
-        let (bytes, origin) = t.bytes.withUnsafeBufferPointer { _icuNormalize(form, $0) }
-        return _Text(bytes: bytes, origin: origin.map { t.origin[Int($0)] })
+        // Opaque code points start at U+07FD: only a lead byte 0xDF or above can begin one.
+        var cuts: [Range<Int>] = []
+        t.bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                if b[i] < 0xDF { i += 1; continue }
+                let c = tok_utf8_at(b.baseAddress, b.count, i)
+                if c.cls & UInt8(TOK_CLS_INVALID) == 0 && Self.isOpaque(c.cp) { cuts.append(i..<(i + Int(c.len))) }
+                i += Int(c.len)
+            }
+        }
+        func icu(_ r: Range<Int>, into out: inout _Text) {
+            guard !r.isEmpty else { return }
+            let (bytes, origin) = t.bytes.withUnsafeBufferPointer { _icuNormalize(form, UnsafeBufferPointer(rebasing: $0[r])) }
+            out.bytes.append(contentsOf: bytes)
+            out.origin.append(contentsOf: origin.map { t.origin[r.lowerBound + Int($0)] })
+        }
+        var out = _Text(bytes: [], origin: [])
+        if cuts.isEmpty {
+            icu(0..<t.bytes.count, into: &out)
+            return out
+        }
+        var at = 0
+        for c in cuts {
+            icu(at..<c.lowerBound, into: &out)
+            out.append(contentsOf: t, c)
+            at = c.upperBound
+        }
+        icu(at..<t.bytes.count, into: &out)
+        return out
+    }
+
+    static func isOpaque(_ cp: UInt32) -> Bool {
+        var lo = 0, hi = _hfNormalizationOpaque.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if _hfNormalizationOpaque[mid].upperBound < cp { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < _hfNormalizationOpaque.count && _hfNormalizationOpaque[lo].contains(cp)
     }
 }
 
