@@ -240,6 +240,21 @@ static int flush_keys(tok_strmap *map, const uint8_t *text, const buf *scratch, 
     return 0;
 }
 
+/* A plain non-negative integer at the cursor (a value like 5.0 or 1e3 is not one): 0 and *v
+ * (saturating at 2^40), or -1 with the cursor left where it was. */
+static int read_count(cursor *c, uint64_t *v) {
+    size_t num = c->i;
+    uint64_t x = 0;
+    while (c->i < c->end && c->s[c->i] >= '0' && c->s[c->i] <= '9' && x < ((uint64_t)1 << 40)) x = x * 10 + (c->s[c->i++] - '0');
+    if (c->i == num || (c->i < c->end && (c->s[c->i] == '.' || c->s[c->i] == 'e' || c->s[c->i] == 'E'
+                                          || (c->s[c->i] >= '0' && c->s[c->i] <= '9')))) {
+        c->i = num;
+        return -1;
+    }
+    *v = x;
+    return 0;
+}
+
 int64_t tok_json_read_vocab(const uint8_t *text, size_t start, size_t end, tok_strmap *map, int64_t *max_id,
                             size_t *err_pos, const char **why) {
     cursor c = {text, start, end, 0, NULL};
@@ -268,11 +283,8 @@ int64_t tok_json_read_vocab(const uint8_t *text, size_t start, size_t end, tok_s
         c.i++;
         skip_ws(&c);
         size_t num = c.i;
-        uint64_t v = 0;
-        while (c.i < c.end && c.s[c.i] >= '0' && c.s[c.i] <= '9' && v < ((uint64_t)1 << 40)) v = v * 10 + (c.s[c.i++] - '0');
-        /* a plain non-negative integer below 2^31 (a value like 5.0 or 1e3 is not an id here) */
-        if (c.i == num || v >= ((uint64_t)1 << 31) || (c.i < c.end && (c.s[c.i] == '.' || c.s[c.i] == 'e' ||
-                                                                       c.s[c.i] == 'E' || (c.s[c.i] >= '0' && c.s[c.i] <= '9')))) {
+        uint64_t v;
+        if (read_count(&c, &v) || v >= ((uint64_t)1 << 31)) {
             c.i = num;
             rc = fail(&c, "expected an id in 0..<2^31");
             goto done;
@@ -553,13 +565,10 @@ int64_t tok_tekken_read_vocab(const uint8_t *text, size_t start, size_t end, uin
             skip_ws(&c);
             if (is_rank) {
                 size_t num = c.i;
-                uint64_t v = 0;
+                uint64_t v;
                 int neg = c.i < c.end && c.s[c.i] == '-';
                 if (neg) c.i++;
-                size_t digits = c.i;
-                while (c.i < c.end && c.s[c.i] >= '0' && c.s[c.i] <= '9' && v < ((uint64_t)1 << 40)) v = v * 10 + (c.s[c.i++] - '0');
-                if (c.i == digits || (c.i < c.end && (c.s[c.i] == '.' || c.s[c.i] == 'e' || c.s[c.i] == 'E'
-                                                      || (c.s[c.i] >= '0' && c.s[c.i] <= '9')))) {
+                if (read_count(&c, &v)) {
                     c.i = num;
                     *err_field = 1;
                     rc = fail(&c, "not an integer rank");

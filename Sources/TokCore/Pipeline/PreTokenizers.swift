@@ -223,14 +223,7 @@ indirect enum _PreTokenizer: Sendable {
     }
 
     /// The UnicodeScripts class of a code point (0: Any).
-    static func hfScript(_ cp: UInt32) -> UInt16 {
-        var lo = 0, hi = _hfScriptRangeStarts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if _hfScriptRangeStarts[mid] <= cp { lo = mid } else { hi = mid - 1 }
-        }
-        return _hfScriptRangeClasses[lo]
-    }
+    static func hfScript(_ cp: UInt32) -> UInt16 { _runValue(_hfScriptRangeStarts, _hfScriptRangeClasses, cp) }
 
     @inline(__always)
     static func marker(_ b: UnsafeBufferPointer<UInt8>, at i: Int, _ m: [UInt8]) -> Bool {

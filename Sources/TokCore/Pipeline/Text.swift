@@ -160,18 +160,22 @@ extension Unicode.Scalar {
     }
 }
 
+/// The value of the run holding `cp` in a generated run table: `starts` (ascending, the first
+/// 0) holds the first code point of each run, `values` its value.
+func _runValue<T>(_ starts: [UInt32], _ values: [T], _ cp: UInt32) -> T {
+    var lo = 0, hi = starts.count - 1
+    while lo < hi {
+        let mid = (lo + hi + 1) / 2
+        if starts[mid] <= cp { lo = mid } else { hi = mid - 1 }
+    }
+    return values[lo]
+}
+
 /// Lookups in the generated tables of HFChars.swift.
 enum _HFCharTable {
     static let ascii: [UInt16] = (0..<128).map { flags(UInt32($0)) }
 
-    static func flags(_ cp: UInt32) -> UInt16 {
-        var lo = 0, hi = _hfCharRangeStarts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if _hfCharRangeStarts[mid] <= cp { lo = mid } else { hi = mid - 1 }
-        }
-        return _hfCharRangeFlags[lo]
-    }
+    static func flags(_ cp: UInt32) -> UInt16 { _runValue(_hfCharRangeStarts, _hfCharRangeFlags, cp) }
 
     static func lowercase(_ cp: UInt32) -> [Unicode.Scalar]? {
         var lo = 0, hi = _hfLowerSources.count
