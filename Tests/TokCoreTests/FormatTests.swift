@@ -25,6 +25,7 @@ import TokTestSupport
         ("hf_metaspace", "hf_metaspace.tokenizer.json.zst"),
         ("hf_unigram", "hf_unigram.tokenizer.json.zst"),
         ("hf_scripts", "hf_scripts.tokenizer.json.zst"),
+        ("hf_precompiled", "hf_precompiled.tokenizer.json.zst"),
         ("bert_minilm", "bert_minilm.tokenizer.json.zst"),
         ("spm_mistral_v3", "mistral_v3.model.zst"),
         ("tekken_small", "tekken_small.json.zst"),
@@ -135,8 +136,10 @@ import TokTestSupport
         #expect(e1.code == .malformedVocabulary && e1.description.contains("$.model.merges[0]"))
         let e2 = try #require(error(#"{"model": {"type": "WordLevel", "vocab": {}}}"#))
         #expect(e2.code == .unsupported && e2.description.contains("$.model.type"))
-        let e3 = try #require(error(#"{"normalizer": {"type": "Precompiled"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#))
+        let e3 = try #require(error(#"{"normalizer": {"type": "NmtNormalizer"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#))
         #expect(e3.code == .unsupported && e3.description.contains("$.normalizer.type"))
+        let e3b = try #require(error(#"{"normalizer": {"type": "Precompiled"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#))
+        #expect(e3b.code == .malformedVocabulary && e3b.description.contains("$.normalizer.precompiled_charsmap"))
         let e4 = try #require(error(#"{"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(?<=a"}, "behavior": "Isolated"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#))
         #expect(e4.code == .unsupported && e4.description.contains("$.pre_tokenizer.pattern.Regex"))
         #expect(error(#"{"model": {"type": "BPE", "vocab": {"a": 0}"#)?.code == .malformedVocabulary)

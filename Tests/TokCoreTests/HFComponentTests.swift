@@ -33,7 +33,27 @@ import TokTestSupport
         #expect(wrong.count == 0, "\(type): \(wrong.count) differ, first \(wrong.prefix(3).map(\.debugDescription))")
     }
 
-    @Test(arguments: ["strip_accents", "bert_normalizer", "lowercase", "nfc", "nfd", "nfkc", "nfkd"])
+    /// The Precompiled normalizer alone (SentencePiece's nmt_nfkc map in a tokenizer.json), with
+    /// its grapheme rule: a cluster under 6 bytes is replaced whole by the first match.
+    @Test func precompiledNormalizer() throws {
+        let tok = try Tokenizer(file: TestFiles.fixture("formats/hf_precompiled.tokenizer.json.zst").path)
+        guard case .sequence(let steps)? = (tok.units as? _Pipeline)?.normalizer, case .precompiled(let map)? = steps.first else {
+            Issue.record("the normalizer is not Sequence[Precompiled, …]")
+            return
+        }
+        var wrong: [String] = []
+        let rows = try TestFiles.jsonLines("formats/hf_precompiled.jsonl")
+        #expect(rows.count > 1000)
+        for r in rows {
+            let text = r["text"] as! String
+            let bytes = Array(text.utf8)
+            let out = _Normalizer.precompiled(_Text(bytes: bytes, origin: Array(0..<bytes.count)), map)
+            if String(decoding: out.bytes, as: UTF8.self) != r["normalized"] as! String { wrong.append(text) }
+        }
+        #expect(wrong.count == 0, "\(wrong.count) differ, first \(wrong.prefix(3).map(\.debugDescription))")
+    }
+
+    @Test(arguments: ["strip_accents", "bert_normalizer", "lowercase", "nfc", "nfd", "nfkc", "nfkd", "nmt"])
     func normalizerOutput(key: String) throws {
         let n: _Normalizer
         switch key {
@@ -43,6 +63,7 @@ import TokTestSupport
         case "nfd": n = .unicode(1)
         case "nfkc": n = .unicode(2)
         case "nfkd": n = .unicode(3)
+        case "nmt": n = .nmt
         default: n = .bert(cleanText: true, chinese: true, stripAccents: true, lowercase: true)
         }
         var wrong: [String] = []

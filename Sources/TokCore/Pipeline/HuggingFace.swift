@@ -90,6 +90,14 @@ struct _HFLoader {
         case "Replace":
             return .replace(try pattern(o["pattern"], "\(path).pattern"), Array(try string(o, "content", path).utf8))
         case "Prepend": return .prepend(Array(try string(o, "prepend", path).utf8))
+        case "Nmt": return .nmt
+        case "Precompiled":
+            // A SentencePiece character map, base64 (tokenizers refuses a missing, null or empty one).
+            guard let b64 = o["precompiled_charsmap"] as? String, let data = Data(base64Encoded: b64),
+                  let map = _CharsMap([UInt8](data)) else {
+                throw fail("\(path).precompiled_charsmap", "missing, or not a base64 SentencePiece character map")
+            }
+            return .precompiled(map)
         case "BertNormalizer":
             let lower = bool(o, "lowercase", true)
             let strip = (o["strip_accents"] as? NSNumber)?.boolValue ?? lower

@@ -263,6 +263,11 @@ indirect enum _Normalizer: Sendable {
     case prepend([UInt8])
     case bert(cleanText: Bool, chinese: Bool, stripAccents: Bool, lowercase: Bool)
     case spm(_SPMNormalizer)
+    /// Hugging Face's Precompiled (a SentencePiece character map in a tokenizer.json).
+    case precompiled(_CharsMap)
+    /// Hugging Face's Nmt: SentencePiece's nmt filter (ASCII controls dropped, other line and
+    /// format characters made spaces).
+    case nmt
 
     func apply(_ t: _Text) -> _Text {
         switch self {
@@ -321,7 +326,71 @@ indirect enum _Normalizer: Sendable {
             return t
         case .spm(let n):
             return n.apply(t)
+        case .precompiled(let map):
+            return Self.precompiled(t, map)
+        case .nmt:
+            return t.mapChars { c in
+                if c.isInvalid { return nil }
+                switch c.scalar.value {
+                case 0x01...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x8F, 0x9F: return []
+                case 0x09, 0x0A, 0x0C, 0x0D, 0x1680, 0x200B...0x200F, 0x2028, 0x2029, 0x2581, 0xFEFF, 0xFFFD: return [" "]
+                default: return nil
+                }
+            }
         }
+    }
+
+    /// Hugging Face's Precompiled normalizer, as it does it: per extended grapheme cluster, one
+    /// shorter than 6 bytes that starts with a source string of the map is replaced whole by that
+    /// string's replacement (the shortest such string, even when the cluster is longer: a mark
+    /// after it is dropped); otherwise each character that starts with one is replaced by it.
+    /// Ill-formed bytes are kept as they are.
+    static func precompiled(_ t: _Text, _ map: _CharsMap) -> _Text {
+        var out = _Text(bytes: [], origin: [])
+        out.bytes.reserveCapacity(t.bytes.count)
+        out.origin.reserveCapacity(t.bytes.count)
+        map.strings.withUnsafeBufferPointer { st in
+            t.bytes.withUnsafeBufferPointer { b in
+                func put(_ r: Range<Int>, _ o: Int) {
+                    out.bytes.append(contentsOf: st[r])
+                    out.origin.append(contentsOf: repeatElement(o, count: r.count))
+                }
+                func chars(_ from: Int, _ to: Int) {
+                    _Text.forEachChar(b, from, to) { c in
+                        if !c.isInvalid, let r = map.shortestMatch(b, c.start, c.end) { put(r, t.origin[c.start]) }
+                        else { out.append(contentsOf: t, c.start..<c.end) }
+                    }
+                }
+                // Valid runs go to the grapheme breaker; an ill-formed unit is its own cluster.
+                var i = 0
+                while i < b.count {
+                    var j = i
+                    while j < b.count {
+                        let c = tok_utf8_at(b.baseAddress, b.count, j)
+                        if c.cls & UInt8(TOK_CLS_INVALID) != 0 { break }
+                        j += Int(c.len)
+                    }
+                    if j > i {
+                        var ends = [Int](repeating: 0, count: j - i)
+                        let n = ends.withUnsafeMutableBufferPointer { tok_icu_grapheme_ends(b.baseAddress! + i, j - i, $0.baseAddress, $0.count) }
+                        var s = i
+                        for k in 0..<Swift.max(0, Int(n)) {
+                            let e = i + ends[k]
+                            if e - s < 6, let r = map.shortestMatch(b, s, e) { put(r, t.origin[s]) } else { chars(s, e) }
+                            s = e
+                        }
+                        if n < 0 { chars(i, j) }   // ICU failed: character by character
+                        i = j
+                    }
+                    if i < b.count {
+                        let c = tok_utf8_at(b.baseAddress, b.count, i)
+                        out.append(contentsOf: t, i..<(i + Int(c.len)))
+                        i += Int(c.len)
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// NFC, NFD, NFKC or NFKD as tokenizers computes it: ICU's normalization, except that the

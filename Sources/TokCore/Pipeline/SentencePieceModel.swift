@@ -133,6 +133,33 @@ struct _CharsMap: Sendable {
         starts = first
     }
 
+    /// The replacement of the shortest source string that b[i..<end] starts with, as Hugging
+    /// Face's Precompiled normalizer takes it (the first result of a common-prefix search).
+    func shortestMatch(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Range<Int>? {
+        guard !units.isEmpty, starts[Int(b[i])] else { return nil }
+        func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
+        var pos = offset(units[0])
+        var k = i
+        while k < end {
+            let c = Int(b[k])
+            if c == 0 { return nil }
+            pos ^= c
+            guard pos >= 0, pos < units.count else { return nil }
+            let u = units[pos]
+            if Int(u & ((1 << 31) | 0xFF)) != c { return nil }
+            pos ^= offset(u)
+            if (u >> 8) & 1 == 1, pos < units.count {
+                let v = Int(units[pos] & 0x7FFF_FFFF)
+                guard v < strings.count else { return nil }
+                var e = v
+                while e < strings.count, strings[e] != 0 { e += 1 }
+                return v..<e
+            }
+            k += 1
+        }
+        return nil
+    }
+
     /// The longest source string starting at b[i]: its length and replacement.
     /// The longest source string at b[i...]: its length and the range of its replacement in
     /// `strings`.
