@@ -308,7 +308,8 @@ def components_fixture():
     ts = ["".join(rng.choice(COMPONENT_ALPHABET) for _ in range(rng.choice([1, 2, 3, 5, 8, 13, 21]))) for _ in range(800)]
     ts += [t[:200] for t in texts()[:120]]
     pres = {"bert": pre_tokenizers.BertPreTokenizer(), "punctuation": pre_tokenizers.Punctuation(),
-            "digits": pre_tokenizers.Digits(individual_digits=True), "whitespace_split": pre_tokenizers.WhitespaceSplit()}
+            "digits": pre_tokenizers.Digits(individual_digits=True), "whitespace_split": pre_tokenizers.WhitespaceSplit(),
+            "char_delimiter": pre_tokenizers.CharDelimiterSplit("-"), "fixed_length": pre_tokenizers.FixedLength(3)}
     norms = {"strip_accents": normalizers.StripAccents(), "bert_normalizer": normalizers.BertNormalizer(),
              "lowercase": normalizers.Lowercase(), "nfc": normalizers.NFC(), "nfd": normalizers.NFD(),
              "nfkc": normalizers.NFKC(), "nfkd": normalizers.NFKD(), "nmt": normalizers.Nmt()}

@@ -16,11 +16,14 @@ import TokTestSupport
     }
 
     @Test(arguments: [("bert", "BertPreTokenizer"), ("punctuation", "Punctuation"), ("digits", "Digits"),
-                      ("whitespace_split", "WhitespaceSplit")])
+                      ("whitespace_split", "WhitespaceSplit"), ("char_delimiter", "CharDelimiterSplit"),
+                      ("fixed_length", "FixedLength")])
     func preTokenizerPieces(key: String, type: String) throws {
         var step: [String: Any] = ["type": type]
         if type == "Digits" { step["individual_digits"] = true }
         if type == "Punctuation" { step["behavior"] = "Isolated" }
+        if type == "CharDelimiterSplit" { step["delimiter"] = "-" }
+        if type == "FixedLength" { step["length"] = 3 }
         let tok = try DeepSeekPatternTests.tokenizer([], steps: [step])
         let rows = try Self.rows()
         #expect(rows.count > 900)

@@ -144,6 +144,14 @@ struct _HFLoader {
         case "Whitespace":
             return .whitespace(_Pattern(kind: .regex(try _Regex.whitespaceWords(at: "\(source): \(path)"))))
         case "WhitespaceSplit": return .whitespaceSplit
+        case "CharDelimiterSplit":
+            let d = try string(o, "delimiter", path)
+            guard d.unicodeScalars.count == 1 else { throw fail("\(path).delimiter", "expected one character") }
+            return .split(_Pattern(kind: .literal(Array(d.utf8))), .removed, invert: false)
+        case "FixedLength":
+            let n = (o["length"] as? NSNumber)?.intValue ?? 5
+            guard n > 0 else { throw fail("\(path).length", "expected a positive length") }
+            return .fixedLength(n)
         case "BertPreTokenizer": return .bert
         case "UnicodeScripts": return .unicodeScripts
         case "Punctuation":

@@ -71,6 +71,8 @@ indirect enum _PreTokenizer: Sendable {
     /// last character with a script (its own table, see HFScripts.swift; class 0, "Any", has
     /// none); text before a piece's first character with a script is dropped, as there.
     case unicodeScripts
+    /// Hugging Face's FixedLength: pieces of `n` characters (the last one shorter).
+    case fixedLength(Int)
 
     func apply(_ t: inout _Text, _ pieces: inout [Range<Int>]) {
         switch self {
@@ -136,6 +138,19 @@ indirect enum _PreTokenizer: Sendable {
             pieces = Self.splitChars(t, pieces, behavior) { $0.scalar.hfFlags & _HFChar.punctuation != 0 }
         case .digits(let individual):
             pieces = Self.splitChars(t, pieces, individual ? .isolated : .contiguous) { $0.scalar.hfFlags & _HFChar.numeric != 0 }
+        case .fixedLength(let n):
+            pieces = t.bytes.withUnsafeBufferPointer { b in
+                var out: [Range<Int>] = []
+                for p in pieces {
+                    var start = p.lowerBound, k = 0
+                    _Text.forEachChar(b, p.lowerBound, p.upperBound) { c in
+                        if k == n { out.append(start..<c.start); start = c.start; k = 0 }
+                        k += 1
+                    }
+                    if start < p.upperBound { out.append(start..<p.upperBound) }
+                }
+                return out
+            }
         case .unicodeScripts:
             pieces = t.bytes.withUnsafeBufferPointer { b in
                 var out: [Range<Int>] = []
@@ -197,6 +212,7 @@ indirect enum _PreTokenizer: Sendable {
         case .digits(let individual): return "Digits(\(individual ? "individual" : "runs"))"
         case .wordStarts: return "word starts (Tok's cut before each ▁)"
         case .unicodeScripts: return "UnicodeScripts"
+        case .fixedLength(let n): return "FixedLength(\(n))"
         }
     }
 
