@@ -92,6 +92,14 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
     /// of digits) in Oniguruma; here the interval is plain, which both engines read alike.
     package var onigurumaRegex: String { regex.replacingOccurrences(of: "{1,3}+", with: "{1,3}") }
 
+    /// Other spellings of the same pattern in tokenizer.json files, which the scanner also runs:
+    /// GPT-2's regex as Hugging Face writes it (the ByteLevel pre-tokenizer's own) matches what
+    /// tiktoken's r50k regex matches (contractions spelled out, greedy runs where nothing
+    /// follows, and `\s+` where a lone space is all that can be left).
+    package var onigurumaAliases: [String] {
+        self == .r50k ? [#"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#] : []
+    }
+
     /// The pattern's name.
     public var description: String { rawValue }
 

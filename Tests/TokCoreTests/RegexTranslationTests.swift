@@ -20,7 +20,9 @@ import TokTestSupport
             } else {
                 regex = row["regex"] as! String
                 tok = try DeepSeekPatternTests.tokenizer([[regex, "isolated", NSNumber(value: false)]])
-                #expect(tok.preTokenizerSummary?.contains("ICU regex") == true, "\(regex)")
+                // GPT-2's regex runs on the r50k scanner; every other one here on ICU.
+                let onScanner = regex.hasPrefix("'s|'t|")
+                #expect(tok.preTokenizerSummary?.contains(onScanner ? "scanner r50k" : "ICU regex") == true, "\(regex)")
             }
             var wrong: [String] = []
             let cases = row["cases"] as! [[String: Any]]

@@ -65,7 +65,7 @@ struct _HFLoader {
             // A CR or LF written as itself reads as the escape `\r` / `\n` does (DeepSeek's
             // file writes them so).
             let escaped = r.replacingOccurrences(of: "\r", with: #"\r"#).replacingOccurrences(of: "\n", with: #"\n"#)
-            if let known = SplitPattern.allCases.first(where: { $0 != .deepseek && $0.onigurumaRegex == escaped }),
+            if let known = SplitPattern.allCases.first(where: { $0 != .deepseek && ($0.onigurumaRegex == escaped || $0.onigurumaAliases.contains(escaped)) }),
                known != .superword || scannerTilesText { return _Pattern(kind: .scanner(known)) }
             return _Pattern(kind: .regex(try _Regex(r, at: "\(source): \(path).Regex")))
         }
@@ -128,8 +128,8 @@ struct _HFLoader {
             return .split(try pattern(o["pattern"], "\(path).pattern", scannerTilesText: tiles), behavior, invert: invert)
         case "ByteLevel":
             byteLevel = true
-            let regex = bool(o, "use_regex", true)
-                ? _Pattern(kind: .regex(try _Regex(_ByteLevelMap.gpt2Regex, at: "\(source): \(path)"))) : nil
+            // GPT-2's regex, on the r50k scanner (see SplitPattern.onigurumaAliases)
+            let regex = bool(o, "use_regex", true) ? _Pattern(kind: .scanner(.r50k)) : nil
             return .byteLevel(addPrefixSpace: bool(o, "add_prefix_space", true), regex: regex)
         case "Metaspace":
             let rep = Array((o["replacement"] as? String ?? "▁").utf8)

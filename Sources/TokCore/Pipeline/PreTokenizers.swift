@@ -91,7 +91,8 @@ indirect enum _PreTokenizer: Sendable {
                 }
             }
             if let regex {
-                pieces = Self.split(t, pieces, .isolated, invert: false) { b, r in regex.matches(b, r) }
+                if let scanner = regex.tilingScanner { pieces = Self.tile(t, pieces, scanner) }
+                else { pieces = Self.split(t, pieces, .isolated, invert: false) { b, r in regex.matches(b, r) } }
             }
         case .metaspace(let rep, let scheme, let split):
             Self.rebuild(&t, &pieces) { _, piece in
@@ -396,7 +397,4 @@ package enum _ByteLevelMap {
         for b in bytes { out.append(contentsOf: UTF8.bytes(of: charOfByte[Int(b)])) }
         return out
     }
-
-    /// The regex of the ByteLevel pre-tokenizer (`use_regex`), GPT-2's as `tokenizers` writes it.
-    static let gpt2Regex = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 }
