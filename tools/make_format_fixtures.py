@@ -309,7 +309,9 @@ def components_fixture():
     ts += [t[:200] for t in texts()[:120]]
     pres = {"bert": pre_tokenizers.BertPreTokenizer(), "punctuation": pre_tokenizers.Punctuation(),
             "digits": pre_tokenizers.Digits(individual_digits=True), "whitespace_split": pre_tokenizers.WhitespaceSplit(),
-            "char_delimiter": pre_tokenizers.CharDelimiterSplit("-"), "fixed_length": pre_tokenizers.FixedLength(3)}
+            "char_delimiter": pre_tokenizers.CharDelimiterSplit("-"), "fixed_length": pre_tokenizers.FixedLength(3),
+            "digit_runs": pre_tokenizers.Digits(individual_digits=False),
+            "punctuation_removed": pre_tokenizers.Punctuation("removed")}
     norms = {"strip_accents": normalizers.StripAccents(), "bert_normalizer": normalizers.BertNormalizer(),
              "lowercase": normalizers.Lowercase(), "nfc": normalizers.NFC(), "nfd": normalizers.NFD(),
              "nfkc": normalizers.NFKC(), "nfkd": normalizers.NFKD(), "nmt": normalizers.Nmt()}

@@ -17,11 +17,13 @@ import TokTestSupport
 
     @Test(arguments: [("bert", "BertPreTokenizer"), ("punctuation", "Punctuation"), ("digits", "Digits"),
                       ("whitespace_split", "WhitespaceSplit"), ("char_delimiter", "CharDelimiterSplit"),
-                      ("fixed_length", "FixedLength")])
+                      ("fixed_length", "FixedLength"), ("digit_runs", "Digits runs"), ("punctuation_removed", "Punctuation removed")])
     func preTokenizerPieces(key: String, type: String) throws {
-        var step: [String: Any] = ["type": type]
+        var step: [String: Any] = ["type": String(type.split(separator: " ")[0])]
         if type == "Digits" { step["individual_digits"] = true }
+        if type == "Digits runs" { step["individual_digits"] = false }
         if type == "Punctuation" { step["behavior"] = "Isolated" }
+        if type == "Punctuation removed" { step["behavior"] = "Removed" }
         if type == "CharDelimiterSplit" { step["delimiter"] = "-" }
         if type == "FixedLength" { step["length"] = 3 }
         let tok = try DeepSeekPatternTests.tokenizer([], steps: [step])
