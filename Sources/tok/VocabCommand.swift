@@ -32,6 +32,7 @@ struct VocabCommand: ParsableCommand {
                 } else if t.isPipeline {
                     print("model: tokenizer file pipeline (normalizer, pre-tokenizer, model)")
                     print("ordinary ids: 0..<\(t.mergeableCount)")
+                    if let n = t.normalizerSummary { print("normalizer: \(n)") }
                     if let p = t.preTokenizerSummary { print("pre-tokenizer: \(p)") }
                     if let p = t.postProcessor {
                         print("post-processor: adds \(p.addedCount(pair: false)) ids to a text, \(p.addedCount(pair: true)) to a pair (--add-special-tokens)")

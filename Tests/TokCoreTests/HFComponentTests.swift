@@ -42,6 +42,7 @@ import TokTestSupport
     /// its grapheme rule: a cluster under 6 bytes is replaced whole by the first match.
     @Test func precompiledNormalizer() throws {
         let tok = try Tokenizer(file: TestFiles.fixture("formats/hf_precompiled.tokenizer.json.zst").path)
+        #expect(tok.normalizerSummary == #"Precompiled → Replace(ICU regex " {2,}" → " ")"#)
         guard case .sequence(let steps)? = (tok.units as? _Pipeline)?.normalizer, case .precompiled(let map)? = steps.first else {
             Issue.record("the normalizer is not Sequence[Precompiled, …]")
             return

@@ -269,6 +269,25 @@ indirect enum _Normalizer: Sendable {
     /// format characters made spaces).
     case nmt
 
+    /// The steps in one line (see ``Tokenizer/normalizerSummary``).
+    var summary: String {
+        switch self {
+        case .sequence(let steps): return steps.map(\.summary).joined(separator: " → ")
+        case .unicode(let form): return ["NFC", "NFD", "NFKC", "NFKD"][Int(form)]
+        case .lowercase: return "Lowercase"
+        case .stripAccents: return "StripAccents"
+        case .strip(let l, let r): return "Strip(\(l ? "left" : "")\(l && r ? ", " : "")\(r ? "right" : ""))"
+        case .replace(let p, let with): return "Replace(\(p.summary) → \(String(decoding: with, as: UTF8.self).debugDescription))"
+        case .prepend(let b): return "Prepend(\(String(decoding: b, as: UTF8.self).debugDescription))"
+        case .bert(let clean, let chinese, let strip, let lower):
+            let parts = [clean ? "clean text" : nil, chinese ? "Chinese" : nil, strip ? "strip accents" : nil, lower ? "lowercase" : nil]
+            return "BertNormalizer(\(parts.compactMap { $0 }.joined(separator: ", ")))"
+        case .spm(let n): return "SentencePiece(\(n.charsmap == nil ? "identity" : "character map"))"
+        case .precompiled: return "Precompiled"
+        case .nmt: return "Nmt"
+        }
+    }
+
     func apply(_ t: _Text) -> _Text {
         switch self {
         case .sequence(let steps):

@@ -66,6 +66,10 @@ extension Tokenizer {
     /// scanners and which on ICU's regex engine (`Split(scanner deepseek, Isolated) → ByteLevel`);
     /// nil when the tokenizer has no pipeline or the pipeline no pre-tokenizer.
     public var preTokenizerSummary: String? { (units as? _Pipeline)?.preTokenizer?.summary }
+
+    /// The pipeline's normalizer steps in one line (`Precompiled → Replace(ICU regex " {2,}" → " ")`);
+    /// nil when the tokenizer has no pipeline or the pipeline no normalizer.
+    public var normalizerSummary: String? { (units as? _Pipeline)?.normalizer?.summary }
 }
 
 extension _HFLoader {
