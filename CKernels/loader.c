@@ -32,6 +32,27 @@ static inline void skip_ws(cursor *c) {
     }
 }
 
+/* Opens the container at the cursor: 1 when it is empty (and now closed), 0 when an item
+ * follows, or TOK_E_JSON with `why` when `open` is not there. */
+static int open_items(cursor *c, uint8_t open, uint8_t close, const char *why) {
+    skip_ws(c);
+    if (c->i >= c->end || c->s[c->i] != open) return fail(c, why);
+    c->i++;
+    skip_ws(c);
+    if (c->i < c->end && c->s[c->i] == close) { c->i++; return 1; }
+    return 0;
+}
+
+/* After an item of a container closed by `close`: 0 past a ',' (another item follows), 1 past
+ * the close, or TOK_E_JSON. */
+static int next_item(cursor *c, uint8_t close) {
+    skip_ws(c);
+    if (c->i >= c->end) return fail(c, "unexpected end");
+    if (c->s[c->i] == ',') { c->i++; return 0; }
+    if (c->s[c->i] == close) { c->i++; return 1; }
+    return fail(c, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
 static int hex4(cursor *c, uint32_t *v) {
     if (c->end - c->i < 4) return fail(c, "short \\u escape");
     uint32_t x = 0;
@@ -160,9 +181,8 @@ static int skip_string(cursor *c) {
 }
 
 static int skip_items(cursor *c, uint8_t close, int object, int depth) {
-    c->i++;
-    skip_ws(c);
-    if (c->i < c->end && c->s[c->i] == close) { c->i++; return 0; }
+    int k = open_items(c, c->s[c->i], close, "expected a container");
+    if (k) return k < 0 ? k : 0;
     for (;;) {
         skip_ws(c);
         if (object) {
@@ -174,11 +194,7 @@ static int skip_items(cursor *c, uint8_t close, int object, int depth) {
         }
         int rc = skip_value(c, depth + 1);
         if (rc) return rc;
-        skip_ws(c);
-        if (c->i >= c->end) return fail(c, "unexpected end");
-        if (c->s[c->i] == ',') { c->i++; continue; }
-        if (c->s[c->i] == close) { c->i++; return 0; }
-        return fail(c, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        if ((k = next_item(c, close))) return k < 0 ? k : 0;
     }
 }
 
@@ -267,11 +283,8 @@ int64_t tok_json_read_vocab(const uint8_t *text, size_t start, size_t end, tok_s
     size_t colons = 0;
     for (const uint8_t *q = text + start, *e = text + end; (q = memchr(q, ':', (size_t)(e - q))) != NULL; q++) colons++;
     if (tok__strmap_reserve(map, colons)) return TOK_E_NOMEM;
-    skip_ws(&c);
-    if (c.i >= c.end || c.s[c.i] != '{') { rc = fail(&c, "expected an object of token → id"); goto done; }
-    c.i++;
-    skip_ws(&c);
-    if (c.i < c.end && c.s[c.i] == '}') { c.i++; goto done; }
+    int k = open_items(&c, '{', '}', "expected an object of token → id");
+    if (k) { rc = k < 0 ? k : 0; goto done; }
     for (;;) {
         skip_ws(&c);
         const uint8_t *p; size_t n, off; int in_out;
@@ -298,12 +311,8 @@ int64_t tok_json_read_vocab(const uint8_t *text, size_t start, size_t end, tok_s
         }
         if ((int64_t)v > *max_id) *max_id = (int64_t)v;
         count++;
-        skip_ws(&c);
-        if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
-        if (c.s[c.i] == ',') { c.i++; continue; }
-        if (c.s[c.i] == '}') { c.i++; break; }
-        rc = fail(&c, "expected ',' or '}'");
-        goto done;
+        if ((k = next_item(&c, '}')) < 0) { rc = k; goto done; }
+        if (k) break;
     }
     rc = flush_keys(map, text, &scratch, pend, npend);
 done:
@@ -368,11 +377,9 @@ int64_t tok_json_read_merges(const uint8_t *text, size_t start, size_t end, cons
         size_t est = f.i < f.end && f.s[f.i] == '[' ? quotes / 4 : quotes / 2;
         if (tok__merges_reserve(table, est)) return TOK_E_NOMEM;
     }
-    skip_ws(&c);
-    if (c.i >= c.end || c.s[c.i] != '[') { rc = fail(&c, "expected a list"); goto done; }
-    c.i++;
-    skip_ws(&c);
-    if (c.i < c.end && c.s[c.i] == ']') { c.i++; closed = 1; }
+    int opened = open_items(&c, '[', ']', "expected a list");
+    if (opened < 0) { rc = opened; goto done; }
+    closed = opened;
     for (;;) {
         /* parse one more merge while the list lasts */
         if (!closed) {
@@ -408,11 +415,9 @@ int64_t tok_json_read_merges(const uint8_t *text, size_t start, size_t end, cons
             tok__strmap_prefetch(map, tok__strmap_hash2(b, mp->b_len, NULL, 0));
             tok__strmap_prefetch(map, tok__strmap_hash2(a, mp->a_len, b + skip, mp->b_len - skip));
             parsed++;
-            skip_ws(&c);
-            if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
-            if (c.s[c.i] == ',') c.i++;
-            else if (c.s[c.i] == ']') { c.i++; closed = 1; }
-            else { rc = fail(&c, "expected ',' or ']'"); goto done; }
+            int next = next_item(&c, ']');
+            if (next < 0) { rc = next; goto done; }
+            closed = next;
         }
         /* resolve the oldest parsed merge once RING - 1 newer ones are parsed (or the list ended) */
         while (resolved < parsed && (closed || parsed - resolved >= RING)) {
@@ -535,24 +540,17 @@ int64_t tok_tekken_read_vocab(const uint8_t *text, size_t start, size_t end, uin
     *err_field = 0;
     *err_detail = 0;
     for (uint32_t r = 0; r < n; r++) spans[r] = UINT64_MAX;
-    skip_ws(&c);
-    if (c.i >= c.end || c.s[c.i] != '[') { rc = fail(&c, "expected an array of tokens"); goto done; }
-    c.i++;
-    skip_ws(&c);
-    if (c.i < c.end && c.s[c.i] == ']') { c.i++; goto done; }
+    int k = open_items(&c, '[', ']', "expected an array of tokens");
+    if (k) { rc = k < 0 ? k : 0; goto done; }
     for (;;) {
         *err_index = (size_t)count;
-        skip_ws(&c);
-        if (c.i >= c.end || c.s[c.i] != '{') { rc = fail(&c, "expected an object"); goto done; }
-        c.i++;
+        size_t obj = c.i;
+        if ((k = open_items(&c, '{', '}', "expected an object")) < 0) { rc = k; goto done; }
         int64_t rank = -1;
         int has_rank = 0, has_bytes = 0;
         size_t b_off = 0, b_len = 0;     /* the token_bytes string: in the text or in scratch */
         int b_scratch = 0;
-        size_t obj = c.i;
-        skip_ws(&c);
-        if (c.i < c.end && c.s[c.i] == '}') c.i++;
-        else for (;;) {
+        if (!k) for (;;) {
             skip_ws(&c);
             const uint8_t *kp; size_t kn, koff; int kin;
             scratch.len = b_scratch ? scratch.len : 0;
@@ -587,12 +585,8 @@ int64_t tok_tekken_read_vocab(const uint8_t *text, size_t start, size_t end, uin
             } else {
                 if ((rc = skip_value(&c, 1))) goto done;
             }
-            skip_ws(&c);
-            if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
-            if (c.s[c.i] == ',') { c.i++; continue; }
-            if (c.s[c.i] == '}') { c.i++; break; }
-            rc = fail(&c, "expected ',' or '}'");
-            goto done;
+            if ((k = next_item(&c, '}')) < 0) { rc = k; goto done; }
+            if (k) break;
         }
         if (!has_rank) { c.i = obj; *err_field = 1; rc = fail(&c, "missing"); goto done; }
         if (rank < 0 || (rank < (int64_t)n && spans[rank] != UINT64_MAX)) {
@@ -608,12 +602,8 @@ int64_t tok_tekken_read_vocab(const uint8_t *text, size_t start, size_t end, uin
         b_scratch = 0;
         scratch.len = 0;
         count++;
-        skip_ws(&c);
-        if (c.i >= c.end) { rc = fail(&c, "unexpected end"); goto done; }
-        if (c.s[c.i] == ',') { c.i++; continue; }
-        if (c.s[c.i] == ']') { c.i++; break; }
-        rc = fail(&c, "expected ',' or ']'");
-        goto done;
+        if ((k = next_item(&c, ']')) < 0) { rc = k; goto done; }
+        if (k) break;
     }
 done:
     free(scratch.p);

@@ -17,6 +17,8 @@ from tokenizers import __version__ as tk_version
 from tokenizers import pre_tokenizers, normalizers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from table_gen import swift_array  # noqa: E402
 OUT = os.path.join(HERE, "..", "Sources", "TokCore", "Pipeline", "HFChars.swift")
 CPS = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
 
@@ -108,30 +110,23 @@ def main():
         for name, what in FLAGS:
             w(f"    /// {what[0].upper() + what[1:]}.\n    static let {name}: UInt16 = {bit[name]}\n")
         w("}\n\n")
-        w(f"/// The first code point of each run of equal classes ({len(starts)} runs).\n")
-        w("let _hfCharRangeStarts: [UInt32] = [\n")
-        for k in range(0, len(starts), 10):
-            w("    " + " ".join(f"0x{x:X}," for x in starts[k:k + 10]) + "\n")
-        w("]\n\n/// The classes of each run.\nlet _hfCharRangeFlags: [UInt16] = [\n")
-        for k in range(0, len(values), 16):
-            w("    " + " ".join(f"{x}," for x in values[k:k + 16]) + "\n")
-        w("]\n\n")
-        w(f"/// The code points the Lowercase normalizer changes ({len(low)}), in order, and what each becomes\n")
-        w("/// (`_hfLowerTargets[_hfLowerOffsets[k]..<_hfLowerOffsets[k + 1]]`).\n")
-        w("let _hfLowerSources: [UInt32] = [\n")
-        for k in range(0, len(low), 10):
-            w("    " + " ".join(f"0x{c:X}," for c, _ in low[k:k + 10]) + "\n")
+        hexes = lambda xs: [f"0x{x:X}" for x in xs]
+        swift_array(f, "_hfCharRangeStarts", "UInt32", hexes(starts), 10,
+                    f"/// The first code point of each run of equal classes ({len(starts)} runs).\n")
+        f.write("\n")
+        swift_array(f, "_hfCharRangeFlags", "UInt16", [str(x) for x in values], 16, "/// The classes of each run.\n")
+        f.write("\n")
         offs, targets = [0], []
         for _, m in low:
             targets += [ord(x) for x in m]
             offs.append(len(targets))
-        w("]\n\nlet _hfLowerOffsets: [UInt32] = [\n")
-        for k in range(0, len(offs), 16):
-            w("    " + " ".join(f"{x}," for x in offs[k:k + 16]) + "\n")
-        w("]\n\nlet _hfLowerTargets: [UInt32] = [\n")
-        for k in range(0, len(targets), 10):
-            w("    " + " ".join(f"0x{x:X}," for x in targets[k:k + 10]) + "\n")
-        w("]\n")
+        swift_array(f, "_hfLowerSources", "UInt32", hexes(c for c, _ in low), 10,
+                    f"/// The code points the Lowercase normalizer changes ({len(low)}), in order, and what each becomes\n"
+                    "/// (`_hfLowerTargets[_hfLowerOffsets[k]..<_hfLowerOffsets[k + 1]]`).\n")
+        f.write("\n")
+        swift_array(f, "_hfLowerOffsets", "UInt32", [str(x) for x in offs], 16)
+        f.write("\n")
+        swift_array(f, "_hfLowerTargets", "UInt32", hexes(targets), 10)
     print(f"wrote {OUT}: {len(starts)} runs, {len(low)} lowercase mappings; " +
           ", ".join(f"{name} {len(cls[name])}" for name, _ in FLAGS))
 

@@ -48,6 +48,10 @@ def fetch(name):
         with zipfile.ZipFile(whl) as z:
             return z.read(member)
 
+def byte_pieces(pre, t):
+    """A pre-tokenizer's pieces of t as byte ranges (it reports character offsets)."""
+    return [[len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))] for _, (a, b) in pre.pre_tokenize_str(t)]
+
 def texts():
     out = []
     path = os.path.join(SHARED, "conformance", "inputs.jsonl")
@@ -240,10 +244,7 @@ def deepseek_fixture():
         pre = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(r), b, invert=i) for r, b, i in v])
         cases = []
         for t in (ts if len(v) == 3 or v[0][1] == "isolated" and not v[0][2] else ts[::4]):
-            pieces = []
-            for _, (a, b) in pre.pre_tokenize_str(t):
-                pieces.append([len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))])
-            cases.append({"text": t, "pieces": pieces})
+            cases.append({"text": t, "pieces": byte_pieces(pre, t)})
         lines.append(json.dumps({"splits": v, "cases": cases}, ensure_ascii=False) + "\n")
     compress("deepseek_pretok.jsonl", "".join(lines).encode("utf-8"))
 
@@ -275,13 +276,11 @@ def regex_fixture():
         pre = pre_tokenizers.Split(Regex(r), "isolated")
         cases = []
         for t in ts:
-            pieces = [[len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))] for _, (a, b) in pre.pre_tokenize_str(t)]
-            cases.append({"text": t, "pieces": pieces})
+            cases.append({"text": t, "pieces": byte_pieces(pre, t)})
         lines.append(json.dumps({"regex": r, "cases": cases}, ensure_ascii=False) + "\n")
     # The Whitespace pre-tokenizer (\w+|[^\w\s]+ on Oniguruma, the rest removed).
     pre = pre_tokenizers.Whitespace()
-    cases = [{"text": t, "pieces": [[len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))] for _, (a, b) in pre.pre_tokenize_str(t)]}
-             for t in ts]
+    cases = [{"text": t, "pieces": byte_pieces(pre, t)} for t in ts]
     lines.append(json.dumps({"pre_tokenizer": {"type": "Whitespace"}, "cases": cases}, ensure_ascii=False) + "\n")
     compress("hf_regex.jsonl", "".join(lines).encode("utf-8"))
 
@@ -319,7 +318,7 @@ def components_fixture():
     for t in ts:
         row = {"text": t}
         for k, pre in pres.items():
-            row[k] = [[len(t[:a].encode("utf-8")), len(t[:b].encode("utf-8"))] for _, (a, b) in pre.pre_tokenize_str(t)]
+            row[k] = byte_pieces(pre, t)
         for k, n in norms.items():
             row[k] = n.normalize_str(t)
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,3 +1,5 @@
+internal import CTokKernels
+
 /// A pre-tokenization pattern: the split regex of a tiktoken-style encoding, run by a scanner
 /// written in C that selects exactly the pieces the regex does.
 public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -110,6 +112,18 @@ public enum SplitPattern: String, Sendable, CaseIterable, CustomStringConvertibl
         switch self {
         case .numberGroups, .cjkRuns, .deepseekWords: false
         default: true
+        }
+    }
+
+    /// Appends the pieces of bytes[range] (absolute ranges that tile it).
+    package func appendPieces(of bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to out: inout [Range<Int>]) {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return }
+        let id = kernelID, n = range.count, start = base + range.lowerBound
+        var i = 0
+        while i < n {
+            let e = tok_pretok_next(id, start, n, i)
+            out.append((range.lowerBound + i)..<(range.lowerBound + e))
+            i = e
         }
     }
 

@@ -274,12 +274,7 @@ extension Tokenizer {
         let pattern = self.pattern!
         return withBytes(bytes) { buf in
             var out: [Range<Int>] = []
-            var i = 0
-            while i < buf.count {
-                let e = tok_pretok_next(pattern.kernelID, buf.baseAddress, buf.count, i)
-                out.append(i..<e)
-                i = e
-            }
+            pattern.appendPieces(of: buf, 0..<buf.count, to: &out)
             return out
         }
     }

@@ -266,17 +266,7 @@ indirect enum _PreTokenizer: Sendable {
         t.bytes.withUnsafeBufferPointer { b in
             var out: [Range<Int>] = []
             out.reserveCapacity(pieces.count + b.count / 4)
-            let id = scanner.kernelID
-            for p in pieces {
-                let base = b.baseAddress! + p.lowerBound
-                let n = p.count
-                var i = 0
-                while i < n {
-                    let e = tok_pretok_next(id, base, n, i)
-                    out.append((p.lowerBound + i)..<(p.lowerBound + e))
-                    i = e
-                }
-            }
+            for p in pieces { scanner.appendPieces(of: b, p, to: &out) }
             return out
         }
     }
