@@ -325,7 +325,9 @@ def components_fixture():
     compress("hf_components.jsonl", "".join(lines).encode("utf-8"))
 
 def precompiled_fixture():
-    """hf_precompiled.tokenizer.json.zst: the shipped hf_unigram tokenizer with the normalizer
+    """spm_nmt.model.zst and spm_nmt.jsonl: a tiny Unigram SentencePiece model trained here with
+    normalization_rule_name=nmt_nfkc, with sentencepiece's ids and decodes;
+    hf_precompiled.tokenizer.json.zst: the shipped hf_unigram tokenizer with the normalizer
     converted SentencePiece tokenizers have (SentencePiece's nmt_nfkc character map, from a tiny
     model trained here with normalization_rule_name=nmt_nfkc),
     Sequence[Precompiled, Replace("  +" -> " ")]; hf_precompiled.jsonl: its ids and decodes, and
@@ -340,6 +342,9 @@ def precompiled_fixture():
     proto = pb.ModelProto()
     proto.ParseFromString(m.getvalue())
     cm = proto.normalizer_spec.precompiled_charsmap
+    # The model itself: SentencePiece's own nmt_nfkc normalizer (longest match) with Unigram.
+    compress("spm_nmt.model", m.getvalue())
+    sp = spm.SentencePieceProcessor(model_proto=m.getvalue())
     src = os.path.join(OUT, "hf_unigram.tokenizer.json.zst")
     data = json.loads(subprocess.run(["zstd", "-dc", src], capture_output=True, check=True).stdout)
     data["normalizer"] = {"type": "Sequence", "normalizers": [
@@ -359,6 +364,7 @@ def precompiled_fixture():
         rows.append({"text": t, "ids": ids, "decoded": tok.decode(ids, skip_special_tokens=False),
                      "normalized": pre.normalize_str(t)})
     write("hf_precompiled", rows)
+    write("spm_nmt", [{"text": t, "ids": (ids := sp.encode(t)), "decoded": sp.decode(ids)} for t in texts() + ts])
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--precompiled-only"]:

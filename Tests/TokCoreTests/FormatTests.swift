@@ -28,6 +28,7 @@ import TokTestSupport
         ("hf_precompiled", "hf_precompiled.tokenizer.json.zst"),
         ("bert_minilm", "bert_minilm.tokenizer.json.zst"),
         ("spm_mistral_v3", "mistral_v3.model.zst"),
+        ("spm_nmt", "spm_nmt.model.zst"),
         ("tekken_small", "tekken_small.json.zst"),
     ]
 

@@ -365,7 +365,7 @@ struct _HFLoader {
                 throw fail("$.model.unk_id", "a Unigram model needs an unk_id inside its vocabulary", .unsupported)
             }
             let fallback = byteFallback(m) { vocab[$0] }
-            model = .unigram(_Unigram(vocab: vocab, scores: scores, unk: unkIndex, byteFallback: fallback,
+            model = .unigram(try _Unigram(vocab: vocab, scores: scores, unk: unkIndex, byteFallback: fallback,
                                       maxPieceBytes: vocab.keys.map(\.count).max() ?? 1,
                                       unkScore: (scores.min() ?? 0) - 10))
         case let t:

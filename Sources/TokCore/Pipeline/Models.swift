@@ -316,41 +316,35 @@ struct _WordPiece: Sendable {
 }
 
 /// A Unigram model (Hugging Face `Unigram`, SentencePiece `UNIGRAM`): the segmentation with the
-/// highest total score (Viterbi); characters no piece covers become unk with score
-/// `min score − 10`, runs of them fused, or byte tokens when byte fallback is on.
+/// highest total score (Viterbi; ties go to the earliest start of the last piece); characters no
+/// piece covers become unk with score `min score − 10`, runs of them fused, or byte tokens when
+/// byte fallback is on. Path scores add up in the reference's precision: `f64` in tokenizers,
+/// `float` in SentencePiece, whose ties (a run of one repeated piece) fall differently.
 struct _Unigram: Sendable {
-    let vocab: [[UInt8]: Int]
+    let vocab: _ByteMap
     let scores: [Double]
     let unk: Int
     let byteFallback: [Int]?
     let maxPieceBytes: Int
     let unkScore: Double
+    let singlePrecision: Bool
+
+    init(vocab: [[UInt8]: Int], scores: [Double], unk: Int, byteFallback: [Int]?, maxPieceBytes: Int, unkScore: Double,
+         singlePrecision: Bool = false) throws(TokError) {
+        self.vocab = try _ByteMap(vocab)
+        self.scores = scores
+        self.unk = unk
+        self.byteFallback = byteFallback
+        self.maxPieceBytes = maxPieceBytes
+        self.unkScore = unkScore
+        self.singlePrecision = singlePrecision
+    }
 
     func encode(_ t: _Text, _ piece: Range<Int>, ids: inout [Int], starts: inout [Int]) {
         let chars = t.chars(piece)
         let n = chars.count
         guard n > 0 else { return }
-        // best[k]: best score of a segmentation of chars[0..<k]; back[k]: (start char, id or -1)
-        var best = [Double](repeating: -.infinity, count: n + 1)
-        var back = [(Int, Int)](repeating: (0, -1), count: n + 1)
-        best[0] = 0
-        for a in 0..<n where best[a] > -.infinity {
-            var hasSingle = false
-            var b = a
-            while b < n, chars[b].end - chars[a].start <= maxPieceBytes {
-                let s = Array(t.bytes[chars[a].start..<chars[b].end])
-                if let id = vocab[s] {
-                    if b == a { hasSingle = true }
-                    let v = best[a] + scores[id]
-                    if v > best[b + 1] { best[b + 1] = v; back[b + 1] = (a, id) }
-                }
-                b += 1
-            }
-            if !hasSingle {
-                let v = best[a] + unkScore
-                if v > best[a + 1] { best[a + 1] = v; back[a + 1] = (a, -1) }
-            }
-        }
+        let back = singlePrecision ? viterbi(t, chars, Float.self) : viterbi(t, chars, Double.self)
         var segs: [(Int, Int)] = []
         var k = n
         while k > 0 { let (a, id) = back[k]; segs.append((a, id)); k = a }
@@ -371,5 +365,33 @@ struct _Unigram: Sendable {
             }
             i = j + 1
         }
+    }
+
+    /// back[k]: the start (in characters) and id (-1: unk) of the last piece of the best
+    /// segmentation of chars[0..<k], scores added in S.
+    private func viterbi<S: BinaryFloatingPoint>(_ t: _Text, _ chars: [_Text.Char], _: S.Type) -> [(Int, Int)] {
+        let n = chars.count
+        var best = [S](repeating: -.infinity, count: n + 1)
+        var back = [(Int, Int)](repeating: (0, -1), count: n + 1)
+        best[0] = 0
+        t.bytes.withUnsafeBufferPointer { b in
+            for a in 0..<n where best[a] > -.infinity {
+                var hasSingle = false
+                var e = a
+                while e < n, chars[e].end - chars[a].start <= maxPieceBytes {
+                    if let id = vocab.get(UnsafeBufferPointer(rebasing: b[chars[a].start..<chars[e].end])) {
+                        if e == a { hasSingle = true }
+                        let v = best[a] + S(scores[id])
+                        if v > best[e + 1] { best[e + 1] = v; back[e + 1] = (a, id) }
+                    }
+                    e += 1
+                }
+                if !hasSingle {
+                    let v = best[a] + S(unkScore)
+                    if v > best[a + 1] { best[a + 1] = v; back[a + 1] = (a, -1) }
+                }
+            }
+        }
+        return back
     }
 }

@@ -133,59 +133,50 @@ struct _CharsMap: Sendable {
         starts = first
     }
 
-    /// The replacement of the shortest source string that b[i..<end] starts with, as Hugging
-    /// Face's Precompiled normalizer takes it (the first result of a common-prefix search).
-    func shortestMatch(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Range<Int>? {
-        guard !units.isEmpty, starts[Int(b[i])] else { return nil }
+    /// Walks the trie along b[i..<end] (stopping at a NUL byte) and calls `leaf` with the length
+    /// and value of each source string that b[i...] starts with, shortest first, until it returns
+    /// false.
+    private func prefixMatches(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, _ leaf: (Int, Int) -> Bool) {
+        guard !units.isEmpty, i < end, starts[Int(b[i])] else { return }
         func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
         var pos = offset(units[0])
         var k = i
         while k < end {
             let c = Int(b[k])
-            if c == 0 { return nil }
+            if c == 0 { return }
             pos ^= c
-            guard pos >= 0, pos < units.count else { return nil }
+            guard pos >= 0, pos < units.count else { return }
             let u = units[pos]
-            if Int(u & ((1 << 31) | 0xFF)) != c { return nil }
+            if Int(u & ((1 << 31) | 0xFF)) != c { return }
             pos ^= offset(u)
-            if (u >> 8) & 1 == 1, pos < units.count {
-                let v = Int(units[pos] & 0x7FFF_FFFF)
-                guard v < strings.count else { return nil }
-                var e = v
-                while e < strings.count, strings[e] != 0 { e += 1 }
-                return v..<e
-            }
+            if (u >> 8) & 1 == 1, pos < units.count, !leaf(k - i + 1, Int(units[pos] & 0x7FFF_FFFF)) { return }
             k += 1
         }
-        return nil
     }
 
-    /// The longest source string starting at b[i]: its length and replacement.
-    /// The longest source string at b[i...]: its length and the range of its replacement in
-    /// `strings`.
-    func longestMatchRange(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, Range<Int>)? {
-        guard !units.isEmpty, starts[Int(b[i])] else { return nil }
-        func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
-        var pos = offset(units[0])
-        var best: (Int, Int)? = nil
-        var k = i
-        while k < b.count {
-            let c = Int(b[k])
-            if c == 0 { break }
-            pos ^= c
-            guard pos >= 0, pos < units.count else { break }
-            let u = units[pos]
-            if Int(u & ((1 << 31) | 0xFF)) != c { break }
-            pos ^= offset(u)
-            if (u >> 8) & 1 == 1, pos < units.count {
-                best = (k - i + 1, Int(units[pos] & 0x7FFF_FFFF))
-            }
-            k += 1
-        }
-        guard let (len, v) = best, v < strings.count else { return nil }
+    /// The NUL-terminated replacement at `v` in `strings`, or nil for a value out of range.
+    private func replacement(_ v: Int) -> Range<Int>? {
+        guard v < strings.count else { return nil }
         var e = v
         while e < strings.count, strings[e] != 0 { e += 1 }
-        return (len, v..<e)
+        return v..<e
+    }
+
+    /// The replacement of the shortest source string that b[i..<end] starts with, as Hugging
+    /// Face's Precompiled normalizer takes it (the first result of a common-prefix search).
+    func shortestMatch(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Range<Int>? {
+        var first: Int? = nil
+        prefixMatches(b, i, end) { _, v in first = v; return false }
+        return first.flatMap(replacement)
+    }
+
+    /// The longest source string at b[i...] (SentencePiece's own rule): its length and the range
+    /// of its replacement in `strings`.
+    func longestMatchRange(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, Range<Int>)? {
+        var best: (Int, Int)? = nil
+        prefixMatches(b, i, b.count) { len, v in best = (len, v); return true }
+        guard let (len, v) = best, let r = replacement(v) else { return nil }
+        return (len, r)
     }
 }
 
@@ -401,8 +392,9 @@ extension Tokenizer {
             var scores = pieces.map { Double($0.1) }
             for (id, p) in pieces.enumerated() where p.2 == 4 { scores[id] = 0 }
             let minScore = pieces.enumerated().filter { $0.element.2 == 1 }.map { Double($0.element.1) }.min() ?? 0
-            model = .unigram(_Unigram(vocab: normal, scores: scores, unk: unkID, byteFallback: fb,
-                                      maxPieceBytes: normal.keys.map(\.count).max() ?? 1, unkScore: minScore - 10))
+            model = .unigram(try _Unigram(vocab: normal, scores: scores, unk: unkID, byteFallback: fb,
+                                          maxPieceBytes: normal.keys.map(\.count).max() ?? 1, unkScore: minScore - 10,
+                                          singlePrecision: true))
         default:
             throw TokError(.unsupported, "model_type \(modelType) (only UNIGRAM = 1 and BPE = 2 are supported)",
                            at: "\(source): ModelProto.trainer_spec.model_type")
