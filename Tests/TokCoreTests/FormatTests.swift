@@ -29,6 +29,11 @@ import TokTestSupport
         ("bert_minilm", "bert_minilm.tokenizer.json.zst"),
         ("spm_mistral_v3", "mistral_v3.model.zst"),
         ("spm_nmt", "spm_nmt.model.zst"),
+        ("spm_user", "spm_user.model.zst"),
+        ("hf_affixes", "hf_affixes.tokenizer.json.zst"),
+        ("hf_first", "hf_first.tokenizer.json.zst"),
+        ("hf_never", "hf_never.tokenizer.json.zst"),
+        ("bert_short", "bert_short.tokenizer.json.zst"),
         ("tekken_small", "tekken_small.json.zst"),
     ]
 

@@ -256,21 +256,23 @@ struct _BPE: Sendable {
                       ids: inout [Int], starts: inout [Int]) {
         merges.merge(&sym, &lens)
         var pos = piece.lowerBound
+        var lastUnk = false    // the last id this piece gave is unk (fused with a following one)
         for (s, l) in zip(sym, lens) {
-            let id = Int(s)
+            var id = Int(s)
             let start = pos
             pos += Int(l)
             if id >= virtualBase {
                 // A character outside the vocabulary that merged with nothing (SentencePiece).
-                let bytes = Array(t.bytes[start..<pos])
                 if let fb = byteFallback, !fb.isEmpty {
-                    for (j, b) in bytes.enumerated() { ids.append(fb[Int(b)]); starts.append(start + j) }
-                } else if let unk {
-                    ids.append(unk)
-                    starts.append(start)
+                    for p in start..<pos { ids.append(fb[Int(t.bytes[p])]); starts.append(p) }
+                    lastUnk = false
+                    continue
                 }
-                continue
+                guard let unk else { continue }
+                id = unk
             }
+            if id == unk && fuseUnk && lastUnk { continue }
+            lastUnk = id == unk
             ids.append(id)
             starts.append(start)
         }

@@ -385,8 +385,9 @@ extension Tokenizer {
                     try table.set(l, rr, rank: rankOf[score]!, merged: id)
                 }
             }
+            // SentencePiece merges each run of unknown pieces into one (as with Unigram).
             model = .bpe(_BPE(vocab: normalMap, merges: table, byteLevel: false, byteIDs: [], rawIndex: nil, unk: unkID,
-                              fuseUnk: false, byteFallback: fb, prefix: nil, suffix: nil, ignoreMerges: false,
+                              fuseUnk: true, byteFallback: fb, prefix: nil, suffix: nil, ignoreMerges: false,
                               virtualChars: virtual, virtualBase: virtualBase))
         case 1:
             var scores = pieces.map { Double($0.1) }
