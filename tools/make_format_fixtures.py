@@ -375,7 +375,9 @@ def variants_fixture():
       hf_first / hf_never: the shipped hf_unigram with a Strip normalizer in front and
         Metaspace prepend_scheme "first" / "never" (pre-tokenizer and decoder);
       bert_short: the BERT file with max_input_chars_per_word 6;
-      spm_user: a SentencePiece BPE model with user-defined symbols."""
+      spm_user: a SentencePiece BPE model with user-defined symbols;
+      spm_plain: a SentencePiece Unigram model without the dummy prefix and with extra whitespace
+        kept (identity normalization)."""
     import io
     import sentencepiece as spm
     from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
@@ -420,6 +422,14 @@ def variants_fixture():
     extra = ["a <tag> b", "xyzxyz", "hello world!", "<tag><tag>", "say hello worlds"]
     ts += extra
     write("spm_user", rows_of(None, sp))
+    # The whitespace switches off: no dummy prefix, extra whitespace kept (Unigram, identity).
+    m = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter([t for t in ts if t.isascii()]), model_writer=m, vocab_size=400,
+                                   model_type="unigram", add_dummy_prefix=False, remove_extra_whitespaces=False,
+                                   normalization_rule_name="identity", minloglevel=2, hard_vocab_limit=False)
+    compress("spm_plain.model", m.getvalue())
+    ts += ["  two  spaces  ", " lead", "trail ", "\ttab\t", "a\n\nb"]
+    write("spm_plain", rows_of(None, spm.SentencePieceProcessor(model_proto=m.getvalue())))
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--variants-only"]:

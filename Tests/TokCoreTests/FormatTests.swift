@@ -30,6 +30,7 @@ import TokTestSupport
         ("spm_mistral_v3", "mistral_v3.model.zst"),
         ("spm_nmt", "spm_nmt.model.zst"),
         ("spm_user", "spm_user.model.zst"),
+        ("spm_plain", "spm_plain.model.zst"),
         ("hf_affixes", "hf_affixes.tokenizer.json.zst"),
         ("hf_first", "hf_first.tokenizer.json.zst"),
         ("hf_never", "hf_never.tokenizer.json.zst"),
