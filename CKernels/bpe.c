@@ -2,7 +2,11 @@
  * bpe.c — BPE by rank, and the encode loop (scanner + merge).
  *
  * Performance notes.
- *  - Most pre-token pieces of real text are whole tokens: one hash lookup and done.
+ *  - Pieces of real text repeat (Zipf): a two-level cache of every piece up to 16 bytes
+ *    (whole token or not) answers about 97% of English pieces without touching the vocabulary.
+ *    Its slots are prefetched a batch of pieces ahead of use, so their latency overlaps the
+ *    scanning; measured on English prose this took o200k from 107 to about 160 MB/s.
+ *  - Other pieces are often whole tokens: one hash lookup and done.
  *  - Pieces up to SMALL bytes use tiktoken's loop: keep the rank of every adjacent pair, merge the
  *    lowest (leftmost on ties), recompute its two neighbours. Quadratic, but on stack arrays of at
  *    most SMALL entries it beats anything with more bookkeeping.
@@ -37,10 +41,22 @@ typedef struct {
     uint32_t ids[CACHE_IDS];
 } cache_slot;
 
-/* The front cache: short pieces (<= 8 bytes) that are single tokens, direct-mapped, small
- * enough to stay in L1/L2 where the vocabulary's tables do not; English words follow Zipf's
- * law, so most pieces hit here. */
-#define FRONT_BITS 12
+/* The front cache: every piece of at most 16 bytes seen lately, whole token or not, with its
+ * ids when there are at most 3, keyed by the piece's bytes themselves (a hit compares two words,
+ * no bytes in memory). Two direct-mapped levels of 32-byte slots: 2^16 (2 MiB), backed by
+ * 2^18 (8 MiB) that keeps what the first evicts; both are prefetched by the encode loop, so
+ * their size costs little latency. Measured on English prose (o200k): one level of 2^15 slots
+ * without prefetching gave 110-128 MB/s, these two levels with prefetching about 165; larger
+ * tables gained under 5% more. Allocated on first use, per scratch area (per thread). */
+#define FRONT_BITS 16
+#define BACK_BITS 18
+#define FRONT_IDS 3
+typedef struct {
+    uint64_t k0, k1; /* the piece's bytes, zero-padded */
+    uint8_t len, n_ids;
+    uint16_t unused;
+    uint32_t ids[FRONT_IDS];
+} front_slot;
 
 /* The pair memo: (left id, right id) -> rank of their concatenation (NONE: not a token).
  * Exact (ids determine the bytes); direct-mapped, in L2. Merges ask about the same pairs again
@@ -50,7 +66,7 @@ typedef struct { uint32_t left, right, rank; } memo_entry;
 
 struct tok_scratch {
     memo_entry memo[1 << MEMO_BITS];
-    struct tok_short_entry front[1 << FRONT_BITS];
+    front_slot *front; /* 1 << FRONT_BITS slots, then 1 << BACK_BITS, allocated on first use */
     /* tree merge: per byte position */
     uint32_t *id, *len, *next, *prev;
     uint64_t *tree; /* the tournament tree */
@@ -83,6 +99,7 @@ void tok_scratch_free(tok_scratch *sc) {
     if (!sc) return;
     free(sc->id); free(sc->len); free(sc->next); free(sc->prev); free(sc->tree);
     free(sc->cache);
+    free(sc->front);
     free(sc);
 }
 
@@ -230,23 +247,14 @@ static ptrdiff_t bpe_merge(const tok_vocab *v, const uint8_t *s, size_t n, uint6
     return (ptrdiff_t)m;
 }
 
-ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
-                        tok_scratch *sc) {
-    if (n == 0) return 0;
-    if (n == 1) { out[0] = v->byte_id[s[0]]; return 1; }
+/* Ids of a piece of 2..16 bytes without the front cache: a whole token, or merged. */
+static inline ptrdiff_t piece_uncached(const tok_vocab *v, const uint8_t *s, size_t n, uint64_t key,
+                                       uint32_t *out, tok_scratch *sc) {
     int64_t whole;
     if (n <= 8) {
-        uint64_t key = tok__short_key(s, n);
-        uint64_t h = (key ^ ((uint64_t)n << 59)) * 0x9E3779B97F4A7C15ull;
-        struct tok_short_entry *f = sc ? &sc->front[h >> (64 - FRONT_BITS)] : NULL;
-        if (f && f->len == n && f->key == key) { out[0] = f->id; return 1; }
-        whole = tok__lookup_short(v, s, n);
-        if (whole >= 0) {
-            if (f) { f->key = key; f->len = (uint32_t)n; f->id = (uint32_t)whole; }
-            out[0] = (uint32_t)whole;
-            return 1;
-        }
-        return bpe_merge(v, s, n, h + n, out, sc);
+        whole = tok__lookup_short_key(v, key, n);
+        if (whole >= 0) { out[0] = (uint32_t)whole; return 1; }
+        return bpe_merge(v, s, n, tok__short_hash(key, n) + n, out, sc);
     }
     uint64_t h = tok__hash(s, n);
     if (n <= v->max_len) {
@@ -256,36 +264,134 @@ ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
     return bpe_merge(v, s, n, h, out, sc);
 }
 
+/* The front cache's key for a piece of 2..16 bytes: its bytes, zero-padded, in two words. */
+static inline __attribute__((always_inline)) uint64_t front_key(const uint8_t *s, size_t n, uint64_t *k1) {
+    if (n <= 8) { *k1 = 0; return tok__short_key(s, n); }
+    uint64_t k0, t;
+    memcpy(&k0, s, 8);
+    memcpy(&t, s + n - 8, 8);
+    *k1 = t >> (8 * (16 - n)); /* bytes 8..n, without reading past n */
+    return k0;
+}
+
+static inline __attribute__((always_inline)) uint64_t front_hash(uint64_t k0, uint64_t k1, size_t n) {
+    return (k0 ^ ((uint64_t)n << 59)) * 0x9E3779B97F4A7C15ull ^ k1 * 0xC2B2AE3D27D4EB4Full;
+}
+
+static inline __attribute__((always_inline)) front_slot *front_first(tok_scratch *sc, uint64_t h) {
+    return &sc->front[h >> (64 - FRONT_BITS)];
+}
+
+static inline ptrdiff_t front_emit(const front_slot *f, uint32_t *out) {
+    out[0] = f->ids[0];
+    if (f->n_ids > 1) {
+        out[1] = f->ids[1];
+        if (f->n_ids > 2) out[2] = f->ids[2];
+    }
+    return f->n_ids;
+}
+
+/* Ids of a piece of 2..16 bytes through the two cache levels (sc->front allocated). */
+static inline __attribute__((always_inline)) ptrdiff_t piece_cached(const tok_vocab *v, const uint8_t *s,
+                                                                    size_t n, uint64_t k0, uint64_t k1,
+                                                                    uint64_t h, uint32_t *out, tok_scratch *sc) {
+    front_slot *f = front_first(sc, h);
+    if (f->len == n && f->k0 == k0 && f->k1 == k1) return front_emit(f, out);
+    front_slot *b = &sc->front[((size_t)1 << FRONT_BITS) + (size_t)((h << FRONT_BITS) >> (64 - BACK_BITS))];
+    if (b->len == n && b->k0 == k0 && b->k1 == k1) {
+        *f = *b;
+        return front_emit(f, out);
+    }
+    ptrdiff_t m = piece_uncached(v, s, n, k0, out, sc);
+    if (m > 0 && m <= FRONT_IDS) {
+        f->k0 = k0;
+        f->k1 = k1;
+        f->len = (uint8_t)n;
+        f->n_ids = (uint8_t)m;
+        for (ptrdiff_t t = 0; t < m; t++) f->ids[t] = out[t];
+        *b = *f;
+    }
+    return m;
+}
+
+static inline int front_ready(tok_scratch *sc) {
+    if (!sc) return 0;
+    if (!sc->front) sc->front = calloc(((size_t)1 << FRONT_BITS) + ((size_t)1 << BACK_BITS), sizeof(front_slot));
+    return sc->front != NULL;
+}
+
+ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
+                        tok_scratch *sc) {
+    if (n == 0) return 0;
+    if (n == 1) { out[0] = v->byte_id[s[0]]; return 1; }
+    if (n <= 16) {
+        uint64_t k1, k0 = front_key(s, n, &k1);
+        if (!front_ready(sc)) return piece_uncached(v, s, n, k0, out, sc);
+        return piece_cached(v, s, n, k0, k1, front_hash(k0, k1, n), out, sc);
+    }
+    uint64_t h = tok__hash(s, n);
+    if (n <= v->max_len) {
+        int64_t whole = tok__lookup_h(v, s, n, h);
+        if (whole >= 0) { out[0] = (uint32_t)whole; return 1; }
+    }
+    return bpe_merge(v, s, n, h, out, sc);
+}
+
 /* The encode loop for one pattern; `pattern` is a constant at each call site below, so the
- * scanner is inlined and specialized (no call, no switch per piece). */
+ * scanner is inlined and specialized (no call, no switch per piece). It scans a batch of
+ * pieces ahead and prefetches their front-cache slots, then looks them up: the lookups' memory
+ * latency overlaps the scanning instead of following it. */
+#define BATCH 16
 static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
     int pattern, const tok_vocab *v, const uint8_t *s, size_t len, size_t *pos, uint32_t *ids,
     uint32_t *starts, size_t cap, tok_scratch *sc) {
     size_t i = *pos, k = 0;
+    int cached = front_ready(sc);
+    uint32_t qs[BATCH], qn[BATCH];
+    uint64_t qk0[BATCH], qk1[BATCH], qh[BATCH];
     while (i < len) {
-        size_t e = tok__scan(pattern, s, len, i);
-        size_t n = e - i;
-        if (k + n > cap) {
-            if (k == 0) return TOK_E_CAPACITY; /* the caller grows the buffer to the piece */
-            break;
-        }
-        ptrdiff_t m;
-        if (n == 1) {
-            ids[k] = v->byte_id[s[i]];
-            m = 1;
-        } else {
-            m = tok_bpe_piece(v, s + i, n, ids + k, sc);
-            if (m < 0) return m;
-        }
-        if (starts) {
-            size_t off = i;
-            for (ptrdiff_t t = 0; t < m; t++) {
-                starts[k + (size_t)t] = (uint32_t)off;
-                off += TOK_SPAN_LEN(v->spans[ids[k + (size_t)t]]);
+        size_t q = 0, j = i;
+        while (q < BATCH && j < len) {
+            size_t e = tok__scan(pattern, s, len, j);
+            size_t n = e - j;
+            qs[q] = (uint32_t)j;
+            qn[q] = (uint32_t)n;
+            if (cached && n >= 2 && n <= 16) {
+                qk0[q] = front_key(s + j, n, &qk1[q]);
+                qh[q] = front_hash(qk0[q], qk1[q], n);
+                __builtin_prefetch(front_first(sc, qh[q]));
+                __builtin_prefetch(&sc->front[((size_t)1 << FRONT_BITS) + (size_t)((qh[q] << FRONT_BITS) >> (64 - BACK_BITS))]);
             }
+            q++;
+            j = e;
         }
-        k += (size_t)m;
-        i = e;
+        for (size_t t = 0; t < q; t++) {
+            size_t st = qs[t], n = qn[t];
+            if (k + n > cap) {
+                if (k == 0) return TOK_E_CAPACITY; /* the caller grows the buffer to the piece */
+                *pos = st;
+                return (ptrdiff_t)k;
+            }
+            ptrdiff_t m;
+            if (n == 1) {
+                ids[k] = v->byte_id[s[st]];
+                m = 1;
+            } else if (cached && n <= 16) {
+                m = piece_cached(v, s + st, n, qk0[t], qk1[t], qh[t], ids + k, sc);
+            } else {
+                m = tok_bpe_piece(v, s + st, n, ids + k, sc);
+            }
+            if (m < 0) return m;
+            if (starts) {
+                size_t off = st;
+                for (ptrdiff_t u = 0; u < m; u++) {
+                    starts[k + (size_t)u] = (uint32_t)off;
+                    off += TOK_SPAN_LEN(v->spans[ids[k + (size_t)u]]);
+                }
+            }
+            k += (size_t)m;
+        }
+        i = j;
     }
     *pos = i;
     return (ptrdiff_t)k;

@@ -73,9 +73,8 @@ static inline size_t tok__short_slot(const tok_vocab *v, uint64_t key, size_t n)
     return (size_t)(tok__short_hash(key, n) >> v->short_shift);
 }
 
-/* Id of the token whose bytes are p[0..n) for n <= 8, or -1. */
-static inline int64_t tok__lookup_short(const tok_vocab *v, const uint8_t *p, size_t n) {
-    uint64_t key = tok__short_key(p, n);
+/* Id of the token whose bytes, n <= 8 of them, have the tok__short_key `key`, or -1. */
+static inline int64_t tok__lookup_short_key(const tok_vocab *v, uint64_t key, size_t n) {
     uint64_t h = tok__short_hash(key, n);
     if (!tok__maybe(v, h)) return -1;
     size_t mask = ((size_t)1 << (64 - v->short_shift)) - 1;
@@ -86,6 +85,11 @@ static inline int64_t tok__lookup_short(const tok_vocab *v, const uint8_t *p, si
         if (e->len == 0) return -1;
         i = (i + 1) & mask;
     }
+}
+
+/* Id of the token whose bytes are p[0..n) for n <= 8, or -1. */
+static inline int64_t tok__lookup_short(const tok_vocab *v, const uint8_t *p, size_t n) {
+    return tok__lookup_short_key(v, tok__short_key(p, n), n);
 }
 
 /* 64-bit hash of a short byte string: word-at-a-time multiply-xorshift. */
