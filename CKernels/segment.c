@@ -43,6 +43,21 @@ static inline int tok_type(uint8_t f) {
 static inline __attribute__((always_inline)) uint16_t char_at(const uint8_t *s, size_t len, size_t i, size_t *clen) {
     uint8_t b = s[i];
     if (b < 0x80) { *clen = 1; return tok_seg_ascii[b]; }
+    /* Well-formed two- and three-byte characters (most non-ASCII text) decoded inline, without
+     * tok_utf8_at's general checks and class lookup; anything else goes the general way. */
+    if (b >= 0xC2 && b <= 0xDF && i + 1 < len && (s[i + 1] & 0xC0) == 0x80) {
+        *clen = 2;
+        return tok_seg_props(((uint32_t)(b & 0x1F) << 6) | (s[i + 1] & 0x3Fu));
+    }
+    if ((b & 0xF0) == 0xE0 && i + 2 < len) {
+        uint8_t b1 = s[i + 1], b2 = s[i + 2];
+        uint32_t cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(b1 & 0x3F) << 6) | (b2 & 0x3Fu);
+        /* both continuation bytes, not overlong (>= U+0800), not a surrogate */
+        if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && cp >= 0x800 && (cp & 0xF800) != 0xD800) {
+            *clen = 3;
+            return tok_seg_props(cp);
+        }
+    }
     tok_char c = tok_utf8_at(s, len, i);
     *clen = c.len;
     return (c.cls & TOK_CLS_INVALID) ? 0 : tok_seg_props(c.cp);
@@ -184,7 +199,7 @@ static inline uint8_t char_flags(uint16_t p, size_t cl, uint8_t b0) {
 }
 
 /* The next piece [*ps, *pe); 0 at the end of the input. */
-static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
+static inline __attribute__((always_inline)) int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
     const uint8_t *s = it->s;
     size_t len = it->len;
     if (it->pos >= len) return 0;
@@ -252,6 +267,40 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
             if (e < len && ((hat && is_upper(s[e]) && is_lower(s[e - 1])) || s[e] == ' ')) break;
             continue;
         }
+        if (b >= 0x80 && is_ah(it->prev) && !(it->raw_prev & TOK_SEG_PUNCT)
+            && !is_newline(it->raw_prev & TOK_SEG_WB_MASK)) {
+            /* Fast path: non-ASCII letters after a letter never break (WB5), nor do marks,
+             * format characters and ZWJ after anything but a line break (WB4), except, in HAT
+             * mode, between a lowercase and an uppercase letter. Consume the run of those and
+             * leave the state as the general path would; a punctuation character, any other
+             * character, or an ASCII byte ends the run and goes the general way. */
+            size_t q = it->pos, ql;
+            uint16_t rp = it->raw_prev;
+            uint8_t pv = it->prev, pv2 = it->prev2;
+            while (q < len && s[q] >= 0x80) {
+                uint16_t pp = char_at(s, len, q, &ql);
+                unsigned c = pp & TOK_SEG_WB_MASK;
+                if ((pp & TOK_SEG_PUNCT) || (hat && (rp & TOK_SEG_LL) && (pp & TOK_SEG_LU))) break;
+                if (is_ah(c)) {
+                    pv2 = pv;
+                    pv = (uint8_t)c;
+                } else if (!is_ignorable(c)) {
+                    break;
+                }
+                rp = pp;
+                q += ql;
+            }
+            if (q > it->pos) {
+                it->prev2 = pv2;
+                it->prev = pv;
+                it->ri_odd = 0;
+                it->raw_prev = rp;
+                it->pos = q;
+                /* letters and marks are neither spaces, white space nor punctuation */
+                f &= (uint8_t)~(PF_SINGLE_SPACE | PF_SINGLE_PUNCT | PF_ALL_SPACES | PF_ALL_WS);
+                continue;
+            }
+        }
         p = char_at(s, len, it->pos, &cl);
         if (hat && ((it->raw_prev & TOK_SEG_PUNCT)
                     || ((it->raw_prev & TOK_SEG_LL) && (p & TOK_SEG_LU)))) break;
@@ -270,7 +319,7 @@ static int next_piece(tok_seg_iter *it, size_t *ps, size_t *pe, uint8_t *pf) {
 }
 
 /* HAT tokens: pieces with single spaces joined to preceding all-space tokens. */
-static int next_token(tok_seg_iter *it, size_t *ts, size_t *te, uint8_t *tf) {
+static inline __attribute__((always_inline)) int next_token(tok_seg_iter *it, size_t *ts, size_t *te, uint8_t *tf) {
     if (!it->has_piece) {
         if (!next_piece(it, &it->piece_s, &it->piece_e, &it->piece_flags)) return 0;
     }
