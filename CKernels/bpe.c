@@ -64,6 +64,11 @@ typedef struct {
 #define MEMO_BITS 14
 typedef struct { uint32_t left, right, rank; } memo_entry;
 
+/* The pair memo of long pieces: (left id, right id) -> is [left, right] BPE's own encoding of
+ * their concatenated bytes. Exact; direct-mapped. */
+#define PAIR_BITS 14
+typedef struct { uint32_t left, right, valid; } pair_entry;
+
 struct tok_scratch {
     memo_entry memo[1 << MEMO_BITS];
     front_slot *front; /* 1 << FRONT_BITS slots, then 1 << BACK_BITS, allocated on first use */
@@ -72,6 +77,7 @@ struct tok_scratch {
     uint64_t *tree; /* the tournament tree */
     size_t cap, tree_cap;
     cache_slot *cache; /* CACHE_SLOTS, allocated on first use */
+    pair_entry *pairs; /* PAIR_SLOTS, allocated on first use */
 };
 
 tok_scratch *tok_scratch_new(void) {
@@ -100,6 +106,7 @@ void tok_scratch_free(tok_scratch *sc) {
     free(sc->id); free(sc->len); free(sc->next); free(sc->prev); free(sc->tree);
     free(sc->cache);
     free(sc->front);
+    free(sc->pairs);
     free(sc);
 }
 
@@ -220,12 +227,16 @@ static ptrdiff_t bpe_tree(const tok_vocab *v, const uint8_t *s, size_t n, uint32
     return (ptrdiff_t)m;
 }
 
+static ptrdiff_t bpe_stitch(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc);
+#define STITCH_MIN 256
+
 /* Merges a piece that is not a whole token (n >= 2), through the cache when it fits there. */
 static ptrdiff_t bpe_merge(const tok_vocab *v, const uint8_t *s, size_t n, uint64_t h, uint32_t *out,
                            tok_scratch *sc) {
     if (n > CACHE_BYTES || !sc) {
         if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out, sc);
-        return sc ? bpe_tree(v, s, n, out, sc) : TOK_E_NOMEM;
+        if (!sc) return TOK_E_NOMEM;
+        return n >= STITCH_MIN ? bpe_stitch(v, s, n, out, sc) : bpe_tree(v, s, n, out, sc);
     }
     if (!sc->cache) {
         sc->cache = calloc(CACHE_SLOTS, sizeof(cache_slot));
@@ -247,6 +258,119 @@ static ptrdiff_t bpe_merge(const tok_vocab *v, const uint8_t *s, size_t n, uint6
     return (ptrdiff_t)m;
 }
 
+/* Ids of any piece of n >= 2 bytes by BPE alone (the cache for short ones, else the quadratic
+ * loop or the tree). */
+static ptrdiff_t bpe_plain(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
+    if (n == 1) { out[0] = v->byte_id[s[0]]; return 1; }
+    if (n <= CACHE_BYTES) return bpe_merge(v, s, n, tok__hash(s, n), out, sc);
+    if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out, sc);
+    return bpe_tree(v, s, n, out, sc);
+}
+
+/* Is [a, b] what BPE makes of a's bytes followed by b's? 1 yes, 0 no, < 0 an error. */
+static int pair_valid(const tok_vocab *v, tok_scratch *sc, uint32_t a, uint32_t b) {
+    uint64_t h = ((uint64_t)a << 32 | b) * 0x9E3779B97F4A7C15ull;
+    pair_entry *e = &sc->pairs[h >> (64 - PAIR_BITS)];
+    if (e->left == a && e->right == b) return (int)e->valid;
+    uint64_t sa = v->spans[a], sb = v->spans[b];
+    size_t la = TOK_SPAN_LEN(sa), lb = TOK_SPAN_LEN(sb);
+    uint8_t buf[512];
+    uint32_t ids[512];
+    if (la + lb > sizeof buf) return 0; /* never for real vocabularies; "no" only costs time */
+    memcpy(buf, v->arena + TOK_SPAN_OFF(sa), la);
+    memcpy(buf + la, v->arena + TOK_SPAN_OFF(sb), lb);
+    ptrdiff_t m = bpe_plain(v, buf, la + lb, ids, sc);
+    if (m < 0) return (int)m;
+    e->left = a;
+    e->right = b;
+    e->valid = m == 2 && ids[0] == a && ids[1] == b;
+    return (int)e->valid;
+}
+
+/* A long piece, stitched from short ones. BPE's result on a piece is the one sequence of tokens
+ * spelling it in which every two neighbours are BPE's own encoding of their concatenation
+ * (the pairwise property of BPE vocabularies; see ByteLevelModel.isValidPair). So: encode the
+ * piece a chunk at a time (a chunk's tokens are BPE's, so valid among themselves), and where
+ * the last token so far and a chunk's first token are not a valid pair, re-encode a window from
+ * further back (1, 2, 4... tokens) through the end of the chunk until its first token is valid
+ * after the token before it, or the window reaches the start of the piece. Every boundary is
+ * checked, never assumed, so the result is BPE's exactly (the tests compare it with the tree
+ * merge on random pieces over small alphabets, where ties are commonest).
+ * Chunks start at 24 bytes, which the piece cache holds, and become 512 bytes as soon as a
+ * window has to grow past one token (runs of spaces, whose tokens are up to 128 bytes); a chunk
+ * or a window equal to the one before (runs of one byte) takes its ids without merging. Small chunks keep the merging in L1,
+ * where one tree over a megabyte misses cache at every step: on o200k's adversarial files this
+ * is 2.5x (random letters) to 13x (one repeated letter) the tree's speed. Should re-encoding
+ * ever exceed 8 times the piece, the tree does the whole piece instead. */
+#define STITCH_FIRST 24
+#define STITCH_LAST 512
+static ptrdiff_t bpe_stitch(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
+    if (!sc->pairs) {
+        sc->pairs = malloc(((size_t)1 << PAIR_BITS) * sizeof(pair_entry));
+        if (!sc->pairs) return bpe_tree(v, s, n, out, sc);
+        for (size_t i = 0; i < ((size_t)1 << PAIR_BITS); i++) sc->pairs[i].left = NONE;
+    }
+    size_t k = 0, pos = 0, chunk = STITCH_FIRST, redone = 0;
+    uint32_t last_ids[STITCH_LAST];  /* the last chunk encoded, for runs of repeated content */
+    size_t last_pos = 0, last_len = 0, last_m = 0;
+    uint32_t win_ids[2 * STITCH_LAST]; /* and the last window re-encoded */
+    size_t win_pos = 0, win_len = 0, win_m = 0;
+    while (pos < n) {
+        size_t c = n - pos <= chunk + chunk / 2 ? n - pos : chunk;
+        ptrdiff_t m;
+        if (c == last_len && memcmp(s + pos, s + last_pos, c) == 0) {
+            memcpy(out + k, last_ids, last_m * sizeof(uint32_t));
+            m = (ptrdiff_t)last_m;
+        } else {
+            m = bpe_plain(v, s + pos, c, out + k, sc);
+            if (m < 0) return m;
+            if ((size_t)m <= STITCH_LAST) {
+                memcpy(last_ids, out + k, (size_t)m * sizeof(uint32_t));
+                last_pos = pos;
+                last_len = c;
+                last_m = (size_t)m;
+            }
+        }
+        int ok = k == 0 ? 1 : pair_valid(v, sc, out[k - 1], out[k]);
+        if (ok < 0) return ok;
+        if (ok) {
+            k += (size_t)m;
+            pos += c;
+            continue;
+        }
+        size_t base = k, wb = pos, w = 1;
+        for (;;) {
+            size_t take = w < base ? w : base;
+            for (size_t t = base - take; t < base; t++) wb -= TOK_SPAN_LEN(v->spans[out[t]]);
+            base -= take;
+            redone += pos + c - wb;
+            if (redone > 8 * n) return bpe_tree(v, s, n, out, sc);
+            size_t wl = pos + c - wb;
+            if (wl == win_len && memcmp(s + wb, s + win_pos, wl) == 0) {
+                memcpy(out + base, win_ids, win_m * sizeof(uint32_t));
+                m = (ptrdiff_t)win_m;
+            } else {
+                m = bpe_plain(v, s + wb, wl, out + base, sc);
+                if (m < 0) return m;
+                if ((size_t)m <= 2 * STITCH_LAST) {
+                    memcpy(win_ids, out + base, (size_t)m * sizeof(uint32_t));
+                    win_pos = wb;
+                    win_len = wl;
+                    win_m = (size_t)m;
+                }
+            }
+            ok = base == 0 ? 1 : pair_valid(v, sc, out[base - 1], out[base]);
+            if (ok < 0) return ok;
+            if (ok) break;
+            w *= 2;
+            chunk = STITCH_LAST;
+        }
+        k = base + (size_t)m;
+        pos += c;
+    }
+    return (ptrdiff_t)k;
+}
+
 /* Ids of a piece of 2..16 bytes without the front cache: a whole token, or merged. */
 static inline ptrdiff_t piece_uncached(const tok_vocab *v, const uint8_t *s, size_t n, uint64_t key,
                                        uint32_t *out, tok_scratch *sc) {
@@ -262,6 +386,14 @@ static inline ptrdiff_t piece_uncached(const tok_vocab *v, const uint8_t *s, siz
         if (whole >= 0) { out[0] = (uint32_t)whole; return 1; }
     }
     return bpe_merge(v, s, n, h, out, sc);
+}
+
+ptrdiff_t tok_bpe_piece_reference(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
+                                  tok_scratch *sc) {
+    if (n == 0) return 0;
+    if (n == 1) { out[0] = v->byte_id[s[0]]; return 1; }
+    if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out, NULL);
+    return sc ? bpe_tree(v, s, n, out, sc) : TOK_E_NOMEM;
 }
 
 /* The front cache's key for a piece of 2..16 bytes: its bytes, zero-padded, in two words. */

@@ -88,10 +88,21 @@ void tok_scratch_free(tok_scratch *sc);
  * BPE-encodes one piece s[0..n) by rank (the lowest-ranked adjacent pair merges first, the
  * leftmost on ties: tiktoken's rule). Writes the ids to out (capacity >= n) and returns their
  * number, or a negative code. Whole-piece lookup first; short pieces use the quadratic scan,
- * long ones a tournament tree, so the worst case is O(n log n).
+ * longer ones a tournament tree, so the worst case is O(n log n); pieces of 256 bytes or more
+ * are merged in chunks whose every boundary is checked by the pairwise property of BPE (see
+ * bpe.c), which gives the same ids in less time.
  */
 ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
                         tok_scratch *sc);
+
+/**
+ * The same result as tok_bpe_piece by the plain merge alone: no whole-piece lookup, no caches,
+ * no stitching of long pieces (the quadratic loop up to 64 bytes, the tournament tree above).
+ * Slower; for tests that check the fast paths against it. Returns TOK_E_NOMEM without `sc`
+ * for n > 64.
+ */
+ptrdiff_t tok_bpe_piece_reference(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out,
+                                  tok_scratch *sc);
 
 /**
  * Pre-tokenizes s[0..len) with `pattern` (tok_pattern) from byte *pos and BPE-encodes pieces

@@ -151,6 +151,23 @@ extension Tokenizer {
         return (try? r.get()) ?? nil
     }
 
+    /// ``_bpeOnePiece(_:)`` by the plain merge alone (no caches, no stitching of long pieces):
+    /// the reference the tests hold the fast paths to.
+    package func _bpeOnePieceReference(_ bytes: [UInt8]) -> [Int]? {
+        guard units == nil, !bytes.isEmpty, bytes.count < (1 << 31) else { return nil }
+        let r: Result<[Int]?, TokError> = Result { () throws(TokError) -> [Int]? in
+            try kernel.withScratch { sc throws(TokError) -> [Int]? in
+                bytes.withUnsafeBufferPointer { b in
+                    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: b.count) { out in
+                        let n = tok_bpe_piece_reference(kernel.vocab, b.baseAddress, b.count, out.baseAddress, sc)
+                        return n < 0 ? nil : (0..<n).map { Int(out[$0]) }
+                    }
+                }
+            }
+        }
+        return (try? r.get()) ?? nil
+    }
+
     /// The ids of any bytes (special-token text as ordinary text) with each token's starting
     /// byte offset, as the encoder tracks them (for the analytics, without ranges).
     /// - Throws: ``TokError`` for an input of 4 GiB or more.

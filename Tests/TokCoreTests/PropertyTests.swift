@@ -47,6 +47,41 @@ import TokTestSupport
         }
     }
 
+    /// Long pieces (256 bytes and more) are merged in chunks whose boundaries are checked by
+    /// the pairwise property; they must give exactly the plain merge's ids. Small alphabets make
+    /// ties and long tokens common (runs of one byte, of spaces, digits, continuation bytes),
+    /// and a run with a stray byte every so often moves the boundaries' alignment.
+    @Test(arguments: ["r50k_base", "cl100k_base", "o200k_base"])
+    func stitchedLongPiecesEqualPlainMerge(name: String) throws {
+        let tok = try Tokenizer(named: name)
+        var rng = SeededRandom(seed: 0x5EED_0007)
+        let alphabets: [[UInt8]] = [Array("a".utf8), Array(" ".utf8), Array("ab".utf8), Array(" \n".utf8),
+                                    Array("\t ".utf8), Array("aeinrst".utf8), Array("0123456789".utf8),
+                                    Array("xyzq".utf8), Array(0x80...0xBF), Array("=-".utf8)]
+        for round in 0..<40 {
+            let alphabet = alphabets[round % alphabets.count]
+            let n = Int.random(in: 256...2500, using: &rng)
+            var piece: [UInt8]
+            if round % 4 == 3 {
+                // a run of one byte with a stray byte from the alphabet now and then
+                piece = [UInt8](repeating: alphabet[0], count: n)
+                for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                    piece[Int.random(in: 0..<n, using: &rng)] = alphabet.randomElement(using: &rng)!
+                }
+            } else {
+                piece = (0..<n).map { _ in alphabet.randomElement(using: &rng)! }
+            }
+            let fast = tok._bpeOnePiece(piece)
+            #expect(fast != nil)
+            #expect(fast == tok._bpeOnePieceReference(piece), "seed \(rng.seed) round \(round): \(piece.prefix(40))")
+        }
+        // and against the independent naive loop, on one long piece of each kind
+        for unit in ["a", " ", "ab", " \n"] {
+            let piece = Array(String(repeating: unit, count: 700 / unit.utf8.count).utf8) + Array("b".utf8)
+            #expect(tok._bpeOnePiece(piece) == ReferenceBPE.encodePiece(piece, with: tok), "unit \(unit.debugDescription)")
+        }
+    }
+
     /// The reference pipeline: pre-tokens from the library's own split (tested against tiktoken
     /// by the fixtures), each merged by the naive loop.
     func referenceEncode(_ bytes: [UInt8], _ tok: Tokenizer) -> [Int] {
