@@ -267,40 +267,6 @@ static inline __attribute__((always_inline)) int next_piece(tok_seg_iter *it, si
             if (e < len && ((hat && is_upper(s[e]) && is_lower(s[e - 1])) || s[e] == ' ')) break;
             continue;
         }
-        if (b >= 0x80 && is_ah(it->prev) && !(it->raw_prev & TOK_SEG_PUNCT)
-            && !is_newline(it->raw_prev & TOK_SEG_WB_MASK)) {
-            /* Fast path: non-ASCII letters after a letter never break (WB5), nor do marks,
-             * format characters and ZWJ after anything but a line break (WB4), except, in HAT
-             * mode, between a lowercase and an uppercase letter. Consume the run of those and
-             * leave the state as the general path would; a punctuation character, any other
-             * character, or an ASCII byte ends the run and goes the general way. */
-            size_t q = it->pos, ql;
-            uint16_t rp = it->raw_prev;
-            uint8_t pv = it->prev, pv2 = it->prev2;
-            while (q < len && s[q] >= 0x80) {
-                uint16_t pp = char_at(s, len, q, &ql);
-                unsigned c = pp & TOK_SEG_WB_MASK;
-                if ((pp & TOK_SEG_PUNCT) || (hat && (rp & TOK_SEG_LL) && (pp & TOK_SEG_LU))) break;
-                if (is_ah(c)) {
-                    pv2 = pv;
-                    pv = (uint8_t)c;
-                } else if (!is_ignorable(c)) {
-                    break;
-                }
-                rp = pp;
-                q += ql;
-            }
-            if (q > it->pos) {
-                it->prev2 = pv2;
-                it->prev = pv;
-                it->ri_odd = 0;
-                it->raw_prev = rp;
-                it->pos = q;
-                /* letters and marks are neither spaces, white space nor punctuation */
-                f &= (uint8_t)~(PF_SINGLE_SPACE | PF_SINGLE_PUNCT | PF_ALL_SPACES | PF_ALL_WS);
-                continue;
-            }
-        }
         p = char_at(s, len, it->pos, &cl);
         if (hat && ((it->raw_prev & TOK_SEG_PUNCT)
                     || ((it->raw_prev & TOK_SEG_LL) && (p & TOK_SEG_LU)))) break;
