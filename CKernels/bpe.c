@@ -77,7 +77,7 @@ struct tok_scratch {
     uint64_t *tree; /* the tournament tree */
     size_t cap, tree_cap;
     cache_slot *cache; /* CACHE_SLOTS, allocated on first use */
-    pair_entry *pairs; /* PAIR_SLOTS, allocated on first use */
+    pair_entry *pairs; /* 1 << PAIR_BITS entries, allocated on first use */
 };
 
 tok_scratch *tok_scratch_new(void) {
