@@ -267,24 +267,71 @@ static ptrdiff_t bpe_plain(const tok_vocab *v, const uint8_t *s, size_t n, uint3
     return bpe_tree(v, s, n, out, sc);
 }
 
-/* Is [a, b] what BPE makes of a's bytes followed by b's? 1 yes, 0 no, < 0 an error. */
+static int pairs_ready(tok_scratch *sc) {
+    if (sc->pairs) return 1;
+    sc->pairs = malloc(((size_t)1 << PAIR_BITS) * sizeof(pair_entry));
+    if (!sc->pairs) return 0;
+    for (size_t i = 0; i < ((size_t)1 << PAIR_BITS); i++) sc->pairs[i].left = NONE;
+    return 1;
+}
+
+/* Is [a, b] what BPE makes of a's bytes followed by b's? 1 yes, 0 no, < 0 an error.
+ * Mergeable ids only; sc->pairs allocated. */
 static int pair_valid(const tok_vocab *v, tok_scratch *sc, uint32_t a, uint32_t b) {
     uint64_t h = ((uint64_t)a << 32 | b) * 0x9E3779B97F4A7C15ull;
     pair_entry *e = &sc->pairs[h >> (64 - PAIR_BITS)];
     if (e->left == a && e->right == b) return (int)e->valid;
     uint64_t sa = v->spans[a], sb = v->spans[b];
-    size_t la = TOK_SPAN_LEN(sa), lb = TOK_SPAN_LEN(sb);
-    uint8_t buf[512];
-    uint32_t ids[512];
-    if (la + lb > sizeof buf) return 0; /* never for real vocabularies; "no" only costs time */
-    memcpy(buf, v->arena + TOK_SPAN_OFF(sa), la);
-    memcpy(buf + la, v->arena + TOK_SPAN_OFF(sb), lb);
-    ptrdiff_t m = bpe_plain(v, buf, la + lb, ids, sc);
+    size_t la = TOK_SPAN_LEN(sa), lb = TOK_SPAN_LEN(sb), n = la + lb;
+    uint8_t sbuf[512];
+    uint32_t sids[512];
+    uint8_t *buf = n <= 512 ? sbuf : malloc(n);
+    uint32_t *ids = n <= 512 ? sids : malloc(n * sizeof(uint32_t));
+    ptrdiff_t m = TOK_E_NOMEM;
+    if (buf && ids) {
+        memcpy(buf, v->arena + TOK_SPAN_OFF(sa), la);
+        memcpy(buf + la, v->arena + TOK_SPAN_OFF(sb), lb);
+        m = bpe_plain(v, buf, n, ids, sc);
+    }
+    int valid = m == 2 && ids[0] == a && ids[1] == b;
+    if (buf != sbuf) free(buf);
+    if (ids != sids) free(ids);
     if (m < 0) return (int)m;
     e->left = a;
     e->right = b;
-    e->valid = m == 2 && ids[0] == a && ids[1] == b;
-    return (int)e->valid;
+    e->valid = (uint32_t)valid;
+    return valid;
+}
+
+int tok_bpe_pair_valid(const tok_vocab *v, uint32_t a, uint32_t b, tok_scratch *sc) {
+    if (a >= v->n_ranks || b >= v->n_ranks || !sc) return TOK_E_ARGUMENT;
+    if (!pairs_ready(sc)) return TOK_E_NOMEM;
+    return pair_valid(v, sc, a, b);
+}
+
+/* The last chunk or window the stitch encoded, so that a run of repeated content (a megabyte
+ * of one letter, of spaces) takes its ids again instead of merging again. */
+#define REUSE_IDS 1024
+typedef struct {
+    size_t pos, len, m;
+    uint32_t ids[REUSE_IDS];
+} reuse_memo;
+
+/* Encodes s[pos..pos+len) into out, through the memo. */
+static ptrdiff_t encode_reusing(const tok_vocab *v, const uint8_t *s, size_t pos, size_t len, uint32_t *out,
+                                tok_scratch *sc, reuse_memo *r) {
+    if (len == r->len && memcmp(s + pos, s + r->pos, len) == 0) {
+        memcpy(out, r->ids, r->m * sizeof(uint32_t));
+        return (ptrdiff_t)r->m;
+    }
+    ptrdiff_t m = bpe_plain(v, s + pos, len, out, sc);
+    if (m > 0 && (size_t)m <= REUSE_IDS) {
+        memcpy(r->ids, out, (size_t)m * sizeof(uint32_t));
+        r->pos = pos;
+        r->len = len;
+        r->m = (size_t)m;
+    }
+    return m;
 }
 
 /* A long piece, stitched from short ones. BPE's result on a piece is the one sequence of tokens
@@ -305,32 +352,13 @@ static int pair_valid(const tok_vocab *v, tok_scratch *sc, uint32_t a, uint32_t 
 #define STITCH_FIRST 24
 #define STITCH_LAST 512
 static ptrdiff_t bpe_stitch(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
-    if (!sc->pairs) {
-        sc->pairs = malloc(((size_t)1 << PAIR_BITS) * sizeof(pair_entry));
-        if (!sc->pairs) return bpe_tree(v, s, n, out, sc);
-        for (size_t i = 0; i < ((size_t)1 << PAIR_BITS); i++) sc->pairs[i].left = NONE;
-    }
+    if (!pairs_ready(sc)) return bpe_tree(v, s, n, out, sc);
     size_t k = 0, pos = 0, chunk = STITCH_FIRST, redone = 0;
-    uint32_t last_ids[STITCH_LAST];  /* the last chunk encoded, for runs of repeated content */
-    size_t last_pos = 0, last_len = 0, last_m = 0;
-    uint32_t win_ids[2 * STITCH_LAST]; /* and the last window re-encoded */
-    size_t win_pos = 0, win_len = 0, win_m = 0;
+    reuse_memo chunks = {0}, windows = {0}; /* the last chunk, and the last window */
     while (pos < n) {
         size_t c = n - pos <= chunk + chunk / 2 ? n - pos : chunk;
-        ptrdiff_t m;
-        if (c == last_len && memcmp(s + pos, s + last_pos, c) == 0) {
-            memcpy(out + k, last_ids, last_m * sizeof(uint32_t));
-            m = (ptrdiff_t)last_m;
-        } else {
-            m = bpe_plain(v, s + pos, c, out + k, sc);
-            if (m < 0) return m;
-            if ((size_t)m <= STITCH_LAST) {
-                memcpy(last_ids, out + k, (size_t)m * sizeof(uint32_t));
-                last_pos = pos;
-                last_len = c;
-                last_m = (size_t)m;
-            }
-        }
+        ptrdiff_t m = encode_reusing(v, s, pos, c, out + k, sc, &chunks);
+        if (m < 0) return m;
         int ok = k == 0 ? 1 : pair_valid(v, sc, out[k - 1], out[k]);
         if (ok < 0) return ok;
         if (ok) {
@@ -345,20 +373,8 @@ static ptrdiff_t bpe_stitch(const tok_vocab *v, const uint8_t *s, size_t n, uint
             base -= take;
             redone += pos + c - wb;
             if (redone > 8 * n) return bpe_tree(v, s, n, out, sc);
-            size_t wl = pos + c - wb;
-            if (wl == win_len && memcmp(s + wb, s + win_pos, wl) == 0) {
-                memcpy(out + base, win_ids, win_m * sizeof(uint32_t));
-                m = (ptrdiff_t)win_m;
-            } else {
-                m = bpe_plain(v, s + wb, wl, out + base, sc);
-                if (m < 0) return m;
-                if ((size_t)m <= 2 * STITCH_LAST) {
-                    memcpy(win_ids, out + base, (size_t)m * sizeof(uint32_t));
-                    win_pos = wb;
-                    win_len = wl;
-                    win_m = (size_t)m;
-                }
-            }
+            m = encode_reusing(v, s, wb, pos + c - wb, out + base, sc, &windows);
+            if (m < 0) return m;
             ok = base == 0 ? 1 : pair_valid(v, sc, out[base - 1], out[base]);
             if (ok < 0) return ok;
             if (ok) break;

@@ -431,29 +431,16 @@ def variants_fixture():
     ts += ["  two  spaces  ", " lead", "trail ", "\ttab\t", "a\n\nb"]
     write("spm_plain", rows_of(None, spm.SentencePieceProcessor(model_proto=m.getvalue())))
 
+ONLY = {"--variants-only": variants_fixture, "--precompiled-only": precompiled_fixture,
+        "--components-only": components_fixture, "--regex-only": regex_fixture,
+        "--deepseek-only": deepseek_fixture, "--llama3-only": llama3_fixture,
+        "--scripts-only": scripts_fixture, "--post-only": post_fixture}
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--variants-only"]:
-        variants_fixture()
-        sys.exit(0)
-    if sys.argv[1:] == ["--precompiled-only"]:
-        precompiled_fixture()
-        sys.exit(0)
-    if sys.argv[1:] == ["--components-only"]:
-        components_fixture()
-        sys.exit(0)
-    if sys.argv[1:] == ["--regex-only"]:
-        regex_fixture()
-        sys.exit(0)
-    if sys.argv[1:] == ["--deepseek-only"]:
-        deepseek_fixture()
-        sys.exit(0)
-    if sys.argv[1:] == ["--llama3-only"]:
-        llama3_fixture()
-        sys.exit(0)
-    if sys.argv[1:] == ["--scripts-only"]:
-        scripts_fixture()
-    elif sys.argv[1:] == ["--post-only"]:
-        post_fixture()
+    if len(sys.argv) == 2 and sys.argv[1] in ONLY:
+        ONLY[sys.argv[1]]()
+    elif sys.argv[1:]:
+        sys.exit(f"unknown option {sys.argv[1]}; one of: " + ", ".join(ONLY))
     else:
         main()
         scripts_fixture()

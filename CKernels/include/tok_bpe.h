@@ -96,6 +96,14 @@ ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
                         tok_scratch *sc);
 
 /**
+ * The pairwise test of BPE: 1 when BPE alone on the bytes of mergeable token a followed by those
+ * of b gives exactly [a, b], 0 when not; TOK_E_ARGUMENT for an id that is not mergeable or no
+ * `sc`, TOK_E_NOMEM. Inside one pre-token piece, a token sequence is BPE's own exactly when every
+ * adjacent pair passes; tok_bpe_piece stitches long pieces by this test. Memoized in `sc`.
+ */
+int tok_bpe_pair_valid(const tok_vocab *v, uint32_t a, uint32_t b, tok_scratch *sc);
+
+/**
  * The same result as tok_bpe_piece by the plain merge alone: no whole-piece lookup, no caches,
  * no stitching of long pieces (the quadratic loop up to 64 bytes, the tournament tree above).
  * Slower; for tests that check the fast paths against it. Returns TOK_E_NOMEM without `sc`

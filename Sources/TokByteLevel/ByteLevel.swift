@@ -96,9 +96,11 @@ public struct ByteLevelModel<Model: TokenLanguageModel> {
     /// on their bytes gives [a, b]. Inside a piece a token sequence is BPE's own exactly when
     /// every adjacent pair passes (Berglund et al. 2023; Vieira et al. 2024), so the canonical
     /// check below decides a continuation by this test, without running BPE again, whenever the
-    /// new token only lengthens the last piece. nil for tokenizer files (not rank BPE).
+    /// new token only lengthens the last piece. The encoder stitches long pieces by the same test
+    /// (`tok_bpe_pair_valid`). nil for tokenizer files (not rank BPE) and for ids that are not
+    /// mergeable tokens.
     public func isValidPair(_ a: Int, _ b: Int) -> Bool? {
-        tokenizer._bpeOnePiece(trie.bytes(a) + trie.bytes(b)).map { $0 == [a, b] }
+        tokenizer._isValidPair(a, b)
     }
 
     /// Whether `ids` followed by `next` is canonical (the encoder's own tokenization of its bytes),

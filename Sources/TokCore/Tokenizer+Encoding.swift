@@ -136,13 +136,21 @@ extension Tokenizer {
 
     /// BPE alone on bytes taken as one pre-token piece (no pre-tokenization): what the rank
     /// encoder gives a piece. nil for tokenizer files (their models are not rank BPE).
-    package func _bpeOnePiece(_ bytes: [UInt8]) -> [Int]? {
+    package func _bpeOnePiece(_ bytes: [UInt8]) -> [Int]? { bpePiece(bytes, reference: false) }
+
+    /// ``_bpeOnePiece(_:)`` by the plain merge alone (no caches, no stitching of long pieces):
+    /// the reference the tests hold the fast paths to.
+    package func _bpeOnePieceReference(_ bytes: [UInt8]) -> [Int]? { bpePiece(bytes, reference: true) }
+
+    private func bpePiece(_ bytes: [UInt8], reference: Bool) -> [Int]? {
         guard units == nil, !bytes.isEmpty, bytes.count < (1 << 31) else { return nil }
         let r: Result<[Int]?, TokError> = Result { () throws(TokError) -> [Int]? in
             try kernel.withScratch { sc throws(TokError) -> [Int]? in
                 bytes.withUnsafeBufferPointer { b in
                     withUnsafeTemporaryAllocation(of: UInt32.self, capacity: b.count) { out in
-                        let n = tok_bpe_piece(kernel.vocab, b.baseAddress, b.count, out.baseAddress, sc)
+                        let n = reference
+                            ? tok_bpe_piece_reference(kernel.vocab, b.baseAddress, b.count, out.baseAddress, sc)
+                            : tok_bpe_piece(kernel.vocab, b.baseAddress, b.count, out.baseAddress, sc)
                         return n < 0 ? nil : (0..<n).map { Int(out[$0]) }
                     }
                 }
@@ -151,21 +159,16 @@ extension Tokenizer {
         return (try? r.get()) ?? nil
     }
 
-    /// ``_bpeOnePiece(_:)`` by the plain merge alone (no caches, no stitching of long pieces):
-    /// the reference the tests hold the fast paths to.
-    package func _bpeOnePieceReference(_ bytes: [UInt8]) -> [Int]? {
-        guard units == nil, !bytes.isEmpty, bytes.count < (1 << 31) else { return nil }
-        let r: Result<[Int]?, TokError> = Result { () throws(TokError) -> [Int]? in
-            try kernel.withScratch { sc throws(TokError) -> [Int]? in
-                bytes.withUnsafeBufferPointer { b in
-                    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: b.count) { out in
-                        let n = tok_bpe_piece_reference(kernel.vocab, b.baseAddress, b.count, out.baseAddress, sc)
-                        return n < 0 ? nil : (0..<n).map { Int(out[$0]) }
-                    }
-                }
-            }
+    /// The pairwise test: whether BPE alone on the bytes of mergeable token `a` followed by those
+    /// of `b` gives [a, b] (memoized per thread in C). nil for tokenizer files and for ids that
+    /// are not mergeable tokens.
+    package func _isValidPair(_ a: Int, _ b: Int) -> Bool? {
+        guard units == nil, a >= 0, b >= 0, a < mergeableCount, b < mergeableCount else { return nil }
+        let r: Result<Int32, TokError> = Result { () throws(TokError) -> Int32 in
+            try kernel.withScratch { sc in tok_bpe_pair_valid(kernel.vocab, UInt32(a), UInt32(b), sc) }
         }
-        return (try? r.get()) ?? nil
+        guard let v = try? r.get(), v >= 0 else { return nil }
+        return v == 1
     }
 
     /// The ids of any bytes (special-token text as ordinary text) with each token's starting
