@@ -36,6 +36,7 @@ public struct HATSplitter: Sendable {
         withBytes(text.utf8) { buf in
             var out: [String] = []
             out.reserveCapacity(buf.count / 5 + 1)
+            let small = _SmallString.enabled
             forEachOrdinaryRun(buf) { from, to, special in
                 let run = UnsafeBufferPointer(rebasing: buf[from..<to])
                 if special != nil {
@@ -43,9 +44,16 @@ public struct HATSplitter: Sendable {
                     return
                 }
                 var start = 0
+                // Words of up to 15 bytes with 16 bytes of the text readable from their start
+                // are made as small strings directly (see _SmallString); the rest are copied.
+                let base = buf.baseAddress! + from, fastLimit = small ? buf.count - from - 16 : -1
                 Self.forEachWordEnds(run, mode: TOK_SEG_MODE_HAT, maxBytes: 0) { ends in
                     for end in ends {
-                        out.append(Self.string(UnsafeBufferPointer(rebasing: run[start..<end])))
+                        if end &- start <= 15 && start <= fastLimit {
+                            out.append(_SmallString.make(base + start, end &- start))
+                        } else {
+                            out.append(Self.string(UnsafeBufferPointer(rebasing: run[start..<end])))
+                        }
                         start = end
                     }
                 }

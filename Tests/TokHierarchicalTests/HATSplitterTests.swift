@@ -17,7 +17,9 @@ import TokTestSupport
         for r in records {
             let text = r["text"] as! String
             let words = r["words"] as! [String]
-            if hat.split(text) != words {
+            // Compared as bytes too: String's == is canonical equivalence, not identity.
+            let got = hat.split(text)
+            if got != words || got.map({ Array($0.utf8) }) != words.map({ Array($0.utf8) }) {
                 mismatches += 1
                 if mismatches < 5 { Issue.record("split(\(text.debugDescription)): \(hat.split(text)) != \(words)") }
             }
@@ -130,6 +132,22 @@ import TokTestSupport
         #expect(hat.wordCount(bytes: Array("<|begin_of_text|>Hello world<|eot_id|>\nBye<|eot_id|>".utf8)) == 7)
         // Without special tokens the same text is split by the rule alone.
         #expect(HATSplitter().split("a<|eot_id|>") == ["a", "<", "|", "eot_", "id", "|", ">"])
+    }
+
+    /// `split` (Strings, short words made as small strings directly), `substrings` and the ragged
+    /// words agree byte for byte on random texts, words of every length near the 15-byte edge
+    /// and near the end of the text included.
+    @Test func splitSubstringsAndWordsAgree() throws {
+        var rng = SeededRandom(seed: 0xCA05_0004)
+        let pool = ["a", "Z", "é", "ß", "Ж", "ж", "日", "🙂", " ", "  ", ".", "'", "\n", "\u{301}", "x"]
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...40, using: &rng)).map { _ in pool.randomElement(using: &rng)! }.joined()
+                + (Bool.random(using: &rng) ? rng.unicodeString(Int.random(in: 0...30, using: &rng)) : "")
+            let w = try hat.words(text)
+            let want = w.indices.map { Array(w[$0]) }
+            #expect(hat.split(text).map { Array($0.utf8) } == want, "\(text.debugDescription)")
+            #expect(hat.substrings(text).map { Array($0.utf8) } == want)
+        }
     }
 
     @Test func wordCountMatchesWords() throws {

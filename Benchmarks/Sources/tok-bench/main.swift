@@ -5,7 +5,8 @@
 //   tok-bench decode ENCODING REPEAT FILE…  per file: bytes best_s MBps (ids → bytes)
 //   tok-bench batch ENCODING REPEAT FILE…   encodeOrdinaryBatch over the chunks, all cores
 //   tok-bench merge ENCODING REPEAT FILE…   dynamic BPE: 64 × 2,048 tokens of the file, 1,000 merges
-//   tok-bench hat - REPEAT FILE…            HAT words: split (Strings), ragged, padded (16 bytes)
+//   tok-bench hat - REPEAT FILE…            HAT words: split (Strings), ragged, padded (16 bytes);
+//                                           TOK_BENCH_SPLIT_ONLY=1 times split alone (for profiling)
 import Foundation
 import TokCore
 import TokHierarchical
@@ -80,6 +81,10 @@ if mode == "hat" {
         let (n, pieces) = chunks(path)
         let name = URL(fileURLWithPath: path).lastPathComponent
         let (s1, w1) = best(repeatCount) { pieces.reduce(0) { $0 + hat.split($1).count } }
+        if ProcessInfo.processInfo.environment["TOK_BENCH_SPLIT_ONLY"] != nil {  // for profiling
+            print(String(format: "tool=tok mode=hat file=%@ bytes=%d words=%d split_MBps=%.2f", name, n, w1, Double(n) / s1 / 1e6))
+            continue
+        }
         let (s2, w2) = best(repeatCount) { pieces.reduce(0) { $0 + ((try? hat.words($1))?.count ?? 0) } }
         let (s3, w3) = best(repeatCount) {
             pieces.reduce(0) { acc, p in
