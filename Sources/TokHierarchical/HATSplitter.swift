@@ -62,10 +62,9 @@ public struct HATSplitter: Sendable {
         }
     }
 
-    /// A String of valid UTF-8 bytes, written straight into the string's storage: a word of up
-    /// to 15 ASCII bytes (most words) becomes a small string with no validation pass, where
-    /// `String(decoding:as:)` validates every word (English +7%; words with other characters are
-    /// validated as before).
+    /// A String of valid UTF-8 bytes, written straight into the string's storage (the standard
+    /// library validates it unless it is ASCII); `split` uses it for words `_SmallString` does
+    /// not make.
     @inline(__always)
     static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         String(unsafeUninitializedCapacity: bytes.count) { dst in
@@ -76,7 +75,7 @@ public struct HATSplitter: Sendable {
 
     /// The words of `text` as substrings of it: the words ``split(_:)`` returns, sharing the
     /// text's storage instead of making a `String` per word (as `String.split` returns
-    /// substrings); 5–15% faster than ``split(_:)``. `String(word)` copies one out.
+    /// substrings), for callers that keep the text anyway. `String(word)` copies one out.
     public func substrings(_ text: String) -> [Substring] {
         var text = text
         text.makeContiguousUTF8()
