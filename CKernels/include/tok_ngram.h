@@ -2,8 +2,9 @@
  * tok_ngram.h — exact counts of token n-grams (n = 1…4) for the corpus statistics.
  *
  * A counter holds one order n. Keys are n token ids below 2^32; counts are exact 64-bit
- * integers. Memory grows with the number of distinct n-grams (about 24 bytes each at most,
- * 16 for n <= 2, over a load factor of at most 0.7), never with the number of ids added.
+ * integers. Memory grows with the number of distinct n-grams, never with the number of ids
+ * added: 16 bytes each over a load factor of at most 0.7; 24 for n >= 3 once an id of 2^21 or
+ * more is added or the total passes 2^43 (the counter then re-keys itself, once, wide).
  *
  * The table is cut into 256 partitions by the top bits of each key's hash. A long sequence is
  * added a block at a time: the block's n-grams are first scattered by partition, then each

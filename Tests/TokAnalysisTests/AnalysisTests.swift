@@ -209,6 +209,53 @@ import TokTestSupport
         }
     }
 
+    /// 3- and 4-grams start in 16-byte entries (ids below 2^21, counts below 2^43) and turn
+    /// wide when a larger id or count arrives: before, across and after the change, and in merges
+    /// of a compact counter with a wide one either way, the counts stay those of a dictionary.
+    @Test(arguments: [false, true])
+    func compactCountersWidenExactly(long: Bool) {
+        var rng = SeededRandom(seed: long ? 45 : 46)
+        let small = Self.randomSequences(&rng, alphabet: 30, long: long).map { $0.map { $0 & 0x1F_FFFF } }
+        let big = (0..<20).map { _ in (0..<Int.random(in: 4...40, using: &rng)).map { _ in
+            Bool.random(using: &rng) ? UInt32.random(in: 0...5, using: &rng) : 0x20_0000 + UInt32.random(in: 0...3, using: &rng) } }
+        func expected(_ seqs: [[UInt32]], _ order: Int) -> [[UInt32]: Int] {
+            var e: [[UInt32]: Int] = [:]
+            for s in seqs where s.count >= order { for i in 0...(s.count - order) { e[Array(s[i..<(i + order)]), default: 0] += 1 } }
+            return e
+        }
+        func dict(_ c: NGramCounter) -> [[UInt32]: Int] { Dictionary(uniqueKeysWithValues: c.entries.map { ($0.key, $0.count) }) }
+        for order in 3...4 {
+            var c = NGramCounter(order: order)
+            for s in small { c.add(sequence: s) }
+            #expect(dict(c) == expected(small, order))
+            #expect(c.count(of: [UInt32](repeating: 0x20_0000, count: order)) == 0)
+            for s in big { c.add(sequence: s) }   // turns wide here
+            let all = expected(small + big, order)
+            #expect(dict(c) == all, "order \(order), seed \(rng.seed)")
+            #expect(c.distinct == all.count)
+            for key in expected(big, order).keys.prefix(50) { #expect(c.count(of: key) == all[key]) }
+
+            var compact = NGramCounter(order: order), wide = NGramCounter(order: order)
+            for s in small { compact.add(sequence: s) }
+            for s in big { wide.add(sequence: s) }
+            var a = compact, b = wide
+            a.merge(wide)      // compact ← wide: widens first
+            b.merge(compact)   // wide ← compact: keys re-made wide
+            #expect(dict(a) == all)
+            #expect(dict(b) == all)
+            #expect(a.total == b.total && a.sumCLog2C.isFinite)
+            #expect(dict(compact) == expected(small, order))  // copies are not changed
+
+            // a count that would reach 2^43 widens too
+            var huge = NGramCounter(order: order)
+            let key = [UInt32](repeating: 7, count: order)
+            huge.add(key, times: (1 << 43) - 1)
+            huge.add(key, times: 2)
+            #expect(huge.count(of: key) == (1 << 43) + 1)
+            #expect(huge.total == (1 << 43) + 1 && huge.distinct == 1)
+        }
+    }
+
     @Test(arguments: [false, true])
     func conditionalEntropyEqualsTheDefinition(long: Bool) {
         var rng = SeededRandom(seed: long ? 43 : 44)
