@@ -115,26 +115,36 @@ const char *tok_icu_script_name(int32_t code) {
     return name ? name : "Unknown";
 }
 
-int tok_icu_word_stats(const uint8_t *s, size_t len, const uint32_t *token_starts, size_t n_tokens,
-                       uint64_t *words, uint64_t *split) {
-    *words = 0;
-    *split = 0;
+int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t *words, size_t cap) {
     if (len == 0) return 0;
     UText *ut;
     UBreakIterator *bi;
     if (open_words(s, len, &ut, &bi)) return -2;
-    size_t t = 0;
+    int64_t n = 0;
     int32_t prev = ubrk_first(bi);
     for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
         if (ubrk_getRuleStatus(bi) >= UBRK_WORD_NONE_LIMIT) {
-            (*words)++;
-            while (t < n_tokens && token_starts[t] <= (uint32_t)prev) t++;
-            if (t < n_tokens && token_starts[t] < (uint32_t)b) (*split)++;
+            if ((size_t)n < cap) {
+                words[2 * n] = (uint32_t)prev;
+                words[2 * n + 1] = (uint32_t)b;
+            }
+            n++;
         }
         prev = b;
     }
     close_words(ut, bi);
-    return 0;
+    return n;
+}
+
+uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint32_t *token_starts, size_t n_tokens) {
+    uint64_t split = 0;
+    size_t t = 0;
+    for (size_t w = 0; w < n_words; w++) {
+        uint32_t a = words[2 * w], b = words[2 * w + 1];
+        while (t < n_tokens && token_starts[t] <= a) t++;
+        if (t < n_tokens && token_starts[t] < b) split++;
+    }
+    return split;
 }
 
 void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *newlines, uint64_t *ws_words) {

@@ -60,13 +60,18 @@ int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, ui
 int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t *starts, int32_t *scripts, size_t cap);
 
 /**
- * Word statistics of UTF-8 text in one pass, without per-segment buffers: the number of UAX #29
- * word segments (rule status >= 100) in *words, and in *split how many of them have a token
- * starting strictly inside them (token_starts: ascending byte offsets, n_tokens of them).
- * Returns 0, or -2 on an ICU error.
+ * The words of UTF-8 text: its UAX #29 word segments whose rule status is a word's (>= 100:
+ * letters, numbers, kana, ideographs), in order, as (start, end) byte offsets written to
+ * words[0..2*cap). Returns how many there are; when that is more than cap only the first cap are
+ * written (call again with room for all). Returns -2 on an ICU error or when len >= 2^31.
  */
-int tok_icu_word_stats(const uint8_t *s, size_t len, const uint32_t *token_starts, size_t n_tokens,
-                       uint64_t *words, uint64_t *split);
+int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t *words, size_t cap);
+
+/**
+ * How many of the words (n_words (start, end) pairs in order, as tok_icu_words writes them)
+ * have a token starting strictly inside them (token_starts: ascending byte offsets).
+ */
+uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint32_t *token_starts, size_t n_tokens);
 
 /**
  * Characters (UTF-8 units as tok_utf8_at counts them: each ill-formed unit is one), line feeds,

@@ -14,6 +14,63 @@ public struct AnalysisOptions: Sendable, Equatable {
     public init() {}
 }
 
+/// The statistics of a text that do not depend on the tokenizer, measured once and given to every
+/// analyzer of the text (``CorpusAnalyzer/add(_:measures:)``): its words (UAX #29 word segments
+/// by ICU), characters, lines, whitespace-separated words and zstd sizes. With several tokenizers
+/// the text is segmented and compressed once instead of once per tokenizer.
+///
+/// ```swift
+/// let m = TextMeasures(text, zstdLevels: [3])
+/// for i in analyzers.indices { analyzers[i].add(text, measures: m) }
+/// ```
+public struct TextMeasures: Sendable {
+    /// zstd frame sizes of the text, by level.
+    public let zstdSizes: [Int: Int]
+    /// Words: UAX #29 word segments with letters, numbers, kana or ideographs (ICU's rule status).
+    public let words: Int
+    /// Characters (each ill-formed UTF-8 unit counts as one).
+    public let chars: Int
+    /// Lines: line feeds, plus one when the text does not end with one.
+    public let lines: Int
+    /// Runs of bytes other than space and `\t\n\v\f\r`.
+    public let whitespaceWords: Int
+    /// The words' (start, end) byte offsets, two entries a word.
+    let wordBounds: [UInt32]
+
+    /// Measures a text, compressing it at `zstdLevels`.
+    public init(_ text: [UInt8], zstdLevels: [Int]) {
+        self.init(text, zstdSizes: CorpusAnalyzer.zstdSizes(text, levels: zstdLevels))
+    }
+
+    init(_ text: [UInt8], zstdSizes: [Int: Int]) {
+        self.zstdSizes = zstdSizes
+        var c: UInt64 = 0, nl: UInt64 = 0, ws: UInt64 = 0
+        text.withUnsafeBufferPointer { tok_text_stats($0.baseAddress, $0.count, &c, &nl, &ws) }
+        chars = Int(c)
+        whitespaceWords = Int(ws)
+        lines = text.isEmpty ? 0 : Int(nl) + (text.last == 0x0A ? 0 : 1)
+        // room for a word every 3 bytes first; a text with more words is segmented again
+        var bounds = [UInt32](repeating: 0, count: 2 * (text.count / 3 + 16))
+        var n = Self.segment(text, into: &bounds)
+        if n > bounds.count / 2 {
+            bounds = [UInt32](repeating: 0, count: 2 * n)
+            n = Self.segment(text, into: &bounds)
+        }
+        bounds.removeSubrange((2 * n)...)
+        words = n
+        wordBounds = bounds
+    }
+
+    /// ICU's words of the text into `bounds`; how many there are (0 when ICU fails).
+    private static func segment(_ text: [UInt8], into bounds: inout [UInt32]) -> Int {
+        let cap = bounds.count / 2
+        let n = text.withUnsafeBufferPointer { t in
+            bounds.withUnsafeMutableBufferPointer { tok_icu_words(t.baseAddress, t.count, $0.baseAddress, cap) }
+        }
+        return Swift.max(0, Int(n))
+    }
+}
+
 /// Accumulates statistics of one tokenizer over a stream of texts, keeping memory proportional
 /// to the number of distinct n-grams, not to the corpus. Call ``add(_:)`` per text (a file, a
 /// line, a record: n-grams never cross texts), then ``report()``.
@@ -59,29 +116,35 @@ public struct CorpusAnalyzer: Sendable {
     /// - Parameter textZstdSizes: the text's ``zstdSizes(_:levels:)``, if already computed.
     public mutating func add(_ text: [UInt8], textZstdSizes: [Int: Int]? = nil) {
         guard !text.isEmpty else { return }
+        add(text, measures: TextMeasures(text, zstdSizes: textZstdSizes ?? Self.zstdSizes(text, levels: options.zstdLevels)))
+    }
+
+    /// Adds one text with its ``TextMeasures``: what does not depend on the tokenizer (words,
+    /// characters, lines, the text's zstd sizes), measured once for every analyzer of the text.
+    /// A zstd level the measures lack is compressed here.
+    public mutating func add(_ text: [UInt8], measures: TextMeasures) {
+        guard !text.isEmpty else { return }
         // ids with each token's first byte, tracked by the encoder
         let (encoded, tokenStarts) = text.withUnsafeBufferPointer { try! tokenizer._encodeOrdinaryWithStarts($0) }
         bytes += text.count
         tokens += encoded.count
-        var c: UInt64 = 0, nl: UInt64 = 0, ws: UInt64 = 0
-        text.withUnsafeBufferPointer { tok_text_stats($0.baseAddress, $0.count, &c, &nl, &ws) }
-        chars += Int(c)
-        whitespaceWords += Int(ws)
-        lines += Int(nl) + (text.last == 0x0A ? 0 : 1)
+        chars += measures.chars
+        whitespaceWords += measures.whitespaceWords
+        lines += measures.lines
+        words += measures.words
         let starts = tokenStarts.map { UInt32(truncatingIfNeeded: $0) }
-        var w: UInt64 = 0, split: UInt64 = 0
-        _ = text.withUnsafeBufferPointer { t in
-            starts.withUnsafeBufferPointer { tok_icu_word_stats(t.baseAddress, t.count, $0.baseAddress, $0.count, &w, &split) }
-        }
-        words += Int(w)
-        splitWords += Int(split)
+        splitWords += Int(measures.wordBounds.withUnsafeBufferPointer { w in
+            starts.withUnsafeBufferPointer { tok_split_words(w.baseAddress, measures.words, $0.baseAddress, $0.count) }
+        })
         let ids = encoded.map { UInt32(truncatingIfNeeded: $0) }
         unigram.add(sequence: ids)
         for k in ngrams.indices {
             ngrams[k].add(sequence: ids)
             if ids.count > k { tails[k].add(Array(ids[(ids.count - k - 1)...])) }
         }
-        for (l, size) in textZstdSizes ?? Self.zstdSizes(text, levels: options.zstdLevels) { zstdText[l, default: 0] += size }
+        for l in options.zstdLevels {
+            zstdText[l, default: 0] += measures.zstdSizes[l] ?? Self.zstdSizes(text, levels: [l])[l]!
+        }
         guard !options.zstdLevels.isEmpty else { return }
         // the token stream as 32-bit little-endian ids
         let raw = ids.map { $0.littleEndian }.withUnsafeBytes { Array($0) }

@@ -149,8 +149,8 @@ final class Accumulator: @unchecked Sendable {   // used by one thread at a time
     func add(_ text: [UInt8], to key: String, levels: [Int]) {
         if byKey[key] == nil { byKey[key] = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) } }
         guard !text.isEmpty else { return }
-        let sizes = CorpusAnalyzer.zstdSizes(text, levels: levels)   // the text compressed once for every tokenizer
-        for j in tokenizers.indices { byKey[key]![j].add(text, textZstdSizes: sizes) }
+        let measures = TextMeasures(text, zstdLevels: levels)   // segmented and compressed once for every tokenizer
+        for j in tokenizers.indices { byKey[key]![j].add(text, measures: measures) }
     }
 }
 

@@ -93,6 +93,27 @@ import TokTestSupport
         #expect(r.lines == 2)
     }
 
+    /// One TextMeasures for several analyzers gives each the report of adding the text alone;
+    /// words are counted right past the first guess of room (a word every 3 bytes), and a zstd
+    /// level the measures lack is compressed by the analyzer.
+    @Test func sharedMeasuresEqualAddingAlone() throws {
+        let o200k = try Tokenizer(named: "o200k_base")
+        let texts = ["Hello, world!", String(repeating: "a ", count: 3000), "日本語のテキスト、naïve café 42 — 😀\n",
+                     "Zyzzyvaquux\r\nline two", ""].map { Array($0.utf8) }
+        var alone = [CorpusAnalyzer(tokenizer: cl), CorpusAnalyzer(tokenizer: o200k)]
+        var shared = alone
+        for t in texts {
+            for i in alone.indices { alone[i].add(t) }
+            let m = TextMeasures(t, zstdLevels: [3])   // no level 19: the analyzers compress it
+            for i in shared.indices { shared[i].add(t, measures: m) }
+        }
+        for i in alone.indices { #expect(shared[i].report() == alone[i].report()) }
+        let many = TextMeasures(Array(String(repeating: "a ", count: 3000).utf8), zstdLevels: [])
+        #expect(many.words == 3000 && many.whitespaceWords == 3000 && many.lines == 1 && many.chars == 6000)
+        #expect(alone[0].report().words == texts.map { TextMeasures($0, zstdLevels: []).words }.reduce(0, +))
+        #expect(alone[0].report().words >= 2 + 3000 + 2)
+    }
+
     @Test func mergeEqualsOneStream() {
         let texts = ["Hello, world!", "The quick brown fox.", "naïve café — 😀", ""].map { Array($0.utf8) }
         var one = CorpusAnalyzer(tokenizer: cl)
