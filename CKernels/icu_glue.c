@@ -115,25 +115,33 @@ const char *tok_icu_script_name(int32_t code) {
     return name ? name : "Unknown";
 }
 
-int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t *words, size_t cap) {
+int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words) {
+    *words = NULL;
     if (len == 0) return 0;
     UText *ut;
     UBreakIterator *bi;
     if (open_words(s, len, &ut, &bi)) return -2;
-    int64_t n = 0;
+    uint32_t *w = NULL;
+    size_t n = 0, cap = 0;
     int32_t prev = ubrk_first(bi);
     for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
         if (ubrk_getRuleStatus(bi) >= UBRK_WORD_NONE_LIMIT) {
-            if ((size_t)n < cap) {
-                words[2 * n] = (uint32_t)prev;
-                words[2 * n + 1] = (uint32_t)b;
+            if (n == cap) {
+                size_t c = cap ? cap * 2 : len / 8 + 16; /* a word every 8 bytes, then doubling */
+                uint32_t *g = realloc(w, 2 * c * sizeof(uint32_t));
+                if (!g) { free(w); close_words(ut, bi); return -1; }
+                w = g;
+                cap = c;
             }
+            w[2 * n] = (uint32_t)prev;
+            w[2 * n + 1] = (uint32_t)b;
             n++;
         }
         prev = b;
     }
     close_words(ut, bi);
-    return n;
+    *words = w;
+    return (int64_t)n;
 }
 
 uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint32_t *token_starts, size_t n_tokens) {

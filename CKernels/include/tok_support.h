@@ -61,11 +61,12 @@ int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t *starts, int3
 
 /**
  * The words of UTF-8 text: its UAX #29 word segments whose rule status is a word's (>= 100:
- * letters, numbers, kana, ideographs), in order, as (start, end) byte offsets written to
- * words[0..2*cap). Returns how many there are; when that is more than cap only the first cap are
- * written (call again with room for all). Returns -2 on an ICU error or when len >= 2^31.
+ * letters, numbers, kana, ideographs), in order, as (start, end) byte offsets, two entries a
+ * word, in a buffer this allocates (*words; the caller frees it with free(); NULL when there are
+ * none). Returns how many words, -1 when memory runs out, -2 on an ICU error or when
+ * len >= 2^31 (*words NULL on both).
  */
-int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t *words, size_t cap);
+int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words);
 
 /**
  * How many of the words (n_words (start, end) pairs in order, as tok_icu_words writes them)

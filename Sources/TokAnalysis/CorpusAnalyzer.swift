@@ -49,25 +49,11 @@ public struct TextMeasures: Sendable {
         chars = Int(c)
         whitespaceWords = Int(ws)
         lines = text.isEmpty ? 0 : Int(nl) + (text.last == 0x0A ? 0 : 1)
-        // room for a word every 3 bytes first; a text with more words is segmented again
-        var bounds = [UInt32](repeating: 0, count: 2 * (text.count / 3 + 16))
-        var n = Self.segment(text, into: &bounds)
-        if n > bounds.count / 2 {
-            bounds = [UInt32](repeating: 0, count: 2 * n)
-            n = Self.segment(text, into: &bounds)
-        }
-        bounds.removeSubrange((2 * n)...)
+        var found: UnsafeMutablePointer<UInt32>? = nil
+        let n = Swift.max(0, Int(text.withUnsafeBufferPointer { tok_icu_words($0.baseAddress, $0.count, &found) }))
+        defer { free(found) }
         words = n
-        wordBounds = bounds
-    }
-
-    /// ICU's words of the text into `bounds`; how many there are (0 when ICU fails).
-    private static func segment(_ text: [UInt8], into bounds: inout [UInt32]) -> Int {
-        let cap = bounds.count / 2
-        let n = text.withUnsafeBufferPointer { t in
-            bounds.withUnsafeMutableBufferPointer { tok_icu_words(t.baseAddress, t.count, $0.baseAddress, cap) }
-        }
-        return Swift.max(0, Int(n))
+        wordBounds = Array(UnsafeBufferPointer(start: found, count: found == nil ? 0 : 2 * n))
     }
 }
 
