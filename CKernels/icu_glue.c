@@ -59,55 +59,61 @@ static void close_words(UText *ut, UBreakIterator *bi) {
     utext_close(ut);
 }
 
-int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, uint8_t *kinds, size_t cap) {
+/* The script of the word s[a..b): its first character whose script is not Common or Inherited,
+ * or -1. */
+static int32_t word_script(const uint8_t *s, size_t len, size_t a, size_t b) {
+    for (size_t i = a; i < b;) {
+        tok_char c = tok_utf8_at(s, len, i);
+        UErrorCode err = U_ZERO_ERROR;
+        UScriptCode code = (c.cls & TOK_CLS_INVALID) ? USCRIPT_UNKNOWN : uscript_getScript((UChar32)c.cp, &err);
+        if (U_SUCCESS(err) && code != USCRIPT_COMMON && code != USCRIPT_INHERITED) return code;
+        i += c.len;
+    }
+    return -1;
+}
+
+int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t **starts, int32_t **scripts) {
+    *starts = NULL;
+    *scripts = NULL;
     if (len == 0) return 0;
     UText *ut;
     UBreakIterator *bi;
     if (open_words(s, len, &ut, &bi)) return -2;
-    int64_t n = 0;
+    uint32_t *st = NULL;
+    int32_t *sc = NULL;
+    size_t runs = 0, cap = 0;
+    int32_t current = -1;
     int32_t prev = ubrk_first(bi);
-    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
-        if ((size_t)n >= cap) { n = -1; break; }
-        starts[n] = (uint32_t)prev;
-        kinds[n] = ubrk_getRuleStatus(bi) >= UBRK_WORD_NONE_LIMIT;
-        n++;
-        prev = b;
+    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; prev = b, b = ubrk_next(bi)) {
+        if (ubrk_getRuleStatus(bi) < UBRK_WORD_NONE_LIMIT) continue;
+        int32_t code = word_script(s, len, (size_t)prev, (size_t)b);
+        if (code < 0 || code == current) continue; /* Common/Inherited words keep the current run */
+        if (runs == cap) {
+            size_t c = cap ? cap * 2 : 16;
+            uint32_t *gs = realloc(st, c * sizeof(uint32_t));
+            if (gs) st = gs;
+            int32_t *gc = gs ? realloc(sc, c * sizeof(int32_t)) : NULL;
+            if (gc) sc = gc;
+            if (!gs || !gc) { free(st); free(sc); close_words(ut, bi); return -1; }
+            cap = c;
+        }
+        st[runs] = runs == 0 ? 0 : (uint32_t)prev; /* text before the first scripted word joins it */
+        sc[runs] = code;
+        runs++;
+        current = code;
     }
     close_words(ut, bi);
-    return n;
-}
-
-int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t *starts, int32_t *scripts, size_t cap) {
-    if (len == 0) return 0;
-    uint32_t *seg = malloc((len + 1) * sizeof(uint32_t));
-    uint8_t *kind = malloc(len + 1);
-    if (!seg || !kind) { free(seg); free(kind); return -2; }
-    int64_t n = tok_icu_word_segments(s, len, seg, kind, len + 1);
-    if (n < 0) { free(seg); free(kind); return n; }
-    int64_t runs = 0;
-    int32_t current = -1;
-    for (int64_t k = 0; k < n && runs >= 0; k++) {
-        if (!kind[k]) continue;
-        size_t a = seg[k], b = k + 1 < n ? seg[k + 1] : len;
-        int32_t sc = -1;
-        for (size_t i = a; i < b;) {
-            tok_char c = tok_utf8_at(s, len, i);
-            UErrorCode err = U_ZERO_ERROR;
-            UScriptCode code = (c.cls & TOK_CLS_INVALID) ? USCRIPT_UNKNOWN : uscript_getScript((UChar32)c.cp, &err);
-            if (U_SUCCESS(err) && code != USCRIPT_COMMON && code != USCRIPT_INHERITED) { sc = code; break; }
-            i += c.len;
-        }
-        if (sc < 0 || sc == current) continue; /* Common/Inherited words keep the current run */
-        if ((size_t)runs >= cap) { runs = -1; break; }
-        starts[runs] = runs == 0 ? 0 : (uint32_t)a; /* text before the first scripted word joins it */
-        scripts[runs] = sc;
-        runs++;
-        current = sc;
+    if (runs == 0) {
+        st = malloc(sizeof(uint32_t));
+        sc = malloc(sizeof(int32_t));
+        if (!st || !sc) { free(st); free(sc); return -1; }
+        st[0] = 0;
+        sc[0] = USCRIPT_COMMON;
+        runs = 1;
     }
-    if (runs == 0 && cap > 0) { starts[0] = 0; scripts[0] = USCRIPT_COMMON; runs = 1; }
-    free(seg);
-    free(kind);
-    return runs;
+    *starts = st;
+    *scripts = sc;
+    return (int64_t)runs;
 }
 
 const char *tok_icu_script_name(int32_t code) {

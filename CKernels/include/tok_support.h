@@ -41,23 +41,16 @@ uint8_t tok_icu_class(uint32_t cp);
 int tok_icu_is_assigned(uint32_t cp);
 
 /**
- * UAX #29 word segments of UTF-8 text (ICU's default word rules; ill-formed bytes read as
- * U+FFFD). Writes the byte offset where each segment starts to starts[] and, in kinds[], 1 for a
- * segment that is a word (letters, numbers, kana, ideographs: ICU rule status >= 100) and 0 for
- * spaces and punctuation. Returns the number of segments, -1 when cap is too small (cap >= len
- * always suffices), or -2 on an ICU error.
+ * Script runs of UTF-8 text: UAX #29 words (ICU's default word rules; ill-formed bytes read as
+ * U+FFFD) grouped by their ICU script (the first character of the word whose script is not
+ * Common or Inherited; a word of only such characters keeps the current run's script). Spaces
+ * and punctuation join the run before them (the first run when leading). One pass, no
+ * per-segment buffers: each run's starting byte offset goes to *starts and its ICU UScriptCode
+ * to *scripts, buffers this allocates (the caller frees both with free()). Returns the number of
+ * runs (one Common run when no word has a script; 0 for empty text, with NULL buffers), -1 when
+ * memory runs out, -2 on an ICU error or when len >= 2^31 (NULL buffers on both).
  */
-int64_t tok_icu_word_segments(const uint8_t *s, size_t len, uint32_t *starts, uint8_t *kinds, size_t cap);
-
-/**
- * Script runs of UTF-8 text: UAX #29 words grouped by their ICU script (the first character
- * of the word whose script is not Common or Inherited; a word of only such characters keeps the
- * current run's script). Spaces and punctuation join the run before them (the first run when
- * leading). Writes each run's starting byte offset to starts[] and its ICU UScriptCode to
- * scripts[]; returns the number of runs, -1 when cap is too small (cap >= len suffices), -2 on
- * an ICU error.
- */
-int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t *starts, int32_t *scripts, size_t cap);
+int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t **starts, int32_t **scripts);
 
 /**
  * The words of UTF-8 text: its UAX #29 word segments whose rule status is a word's (>= 100:

@@ -1,4 +1,5 @@
 internal import CTokKernels
+import Foundation
 
 /// Cuts text into runs of one writing system, for per-script statistics.
 public enum ScriptRuns {
@@ -12,10 +13,10 @@ public enum ScriptRuns {
     public static func split(_ bytes: [UInt8]) -> [(script: String, range: Range<Int>)] {
         let n = bytes.count
         guard n > 0 else { return [] }
-        var starts = [UInt32](repeating: 0, count: n + 1)
-        var scripts = [Int32](repeating: 0, count: n + 1)
-        let count = Int(bytes.withUnsafeBufferPointer { tok_icu_script_runs($0.baseAddress, n, &starts, &scripts, n + 1) })
-        guard count > 0 else { return [("Unknown", 0..<n)] }
+        var starts: UnsafeMutablePointer<UInt32>? = nil, scripts: UnsafeMutablePointer<Int32>? = nil
+        let count = Int(bytes.withUnsafeBufferPointer { tok_icu_script_runs($0.baseAddress, n, &starts, &scripts) })
+        defer { free(starts); free(scripts) }
+        guard count > 0, let starts, let scripts else { return [("Unknown", 0..<n)] }
         return (0..<count).map { k in
             (String(cString: tok_icu_script_name(scripts[k])), Int(starts[k])..<(k + 1 < count ? Int(starts[k + 1]) : n))
         }
