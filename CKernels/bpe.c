@@ -348,10 +348,11 @@ static ptrdiff_t encode_reusing(const tok_vocab *v, const uint8_t *s, size_t pos
  * merge on random pieces over small alphabets, where ties are commonest).
  * Chunks start at 24 bytes, which the piece cache holds, and become 512 bytes as soon as a
  * window has to grow past one token (runs of spaces, whose tokens are up to 128 bytes); a chunk
- * or a window equal to the one before (runs of one byte) takes its ids without merging. Small chunks keep the merging in L1,
- * where one tree over a megabyte misses cache at every step: on o200k's adversarial files this
- * is 2.5x (random letters) to 13x (one repeated letter) the tree's speed. Should re-encoding
- * ever exceed 8 times the piece, the tree does the whole piece instead. */
+ * or a window equal to the one before (runs of one byte) takes its ids without merging. Small
+ * chunks keep the merging in L1, where one tree over a megabyte misses cache at every step: on
+ * o200k's adversarial files this is 2.5x (random letters) to 13x (one repeated letter) the
+ * tree's speed. Should re-encoding ever exceed 8 times the piece, the tree does the whole piece
+ * instead. */
 #define STITCH_FIRST 24
 #define STITCH_LAST 512
 static ptrdiff_t bpe_stitch(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {

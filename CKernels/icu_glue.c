@@ -76,37 +76,26 @@ int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t **starts, int
     *starts = NULL;
     *scripts = NULL;
     if (len == 0) return 0;
-    UText *ut;
-    UBreakIterator *bi;
-    if (open_words(s, len, &ut, &bi)) return -2;
-    uint32_t *st = NULL;
-    int32_t *sc = NULL;
-    size_t runs = 0, cap = 0;
+    uint32_t *words;
+    int64_t nw = tok_icu_words(s, len, &words);
+    if (nw < 0) return nw;
+    /* at most one run a word, and one when no word has a script */
+    size_t cap = (size_t)nw + 1;
+    uint32_t *st = malloc(cap * sizeof(uint32_t));
+    int32_t *sc = malloc(cap * sizeof(int32_t));
+    if (!st || !sc) { free(words); free(st); free(sc); return -1; }
+    size_t runs = 0;
     int32_t current = -1;
-    int32_t prev = ubrk_first(bi);
-    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; prev = b, b = ubrk_next(bi)) {
-        if (ubrk_getRuleStatus(bi) < UBRK_WORD_NONE_LIMIT) continue;
-        int32_t code = word_script(s, len, (size_t)prev, (size_t)b);
+    for (int64_t w = 0; w < nw; w++) {
+        int32_t code = word_script(s, len, words[2 * w], words[2 * w + 1]);
         if (code < 0 || code == current) continue; /* Common/Inherited words keep the current run */
-        if (runs == cap) {
-            size_t c = cap ? cap * 2 : 16;
-            uint32_t *gs = realloc(st, c * sizeof(uint32_t));
-            if (gs) st = gs;
-            int32_t *gc = gs ? realloc(sc, c * sizeof(int32_t)) : NULL;
-            if (gc) sc = gc;
-            if (!gs || !gc) { free(st); free(sc); close_words(ut, bi); return -1; }
-            cap = c;
-        }
-        st[runs] = runs == 0 ? 0 : (uint32_t)prev; /* text before the first scripted word joins it */
+        st[runs] = runs == 0 ? 0 : words[2 * w];    /* text before the first scripted word joins it */
         sc[runs] = code;
         runs++;
         current = code;
     }
-    close_words(ut, bi);
+    free(words);
     if (runs == 0) {
-        st = malloc(sizeof(uint32_t));
-        sc = malloc(sizeof(int32_t));
-        if (!st || !sc) { free(st); free(sc); return -1; }
         st[0] = 0;
         sc[0] = USCRIPT_COMMON;
         runs = 1;

@@ -44,8 +44,8 @@ int tok_icu_is_assigned(uint32_t cp);
  * Script runs of UTF-8 text: UAX #29 words (ICU's default word rules; ill-formed bytes read as
  * U+FFFD) grouped by their ICU script (the first character of the word whose script is not
  * Common or Inherited; a word of only such characters keeps the current run's script). Spaces
- * and punctuation join the run before them (the first run when leading). One pass, no
- * per-segment buffers: each run's starting byte offset goes to *starts and its ICU UScriptCode
+ * and punctuation join the run before them (the first run when leading). Built on
+ * tok_icu_words: each run's starting byte offset goes to *starts and its ICU UScriptCode
  * to *scripts, buffers this allocates (the caller frees both with free()). Returns the number of
  * runs (one Common run when no word has a script; 0 for empty text, with NULL buffers), -1 when
  * memory runs out, -2 on an ICU error or when len >= 2^31 (NULL buffers on both).

@@ -39,11 +39,7 @@ public struct TextMeasures: Sendable {
 
     /// Measures a text, compressing it at `zstdLevels`.
     public init(_ text: [UInt8], zstdLevels: [Int]) {
-        self.init(text, zstdSizes: CorpusAnalyzer.zstdSizes(text, levels: zstdLevels))
-    }
-
-    init(_ text: [UInt8], zstdSizes: [Int: Int]) {
-        self.zstdSizes = zstdSizes
+        zstdSizes = CorpusAnalyzer.zstdSizes(text, levels: zstdLevels)
         var c: UInt64 = 0, nl: UInt64 = 0, ws: UInt64 = 0
         text.withUnsafeBufferPointer { tok_text_stats($0.baseAddress, $0.count, &c, &nl, &ws) }
         chars = Int(c)
@@ -98,11 +94,11 @@ public struct CorpusAnalyzer: Sendable {
     }
 
     /// Adds one text (any bytes). Special-token text counts as ordinary text. n-grams never cross
-    /// texts, and each text is compressed as its own zstd frame (sizes add up over texts).
-    /// - Parameter textZstdSizes: the text's ``zstdSizes(_:levels:)``, if already computed.
-    public mutating func add(_ text: [UInt8], textZstdSizes: [Int: Int]? = nil) {
+    /// texts, and each text is compressed as its own zstd frame (sizes add up over texts). To add
+    /// one text to several analyzers, measure it once: ``add(_:measures:)``.
+    public mutating func add(_ text: [UInt8]) {
         guard !text.isEmpty else { return }
-        add(text, measures: TextMeasures(text, zstdSizes: textZstdSizes ?? Self.zstdSizes(text, levels: options.zstdLevels)))
+        add(text, measures: TextMeasures(text, zstdLevels: options.zstdLevels))
     }
 
     /// Adds one text with its ``TextMeasures``: what does not depend on the tokenizer (words,

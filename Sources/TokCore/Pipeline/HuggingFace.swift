@@ -365,9 +365,9 @@ struct _HFLoader {
                 throw fail("$.model.unk_id", "a Unigram model needs an unk_id inside its vocabulary", .unsupported)
             }
             let fallback = byteFallback(m) { vocab[$0] }
-            model = .unigram(try _Unigram(vocab: vocab, scores: scores, unk: unkIndex, byteFallback: fallback,
+            model = .unigram(_Unigram(vocab: try _ByteMap(vocab), scores: scores, unk: unkIndex, byteFallback: fallback,
                                       maxPieceBytes: vocab.keys.map(\.count).max() ?? 1,
-                                      unkScore: (scores.min() ?? 0) - 10))
+                                      unkScore: (scores.min() ?? 0) - 10, singlePrecision: false))
         case let t:
             throw fail("$.model.type", "model \(t) is not supported", .unsupported)
         }

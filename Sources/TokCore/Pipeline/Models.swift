@@ -331,17 +331,6 @@ struct _Unigram: Sendable {
     let unkScore: Double
     let singlePrecision: Bool
 
-    init(vocab: [[UInt8]: Int], scores: [Double], unk: Int, byteFallback: [Int]?, maxPieceBytes: Int, unkScore: Double,
-         singlePrecision: Bool = false) throws(TokError) {
-        self.vocab = try _ByteMap(vocab)
-        self.scores = scores
-        self.unk = unk
-        self.byteFallback = byteFallback
-        self.maxPieceBytes = maxPieceBytes
-        self.unkScore = unkScore
-        self.singlePrecision = singlePrecision
-    }
-
     func encode(_ t: _Text, _ piece: Range<Int>, ids: inout [Int], starts: inout [Int]) {
         let chars = t.chars(piece)
         let n = chars.count

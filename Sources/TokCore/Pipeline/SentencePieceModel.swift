@@ -393,7 +393,7 @@ extension Tokenizer {
             var scores = pieces.map { Double($0.1) }
             for (id, p) in pieces.enumerated() where p.2 == 4 { scores[id] = 0 }
             let minScore = pieces.enumerated().filter { $0.element.2 == 1 }.map { Double($0.element.1) }.min() ?? 0
-            model = .unigram(try _Unigram(vocab: normal, scores: scores, unk: unkID, byteFallback: fb,
+            model = .unigram(_Unigram(vocab: try _ByteMap(normal), scores: scores, unk: unkID, byteFallback: fb,
                                           maxPieceBytes: normal.keys.map(\.count).max() ?? 1, unkScore: minScore - 10,
                                           singlePrecision: true))
         default:
