@@ -2,7 +2,12 @@ import Foundation
 import Testing
 import TokCore
 
-@Suite struct VocabularyLoadingTests {
+@Suite final class VocabularyLoadingTests {
+    /// One directory per test (Swift Testing makes a fresh instance for each), removed afterwards.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokvocab-\(UUID().uuidString)")
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
     /// A small valid vocabulary: the 256 bytes, then "ab" and "abc".
     static func lines(extra: [String] = []) -> [String] {
         var l = (0..<256).map { "\(Data([UInt8($0)]).base64EncodedString()) \($0)" }
@@ -12,7 +17,6 @@ import TokCore
     }
 
     func write(_ lines: [String], name: String = "v.tiktoken") throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokvocab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent(name).path
         try lines.joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
