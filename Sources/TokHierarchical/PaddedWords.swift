@@ -1,3 +1,4 @@
+internal import CTokKernels
 public import TokCore
 
 /// How words become rows of a padded `[words × columns]` id matrix.
@@ -95,6 +96,48 @@ extension WordSequence {
     public func padded<Element: FixedWidthInteger & Sendable>(_ layout: PaddedLayout, as: Element.Type = Element.self)
         throws(TokError) -> PaddedWords<Element>
     {
+        try check(layout, Element.self)
+        let rows = count, cells = rows * layout.columns
+        var stopped = -1
+        var lengths = [Int32]()
+        var mask = [UInt8]()
+        // Written once, slot by slot, into uninitialized storage; only a complete fill is kept.
+        let ids = [Element](unsafeUninitializedCapacity: cells) { idp, idCount in
+            mask = [UInt8](unsafeUninitializedCapacity: cells) { mp, maskCount in
+                lengths = [Int32](unsafeUninitializedCapacity: rows) { lp, lengthCount in
+                    stopped = write(layout, idp, mp, lp)
+                    lengthCount = stopped == -1 ? rows : 0
+                }
+                maskCount = stopped == -1 ? cells : 0
+            }
+            idCount = stopped == -1 ? cells : 0
+        }
+        if stopped != -1 { try throwLongWord(layout.maxBytes) }
+        let special = specialIDs.isEmpty ? [Bool](repeating: false, count: rows) : specialIDs.map { $0 >= 0 }
+        return PaddedWords(layout: layout, rows: rows, ids: ids, lengths: lengths, mask: mask, isSpecial: special)
+    }
+
+    /// The padded layout written into buffers the caller owns, such as a tensor's storage reused
+    /// from batch to batch: `ids` and `mask` get `count × layout.columns` slots, row-major, and
+    /// `lengths` one entry per word, exactly as ``padded(_:as:)`` makes them. Slots past those are
+    /// not touched.
+    /// - Throws: ``TokError/Code/invalidArgument`` when a buffer is too small, a word is longer than
+    ///   `layout.maxBytes` or an id does not fit `Element`; the buffers' contents are then unspecified.
+    public func writePadded<Element: FixedWidthInteger & Sendable>(
+        _ layout: PaddedLayout, ids: UnsafeMutableBufferPointer<Element>, mask: UnsafeMutableBufferPointer<UInt8>,
+        lengths: UnsafeMutableBufferPointer<Int32>
+    ) throws(TokError) {
+        try check(layout, Element.self)
+        let cells = count * layout.columns
+        for (name, have, need) in [("ids", ids.count, cells), ("mask", mask.count, cells), ("lengths", lengths.count, count)]
+        where have < need {
+            throw TokError(.invalidArgument, "\(name) holds \(have) entries; \(count) words of \(layout.columns) slots need \(need)")
+        }
+        if write(layout, ids, mask, lengths) != -1 { try throwLongWord(layout.maxBytes) }
+    }
+
+    /// Checks that the layout is usable and every id it can write fits `Element`.
+    func check<Element: FixedWidthInteger>(_ layout: PaddedLayout, _: Element.Type) throws(TokError) {
         guard layout.maxBytes >= 1 else {
             throw TokError(.invalidArgument, "maxBytes must be at least 1, not \(layout.maxBytes)")
         }
@@ -107,65 +150,95 @@ extension WordSequence {
         try fits(layout.byteOffset, "byte id")
         try fits(layout.byteOffset + 255, "byte id")
         for p in layout.prefixIDs { try fits(p, "prefix id") }
-        let rows = count
-        var special = [Bool](repeating: false, count: rows)
-        for i in 0..<rows {
-            if let id = specialID(at: i) {
-                try fits(id, "special id")
-                special[i] = true
-            } else if offsets[i + 1] - offsets[i] > layout.maxBytes {
-                throw TokError(.invalidArgument,
-                               "word \(i) has \(offsets[i + 1] - offsets[i]) bytes, more than maxBytes \(layout.maxBytes); split with maxBytesPerWord: \(layout.maxBytes)",
-                               at: "byte \(offsets[i])")
-            }
-        }
-        // Concrete fills for the common element types, so the hot loop is not generic code.
-        if Element.self == UInt8.self {
-            return unsafeBitCast(fill(layout, special, UInt8.self), to: PaddedWords<Element>.self)
-        }
-        if Element.self == Int32.self {
-            return unsafeBitCast(fill(layout, special, Int32.self), to: PaddedWords<Element>.self)
-        }
-        if Element.self == Int64.self {
-            return unsafeBitCast(fill(layout, special, Int64.self), to: PaddedWords<Element>.self)
-        }
-        return fill(layout, special, Element.self)
+        for id in specialIDs where id >= 0 { try fits(id, "special id") }
     }
 
-    /// The layout, for checked arguments.
-    func fill<E: FixedWidthInteger & Sendable>(_ layout: PaddedLayout, _ special: [Bool], _: E.Type) -> PaddedWords<E> {
-        let rows = count, cols = layout.columns, np = layout.prefixIDs.count
-        var ids = [E](repeating: E(truncatingIfNeeded: layout.padID), count: rows * cols)
-        var mask = [UInt8](repeating: 0, count: rows * cols)
-        var lengths = [Int32](repeating: 0, count: rows)
-        let prefix = layout.prefixIDs.map { E(truncatingIfNeeded: $0) }
-        let off = layout.byteOffset
-        ids.withUnsafeMutableBufferPointer { idp in
-            mask.withUnsafeMutableBufferPointer { mp in
-                bytes.withUnsafeBufferPointer { bp in
-                    for r in 0..<rows {
-                        let base = r * cols
-                        for k in 0..<np { idp[base + k] = prefix[k] }
-                        let s = offsets[r], e = offsets[r + 1]
-                        let n: Int
-                        if special[r] {
-                            idp[base + np] = E(truncatingIfNeeded: specialIDs[r])
-                            n = 1
-                        } else {
-                            n = e - s
-                            if off == 0 && E.self == UInt8.self {
-                                UnsafeMutableRawPointer(idp.baseAddress! + base + np)
-                                    .copyMemory(from: bp.baseAddress! + s, byteCount: n)
-                            } else {
-                                for j in 0..<n { idp[base + np + j] = E(truncatingIfNeeded: Int(bp[s + j]) &+ off) }
-                            }
-                        }
-                        lengths[r] = Int32(n)
-                        (mp.baseAddress! + base).update(repeating: 1, count: np + n)
+    /// Writes the rows into buffers of the right size (checked layout). Returns -1, or the index of
+    /// the first word (not a special token) longer than `maxBytes`, where writing stopped.
+    func write<E: FixedWidthInteger>(_ layout: PaddedLayout, _ ids: UnsafeMutableBufferPointer<E>,
+                                     _ mask: UnsafeMutableBufferPointer<UInt8>, _ lengths: UnsafeMutableBufferPointer<Int32>) -> Int
+    {
+        let rows = count, width = MemoryLayout<E>.size
+        guard rows > 0 else { return -1 }
+        guard E.bitWidth == width * 8, [1, 2, 4, 8].contains(width) else {
+            return writeInSwift(layout, ids, mask, lengths)
+        }
+        // One pass in C (tok_pad.h). Ids of any 8-, 16-, 32- or 64-bit integer type are the same bit
+        // patterns whether signed or not, so one kernel serves them all. Outputs of 2^21 slots and
+        // more are written in bands of rows on all cores (a band's block writes never leave it).
+        let prefix = layout.prefixIDs.map { Int64($0) }
+        let cols = layout.columns, cells = rows * cols
+        let bands = cells >= 1 << 21 ? Swift.min(_activeCores() * 2, cells >> 20) : 1
+        let stopped = bytes.withUnsafeBufferPointer { bp in
+            offsets.withUnsafeBufferPointer { op in
+                specialIDs.withUnsafeBufferPointer { sp in
+                    prefix.withUnsafeBufferPointer { pp in
+                        let job = _PadJob(bytes: bp, offsets: op.baseAddress!, specials: specialIDs.isEmpty ? nil : sp.baseAddress,
+                                          prefix: pp, layout: layout, width: width, ids: UnsafeMutableRawPointer(ids.baseAddress!),
+                                          mask: mask.baseAddress!, lengths: lengths.baseAddress!)
+                        if bands == 1 { return job.run(0..<rows) }
+                        let per = (rows + bands - 1) / bands
+                        let results = _parallelMap(bands) { k in job.run((k * per)..<Swift.min(rows, (k + 1) * per)) }
+                        return results.first { $0 != -1 } ?? -1
                     }
                 }
             }
         }
-        return PaddedWords(layout: layout, rows: rows, ids: ids, lengths: lengths, mask: mask, isSpecial: special)
+        precondition(stopped >= -1, "tok_pad_rows refused its arguments (\(stopped))")
+        return stopped
+    }
+
+    /// The rows in Swift, for element types of other widths (such as `Int128`).
+    func writeInSwift<E: FixedWidthInteger>(_ layout: PaddedLayout, _ ids: UnsafeMutableBufferPointer<E>,
+                                            _ mask: UnsafeMutableBufferPointer<UInt8>, _ lengths: UnsafeMutableBufferPointer<Int32>) -> Int
+    {
+        let cols = layout.columns, np = layout.prefixIDs.count
+        for r in 0..<count {
+            let special = specialID(at: r), s = offsets[r]
+            let n = special == nil ? offsets[r + 1] - s : 1
+            if n > layout.maxBytes { return r }
+            let base = r * cols
+            for k in 0..<cols {
+                let j = k - np
+                let v = j < 0 ? layout.prefixIDs[k] : j >= n ? layout.padID : special ?? Int(bytes[s + j]) &+ layout.byteOffset
+                ids[base + k] = E(truncatingIfNeeded: v)
+                mask[base + k] = j < n ? 1 : 0
+            }
+            lengths[r] = Int32(n)
+        }
+        return -1
+    }
+
+    /// Throws for the first word (not a special token) longer than `maxBytes`.
+    func throwLongWord(_ maxBytes: Int) throws(TokError) {
+        for i in 0..<count where specialID(at: i) == nil && offsets[i + 1] - offsets[i] > maxBytes {
+            throw TokError(.invalidArgument,
+                           "word \(i) has \(offsets[i + 1] - offsets[i]) bytes, more than maxBytes \(maxBytes); split with maxBytesPerWord: \(maxBytes)",
+                           at: "byte \(offsets[i])")
+        }
+    }
+}
+
+/// One call's arguments to the C fill, shared read-only by the workers that write bands of rows
+/// (the buffers outlive the call; each band writes only its own rows).
+struct _PadJob: @unchecked Sendable {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let offsets: UnsafePointer<Int>
+    let specials: UnsafePointer<Int>?
+    let prefix: UnsafeBufferPointer<Int64>
+    let layout: PaddedLayout
+    let width: Int
+    let ids: UnsafeMutableRawPointer
+    let mask: UnsafeMutablePointer<UInt8>
+    let lengths: UnsafeMutablePointer<Int32>
+
+    /// Writes `rows`; returns -1, the index of the word where writing stopped, or a negative error.
+    func run(_ rows: Range<Int>) -> Int {
+        if rows.isEmpty { return -1 }
+        let r0 = rows.lowerBound, cols = layout.columns
+        let stopped = tok_pad_rows(bytes.baseAddress, bytes.count, offsets + r0, rows.count, specials.map { $0 + r0 },
+                                   prefix.baseAddress, prefix.count, layout.maxBytes, Int64(layout.padID),
+                                   Int64(layout.byteOffset), width, ids + r0 * cols * width, mask + r0 * cols, lengths + r0)
+        return stopped >= 0 ? r0 + stopped : stopped
     }
 }

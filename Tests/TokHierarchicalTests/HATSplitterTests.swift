@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TokCore
 import TokHierarchical
+import CTokKernels
 import TokTestSupport
 
 /// The HAT rule against the reference hat-splitter, Unicode's word-boundary cases, and properties.
@@ -201,6 +202,162 @@ import TokTestSupport
             #expect(try p.wordSequence().bytes == bytes)
             for r in 0..<p.rows {
                 #expect(Array(p.ids[(r * 8)..<(r * 8 + Int(p.lengths[r]))]) == Array(w[r]))
+            }
+        }
+    }
+
+    /// The padded layout, slot by slot, as its documentation defines it.
+    static func expectedRows<E: FixedWidthInteger>(_ w: WordSequence, _ layout: PaddedLayout, _: E.Type)
+        -> (ids: [E], mask: [UInt8], lengths: [Int32])
+    {
+        var ids: [E] = [], mask: [UInt8] = [], lengths: [Int32] = []
+        for r in 0..<w.count {
+            let word = Array(w[r])
+            let slots: [Int] = w.specialID(at: r).map { [$0] } ?? word.map { Int($0) + layout.byteOffset }
+            for p in layout.prefixIDs { ids.append(E(p)); mask.append(1) }
+            for k in 0..<layout.maxBytes {
+                ids.append(E(k < slots.count ? slots[k] : layout.padID))
+                mask.append(k < slots.count ? 1 : 0)
+            }
+            lengths.append(Int32(slots.count))
+        }
+        return (ids, mask, lengths)
+    }
+
+    /// Every element width (the C kernel's 1, 2, 4 and 8 bytes, and Swift's path for 128 bits) against
+    /// the definition: random words and specials, limits that are and are not multiples of 16 (so
+    /// the 16-slot blocks spill into the next row and the last rows take the slot-by-slot path),
+    /// prefix slots, negative pads, and Int64 ids beyond 32 bits.
+    @Test func paddedMatchesTheDefinitionForEveryWidth() throws {
+        var rng = SeededRandom(seed: 0x9ADD_ED00)
+        func check<E: FixedWidthInteger & Sendable>(_ w: WordSequence, _ layout: PaddedLayout, _ t: E.Type) throws {
+            let p = try w.padded(layout, as: E.self)
+            let want = Self.expectedRows(w, layout, E.self)
+            #expect(p.rows == w.count)
+            #expect(p.ids == want.ids, "\(E.self) \(layout)")
+            #expect(p.mask == want.mask, "\(E.self) \(layout)")
+            #expect(p.lengths == want.lengths, "\(E.self) \(layout)")
+            #expect(p.isSpecial == (0..<w.count).map { w.specialID(at: $0) != nil })
+            // The baseline instruction set (SSE2 on x86-64) writes what the best one (AVX2) wrote.
+            let cells = w.count * layout.columns, width = MemoryLayout<E>.size
+            guard E.bitWidth == width * 8, [1, 2, 4, 8].contains(width) else { return }
+            let specials = (0..<w.count).map { w.specialID(at: $0) ?? -1 }, prefix = layout.prefixIDs.map(Int64.init)
+            var raw = [UInt8](repeating: 0xEE, count: cells * width), mask = [UInt8](repeating: 0xEE, count: cells)
+            var lengths = [Int32](repeating: -5, count: w.count)
+            let stopped = tok_pad_rows_isa(w.bytes, w.bytes.count, w.offsets, w.count, specials, prefix, prefix.count,
+                                           layout.maxBytes, Int64(layout.padID), Int64(layout.byteOffset), width,
+                                           &raw, &mask, &lengths, 0)
+            #expect(stopped == -1)
+            let same = raw == p.ids.withUnsafeBytes { Array($0) }  // a Bool, so a failure does not print every cell
+            #expect(same, "baseline \(E.self) \(layout)")
+            #expect(mask == p.mask && lengths == p.lengths)
+        }
+        for trial in 0..<300 {
+            let maxBytes = [1, 3, 15, 16, 17, 31, 32, 40][trial % 8]
+            var words: [[UInt8]] = []
+            var specials: [Int: Int] = [:]
+            for i in 0..<Int.random(in: 0...60, using: &rng) {
+                if trial % 2 == 1 && Int.random(in: 0..<12, using: &rng) == 0 {  // even trials: no specials
+                    specials[i] = Int.random(in: 256..<30_000, using: &rng)
+                    words.append(Array("<|special|>".utf8))  // longer than small limits: specials may be
+                } else {
+                    words.append(rng.bytes(Int.random(in: 1...maxBytes, using: &rng)))
+                }
+            }
+            let w = try WordSequence(words: words, specialIDs: specials)
+            let prefix = (0..<Int.random(in: 0...3, using: &rng)).map { 256 + $0 }
+            let small = PaddedLayout(maxBytes: maxBytes, prefixIDs: prefix.map { $0 - 200 }, padID: Int.random(in: 0...40, using: &rng))
+            if specials.isEmpty { try check(w, small, UInt8.self) }
+            let layout = PaddedLayout(maxBytes: maxBytes, prefixIDs: prefix, padID: [0, -1, -100, 7][trial % 4],
+                                      byteOffset: [0, 3, 1000][trial % 3])
+            try check(w, layout, Int16.self)
+            try check(w, PaddedLayout(maxBytes: maxBytes, prefixIDs: prefix, padID: 65_535, byteOffset: 3), UInt16.self)
+            try check(w, layout, Int32.self)
+            try check(w, PaddedLayout(maxBytes: maxBytes, prefixIDs: prefix, padID: 1 << 31, byteOffset: 3), UInt32.self)
+            try check(w, layout, Int64.self)
+            try check(w, PaddedLayout(maxBytes: maxBytes, prefixIDs: prefix, padID: -(1 << 40), byteOffset: 1 << 33), Int64.self)
+            try check(w, PaddedLayout(maxBytes: maxBytes, prefixIDs: prefix, padID: 9, byteOffset: Int(Int32.max) - 100), Int64.self)
+            try check(w, PaddedLayout(maxBytes: maxBytes, prefixIDs: prefix, padID: 0, byteOffset: 3), UInt64.self)
+            try check(w, layout, Int128.self)
+        }
+    }
+
+    /// Writing into caller buffers gives what `padded` returns, leaves slots past the matrix alone,
+    /// and refuses buffers that are too small.
+    @Test func writePaddedIntoCallerBuffers() throws {
+        var rng = SeededRandom(seed: 0x1A70)
+        for trial in 0..<100 {
+            let text = rng.unicodeString(Int.random(in: 0...400, using: &rng)) + (trial % 3 == 0 ? "<|eot_id|>x" : "")
+            let w = try hat.words(text, maxBytesPerWord: 12)
+            let layout = PaddedLayout.byT5(maxBytes: 12, prefixIDs: trial % 2 == 0 ? [] : [300, 301])
+            let want = try w.padded(layout, as: Int64.self)
+            let cells = w.count * layout.columns
+            var ids = [Int64](repeating: 77, count: cells + 5), mask = [UInt8](repeating: 9, count: cells + 5)
+            var lengths = [Int32](repeating: -2, count: w.count + 1)
+            try ids.withUnsafeMutableBufferPointer { i in
+                try mask.withUnsafeMutableBufferPointer { m in
+                    try lengths.withUnsafeMutableBufferPointer { l in try w.writePadded(layout, ids: i, mask: m, lengths: l) }
+                }
+            }
+            #expect(Array(ids.prefix(cells)) == want.ids && ids.suffix(5) == [77, 77, 77, 77, 77])
+            #expect(Array(mask.prefix(cells)) == want.mask && mask.suffix(5) == [9, 9, 9, 9, 9])
+            #expect(Array(lengths.prefix(w.count)) == want.lengths && lengths.last == -2)
+        }
+        let w = try hat.words("two words")
+        var ids = [Int32](repeating: 0, count: 2 * 8 - 1), mask = [UInt8](repeating: 0, count: 16), lengths = [Int32](repeating: 0, count: 2)
+        #expect(throws: TokError.self) {
+            try ids.withUnsafeMutableBufferPointer { i in
+                try mask.withUnsafeMutableBufferPointer { m in
+                    try lengths.withUnsafeMutableBufferPointer { l in try w.writePadded(PaddedLayout(maxBytes: 8), ids: i, mask: m, lengths: l) }
+                }
+            }
+        }
+    }
+
+    /// Outputs of 2^21 slots and more are written in bands of rows on all cores: the same matrix as
+    /// one serial pass, and a long word in a late band is still named.
+    @Test func largeOutputsWrittenInBandsEqualOnePass() throws {
+        var rng = SeededRandom(seed: 0xBA4D)
+        var words: [[UInt8]] = []
+        for _ in 0..<150_000 { words.append(rng.bytes(Int.random(in: 1...15, using: &rng))) }
+        let w = try WordSequence(words: words, specialIDs: [7: 70_000, 149_999: 70_001])
+        let layout = PaddedLayout(maxBytes: 15, prefixIDs: [1], padID: -1, byteOffset: 3)
+        let p = try w.padded(layout, as: Int32.self)
+        #expect(p.ids.count >= 1 << 21)
+        var ids = [Int32](repeating: 0, count: p.ids.count), mask = [UInt8](repeating: 0, count: p.ids.count)
+        var lengths = [Int32](repeating: 0, count: w.count)
+        let specials = (0..<w.count).map { w.specialID(at: $0) ?? -1 }
+        let stopped = tok_pad_rows_isa(w.bytes, w.bytes.count, w.offsets, w.count, specials, [1], 1, 15, -1, 3, 4,
+                                       &ids, &mask, &lengths, 1)
+        #expect(stopped == -1)
+        #expect(Bool(ids == p.ids) && Bool(mask == p.mask) && Bool(lengths == p.lengths))
+        words[140_000] = rng.bytes(16)
+        let long = try WordSequence(words: words)
+        #expect { _ = try long.padded(layout, as: Int32.self) } throws: { error in
+            (error as? TokError)?.message.contains("word 140000 has 16 bytes") == true
+        }
+    }
+
+    /// A word over the limit is an error naming it, whichever element width is asked for.
+    @Test func paddedNamesTheFirstLongWord() throws {
+        let words = [Array("ab".utf8), Array("<|x|>".utf8), Array("abcde".utf8), Array("abcdef".utf8)]
+        // With a special row, and without one (the kernel's loop without per-row special checks).
+        let cases = [(try WordSequence(words: words, specialIDs: [1: 250]), "byte 7"),
+                     (try WordSequence(words: [words[0], Array("xyz".utf8), words[2], words[3]]), "byte 5")]
+        for ((w, location), width) in cases.flatMap({ c in (0..<5).map { (c, $0) } }) {
+            do {
+                let layout = PaddedLayout(maxBytes: 4)
+                switch width {
+                case 0: _ = try w.padded(layout, as: UInt8.self)
+                case 1: _ = try w.padded(layout, as: Int16.self)
+                case 2: _ = try w.padded(layout, as: Int32.self)
+                case 3: _ = try w.padded(layout, as: Int64.self)
+                default: _ = try w.padded(layout, as: Int128.self)
+                }
+                Issue.record("a 5-byte word passed maxBytes 4")
+            } catch {
+                #expect(error.message.contains("word 2 has 5 bytes"), "\(error)")
+                #expect(error.location == location)
             }
         }
     }

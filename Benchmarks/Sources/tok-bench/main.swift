@@ -72,6 +72,50 @@ if mode == "load" {
     print(String(format: "tool=tok mode=load encoding=%@ ms=%.2f peak_rss_mib=%.1f", encoding, ms, peakRSSMiB()))
     exit(0)
 }
+/// The padded fill alone (words already cut to 16 bytes), in bytes of Int32 ids and mask written per
+/// second, beside the memory floor: allocating the same arrays, chunk by chunk, and zero-filling them.
+func padFill(_ hat: HATSplitter, _ pieces: [String], _ n: Int, _ name: String, _ repeatCount: Int) {
+    let cut = pieces.compactMap { try? hat.words($0, maxBytesPerWord: 16) }
+    let layout = PaddedLayout(maxBytes: 16)
+    let (s4, cells) = best(repeatCount) {
+        cut.reduce(0) { acc, w in acc + ((try? w.padded(layout, as: Int32.self))?.ids.count ?? 0) }
+    }
+    let (s0, cells0) = best(repeatCount) {
+        cut.reduce(0) { acc, w in
+            let ids = [Int32](repeating: 0, count: w.count * layout.columns)
+            let mask = [UInt8](repeating: 0, count: w.count * layout.columns)
+            return acc + ids.count + Int(ids[ids.count / 2]) + Int(mask[mask.count / 3])
+        }
+    }
+    precondition(cells == cells0)
+    print(String(format: "tool=tok mode=padded-fill file=%@ cells=%d input_MBps=%.1f output_GBps=%.2f zero_fill_GBps=%.2f of_zero_fill=%.2f",
+                 name, cells, Double(n) / s4 / 1e6, Double(cells * 5) / s4 / 1e9, Double(cells * 5) / s0 / 1e9, s0 / s4))
+    // The whole text at once, an output far larger than the caches, written into buffers allocated
+    // once (`writePadded`, as a runtime reusing a tensor's storage), beside memset of those buffers.
+    guard let all = try? hat.words(pieces.joined(), maxBytesPerWord: 16) else { return }
+    let total = all.count * layout.columns
+    let ids = UnsafeMutableBufferPointer<Int32>.allocate(capacity: total)
+    let mask = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: total)
+    let lengths = UnsafeMutableBufferPointer<Int32>.allocate(capacity: all.count)
+    defer { ids.deallocate(); mask.deallocate(); lengths.deallocate() }
+    let (s6, _) = best(repeatCount) { (try? all.writePadded(layout, ids: ids, mask: mask, lengths: lengths)) == nil ? 0 : 1 }
+    let (s7, _) = best(repeatCount) {
+        memset(ids.baseAddress!, 0, total * 4)
+        memset(mask.baseAddress!, 0, total)
+        return Int(ids[total / 2]) + Int(mask[total / 3])
+    }
+    // Plain 16-byte stores of the same bytes (what memset's string instructions are not).
+    let (s8, _) = best(repeatCount) {
+        let v = SIMD4<Int32>(1, 2, 3, 4), m = SIMD16<UInt8>(repeating: 1) &+ SIMD16<UInt8>(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1)
+        let ip = UnsafeMutableRawPointer(ids.baseAddress!), mp = UnsafeMutableRawPointer(mask.baseAddress!)
+        for i in stride(from: 0, to: total * 4 - 15, by: 16) { ip.storeBytes(of: v, toByteOffset: i, as: SIMD4<Int32>.self) }
+        for i in stride(from: 0, to: total - 15, by: 16) { mp.storeBytes(of: m, toByteOffset: i, as: SIMD16<UInt8>.self) }
+        return Int(ids[total / 2]) + Int(mask[total / 3])
+    }
+    print(String(format: "tool=tok mode=padded-whole file=%@ cells=%d output_GBps=%.2f stores_GBps=%.2f memset_GBps=%.2f of_stores=%.2f of_memset=%.2f",
+                 name, total, Double(total * 5) / s6 / 1e9, Double(total * 5) / s8 / 1e9, Double(total * 5) / s7 / 1e9, s8 / s6, s7 / s6))
+}
+
 if mode == "hat" {
     // HAT words: `split` (an array of Strings, as the reference returns), `substrings`, the ragged layout
     // (WordSequence), and the padded Int32 layout of words cut to 16 bytes.
@@ -80,6 +124,10 @@ if mode == "hat" {
     for path in args.dropFirst(4) {
         let (n, pieces) = chunks(path)
         let name = URL(fileURLWithPath: path).lastPathComponent
+        if ProcessInfo.processInfo.environment["TOK_BENCH_PAD_ONLY"] != nil {  // for profiling
+            padFill(hat, pieces, n, name, repeatCount)
+            continue
+        }
         let (s1, w1) = best(repeatCount) { pieces.reduce(0) { $0 + hat.split($1).count } }
         if ProcessInfo.processInfo.environment["TOK_BENCH_SPLIT_ONLY"] != nil {  // for profiling
             print(String(format: "tool=tok mode=hat file=%@ bytes=%d words=%d split_MBps=%.2f", name, n, w1, Double(n) / s1 / 1e6))
@@ -95,13 +143,7 @@ if mode == "hat" {
         }
         let (s5, w5) = best(repeatCount) { pieces.reduce(0) { $0 + hat.substrings($1).count } }
         precondition(w1 == w2 && w1 == w5, "split, words and substrings disagree")
-        // The padded fill alone (words already cut to 16 bytes): bytes of ids written per second.
-        let cut = pieces.compactMap { try? hat.words($0, maxBytesPerWord: 16) }
-        let (s4, cells) = best(repeatCount) {
-            cut.reduce(0) { acc, w in acc + ((try? w.padded(PaddedLayout(maxBytes: 16), as: Int32.self))?.ids.count ?? 0) }
-        }
-        print(String(format: "tool=tok mode=padded-fill file=%@ cells=%d input_MBps=%.1f output_GBps=%.2f",
-                     name, cells, Double(n) / s4 / 1e6, Double(cells * 4 + cells) / s4 / 1e9))
+        padFill(hat, pieces, n, name, repeatCount)
         print(String(format: "tool=tok mode=hat file=%@ bytes=%d words=%d split_MBps=%.2f substrings_MBps=%.2f ragged_MBps=%.2f padded16_MBps=%.2f padded16_rows=%d",
                      name, n, w1, Double(n) / s1 / 1e6, Double(n) / s5 / 1e6, Double(n) / s2 / 1e6, Double(n) / s3 / 1e6, w3))
     }

@@ -1,0 +1,236 @@
+/*
+ * pad.c — words as rows of a padded id matrix (see tok_pad.h).
+ *
+ * A row is written once, slot by slot, with no pre-fill: prefix, byte ids, padding. The byte slots
+ * go 16 at a time: 16 bytes of the word are loaded (the load may run past the word's end, never past
+ * the buffer), turned into ids, and blended with `pad` where the slot is past the word. A row whose
+ * 16-slot blocks would read past `bytes` or write past the matrix takes the slot-by-slot path. On
+ * x86-64 the blocks use SSE2 (part of the base instruction set); elsewhere a fixed 16-step loop the
+ * compiler vectorizes. 4- and 8-byte ids use AVX2 where the processor has it (checked at each call).
+ * (An AVX-512 row, one widening and one masked blend per 16 ids, measured no faster: the time goes to
+ * the row loop and the stores, not the lane arithmetic.)
+ */
+#include "tok_pad.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static inline void put(void *ids, size_t i, int64_t v, size_t es) {
+    switch (es) {
+    case 1: ((uint8_t *)ids)[i] = (uint8_t)v; break;
+    case 2: ((uint16_t *)ids)[i] = (uint16_t)v; break;
+    case 4: ((uint32_t *)ids)[i] = (uint32_t)v; break;
+    default: ((uint64_t *)ids)[i] = (uint64_t)v; break;
+    }
+}
+
+/* Byte slots of one row, 16 at a time. `out` is the row's first byte slot, `m` its mask slot; the
+ * caller guarantees src[0 .. blocks*16) is readable and out/m have blocks*16 writable slots. */
+static inline __attribute__((always_inline)) void
+row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
+           const size_t es) {
+#if defined(__SSE2__)
+    const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m128i z = _mm_setzero_si128(), one = _mm_set1_epi8(1);
+    for (size_t b = 0; b < blocks; b++) {
+        size_t left = n > 16 * b ? n - 16 * b : 0;
+        if (left > 16) left = 16;
+        __m128i in = _mm_loadu_si128((const __m128i *)(const void *)(src + 16 * b));
+        __m128i keep = _mm_cmplt_epi8(iota, _mm_set1_epi8((char)left));
+        _mm_storeu_si128((__m128i *)(void *)(m + 16 * b), _mm_and_si128(keep, one));
+        if (es == 1) {
+            __m128i v = _mm_add_epi8(in, _mm_set1_epi8((char)off));
+            v = _mm_or_si128(_mm_and_si128(keep, v), _mm_andnot_si128(keep, _mm_set1_epi8((char)pad)));
+            _mm_storeu_si128((__m128i *)(void *)((uint8_t *)out + 16 * b), v);
+        } else if (es == 2) {
+            const __m128i o16 = _mm_set1_epi16((short)off), p16 = _mm_set1_epi16((short)pad);
+            __m128i w[2] = {_mm_unpacklo_epi8(in, z), _mm_unpackhi_epi8(in, z)};
+            __m128i k[2] = {_mm_unpacklo_epi8(keep, keep), _mm_unpackhi_epi8(keep, keep)};
+            for (int q = 0; q < 2; q++) {
+                __m128i v = _mm_add_epi16(w[q], o16);
+                v = _mm_or_si128(_mm_and_si128(k[q], v), _mm_andnot_si128(k[q], p16));
+                _mm_storeu_si128((__m128i *)(void *)((uint16_t *)out + 16 * b + 8 * q), v);
+            }
+        } else {
+            const __m128i o32 = _mm_set1_epi32((int)off), p32 = _mm_set1_epi32((int)pad);
+            __m128i lo = _mm_unpacklo_epi8(in, z), hi = _mm_unpackhi_epi8(in, z);
+            __m128i klo = _mm_unpacklo_epi8(keep, keep), khi = _mm_unpackhi_epi8(keep, keep);
+            __m128i w[4] = {_mm_unpacklo_epi16(lo, z), _mm_unpackhi_epi16(lo, z),
+                            _mm_unpacklo_epi16(hi, z), _mm_unpackhi_epi16(hi, z)};
+            __m128i k[4] = {_mm_unpacklo_epi16(klo, klo), _mm_unpackhi_epi16(klo, klo),
+                            _mm_unpacklo_epi16(khi, khi), _mm_unpackhi_epi16(khi, khi)};
+            for (int q = 0; q < 4; q++) {
+                __m128i v = _mm_add_epi32(w[q], o32);
+                v = _mm_or_si128(_mm_and_si128(k[q], v), _mm_andnot_si128(k[q], p32));
+                if (es == 4) {
+                    _mm_storeu_si128((__m128i *)(void *)((uint32_t *)out + 16 * b + 4 * q), v);
+                } else { /* 8: sign-extend; the caller checked every value fits 32 bits */
+                    __m128i sgn = _mm_srai_epi32(v, 31);
+                    uint64_t *o64 = (uint64_t *)out + 16 * b + 4 * q;
+                    _mm_storeu_si128((__m128i *)(void *)o64, _mm_unpacklo_epi32(v, sgn));
+                    _mm_storeu_si128((__m128i *)(void *)(o64 + 2), _mm_unpackhi_epi32(v, sgn));
+                }
+            }
+        }
+    }
+#else
+    for (size_t b = 0; b < blocks; b++) {
+        for (size_t j = 0; j < 16; j++) {
+            size_t k = 16 * b + j;
+            int keep = k < n;
+            int64_t v = keep ? (int64_t)src[k] + off : pad;
+            put(out, k, v, es);
+            m[k] = (uint8_t)keep;
+        }
+    }
+#endif
+}
+
+/* The row loop, stamped out once per instruction set (ROW writes the byte slots of one row). */
+#define PAD_ROWS(ROW)                                                                                      \
+    const size_t cols = nprefix + max_bytes, total = rows * cols;                                          \
+    const size_t blocks = (max_bytes + 15) / 16, span = blocks * 16;                                       \
+    size_t r = 0;                                                                                          \
+    if (!special_ids && blocks_ok && offsets[0] >= 0) {                                                    \
+        /* The common case without per-row branches for specials and for the matrix's end: rows     */     \
+        /* before `lim` have room for a block row's spill (span - max_bytes slots) after them.       */     \
+        /* Offsets are checked on the way: each row starts where the last ended, at most max_bytes */     \
+        /* on, and a block row's reads stay inside bytes. Anything else goes to the loop below.     */     \
+        const size_t over = (span - max_bytes + cols - 1) / cols;                                         \
+        const size_t lim = rows > over ? rows - over : 0;                                                  \
+        ptrdiff_t s = offsets[0];                                                                          \
+        for (; r < lim; r++) {                                                                             \
+            ptrdiff_t e = offsets[r + 1];                                                                  \
+            size_t n = (size_t)e - (size_t)s, base = r * cols;                                             \
+            if (n > max_bytes || (size_t)s + span > nbytes) break;                                         \
+            for (size_t k = 0; k < nprefix; k++) {                                                         \
+                put(ids, base + k, prefix[k], es);                                                         \
+                mask[base + k] = 1;                                                                        \
+            }                                                                                              \
+            ROW(bytes + s, n, blocks, (uint8_t *)ids + (base + nprefix) * es, mask + base + nprefix, pad, off, es); \
+            lengths[r] = (int32_t)n;                                                                       \
+            s = e;                                                                                         \
+        }                                                                                                  \
+    }                                                                                                      \
+    for (; r < rows; r++) {                                                                                \
+        ptrdiff_t s = offsets[r], e = offsets[r + 1];                                                      \
+        if (s < 0 || e < s || (size_t)e > nbytes) return -3;                                               \
+        size_t n = (size_t)(e - s), base = r * cols;                                                       \
+        for (size_t k = 0; k < nprefix; k++) {                                                             \
+            put(ids, base + k, prefix[k], es);                                                             \
+            mask[base + k] = 1;                                                                            \
+        }                                                                                                  \
+        size_t first = base + nprefix;                                                                     \
+        if (special_ids && special_ids[r] >= 0) {                                                          \
+            put(ids, first, (int64_t)special_ids[r], es);                                                  \
+            mask[first] = 1;                                                                               \
+            for (size_t k = 1; k < max_bytes; k++) {                                                       \
+                put(ids, first + k, pad, es);                                                              \
+                mask[first + k] = 0;                                                                       \
+            }                                                                                              \
+            lengths[r] = 1;                                                                                \
+            continue;                                                                                      \
+        }                                                                                                  \
+        if (n > max_bytes) return (ptrdiff_t)r;                                                            \
+        if (blocks_ok && (size_t)s + span <= nbytes && first + span <= total) {                            \
+            /* Slots past this row's end (up to 15) spill into the next rows, which are written after. */ \
+            ROW(bytes + s, n, blocks, (uint8_t *)ids + first * es, mask + first, pad, off, es);            \
+        } else {                                                                                           \
+            for (size_t k = 0; k < max_bytes; k++) {                                                       \
+                int keep = k < n;                                                                          \
+                put(ids, first + k, keep ? (int64_t)bytes[(size_t)s + k] + off : pad, es);                 \
+                mask[first + k] = (uint8_t)keep;                                                           \
+            }                                                                                              \
+        }                                                                                                  \
+        lengths[r] = (int32_t)n;                                                                           \
+    }                                                                                                      \
+    return -1;
+
+#define FILL_PARAMS                                                                                        \
+    const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows, const ptrdiff_t *special_ids, \
+        const int64_t *prefix, size_t nprefix, size_t max_bytes, int64_t pad, int64_t off, void *ids,         \
+        uint8_t *mask, int32_t *lengths
+#define FILL_ARGS bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset, ids, mask, lengths
+
+static inline __attribute__((always_inline)) ptrdiff_t fill(FILL_PARAMS, const size_t es, const int blocks_ok) {
+    PAD_ROWS(row_blocks)
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define TOK_PAD_AVX2 1
+
+/* The byte slots of 4- and 8-byte ids with AVX2: eight 32-bit lanes per instruction. */
+static inline __attribute__((always_inline, target("avx2"))) void
+row_avx2(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
+         const size_t es) {
+    const __m128i iota8 = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), one = _mm_set1_epi8(1);
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
+    const __m256i p32 = _mm256_set1_epi32((int)pad), o32 = _mm256_set1_epi32((int)off);
+    for (size_t b = 0; b < blocks; b++) {
+        size_t left = n > 16 * b ? n - 16 * b : 0;
+        if (left > 16) left = 16;
+        __m128i in = _mm_loadu_si128((const __m128i *)(const void *)(src + 16 * b));
+        _mm_storeu_si128((__m128i *)(void *)(m + 16 * b),
+                         _mm_and_si128(_mm_cmplt_epi8(iota8, _mm_set1_epi8((char)left)), one));
+        __m256i l = _mm256_set1_epi32((int)left);
+        __m256i lo = _mm256_add_epi32(_mm256_cvtepu8_epi32(in), o32);
+        __m256i hi = _mm256_add_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(in, 8)), o32);
+        lo = _mm256_blendv_epi8(p32, lo, _mm256_cmpgt_epi32(l, iota));
+        hi = _mm256_blendv_epi8(p32, hi, _mm256_cmpgt_epi32(_mm256_sub_epi32(l, eight), iota));
+        if (es == 4) {
+            uint32_t *o = (uint32_t *)out + 16 * b;
+            _mm256_storeu_si256((__m256i *)(void *)o, lo);
+            _mm256_storeu_si256((__m256i *)(void *)(o + 8), hi);
+        } else { /* 8: sign-extend; the caller checked every value fits 32 bits */
+            uint64_t *o = (uint64_t *)out + 16 * b;
+            _mm256_storeu_si256((__m256i *)(void *)o, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(lo)));
+            _mm256_storeu_si256((__m256i *)(void *)(o + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(lo, 1)));
+            _mm256_storeu_si256((__m256i *)(void *)(o + 8), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(hi)));
+            _mm256_storeu_si256((__m256i *)(void *)(o + 12), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(hi, 1)));
+        }
+    }
+}
+
+static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_4(FILL_PARAMS) {
+    const size_t es = 4;
+    const int blocks_ok = 1;
+    PAD_ROWS(row_avx2)
+}
+static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_8(FILL_PARAMS) {
+    const size_t es = 8;
+    const int blocks_ok = 1;
+    PAD_ROWS(row_avx2)
+}
+#endif
+
+ptrdiff_t tok_pad_rows(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
+                       const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
+                       size_t max_bytes, int64_t pad, int64_t byte_offset, size_t elem_size,
+                       void *ids, uint8_t *mask, int32_t *lengths) {
+    return tok_pad_rows_isa(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad,
+                            byte_offset, elem_size, ids, mask, lengths, 1);
+}
+
+ptrdiff_t tok_pad_rows_isa(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
+                           const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
+                           size_t max_bytes, int64_t pad, int64_t byte_offset, size_t elem_size,
+                           void *ids, uint8_t *mask, int32_t *lengths, int level) {
+    if (max_bytes == 0 || (nprefix > 0 && !prefix)) return -2;
+    if (rows == 0) return -1;
+    /* 8-byte ids come from 32-bit lanes, so the 16-slot blocks need every byte id and pad to fit. */
+    int fits32 = pad >= INT32_MIN && pad <= INT32_MAX && byte_offset >= INT32_MIN && byte_offset <= INT32_MAX - 255;
+#ifdef TOK_PAD_AVX2
+    if (level >= 1 && (elem_size == 4 || (elem_size == 8 && fits32)) && __builtin_cpu_supports("avx2")) {
+        return elem_size == 4 ? fill_avx2_4(FILL_ARGS) : fill_avx2_8(FILL_ARGS);
+    }
+#endif
+    switch (elem_size) {
+    case 1: return fill(FILL_ARGS, 1, 1);
+    case 2: return fill(FILL_ARGS, 2, 1);
+    case 4: return fill(FILL_ARGS, 4, 1);
+    case 8: return fill(FILL_ARGS, 8, fits32);
+    default: return -2;
+    }
+}
