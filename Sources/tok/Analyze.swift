@@ -83,13 +83,18 @@ struct Analyze: ParsableCommand {
             // (memory: one batch of file data). Each worker adds its texts to its own analyzers
             // per group, kept across batches and merged once at the end, so a text is counted
             // once, not once for its file and again when merged into the total.
-            let batch = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+            // A batch is up to 8 pieces per core (so that small files even out across cores) and at
+            // most one chunk's worth of bytes per core.
+            let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+            let batch = cores * 8
             let chunkBytes = chunkMB << 20
             let pool = AccumulatorPool(tokenizers: tokenizers, options: options)
             var pending: [(name: String, data: [UInt8], header: Bool)] = []
+            var pendingBytes = 0
             func flush() {
                 let work = pending
                 pending = []
+                pendingBytes = 0
                 let keys = KeyBox(work.count)
                 DispatchQueue.concurrentPerform(iterations: work.count) { i in
                     let acc = pool.take()
@@ -113,7 +118,8 @@ struct Analyze: ParsableCommand {
                     // a TSV header is only in the first piece of a file
                     pending.append((f == "-" ? "stdin" : f, piece, header && firstPiece))
                     firstPiece = false
-                    if pending.count >= batch { flush() }
+                    pendingBytes += piece.count
+                    if pending.count >= batch || pendingBytes >= cores * chunkBytes { flush() }
                 }
                 if firstPiece { pending.append((f == "-" ? "stdin" : f, [], false)) } // an empty file is still a group
             }
