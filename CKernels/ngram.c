@@ -22,6 +22,7 @@
 
 #define PART_BITS 8
 #define PARTS (1u << PART_BITS)
+_Static_assert(PARTS == TOK_NGRAM_PARTS, "tok_ngram.h states the partition count");
 #define BLOCK ((size_t)1 << 20)     /* n-grams scattered per block */
 #define SCATTER_MIN 8192            /* shorter sequences are inserted directly */
 #define LOG_CACHE 4096              /* c · log2(c) tabulated below this */
@@ -371,6 +372,55 @@ int tok_ngram_merge(tok_ngram_counter *dst, const tok_ngram_counter *src) {
         }
     }
     return 0;
+}
+
+int tok_ngram_merge_begin(tok_ngram_counter *dst, const tok_ngram_counter *const *srcs, size_t k) {
+    uint64_t total = dst->total;
+    int wide = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (srcs[i]->n != dst->n) return TOK_E_ARGUMENT;
+        wide |= srcs[i]->fmt == FW;
+        total += srcs[i]->total;
+        if (total < srcs[i]->total) wide = 1; /* wrapped: far past the packed limit */
+    }
+    if (dst->fmt == FP && (wide || total > CNT_MASK) && widen(dst)) return TOK_E_NOMEM;
+    for (size_t i = 0; i < k; i++)
+        if (srcs[i]->fmt != dst->fmt) return 1;
+    return 0;
+}
+
+int tok_ngram_merge_parts(tok_ngram_counter *dst, const tok_ngram_counter *const *srcs, size_t k, unsigned first,
+                          unsigned last, uint64_t *distinct, uint64_t *total) {
+    const int fmt = dst->fmt, stride = stride_of(fmt);
+    uint64_t nd = 0, nt = 0;
+    int rc = 0;
+    if (last > PARTS) last = PARTS;
+    for (unsigned q = first; q < last && !rc; q++) {
+        part *p = &dst->parts[q];
+        /* Room for every source's keys at once (an upper bound on the new distinct keys): one
+         * allocation instead of a rehash at each doubling. */
+        for (size_t j = 0; j < k; j++) {
+            const part *s = &srcs[j]->parts[q];
+            if (!s->slots || !s->used) continue;
+            if (part_reserve(p, fmt, s->used)) { rc = TOK_E_NOMEM; break; }
+            for (size_t i = 0; i <= s->mask; i++) {
+                const uint64_t *e = s->slots + i * (size_t)stride;
+                uint64_t cnt = e_count(e, fmt), a, b;
+                if (!cnt) continue;
+                e_key(e, fmt, &a, &b);
+                nd += (uint64_t)part_insert(p, fmt, hash2(a, b), a, b, cnt);
+                nt += cnt;
+            }
+        }
+    }
+    *distinct = nd;
+    *total = nt;
+    return rc;
+}
+
+void tok_ngram_merge_end(tok_ngram_counter *dst, uint64_t distinct, uint64_t total) {
+    dst->distinct += distinct;
+    dst->total += total;
 }
 
 uint64_t tok_ngram_get(const tok_ngram_counter *c, const uint32_t *key) {

@@ -52,6 +52,31 @@ int tok_ngram_add(tok_ngram_counter *c, const uint32_t *key, uint64_t times);
  *  or TOK_E_NOMEM with the counts partly added. */
 int tok_ngram_merge(tok_ngram_counter *dst, const tok_ngram_counter *src);
 
+/**
+ * Merging many counters into one, partition by partition and on several threads at once:
+ *
+ *   tok_ngram_merge_begin(dst, srcs, k)   checks the orders and widens dst if the sources need
+ *                                         it; returns 0 when the sources can be merged by
+ *                                         partition, 1 when one of them is of another key format
+ *                                         (then merge them one by one with tok_ngram_merge),
+ *                                         TOK_E_ARGUMENT (orders differ) or TOK_E_NOMEM;
+ *   tok_ngram_merge_parts(dst, srcs, k, first, last, &d, &t)
+ *                                         adds the entries of partitions [first, last) (of the
+ *                                         TOK_NGRAM_PARTS) of every source to dst, each of dst's
+ *                                         partitions taking every source's share in turn while it
+ *                                         is in cache; d and t are the distinct keys and counts it
+ *                                         added. Calls with disjoint ranges may run at once on
+ *                                         different threads (nothing else may use dst meanwhile;
+ *                                         the sources are only read). Returns 0 or TOK_E_NOMEM
+ *                                         (partly added);
+ *   tok_ngram_merge_end(dst, d, t)        adds the sums of every part's d and t to dst's totals.
+ */
+enum { TOK_NGRAM_PARTS = 256 };
+int tok_ngram_merge_begin(tok_ngram_counter *dst, const tok_ngram_counter *const *srcs, size_t k);
+int tok_ngram_merge_parts(tok_ngram_counter *dst, const tok_ngram_counter *const *srcs, size_t k, unsigned first,
+                          unsigned last, uint64_t *distinct, uint64_t *total);
+void tok_ngram_merge_end(tok_ngram_counter *dst, uint64_t distinct, uint64_t total);
+
 /** The count of the n-gram key[0..n) (0 when never added). */
 uint64_t tok_ngram_get(const tok_ngram_counter *c, const uint32_t *key);
 

@@ -1,17 +1,18 @@
 internal import CTokKernels
+import TokCore
 
 /// Exact counts of token n-grams of one order (1…4), kept by the C kernel's partitioned hash
 /// table (`tok_ngram.h`): a long sequence is scattered by partition and inserted a partition at
 /// a time, so counting stays in cache instead of missing once per n-gram in one large table.
 /// A value type: copies share the table until one of them is changed.
 struct NGramCounter: @unchecked Sendable {   // the table is only changed through a unique reference
-    private final class Table {
+    fileprivate final class Table {
         let pointer: OpaquePointer
         init(_ pointer: OpaquePointer) { self.pointer = pointer }
         deinit { tok_ngram_free(pointer) }
     }
 
-    private var table: Table
+    fileprivate private(set) var table: Table
     /// The number of ids per key.
     let order: Int
 
@@ -23,7 +24,7 @@ struct NGramCounter: @unchecked Sendable {   // the table is only changed throug
         self.order = order
     }
 
-    private static func outOfMemory() -> Never {
+    fileprivate static func outOfMemory() -> Never {
         fatalError("out of memory counting token n-grams")
     }
 
@@ -59,6 +60,35 @@ struct NGramCounter: @unchecked Sendable {   // the table is only changed throug
         if tok_ngram_merge(table.pointer, other.table.pointer) != 0 { Self.outOfMemory() }
     }
 
+    /// Every count of several counters of `order`: the same as merging them one by one, but each
+    /// partition of the result takes every counter's share while it is in cache, and the
+    /// partitions are shared out among the cores.
+    static func merging(_ counters: [NGramCounter], order: Int) -> NGramCounter {
+        let sources = counters.filter { $0.total > 0 }
+        precondition(sources.allSatisfy { $0.order == order }, "merge counters of one order")
+        if sources.count <= 1 { return sources.first ?? NGramCounter(order: order) }
+        let out = NGramCounter(order: order)
+        let pointers: [OpaquePointer?] = sources.map { $0.table.pointer }
+        let ready = pointers.withUnsafeBufferPointer { tok_ngram_merge_begin(out.table.pointer, $0.baseAddress, $0.count) }
+        if ready == 1 {   // a source of another key format: one by one
+            var one = out
+            for c in sources { one.merge(c) }
+            return one
+        }
+        if ready != 0 { outOfMemory() }
+        let bands = 32, per = Int(TOK_NGRAM_PARTS) / bands
+        let sums = withExtendedLifetime(sources) {
+            pointers.withUnsafeBufferPointer { sp in
+                let job = _MergeJob(dst: out.table.pointer, sources: sp)
+                return _parallelMap(bands) { b in job.run(UInt32(b * per), UInt32((b + 1) * per)) }
+            }
+        }
+        if sums.contains(where: { $0 == nil }) { outOfMemory() }
+        let distinct = sums.reduce(UInt64(0)) { $0 + $1!.distinct }, total = sums.reduce(UInt64(0)) { $0 + $1!.total }
+        tok_ngram_merge_end(out.table.pointer, distinct, total)
+        return out
+    }
+
     /// The count of one key (0 when never added).
     func count(of key: [UInt32]) -> Int {
         precondition(key.count == order)
@@ -91,5 +121,19 @@ struct NGramCounter: @unchecked Sendable {   // the table is only changed throug
             counts.withUnsafeMutableBufferPointer { tok_ngram_entries(table.pointer, kp.baseAddress, $0.baseAddress, n) }
         }
         return (0..<k).map { (Array(keys[$0 * order ..< ($0 + 1) * order]), Int(counts[$0])) }
+    }
+}
+
+/// One partition-parallel merge's arguments, shared read-only by the workers (each writes only the
+/// partitions of its own range).
+private struct _MergeJob: @unchecked Sendable {
+    let dst: OpaquePointer
+    let sources: UnsafeBufferPointer<OpaquePointer?>
+
+    /// Merges partitions first..<last; nil when memory ran out.
+    func run(_ first: UInt32, _ last: UInt32) -> (distinct: UInt64, total: UInt64)? {
+        var d: UInt64 = 0, t: UInt64 = 0
+        let rc = tok_ngram_merge_parts(dst, sources.baseAddress, sources.count, first, last, &d, &t)
+        return rc == 0 ? (d, t) : nil
     }
 }

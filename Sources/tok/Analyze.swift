@@ -126,10 +126,14 @@ struct Analyze: ParsableCommand {
             if !pending.isEmpty { flush() }
             progress.done()
             let byKey = pool.merged()
-            var total = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
-            for key in order { for j in total.indices { total[j].merge(byKey[key]![j]) } }
-            if groupBy != .total {
-                for key in order { groups.append((key, byKey[key]!.map { $0.report() })) }
+            let total = tokenizers.indices.map { j in
+                order.isEmpty ? CorpusAnalyzer(tokenizer: tokenizers[j], options: options)
+                    : CorpusAnalyzer.merged(order.map { byKey[$0]![j] })
+            }
+            if groupBy != .total {   // each group's report on its own core
+                let keys = order
+                let reports = _parallelMap(keys.count) { i in byKey[keys[i]]!.map { $0.report() } }
+                for (key, r) in zip(order, reports) { groups.append((key, r)) }
             }
             groups.append(("total", total.map { $0.report() }))
             let out = Output()

@@ -125,6 +125,10 @@ import TokTestSupport
             merged.merge(part)
         }
         #expect(merged.report() == one.report())
+        // all at once (the n-gram tables merged partition by partition): the same report
+        let parts = texts.map { t in var a = CorpusAnalyzer(tokenizer: cl); a.add(t); return a }
+        #expect(CorpusAnalyzer.merged(parts).report() == one.report())
+        #expect(CorpusAnalyzer.merged([one]).report() == one.report())
     }
 
     @Test func emptyInputGivesNilsNotNaN() throws {
@@ -267,6 +271,18 @@ import TokTestSupport
             #expect(a.total == b.total && a.sumCLog2C.isFinite)
             #expect(dict(compact) == expected(small, order))  // copies are not changed
 
+            // many counters at once, partition by partition on all cores: the same counts, whether
+            // every source has the compact format (the parallel path) or one is wide (one by one)
+            let parts = small.chunked(4).map { seqs in var c = NGramCounter(order: order); for q in seqs { c.add(sequence: q) }; return c }
+            let together = NGramCounter.merging(parts + [NGramCounter(order: order)], order: order)
+            #expect(dict(together) == expected(small, order))
+            #expect(together.distinct == expected(small, order).count && together.total == parts.reduce(0) { $0 + $1.total })
+            #expect(abs(together.sumCLog2C - compact.sumCLog2C) <= 1e-12 * compact.sumCLog2C)  // summed in another order
+            let mixed = NGramCounter.merging(parts + [wide], order: order)
+            #expect(dict(mixed) == all && mixed.total == a.total)
+            #expect(dict(NGramCounter.merging([], order: order)).isEmpty)
+            #expect(dict(NGramCounter.merging([wide], order: order)) == expected(big, order))
+
             // a count that would reach 2^43 widens too
             var huge = NGramCounter(order: order)
             let key = [UInt32](repeating: 7, count: order)
@@ -287,5 +303,12 @@ import TokTestSupport
             #expect((got == nil) == (want == nil))
             if let got, let want { #expect(abs(got - want) <= 1e-9 * Swift.max(1, want), "k \(k), seed \(rng.seed)") }
         }
+    }
+}
+
+extension Array {
+    /// The elements in consecutive slices of at most `n`.
+    func chunked(_ n: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: n).map { self[$0..<Swift.min(count, $0 + n)] }
     }
 }
