@@ -148,26 +148,23 @@ public struct CorpusAnalyzer: Sendable {
         for (l, v) in other.zstdTokens { zstdTokens[l, default: 0] += v }
     }
 
-    /// Several analyzers of one tokenizer and options as one: the same statistics as merging them
-    /// one by one with ``merge(_:)``, with the n-gram tables merged partition by partition on all
-    /// cores (what `tok analyze` does to make the total of many groups).
-    public static func merged(_ parts: [CorpusAnalyzer]) -> CorpusAnalyzer {
-        precondition(!parts.isEmpty, "nothing to merge")
-        var out = parts[0]
-        for p in parts.dropFirst() {
-            precondition(p.tokenizer.name == out.tokenizer.name && p.options == out.options,
-                         "merge analyzers of one tokenizer and options")
-            out.bytes += p.bytes; out.chars += p.chars; out.tokens += p.tokens; out.lines += p.lines
-            out.words += p.words; out.whitespaceWords += p.whitespaceWords; out.splitWords += p.splitWords
-            for (l, v) in p.zstdText { out.zstdText[l, default: 0] += v }
-            for (l, v) in p.zstdTokens { out.zstdTokens[l, default: 0] += v }
+    /// Adds everything several analyzers of the same tokenizer and options have counted: the same
+    /// as merging them one by one with ``merge(_:)``, with the n-gram tables merged partition by
+    /// partition on all cores (how `tok analyze` makes the total of many groups).
+    public mutating func merge<S: Sequence<CorpusAnalyzer>>(contentsOf others: S) {
+        let parts = Array(others)
+        for p in parts {
+            precondition(p.tokenizer.name == tokenizer.name && p.options == options, "merge analyzers of one tokenizer and options")
+            bytes += p.bytes; chars += p.chars; tokens += p.tokens; lines += p.lines
+            words += p.words; whitespaceWords += p.whitespaceWords; splitWords += p.splitWords
+            for (l, v) in p.zstdText { zstdText[l, default: 0] += v }
+            for (l, v) in p.zstdTokens { zstdTokens[l, default: 0] += v }
         }
-        out.unigram = NGramCounter.merging(parts.map(\.unigram), order: 1)
-        for k in out.ngrams.indices {
-            out.ngrams[k] = NGramCounter.merging(parts.map { $0.ngrams[k] }, order: k + 2)
-            out.tails[k] = NGramCounter.merging(parts.map { $0.tails[k] }, order: k + 1)
+        unigram.merge(contentsOf: parts.map(\.unigram))
+        for k in ngrams.indices {
+            ngrams[k].merge(contentsOf: parts.map { $0.ngrams[k] })
+            tails[k].merge(contentsOf: parts.map { $0.tails[k] })
         }
-        return out
     }
 
     /// The statistics of everything added so far.

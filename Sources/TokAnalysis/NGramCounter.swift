@@ -6,13 +6,13 @@ import TokCore
 /// a time, so counting stays in cache instead of missing once per n-gram in one large table.
 /// A value type: copies share the table until one of them is changed.
 struct NGramCounter: @unchecked Sendable {   // the table is only changed through a unique reference
-    fileprivate final class Table {
+    private final class Table {
         let pointer: OpaquePointer
         init(_ pointer: OpaquePointer) { self.pointer = pointer }
         deinit { tok_ngram_free(pointer) }
     }
 
-    fileprivate private(set) var table: Table
+    private var table: Table
     /// The number of ids per key.
     let order: Int
 
@@ -24,7 +24,7 @@ struct NGramCounter: @unchecked Sendable {   // the table is only changed throug
         self.order = order
     }
 
-    fileprivate static func outOfMemory() -> Never {
+    private static func outOfMemory() -> Never {
         fatalError("out of memory counting token n-grams")
     }
 
@@ -60,33 +60,32 @@ struct NGramCounter: @unchecked Sendable {   // the table is only changed throug
         if tok_ngram_merge(table.pointer, other.table.pointer) != 0 { Self.outOfMemory() }
     }
 
-    /// Every count of several counters of `order`: the same as merging them one by one, but each
-    /// partition of the result takes every counter's share while it is in cache, and the
-    /// partitions are shared out among the cores.
-    static func merging(_ counters: [NGramCounter], order: Int) -> NGramCounter {
-        let sources = counters.filter { $0.total > 0 }
+    /// Adds every count of several counters of the same order: the same as merging them one by
+    /// one, but each partition of this table takes every counter's share while it is in cache,
+    /// and the partitions are shared out among the cores.
+    mutating func merge(contentsOf others: [NGramCounter]) {
+        let sources = others.filter { $0.total > 0 }
         precondition(sources.allSatisfy { $0.order == order }, "merge counters of one order")
-        if sources.count <= 1 { return sources.first ?? NGramCounter(order: order) }
-        let out = NGramCounter(order: order)
+        if sources.isEmpty { return }
+        if total == 0 && sources.count == 1 { self = sources[0]; return }
+        makeUnique()
+        let dst = table.pointer
         let pointers: [OpaquePointer?] = sources.map { $0.table.pointer }
-        let ready = pointers.withUnsafeBufferPointer { tok_ngram_merge_begin(out.table.pointer, $0.baseAddress, $0.count) }
+        let ready = pointers.withUnsafeBufferPointer { tok_ngram_merge_begin(dst, $0.baseAddress, $0.count) }
         if ready == 1 {   // a source of another key format: one by one
-            var one = out
-            for c in sources { one.merge(c) }
-            return one
+            for c in sources { merge(c) }
+            return
         }
-        if ready != 0 { outOfMemory() }
+        if ready != 0 { Self.outOfMemory() }
         let bands = 32, per = Int(TOK_NGRAM_PARTS) / bands
         let sums = withExtendedLifetime(sources) {
             pointers.withUnsafeBufferPointer { sp in
-                let job = _MergeJob(dst: out.table.pointer, sources: sp)
+                let job = _MergeJob(dst: dst, sources: sp)
                 return _parallelMap(bands) { b in job.run(UInt32(b * per), UInt32((b + 1) * per)) }
             }
         }
-        if sums.contains(where: { $0 == nil }) { outOfMemory() }
-        let distinct = sums.reduce(UInt64(0)) { $0 + $1!.distinct }, total = sums.reduce(UInt64(0)) { $0 + $1!.total }
-        tok_ngram_merge_end(out.table.pointer, distinct, total)
-        return out
+        if sums.contains(where: { $0 == nil }) { Self.outOfMemory() }
+        tok_ngram_merge_end(dst, sums.reduce(0) { $0 + $1!.distinct }, sums.reduce(0) { $0 + $1!.total })
     }
 
     /// The count of one key (0 when never added).

@@ -81,20 +81,40 @@ struct Analyze: ParsableCommand {
             let mode = groupBy, keyColumn = column, textCol = textColumn, header = !noHeader
             // Files (and pieces of large files) are analysed on all cores, a batch at a time
             // (memory: one batch of file data). Each worker adds its texts to its own analyzers
-            // per group, kept across batches and merged once at the end, so a text is counted
-            // once, not once for its file and again when merged into the total.
+            // per group. A group is settled once no more text can come to it: its report is made
+            // and its counts are merged into the total (so a text is counted once, not once for
+            // its group and again for the total), and its tables are freed. Grouped by file, a
+            // file's group is settled after the batch that holds its last piece, so memory holds
+            // the total and one batch of groups; other groupings settle at the end.
             // A batch is up to 8 pieces per core (so that small files even out across cores) and at
             // most one chunk's worth of bytes per core.
             let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
             let batch = cores * 8
             let chunkBytes = chunkMB << 20
             let pool = AccumulatorPool(tokenizers: tokenizers, options: options)
+            var total = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) }
+            var reports: [String: [AnalysisReport]] = [:]
+            func settle(_ keys: [String]) {
+                let done = pool.take(Set(keys))
+                let ready = keys.filter { done[$0] != nil }
+                if groupBy != .total {   // each group's report on its own core
+                    let made = _parallelMap(ready.count) { i in done[ready[i]]!.map { $0.report() } }
+                    for (key, r) in zip(ready, made) { reports[key] = r }
+                }
+                for j in total.indices { total[j].merge(contentsOf: ready.map { done[$0]![j] }) }
+            }
+            // Files named once can be settled early when grouped by file.
+            var named: [String: Int] = [:]
+            for f in files { named[f == "-" ? "stdin" : f, default: 0] += 1 }
+            var finished: [String] = []   // files read to the end, not yet settled
             var pending: [(name: String, data: [UInt8], header: Bool)] = []
             var pendingBytes = 0
             func flush() {
                 let work = pending
+                let complete = finished   // every piece of these is in this batch or an earlier one
                 pending = []
                 pendingBytes = 0
+                finished = []
                 let keys = KeyBox(work.count)
                 DispatchQueue.concurrentPerform(iterations: work.count) { i in
                     let acc = pool.take()
@@ -110,6 +130,7 @@ struct Analyze: ParsableCommand {
                     for key in keys.get(i) where !known.contains(key) { known.insert(key); order.append(key) }
                     progress.advance(work[i].data.count)
                 }
+                if mode == .file { settle(complete.filter { named[$0] == 1 }) }
             }
             for f in files {
                 let reader = try ChunkReader(path: f, size: chunkBytes)
@@ -122,18 +143,13 @@ struct Analyze: ParsableCommand {
                     if pending.count >= batch || pendingBytes >= cores * chunkBytes { flush() }
                 }
                 if firstPiece { pending.append((f == "-" ? "stdin" : f, [], false)) } // an empty file is still a group
+                finished.append(f == "-" ? "stdin" : f)
             }
             if !pending.isEmpty { flush() }
+            settle(order.filter { reports[$0] == nil })
             progress.done()
-            let byKey = pool.merged()
-            let total = tokenizers.indices.map { j in
-                order.isEmpty ? CorpusAnalyzer(tokenizer: tokenizers[j], options: options)
-                    : CorpusAnalyzer.merged(order.map { byKey[$0]![j] })
-            }
-            if groupBy != .total {   // each group's report on its own core
-                let keys = order
-                let reports = _parallelMap(keys.count) { i in byKey[keys[i]]!.map { $0.report() } }
-                for (key, r) in zip(order, reports) { groups.append((key, r)) }
+            if groupBy != .total {
+                for key in order { groups.append((key, reports[key]!)) }
             }
             groups.append(("total", total.map { $0.report() }))
             let out = Output()
@@ -183,14 +199,16 @@ final class AccumulatorPool: @unchecked Sendable {   // guarded by the lock
 
     func put(_ a: Accumulator) { lock.lock(); free.append(a); lock.unlock() }
 
-    /// Every group's analyzers, merged over the accumulators.
-    func merged() -> [String: [CorpusAnalyzer]] {
+    /// The analyzers of these groups, merged over the accumulators and taken out of them (call
+    /// between batches, when no worker holds an accumulator).
+    func take(_ keys: Set<String>) -> [String: [CorpusAnalyzer]] {
+        lock.lock(); defer { lock.unlock() }
         var out: [String: [CorpusAnalyzer]] = [:]
         for a in all {
-            for (key, per) in a.byKey {
+            for key in keys {
+                guard let per = a.byKey.removeValue(forKey: key) else { continue }
                 if out[key] == nil { out[key] = per } else { for j in per.indices { out[key]![j].merge(per[j]) } }
             }
-            a.byKey = [:]
         }
         return out
     }

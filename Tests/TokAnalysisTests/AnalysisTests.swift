@@ -127,8 +127,12 @@ import TokTestSupport
         #expect(merged.report() == one.report())
         // all at once (the n-gram tables merged partition by partition): the same report
         let parts = texts.map { t in var a = CorpusAnalyzer(tokenizer: cl); a.add(t); return a }
-        #expect(CorpusAnalyzer.merged(parts).report() == one.report())
-        #expect(CorpusAnalyzer.merged([one]).report() == one.report())
+        var all = CorpusAnalyzer(tokenizer: cl)
+        all.merge(contentsOf: parts)
+        #expect(all.report() == one.report())
+        var again = one
+        again.merge(contentsOf: [CorpusAnalyzer]())
+        #expect(again.report() == one.report())
     }
 
     @Test func emptyInputGivesNilsNotNaN() throws {
@@ -274,14 +278,19 @@ import TokTestSupport
             // many counters at once, partition by partition on all cores: the same counts, whether
             // every source has the compact format (the parallel path) or one is wide (one by one)
             let parts = small.chunked(4).map { seqs in var c = NGramCounter(order: order); for q in seqs { c.add(sequence: q) }; return c }
-            let together = NGramCounter.merging(parts + [NGramCounter(order: order)], order: order)
+            var together = NGramCounter(order: order)
+            together.merge(contentsOf: parts + [NGramCounter(order: order)])
             #expect(dict(together) == expected(small, order))
             #expect(together.distinct == expected(small, order).count && together.total == parts.reduce(0) { $0 + $1.total })
             #expect(abs(together.sumCLog2C - compact.sumCLog2C) <= 1e-12 * compact.sumCLog2C)  // summed in another order
-            let mixed = NGramCounter.merging(parts + [wide], order: order)
+            var mixed = parts[0]
+            mixed.merge(contentsOf: parts.dropFirst() + [wide])
             #expect(dict(mixed) == all && mixed.total == a.total)
-            #expect(dict(NGramCounter.merging([], order: order)).isEmpty)
-            #expect(dict(NGramCounter.merging([wide], order: order)) == expected(big, order))
+            #expect(dict(parts[0]) == expected(Array(small.prefix(4)), order))  // the source is not changed
+            var none = NGramCounter(order: order), one = NGramCounter(order: order)
+            none.merge(contentsOf: [])
+            one.merge(contentsOf: [wide])
+            #expect(dict(none).isEmpty && dict(one) == expected(big, order))
 
             // a count that would reach 2^43 widens too
             var huge = NGramCounter(order: order)
