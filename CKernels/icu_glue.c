@@ -79,14 +79,25 @@ int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t **starts, int
     uint32_t *words;
     int64_t nw = tok_icu_words(s, len, &words);
     if (nw < 0) return nw;
+    int64_t runs = tok_icu_script_runs_of_words(s, len, words, (size_t)nw, starts, scripts);
+    free(words);
+    return runs;
+}
+
+int64_t tok_icu_script_runs_of_words(const uint8_t *s, size_t len, const uint32_t *words, size_t nw,
+                                     uint32_t **starts, int32_t **scripts) {
+    *starts = NULL;
+    *scripts = NULL;
+    if (len == 0) return 0;
     /* at most one run a word, and one when no word has a script */
-    size_t cap = (size_t)nw + 1;
+    size_t cap = nw + 1;
     uint32_t *st = malloc(cap * sizeof(uint32_t));
     int32_t *sc = malloc(cap * sizeof(int32_t));
-    if (!st || !sc) { free(words); free(st); free(sc); return -1; }
+    if (!st || !sc) { free(st); free(sc); return -1; }
     size_t runs = 0;
     int32_t current = -1;
-    for (int64_t w = 0; w < nw; w++) {
+    for (size_t w = 0; w < nw; w++) {
+        if (words[2 * w] > words[2 * w + 1] || words[2 * w + 1] > len) { free(st); free(sc); return -3; }
         int32_t code = word_script(s, len, words[2 * w], words[2 * w + 1]);
         if (code < 0 || code == current) continue; /* Common/Inherited words keep the current run */
         st[runs] = runs == 0 ? 0 : words[2 * w];    /* text before the first scripted word joins it */
@@ -94,7 +105,6 @@ int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t **starts, int
         runs++;
         current = code;
     }
-    free(words);
     if (runs == 0) {
         st[0] = 0;
         sc[0] = USCRIPT_COMMON;

@@ -53,6 +53,14 @@ int tok_icu_is_assigned(uint32_t cp);
 int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t **starts, int32_t **scripts);
 
 /**
+ * tok_icu_script_runs on words already found by tok_icu_words (nw (start, end) pairs of s, in
+ * order), so that a caller who needs both segments the text once. Returns as tok_icu_script_runs
+ * does, and -3 (NULL buffers) when a word's offsets are out of order or past len.
+ */
+int64_t tok_icu_script_runs_of_words(const uint8_t *s, size_t len, const uint32_t *words, size_t nw,
+                                     uint32_t **starts, int32_t **scripts);
+
+/**
  * The words of UTF-8 text: its UAX #29 word segments whose rule status is a word's (>= 100:
  * letters, numbers, kana, ideographs), in order, as (start, end) byte offsets, two entries a
  * word, in a buffer this allocates (*words; the caller frees it with free(); NULL when there are

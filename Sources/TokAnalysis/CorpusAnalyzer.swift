@@ -39,17 +39,22 @@ public struct TextMeasures: Sendable {
 
     /// Measures a text, compressing it at `zstdLevels`.
     public init(_ text: [UInt8], zstdLevels: [Int]) {
+        var found: UnsafeMutablePointer<UInt32>? = nil
+        let n = Swift.max(0, Int(text.withUnsafeBufferPointer { tok_icu_words($0.baseAddress, $0.count, &found) }))
+        defer { free(found) }
+        self.init(text, zstdLevels: zstdLevels, wordBounds: Array(UnsafeBufferPointer(start: found, count: found == nil ? 0 : 2 * n)))
+    }
+
+    /// Measures a text whose ICU words are known: (start, end) byte offsets, two entries a word.
+    init(_ text: [UInt8], zstdLevels: [Int], wordBounds: [UInt32]) {
         zstdSizes = CorpusAnalyzer.zstdSizes(text, levels: zstdLevels)
         var c: UInt64 = 0, nl: UInt64 = 0, ws: UInt64 = 0
         text.withUnsafeBufferPointer { tok_text_stats($0.baseAddress, $0.count, &c, &nl, &ws) }
         chars = Int(c)
         whitespaceWords = Int(ws)
         lines = text.isEmpty ? 0 : Int(nl) + (text.last == 0x0A ? 0 : 1)
-        var found: UnsafeMutablePointer<UInt32>? = nil
-        let n = Swift.max(0, Int(text.withUnsafeBufferPointer { tok_icu_words($0.baseAddress, $0.count, &found) }))
-        defer { free(found) }
-        words = n
-        wordBounds = Array(UnsafeBufferPointer(start: found, count: found == nil ? 0 : 2 * n))
+        words = wordBounds.count / 2
+        self.wordBounds = wordBounds
     }
 }
 

@@ -119,8 +119,9 @@ struct Analyze: ParsableCommand {
                 DispatchQueue.concurrentPerform(iterations: work.count) { i in
                     let acc = pool.take()
                     var seen: [String] = []
-                    for (key, text) in units(work[i].data, file: work[i].name, mode: mode, column: keyColumn, textColumn: textCol, header: work[i].header) {
-                        acc.add(text, to: key, levels: options.zstdLevels)
+                    for (key, text, measured) in units(work[i].data, file: work[i].name, mode: mode, column: keyColumn,
+                                                       textColumn: textCol, header: work[i].header, zstdLevels: options.zstdLevels) {
+                        acc.add(text, to: key, levels: options.zstdLevels, measures: measured)
                         seen.append(key)
                     }
                     pool.put(acc)
@@ -172,10 +173,10 @@ final class Accumulator: @unchecked Sendable {   // used by one thread at a time
     init(tokenizers: [Tokenizer], options: AnalysisOptions) { self.tokenizers = tokenizers; self.options = options }
 
     /// Adds a text to a group (creating the group even for an empty text).
-    func add(_ text: [UInt8], to key: String, levels: [Int]) {
+    func add(_ text: [UInt8], to key: String, levels: [Int], measures known: TextMeasures? = nil) {
         if byKey[key] == nil { byKey[key] = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) } }
         guard !text.isEmpty else { return }
-        let measures = TextMeasures(text, zstdLevels: levels)   // segmented and compressed once for every tokenizer
+        let measures = known ?? TextMeasures(text, zstdLevels: levels)   // segmented and compressed once for every tokenizer
         for j in tokenizers.indices { byKey[key]![j].add(text, measures: measures) }
     }
 }
@@ -223,17 +224,19 @@ final class KeyBox: @unchecked Sendable {   // guarded by the lock
     func get(_ i: Int) -> [String] { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }
 
-/// The (group, text) units of one file under a grouping.
-func units(_ data: [UInt8], file: String, mode: Analyze.GroupBy, column: Int, textColumn: Int?, header: Bool) -> [(String, [UInt8])] {
+/// The (group, text) units of one file under a grouping, with the text's measures where the
+/// grouping already made them (script runs: the file is segmented into words once for both).
+func units(_ data: [UInt8], file: String, mode: Analyze.GroupBy, column: Int, textColumn: Int?, header: Bool,
+           zstdLevels: [Int]) -> [(String, [UInt8], TextMeasures?)] {
     switch mode {
     case .file:
-        return [(file, data)]
+        return [(file, data, nil)]
     case .total:
-        return [("total", data)]
+        return [("total", data, nil)]
     case .script:
-        return ScriptRuns.split(data).map { ($0.script, Array(data[$0.range])) }
+        return ScriptRuns.measuredRuns(data, zstdLevels: zstdLevels).map { ($0.script, $0.text, $0.measures) }
     case .tsvColumn:
-        var out: [(String, [UInt8])] = []
+        var out: [(String, [UInt8], TextMeasures?)] = []
         var first = true
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
             if first && header { first = false; continue }
@@ -241,7 +244,7 @@ func units(_ data: [UInt8], file: String, mode: Analyze.GroupBy, column: Int, te
             let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
             guard column <= fields.count else { continue }
             let t = textColumn.map { $0 <= fields.count ? fields[$0 - 1] : [][...] } ?? fields[fields.count - 1]
-            out.append((String(decoding: fields[column - 1], as: UTF8.self), Array(t)))
+            out.append((String(decoding: fields[column - 1], as: UTF8.self), Array(t), nil))
         }
         return out
     }

@@ -167,6 +167,33 @@ import TokTestSupport
         #expect(ScriptRuns.split([]).isEmpty)
         #expect(ScriptRuns.split(Array("123 !".utf8)).map(\.script) == ["Common"])
     }
+
+    /// The runs measured from one segmentation of the text are the runs of `split`, and each run's
+    /// measures are those of the run measured alone (the same words, characters, lines).
+    @Test func measuredRunsEqualRunsMeasuredAlone() throws {
+        let cl = try Tokenizer(named: "cl100k_base")
+        var rng = SeededRandom(seed: 0x5C41)
+        let pieces = ["Hello, world. ", "мир! ", "Добрый день. ", "日本語のテキスト。", "ภาษาไทย ", "١٢٣ ", "αβγ δ ", "x=1; ", "\n", "😀 "]
+        for _ in 0..<200 {
+            var text = Array((0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined().utf8)
+            if Int.random(in: 0..<4, using: &rng) == 0 { text += rng.bytes(3) }   // ill-formed bytes too
+            let measured = ScriptRuns.measuredRuns(text, zstdLevels: [3])
+            let split = ScriptRuns.split(text)
+            #expect(measured.map(\.script) == split.map(\.script))
+            #expect(measured.map(\.text) == split.map { Array(text[$0.range]) })
+            for run in measured {
+                let alone = TextMeasures(run.text, zstdLevels: [3])
+                #expect(run.measures.words == alone.words && run.measures.chars == alone.chars)
+                #expect(run.measures.lines == alone.lines && run.measures.whitespaceWords == alone.whitespaceWords)
+                #expect(run.measures.zstdSizes == alone.zstdSizes)
+                var a = CorpusAnalyzer(tokenizer: cl), b = CorpusAnalyzer(tokenizer: cl)
+                a.add(run.text, measures: run.measures)
+                b.add(run.text, measures: alone)
+                #expect(a.report() == b.report())   // words split into 2+ tokens come from the word offsets
+            }
+        }
+        #expect(ScriptRuns.measuredRuns([], zstdLevels: []).isEmpty)
+    }
 }
 
 /// The C n-gram table against a dictionary, and the tail-corrected conditional entropy against
