@@ -176,9 +176,26 @@ final class Accumulator: @unchecked Sendable {   // used by one thread at a time
     func add(_ text: [UInt8], to key: String, levels: [Int], measures known: TextMeasures? = nil) {
         if byKey[key] == nil { byKey[key] = tokenizers.map { CorpusAnalyzer(tokenizer: $0, options: options) } }
         guard !text.isEmpty else { return }
+        let analyzers = byKey[key]!
+        if text.count >= 1 << 20 && _activeCores() > 1 {
+            // A long text: ICU's words (and the text's zstd sizes) on one core while each
+            // tokenizer encodes on another.
+            let measured = _Slot<TextMeasures>(), encoded = tokenizers.map { _ in _Slot<_AnalysisEncoding>() }
+            DispatchQueue.concurrentPerform(iterations: tokenizers.count + 1) { i in
+                if i == 0 { measured.value = known ?? TextMeasures(text, zstdLevels: levels) }
+                else { encoded[i - 1].value = analyzers[i - 1].encoding(of: text) }
+            }
+            for j in tokenizers.indices { byKey[key]![j].add(text, encoding: encoded[j].value!, measures: measured.value!) }
+            return
+        }
         let measures = known ?? TextMeasures(text, zstdLevels: levels)   // segmented and compressed once for every tokenizer
         for j in tokenizers.indices { byKey[key]![j].add(text, measures: measures) }
     }
+}
+
+/// One result of a parallel step, written by one worker and read after the step.
+final class _Slot<T>: @unchecked Sendable {
+    var value: T?
 }
 
 /// Accumulators for the workers: each takes one, fills it, and gives it back.
