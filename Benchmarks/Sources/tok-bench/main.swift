@@ -5,8 +5,10 @@
 //   tok-bench decode ENCODING REPEAT FILE…  per file: bytes best_s MBps (ids → bytes)
 //   tok-bench batch ENCODING REPEAT FILE…   encodeOrdinaryBatch over the chunks, all cores
 //   tok-bench merge ENCODING REPEAT FILE…   dynamic BPE: 64 × 2,048 tokens of the file, 1,000 merges
-//   tok-bench hat - REPEAT FILE…            HAT words: split (Strings), ragged, padded (16 bytes);
-//                                           TOK_BENCH_SPLIT_ONLY=1 times split alone (for profiling)
+//   tok-bench hat - REPEAT FILE…            HAT words: split (Strings), ragged, padded (16 bytes),
+//                                           and the padded fill alone beside zero-fill, plain stores
+//                                           and memset; TOK_BENCH_SPLIT_ONLY=1 times split alone,
+//                                           TOK_BENCH_PAD_ONLY=1 the padded fill alone (profiling)
 import Foundation
 import TokCore
 import TokHierarchical
