@@ -148,7 +148,9 @@ extension WordSequence {
         }
         try fits(layout.padID, "pad id")
         try fits(layout.byteOffset, "byte id")
-        try fits(layout.byteOffset + 255, "byte id")
+        let (top, overflow) = layout.byteOffset.addingReportingOverflow(255)
+        guard !overflow else { throw TokError(.invalidArgument, "byte offset \(layout.byteOffset) + 255 overflows Int") }
+        try fits(top, "byte id")
         for p in layout.prefixIDs { try fits(p, "prefix id") }
         for id in specialIDs where id >= 0 { try fits(id, "special id") }
     }

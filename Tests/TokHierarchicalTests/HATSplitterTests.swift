@@ -367,6 +367,7 @@ import TokTestSupport
         #expect(throws: TokError.self) { try w.padded(PaddedLayout(maxBytes: 4), as: Int32.self) }      // word too long
         #expect(throws: TokError.self) { try w.padded(PaddedLayout.byT5(maxBytes: 16), as: UInt8.self) } // 255+3 > UInt8.max
         #expect(throws: TokError.self) { try w.padded(PaddedLayout(maxBytes: 0), as: Int32.self) }
+        #expect(throws: TokError.self) { try w.padded(PaddedLayout(maxBytes: 16, byteOffset: .max), as: Int64.self) }  // no overflow trap
         let p = try w.padded(PaddedLayout(maxBytes: 16, padID: -1), as: Int32.self)
         #expect(p.ids.suffix(3) == [-1, -1, -1])
         // A special row whose id the inverse is not told about.
