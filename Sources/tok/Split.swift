@@ -46,13 +46,15 @@ struct Split: ParsableCommand {
             help: "Special tokens to split out first, as TEXT=ID (e.g. '<|eot_id|>=128009').")
     var special: [String] = []
 
-    @Option(name: .customLong("pad-id"), help: "padded: the id of padding slots.")
+    // Values may be negative (`--pad-id -100`, the ignore index of many training loops).
+    @Option(name: .customLong("pad-id"), parsing: .unconditional, help: "padded: the id of padding slots (may be negative).")
     var padID: Int = 0
 
-    @Option(help: "padded: added to each byte to make its id (ByT5: 3).")
+    @Option(parsing: .unconditional, help: "padded: added to each byte to make its id (ByT5: 3).")
     var byteOffset: Int = 0
 
-    @Option(name: .customLong("prefix-ids"), help: "padded: comma-separated ids of per-word prefix slots (e.g. CLS ids).")
+    @Option(name: .customLong("prefix-ids"), parsing: .unconditional,
+            help: "padded: comma-separated ids of per-word prefix slots (e.g. CLS ids).")
     var prefixIDs: String?
 
     @Argument(help: "Files to split (default: standard input).")

@@ -39,6 +39,10 @@ import TokTestSupport
     @Test func paddedRows() throws {
         let r = try run(["split", "--format", "padded", "--max-bytes", "4", "--byte-offset", "3", "--prefix-ids", "1", "--pad-id", "0"], "Hi there")
         #expect(r.out == "1 75 108 0 0\n1 35 119 107 104\n1 117 104 0 0\n")
+        // negative ids as plain values (the ignore index -100 of many training loops)
+        let neg = try run(["split", "--format", "padded", "--max-bytes", "4", "--pad-id", "-100", "--prefix-ids", "-5,7"], "Hi")
+        #expect(neg.status == 0, "\(neg.err)")
+        #expect(neg.out == "-5 7 72 105 -100 -100\n")
     }
 
     @Test func specialTokens() throws {
