@@ -27,7 +27,7 @@ struct Split: ParsableCommand {
               printf 'Hi<|eot_id|>' | tok split --special '<|eot_id|>=128009' --format jsonl
             """)
 
-    @Option(help: "Cut words longer than this many bytes (at a character boundary when one fits).")
+    @Option(parsing: .unconditional, help: "Cut words longer than this many bytes (at a character boundary when one fits).")
     var maxBytes: Int?
 
     @Option(help: "Output: words, jsonl, offsets or padded.")

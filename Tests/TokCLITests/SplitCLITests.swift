@@ -53,6 +53,8 @@ import TokTestSupport
     @Test func errors() throws {
         let zero = try run(["split", "--max-bytes", "0"], "x")
         #expect(zero.status != 0 && zero.err.contains("--max-bytes"))
+        let negative = try run(["split", "--max-bytes", "-1"], "x")   // said as too small, not as a missing value
+        #expect(negative.status != 0 && negative.err.contains("must be at least 1"))
         let padded = try run(["split", "--format", "padded"], "x")
         #expect(padded.status != 0 && padded.err.contains("--max-bytes"))
         let badJSON = try run(["split", "--input", "jsonl"], "{\"text\": \"a\"}\n{\"text\": 5}\n")
