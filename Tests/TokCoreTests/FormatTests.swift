@@ -17,6 +17,11 @@ import TokTestSupport
         #expect(try _Regex.translate(#"\p{Lu}"#).hasPrefix(#"[\p{Lu}\x{1C89}"#))
         #expect(try _Regex.translate(#"\P{Lu}"#).hasPrefix(#"[^[\p{Lu}\x{1C89}"#))
         #expect(try _Regex.translate(#"\p{Cn}"#).hasPrefix(#"[[\p{Cn}]--[\x{897}"#))
+        // a long name takes its short name's corrections
+        for (long, short) in [("Uppercase_Letter", "Lu"), ("Unassigned", "Cn"), ("Letter", "L"), ("Titlecase Letter", "Lt")] {
+            let a = try _Regex.translate("\\p{\(long)}"), b = try _Regex.translate("\\p{\(short)}")
+            #expect(a.replacingOccurrences(of: long, with: short) == b, "\(long)")
+        }
         #expect(try _Regex.translate(#"\h"#) == "[0-9a-fA-F]")
     }
 

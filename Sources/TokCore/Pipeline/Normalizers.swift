@@ -141,7 +141,7 @@ package final class _Regex: @unchecked Sendable {
         func property(_ name: String, negated: Bool) throws(TokError) -> String {
             let key = String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != " " && $0 != "-" })
             if key == "whitespace" { return negated ? #"\P{White_Space}"# : #"\p{White_Space}"# }
-            guard let delta = _regexUnicodeDelta[key] else {
+            guard let delta = _regexUnicodeDelta[_regexUnicodeAliases[key] ?? key] else {
                 throw refuse("\\p{\(name)}: not a property Tok checks against Oniguruma's Unicode data (general categories, Any, Assigned, White_Space and common scripts are)")
             }
             func set(_ rs: [ClosedRange<UInt32>]) -> String { Self.ranges(rs) }
