@@ -105,14 +105,14 @@ extension WordSequence {
         let ids = [Element](unsafeUninitializedCapacity: cells) { idp, idCount in
             mask = [UInt8](unsafeUninitializedCapacity: cells) { mp, maskCount in
                 lengths = [Int32](unsafeUninitializedCapacity: rows) { lp, lengthCount in
-                    stopped = write(layout, idp, mp, lp)
+                    stopped = write(layout, 0..<rows, idp, mp, lp)
                     lengthCount = stopped == -1 ? rows : 0
                 }
                 maskCount = stopped == -1 ? cells : 0
             }
             idCount = stopped == -1 ? cells : 0
         }
-        if stopped != -1 { try throwLongWord(layout.maxBytes) }
+        if stopped != -1 { try throwLongWord(layout.maxBytes, in: 0..<rows) }
         let special = specialIDs.isEmpty ? [Bool](repeating: false, count: rows) : specialIDs.map { $0 >= 0 }
         return PaddedWords(layout: layout, rows: rows, ids: ids, lengths: lengths, mask: mask, isSpecial: special)
     }
@@ -127,13 +127,27 @@ extension WordSequence {
         _ layout: PaddedLayout, ids: UnsafeMutableBufferPointer<Element>, mask: UnsafeMutableBufferPointer<UInt8>,
         lengths: UnsafeMutableBufferPointer<Int32>
     ) throws(TokError) {
-        try check(layout, Element.self)
-        let cells = count * layout.columns
-        for (name, have, need) in [("ids", ids.count, cells), ("mask", mask.count, cells), ("lengths", lengths.count, count)]
-        where have < need {
-            throw TokError(.invalidArgument, "\(name) holds \(have) entries; \(count) words of \(layout.columns) slots need \(need)")
+        try writePadded(layout, words: 0..<count, ids: ids, mask: mask, lengths: lengths)
+    }
+
+    /// The rows of some of the words (a batch, or a band of a long text written a piece at a time):
+    /// row 0 of the buffers is word `words.lowerBound`. Otherwise as
+    /// ``writePadded(_:ids:mask:lengths:)``.
+    /// - Throws: ``TokError/Code/invalidArgument`` also when `words` is not within `0...count`.
+    public func writePadded<Element: FixedWidthInteger & Sendable>(
+        _ layout: PaddedLayout, words: Range<Int>, ids: UnsafeMutableBufferPointer<Element>,
+        mask: UnsafeMutableBufferPointer<UInt8>, lengths: UnsafeMutableBufferPointer<Int32>
+    ) throws(TokError) {
+        guard words.lowerBound >= 0 && words.upperBound <= count else {
+            throw TokError(.invalidArgument, "words \(words) are not within the \(count) words")
         }
-        if write(layout, ids, mask, lengths) != -1 { try throwLongWord(layout.maxBytes) }
+        try check(layout, Element.self)
+        let rows = words.count, cells = rows * layout.columns
+        for (name, have, need) in [("ids", ids.count, cells), ("mask", mask.count, cells), ("lengths", lengths.count, rows)]
+        where have < need {
+            throw TokError(.invalidArgument, "\(name) holds \(have) entries; \(rows) words of \(layout.columns) slots need \(need)")
+        }
+        if write(layout, words, ids, mask, lengths) != -1 { try throwLongWord(layout.maxBytes, in: words) }
     }
 
     /// Checks that the layout is usable and every id it can write fits `Element`.
@@ -155,15 +169,16 @@ extension WordSequence {
         for id in specialIDs where id >= 0 { try fits(id, "special id") }
     }
 
-    /// Writes the rows into buffers of the right size (checked layout). Returns -1, or the index of
-    /// the first word (not a special token) longer than `maxBytes`, where writing stopped.
-    func write<E: FixedWidthInteger>(_ layout: PaddedLayout, _ ids: UnsafeMutableBufferPointer<E>,
+    /// Writes the rows of `words` into buffers of the right size (checked layout; row 0 is word
+    /// `words.lowerBound`). Returns -1, or the index of the first word (not a special token)
+    /// longer than `maxBytes`, where writing stopped.
+    func write<E: FixedWidthInteger>(_ layout: PaddedLayout, _ words: Range<Int>, _ ids: UnsafeMutableBufferPointer<E>,
                                      _ mask: UnsafeMutableBufferPointer<UInt8>, _ lengths: UnsafeMutableBufferPointer<Int32>) -> Int
     {
-        let rows = count, width = MemoryLayout<E>.size
+        let rows = words.count, width = MemoryLayout<E>.size
         guard rows > 0 else { return -1 }
         guard E.bitWidth == width * 8, [1, 2, 4, 8].contains(width) else {
-            return writeInSwift(layout, ids, mask, lengths)
+            return writeInSwift(layout, words, ids, mask, lengths)
         }
         // One pass in C (tok_pad.h). Ids of any 8-, 16-, 32- or 64-bit integer type are the same bit
         // patterns whether signed or not, so one kernel serves them all. Outputs of 2^21 slots and
@@ -176,11 +191,12 @@ extension WordSequence {
                 specialIDs.withUnsafeBufferPointer { sp in
                     prefix.withUnsafeBufferPointer { pp in
                         let job = _PadJob(bytes: bp, offsets: op.baseAddress!, specials: specialIDs.isEmpty ? nil : sp.baseAddress,
-                                          prefix: pp, layout: layout, width: width, ids: UnsafeMutableRawPointer(ids.baseAddress!),
-                                          mask: mask.baseAddress!, lengths: lengths.baseAddress!)
-                        if bands == 1 { return job.run(0..<rows) }
-                        let per = (rows + bands - 1) / bands
-                        let results = _parallelMap(bands) { k in job.run((k * per)..<Swift.min(rows, (k + 1) * per)) }
+                                          prefix: pp, layout: layout, width: width, first: words.lowerBound,
+                                          ids: UnsafeMutableRawPointer(ids.baseAddress!), mask: mask.baseAddress!,
+                                          lengths: lengths.baseAddress!)
+                        if bands == 1 { return job.run(words) }
+                        let per = (rows + bands - 1) / bands, lo = words.lowerBound
+                        let results = _parallelMap(bands) { k in job.run((lo + k * per)..<Swift.min(words.upperBound, lo + (k + 1) * per)) }
                         return results.first { $0 != -1 } ?? -1
                     }
                 }
@@ -191,29 +207,29 @@ extension WordSequence {
     }
 
     /// The rows in Swift, for element types of other widths (such as `Int128`).
-    func writeInSwift<E: FixedWidthInteger>(_ layout: PaddedLayout, _ ids: UnsafeMutableBufferPointer<E>,
+    func writeInSwift<E: FixedWidthInteger>(_ layout: PaddedLayout, _ words: Range<Int>, _ ids: UnsafeMutableBufferPointer<E>,
                                             _ mask: UnsafeMutableBufferPointer<UInt8>, _ lengths: UnsafeMutableBufferPointer<Int32>) -> Int
     {
         let cols = layout.columns, np = layout.prefixIDs.count
-        for r in 0..<count {
+        for r in words {
             let special = specialID(at: r), s = offsets[r]
             let n = special == nil ? offsets[r + 1] - s : 1
             if n > layout.maxBytes { return r }
-            let base = r * cols
+            let base = (r - words.lowerBound) * cols
             for k in 0..<cols {
                 let j = k - np
                 let v = j < 0 ? layout.prefixIDs[k] : j >= n ? layout.padID : special ?? Int(bytes[s + j]) &+ layout.byteOffset
                 ids[base + k] = E(truncatingIfNeeded: v)
                 mask[base + k] = j < n ? 1 : 0
             }
-            lengths[r] = Int32(n)
+            lengths[r - words.lowerBound] = Int32(n)
         }
         return -1
     }
 
-    /// Throws for the first word (not a special token) longer than `maxBytes`.
-    func throwLongWord(_ maxBytes: Int) throws(TokError) {
-        for i in 0..<count where specialID(at: i) == nil && offsets[i + 1] - offsets[i] > maxBytes {
+    /// Throws for the first word of `words` (not a special token) longer than `maxBytes`.
+    func throwLongWord(_ maxBytes: Int, in words: Range<Int>) throws(TokError) {
+        for i in words where specialID(at: i) == nil && offsets[i + 1] - offsets[i] > maxBytes {
             throw TokError(.invalidArgument,
                            "word \(i) has \(offsets[i + 1] - offsets[i]) bytes, more than maxBytes \(maxBytes); split with maxBytesPerWord: \(maxBytes)",
                            at: "byte \(offsets[i])")
@@ -230,6 +246,8 @@ struct _PadJob: @unchecked Sendable {
     let prefix: UnsafeBufferPointer<Int64>
     let layout: PaddedLayout
     let width: Int
+    /// The word whose row is row 0 of the buffers.
+    let first: Int
     let ids: UnsafeMutableRawPointer
     let mask: UnsafeMutablePointer<UInt8>
     let lengths: UnsafeMutablePointer<Int32>
@@ -237,10 +255,10 @@ struct _PadJob: @unchecked Sendable {
     /// Writes `rows`; returns -1, the index of the word where writing stopped, or a negative error.
     func run(_ rows: Range<Int>) -> Int {
         if rows.isEmpty { return -1 }
-        let r0 = rows.lowerBound, cols = layout.columns
+        let r0 = rows.lowerBound, out = r0 - first, cols = layout.columns
         let stopped = tok_pad_rows(bytes.baseAddress, bytes.count, offsets + r0, rows.count, specials.map { $0 + r0 },
                                    prefix.baseAddress, prefix.count, layout.maxBytes, Int64(layout.padID),
-                                   Int64(layout.byteOffset), width, ids + r0 * cols * width, mask + r0 * cols, lengths + r0)
+                                   Int64(layout.byteOffset), width, ids + out * cols * width, mask + out * cols, lengths + out)
         return stopped >= 0 ? r0 + stopped : stopped
     }
 }

@@ -112,6 +112,8 @@ final class WordWriter {
     let field: String
     let out = Output()
     var records = 0
+    /// The padded format's band buffers, reused across records.
+    var bandIDs: [Int64] = [], bandMask: [UInt8] = [], bandLengths = [Int32](repeating: 0, count: 65_536)
 
     init(format: SplitFormat, layout: PaddedLayout, field: String) {
         self.format = format
@@ -156,14 +158,30 @@ final class WordWriter {
             }
             out.write("}\n")
         case .padded:
+            // A band of rows at a time through one buffer, so a long text's matrix is never whole
+            // in memory (the words are cut to the layout's width, so no band can fail midway).
             if records > 0 { out.byte(0x0A) }
-            let p = try w.padded(layout, as: Int64.self)
-            for r in 0..<p.rows {
-                for c in 0..<p.columns {
-                    if c > 0 { out.byte(0x20) }
-                    out.writeInt(Int(p.ids[r * p.columns + c]))
+            let cols = layout.columns, band = 65_536
+            if bandIDs.count < band * cols {
+                bandIDs = [Int64](repeating: 0, count: band * cols)
+                bandMask = [UInt8](repeating: 0, count: band * cols)
+            }
+            for lo in stride(from: 0, to: w.count, by: band) {
+                let words = lo..<Swift.min(w.count, lo + band)
+                try bandIDs.withUnsafeMutableBufferPointer { i in
+                    try bandMask.withUnsafeMutableBufferPointer { m in
+                        try bandLengths.withUnsafeMutableBufferPointer { l in
+                            try w.writePadded(layout, words: words, ids: i, mask: m, lengths: l)
+                        }
+                    }
                 }
-                out.byte(0x0A)
+                for r in 0..<words.count {
+                    for c in 0..<cols {
+                        if c > 0 { out.byte(0x20) }
+                        out.writeInt(Int(bandIDs[r * cols + c]))
+                    }
+                    out.byte(0x0A)
+                }
             }
         }
     }

@@ -45,6 +45,19 @@ import TokTestSupport
         #expect(neg.out == "-5 7 72 105 -100 -100\n")
     }
 
+    /// More words than one band of rows (65,536): every row is written, in order.
+    @Test func paddedRowsOfALongText() throws {
+        var text = ""
+        for i in 0..<70_000 { text += i % 3 == 0 ? " ab" : i % 3 == 1 ? " xyz" : "," }
+        let r = try run(["split", "--format", "padded", "--max-bytes", "4"], text)
+        #expect(r.status == 0)
+        let rows = r.out.split(separator: "\n")
+        var back: [UInt8] = []
+        for row in rows { back += row.split(separator: " ").compactMap { UInt8($0) }.filter { $0 != 0 } }
+        #expect(rows.count > 65_536)
+        #expect(back == Array(text.utf8))
+    }
+
     @Test func specialTokens() throws {
         let r = try run(["split", "--special", "<|eot_id|>=128009", "--format", "jsonl"], "Hi<|eot_id|>")
         #expect(r.out == "{\"words\":[\"Hi\",\"<|eot_id|>\"],\"special_ids\":[null,128009]}\n")

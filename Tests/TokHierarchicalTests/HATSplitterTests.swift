@@ -302,9 +302,31 @@ import TokTestSupport
             #expect(Array(ids.prefix(cells)) == want.ids && ids.suffix(5) == [77, 77, 77, 77, 77])
             #expect(Array(mask.prefix(cells)) == want.mask && mask.suffix(5) == [9, 9, 9, 9, 9])
             #expect(Array(lengths.prefix(w.count)) == want.lengths && lengths.last == -2)
+            // a band at a time (7 words) into one small buffer: the same rows
+            let band = 7, cols = layout.columns
+            var bi = [Int64](repeating: 0, count: band * cols), bm = [UInt8](repeating: 0, count: band * cols)
+            var bl = [Int32](repeating: 0, count: band)
+            for lo in stride(from: 0, to: w.count, by: band) {
+                let words = lo..<Swift.min(w.count, lo + band)
+                try bi.withUnsafeMutableBufferPointer { i in
+                    try bm.withUnsafeMutableBufferPointer { m in
+                        try bl.withUnsafeMutableBufferPointer { l in try w.writePadded(layout, words: words, ids: i, mask: m, lengths: l) }
+                    }
+                }
+                #expect(Array(bi.prefix(words.count * cols)) == Array(want.ids[(lo * cols)..<(words.upperBound * cols)]))
+                #expect(Array(bm.prefix(words.count * cols)) == Array(want.mask[(lo * cols)..<(words.upperBound * cols)]))
+                #expect(Array(bl.prefix(words.count)) == Array(want.lengths[words]))
+            }
         }
         let w = try hat.words("two words")
         var ids = [Int32](repeating: 0, count: 2 * 8 - 1), mask = [UInt8](repeating: 0, count: 16), lengths = [Int32](repeating: 0, count: 2)
+        #expect(throws: TokError.self) {   // words past the end
+            try ids.withUnsafeMutableBufferPointer { i in
+                try mask.withUnsafeMutableBufferPointer { m in
+                    try lengths.withUnsafeMutableBufferPointer { l in try w.writePadded(PaddedLayout(maxBytes: 8), words: 1..<3, ids: i, mask: m, lengths: l) }
+                }
+            }
+        }
         #expect(throws: TokError.self) {
             try ids.withUnsafeMutableBufferPointer { i in
                 try mask.withUnsafeMutableBufferPointer { m in
@@ -331,6 +353,17 @@ import TokTestSupport
                                        &ids, &mask, &lengths, 1)
         #expect(stopped == -1)
         #expect(Bool(ids == p.ids) && Bool(mask == p.mask) && Bool(lengths == p.lengths))
+        // a range of words written in bands: the matching rows
+        let part = 1_001..<149_000, cols = layout.columns
+        var pi = [Int32](repeating: 0, count: part.count * cols), pm = [UInt8](repeating: 0, count: part.count * cols)
+        var pl = [Int32](repeating: 0, count: part.count)
+        try pi.withUnsafeMutableBufferPointer { i in
+            try pm.withUnsafeMutableBufferPointer { m in
+                try pl.withUnsafeMutableBufferPointer { l in try w.writePadded(layout, words: part, ids: i, mask: m, lengths: l) }
+            }
+        }
+        #expect(Bool(pi == Array(p.ids[(part.lowerBound * cols)..<(part.upperBound * cols)])))
+        #expect(Bool(pm == Array(p.mask[(part.lowerBound * cols)..<(part.upperBound * cols)])) && Bool(pl == Array(p.lengths[part])))
         words[140_000] = rng.bytes(16)
         let long = try WordSequence(words: words)
         #expect { _ = try long.padded(layout, as: Int32.self) } throws: { error in
