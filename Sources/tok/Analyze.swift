@@ -29,8 +29,8 @@ struct Analyze: ParsableCommand {
             help: "file (a row per file), script (per ICU script of the words), tsv-column (see --column), or total. The total is always reported.")
     var groupBy: GroupBy = .file
 
-    @Option(help: "With --group-by tsv-column: the 1-based column that names each line's group.")
-    var column: Int = 1
+    @Option(help: "With --group-by tsv-column: the 1-based column that names each line's group (also written `--group-by tsv-column N`).")
+    var column: Int?
 
     @Option(name: .customLong("text-column"), help: "With --group-by tsv-column: the 1-based column holding the text (default: the last).")
     var textColumn: Int?
@@ -56,9 +56,16 @@ struct Analyze: ParsableCommand {
     enum GroupBy: String, ExpressibleByArgument { case file, script, total, tsvColumn = "tsv-column" }
     enum OutputFormat: String, ExpressibleByArgument { case table, json, csv, html }
 
-    func validate() throws {
+    mutating func validate() throws {
         guard alpha > 0 else { throw ValidationError("--alpha must be positive") }
-        guard column >= 1, (textColumn ?? 1) >= 1 else { throw ValidationError("columns are numbered from 1") }
+        // `--group-by tsv-column N`: a number right after tsv-column is the column, unless a file
+        // has that name.
+        if groupBy == .tsvColumn, let first = paths.first, let n = Int(first), !FileManager.default.fileExists(atPath: first) {
+            guard column == nil else { throw ValidationError("the column is given twice: --group-by tsv-column \(n) and --column") }
+            column = n
+            paths.removeFirst()
+        }
+        guard (column ?? 1) >= 1, (textColumn ?? 1) >= 1 else { throw ValidationError("columns are numbered from 1") }
         guard chunkMB >= 1 else { throw ValidationError("--chunk-mb must be at least 1") }
         for l in zstdLevels.split(separator: ",") where Int(l) == nil {
             throw ValidationError("--zstd-levels takes integers, got '\(l)'")
@@ -78,7 +85,7 @@ struct Analyze: ParsableCommand {
             var order: [String] = []
             var known = Set<String>()
             let progress = Progress(totalBytes: files.reduce(0) { $0 + ($1 == "-" ? 0 : fileSize($1)) })
-            let mode = groupBy, keyColumn = column, textCol = textColumn, header = !noHeader
+            let mode = groupBy, keyColumn = column ?? 1, textCol = textColumn, header = !noHeader
             // Files (and pieces of large files) are analysed on all cores, a batch at a time
             // (memory: one batch of file data). Each worker adds its texts to its own analyzers
             // per group. A group is settled once no more text can come to it: its report is made

@@ -182,6 +182,12 @@ import TokTestSupport
         #expect(groups.map { $0["group"] as! String } == ["en", "ru", "total"])
         let en = (groups[0]["reports"] as! [[String: Any]])[0]
         #expect(en["bytes"] as? Int == "Hello world".utf8.count + "Good morning".utf8.count)
+        // the spelling, `--group-by tsv-column N`: the same report; the column twice is an error
+        let spelled = try runProcess(tok, ["analyze", "--group-by", "tsv-column", "1", "--format", "json", "--zstd-levels", "3"],
+                                     stdin: Array(tsv.utf8))
+        #expect(spelled.status == 0 && spelled.out == byColumn.out, "\(spelled.err)")
+        let twice = try runProcess(tok, ["analyze", "--group-by", "tsv-column", "1", "--column", "1"], stdin: Array(tsv.utf8))
+        #expect(twice.status != 0 && twice.err.contains("given twice"))
     }
 }
 
