@@ -100,6 +100,16 @@ row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, i
         const size_t over = (span - max_bytes + cols - 1) / cols;                                         \
         const size_t lim = rows > over ? rows - over : 0;                                                  \
         ptrdiff_t s = offsets[0];                                                                          \
+        if (blocks == 1 && nprefix == 0) { /* words of up to 16 bytes, no prefix: one block a row */      \
+            for (; r < lim; r++) {                                                                         \
+                ptrdiff_t e = offsets[r + 1];                                                              \
+                size_t n = (size_t)e - (size_t)s;                                                          \
+                if (n > max_bytes || (size_t)s + 16 > nbytes) break;                                       \
+                ROW(bytes + s, n, 1, (uint8_t *)ids + r * cols * es, mask + r * cols, pad, off, es);       \
+                lengths[r] = (int32_t)n;                                                                   \
+                s = e;                                                                                     \
+            }                                                                                              \
+        }                                                                                                  \
         for (; r < lim; r++) {                                                                             \
             ptrdiff_t e = offsets[r + 1];                                                                  \
             size_t n = (size_t)e - (size_t)s, base = r * cols;                                             \
