@@ -72,18 +72,6 @@ static int32_t word_script(const uint8_t *s, size_t len, size_t a, size_t b) {
     return -1;
 }
 
-int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t **starts, int32_t **scripts) {
-    *starts = NULL;
-    *scripts = NULL;
-    if (len == 0) return 0;
-    uint32_t *words;
-    int64_t nw = tok_icu_words(s, len, &words);
-    if (nw < 0) return nw;
-    int64_t runs = tok_icu_script_runs_of_words(s, len, words, (size_t)nw, starts, scripts);
-    free(words);
-    return runs;
-}
-
 int64_t tok_icu_script_runs_of_words(const uint8_t *s, size_t len, const uint32_t *words, size_t nw,
                                      uint32_t **starts, int32_t **scripts) {
     *starts = NULL;

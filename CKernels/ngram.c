@@ -346,34 +346,6 @@ int tok_ngram_add_sequence(tok_ngram_counter *c, const uint32_t *ids, size_t cou
     }
 }
 
-int tok_ngram_merge(tok_ngram_counter *dst, const tok_ngram_counter *src) {
-    if (dst->n != src->n) return TOK_E_ARGUMENT;
-    if (dst->fmt == FP && (src->fmt == FW || dst->total + src->total > CNT_MASK) && widen(dst)) return TOK_E_NOMEM;
-    const int sf = src->fmt, df = dst->fmt, ss = stride_of(sf);
-    for (unsigned q = 0; q < PARTS; q++) {
-        const part *s = &src->parts[q];
-        if (!s->slots || !s->used) continue;
-        if (sf == df && part_reserve(&dst->parts[q], df, s->used)) return TOK_E_NOMEM;
-        for (size_t i = 0; i <= s->mask; i++) {
-            const uint64_t *e = s->slots + i * (size_t)ss;
-            uint64_t cnt = e_count(e, sf), a, b;
-            if (!cnt) continue;
-            e_key(e, sf, &a, &b);
-            if (sf != df) {  /* a packed source into a wide destination */
-                uint32_t ids[4];
-                ids_of(a, b, src->n, sf, ids);
-                key_of(ids, src->n, df, &a, &b);
-            }
-            uint64_t h = hash2(a, b);
-            part *p = &dst->parts[part_of(h)];
-            if (part_reserve(p, df, 1)) return TOK_E_NOMEM;
-            dst->distinct += (uint64_t)part_insert(p, df, h, a, b, cnt);
-            dst->total += cnt;
-        }
-    }
-    return 0;
-}
-
 int tok_ngram_merge_begin(tok_ngram_counter *dst, const tok_ngram_counter *const *srcs, size_t k) {
     uint64_t total = dst->total;
     int wide = 0;
@@ -420,6 +392,38 @@ int tok_ngram_merge_parts(tok_ngram_counter *dst, const tok_ngram_counter *const
 void tok_ngram_merge_end(tok_ngram_counter *dst, uint64_t distinct, uint64_t total) {
     dst->distinct += distinct;
     dst->total += total;
+}
+
+int tok_ngram_merge(tok_ngram_counter *dst, const tok_ngram_counter *src) {
+    int rc = tok_ngram_merge_begin(dst, &src, 1);
+    if (rc < 0) return rc;
+    uint64_t nd = 0, nt = 0;
+    if (rc == 0) {   /* the same layout: partition by partition */
+        rc = tok_ngram_merge_parts(dst, &src, 1, 0, PARTS, &nd, &nt);
+        tok_ngram_merge_end(dst, nd, nt);
+        return rc;
+    }
+    /* a packed source into a wide destination: every key made wide, so its partition changes */
+    for (unsigned q = 0; q < PARTS; q++) {
+        const part *s = &src->parts[q];
+        if (!s->slots || !s->used) continue;
+        for (size_t i = 0; i <= s->mask; i++) {
+            const uint64_t *e = s->slots + i * 2;
+            uint64_t cnt = e_count(e, FP), a, b;
+            if (!cnt) continue;
+            uint32_t ids[4];
+            e_key(e, FP, &a, &b);
+            ids_of(a, b, src->n, FP, ids);
+            key_of(ids, src->n, FW, &a, &b);
+            uint64_t h = hash2(a, b);
+            part *p = &dst->parts[part_of(h)];
+            if (part_reserve(p, FW, 1)) { tok_ngram_merge_end(dst, nd, nt); return TOK_E_NOMEM; }
+            nd += (uint64_t)part_insert(p, FW, h, a, b, cnt);
+            nt += cnt;
+        }
+    }
+    tok_ngram_merge_end(dst, nd, nt);
+    return 0;
 }
 
 uint64_t tok_ngram_get(const tok_ngram_counter *c, const uint32_t *key) {

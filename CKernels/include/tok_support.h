@@ -41,21 +41,14 @@ uint8_t tok_icu_class(uint32_t cp);
 int tok_icu_is_assigned(uint32_t cp);
 
 /**
- * Script runs of UTF-8 text: UAX #29 words (ICU's default word rules; ill-formed bytes read as
- * U+FFFD) grouped by their ICU script (the first character of the word whose script is not
- * Common or Inherited; a word of only such characters keeps the current run's script). Spaces
- * and punctuation join the run before them (the first run when leading). Built on
- * tok_icu_words: each run's starting byte offset goes to *starts and its ICU UScriptCode
- * to *scripts, buffers this allocates (the caller frees both with free()). Returns the number of
- * runs (one Common run when no word has a script; 0 for empty text, with NULL buffers), -1 when
- * memory runs out, -2 on an ICU error or when len >= 2^31 (NULL buffers on both).
- */
-int64_t tok_icu_script_runs(const uint8_t *s, size_t len, uint32_t **starts, int32_t **scripts);
-
-/**
- * tok_icu_script_runs on words already found by tok_icu_words (nw (start, end) pairs of s, in
- * order), so that a caller who needs both segments the text once. Returns as tok_icu_script_runs
- * does, and -3 (NULL buffers) when a word's offsets are out of order or past len.
+ * Script runs of UTF-8 text s[0..len) whose words tok_icu_words found (nw (start, end) pairs, in
+ * order): the words grouped by their ICU script (the first character of the word whose script is
+ * not Common or Inherited; a word of only such characters keeps the current run's script). Spaces
+ * and punctuation join the run before them (the first run when leading). Each run's starting byte
+ * offset goes to *starts and its ICU UScriptCode to *scripts, buffers this allocates (the caller
+ * frees both with free()). Returns the number of runs (one Common run when no word has a script;
+ * 0 for empty text, with NULL buffers), -1 when memory runs out, -3 when a word's offsets are out
+ * of order or past len (NULL buffers on both).
  */
 int64_t tok_icu_script_runs_of_words(const uint8_t *s, size_t len, const uint32_t *words, size_t nw,
                                      uint32_t **starts, int32_t **scripts);

@@ -39,10 +39,7 @@ public struct TextMeasures: Sendable {
 
     /// Measures a text, compressing it at `zstdLevels`.
     public init(_ text: [UInt8], zstdLevels: [Int]) {
-        var found: UnsafeMutablePointer<UInt32>? = nil
-        let n = Swift.max(0, Int(text.withUnsafeBufferPointer { tok_icu_words($0.baseAddress, $0.count, &found) }))
-        defer { free(found) }
-        self.init(text, zstdLevels: zstdLevels, wordBounds: Array(UnsafeBufferPointer(start: found, count: found == nil ? 0 : 2 * n)))
+        self.init(text, zstdLevels: zstdLevels, wordBounds: icuWordBounds(text))
     }
 
     /// Measures a text whose ICU words are known: (start, end) byte offsets, two entries a word.
@@ -151,18 +148,7 @@ public struct CorpusAnalyzer: Sendable {
 
     /// Adds another analyzer's statistics (same tokenizer and options): the result is what one
     /// analyzer fed both streams of texts would report.
-    public mutating func merge(_ other: CorpusAnalyzer) {
-        precondition(other.tokenizer.name == tokenizer.name && other.options == options, "merge analyzers of one tokenizer and options")
-        bytes += other.bytes; chars += other.chars; tokens += other.tokens; lines += other.lines
-        words += other.words; whitespaceWords += other.whitespaceWords; splitWords += other.splitWords
-        unigram.merge(other.unigram)
-        for k in ngrams.indices {
-            ngrams[k].merge(other.ngrams[k])
-            tails[k].merge(other.tails[k])
-        }
-        for (l, v) in other.zstdText { zstdText[l, default: 0] += v }
-        for (l, v) in other.zstdTokens { zstdTokens[l, default: 0] += v }
-    }
+    public mutating func merge(_ other: CorpusAnalyzer) { merge(contentsOf: [other]) }
 
     /// Adds everything several analyzers of the same tokenizer and options have counted: the same
     /// as merging them one by one with ``merge(_:)``, with the n-gram tables merged partition by

@@ -52,17 +52,11 @@ struct NGramCounter: @unchecked Sendable {   // the table is only changed throug
     }
 
     /// Adds every count of another counter of the same order.
-    mutating func merge(_ other: NGramCounter) {
-        precondition(other.order == order, "merge counters of one order")
-        guard other.total > 0 else { return }
-        if total == 0 { self = other; return }
-        makeUnique()
-        if tok_ngram_merge(table.pointer, other.table.pointer) != 0 { Self.outOfMemory() }
-    }
+    mutating func merge(_ other: NGramCounter) { merge(contentsOf: [other]) }
 
     /// Adds every count of several counters of the same order: the same as merging them one by
     /// one, but each partition of this table takes every counter's share while it is in cache,
-    /// and the partitions are shared out among the cores.
+    /// and (for 2^16 entries and more) the partitions are shared out among the cores.
     mutating func merge(contentsOf others: [NGramCounter]) {
         let sources = others.filter { $0.total > 0 }
         precondition(sources.allSatisfy { $0.order == order }, "merge counters of one order")
@@ -70,14 +64,19 @@ struct NGramCounter: @unchecked Sendable {   // the table is only changed throug
         if total == 0 && sources.count == 1 { self = sources[0]; return }
         makeUnique()
         let dst = table.pointer
+        if sources.count == 1 {   // the kernel's own merge, whatever the key layouts
+            if tok_ngram_merge(dst, sources[0].table.pointer) != 0 { Self.outOfMemory() }
+            return
+        }
         let pointers: [OpaquePointer?] = sources.map { $0.table.pointer }
         let ready = pointers.withUnsafeBufferPointer { tok_ngram_merge_begin(dst, $0.baseAddress, $0.count) }
-        if ready == 1 {   // a source of another key format: one by one
-            for c in sources { merge(c) }
+        if ready == 1 {   // a source of another key layout: one by one
+            for c in sources where tok_ngram_merge(dst, c.table.pointer) != 0 { Self.outOfMemory() }
             return
         }
         if ready != 0 { Self.outOfMemory() }
-        let bands = 32, per = Int(TOK_NGRAM_PARTS) / bands
+        let entries = sources.reduce(0) { $0 + $1.distinct }
+        let bands = entries < 1 << 16 ? 1 : 32, per = Int(TOK_NGRAM_PARTS) / bands
         let sums = withExtendedLifetime(sources) {
             pointers.withUnsafeBufferPointer { sp in
                 let job = _MergeJob(dst: dst, sources: sp)

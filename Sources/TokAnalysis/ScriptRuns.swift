@@ -11,49 +11,49 @@ public enum ScriptRuns {
     /// ScriptRuns.split(Array("Hello мир!".utf8)).map(\.script)   // ["Latin", "Cyrillic"]
     /// ```
     public static func split(_ bytes: [UInt8]) -> [(script: String, range: Range<Int>)] {
-        let n = bytes.count
-        guard n > 0 else { return [] }
-        var starts: UnsafeMutablePointer<UInt32>? = nil, scripts: UnsafeMutablePointer<Int32>? = nil
-        let count = Int(bytes.withUnsafeBufferPointer { tok_icu_script_runs($0.baseAddress, n, &starts, &scripts) })
-        defer { free(starts); free(scripts) }
-        guard count > 0, let starts, let scripts else { return [("Unknown", 0..<n)] }
-        return (0..<count).map { k in
-            (String(cString: tok_icu_script_name(scripts[k])), Int(starts[k])..<(k + 1 < count ? Int(starts[k + 1]) : n))
-        }
+        runs(bytes, words: icuWordBounds(bytes))
     }
 
     /// The runs of ``split(_:)`` with each run's ``TextMeasures``, the text segmented into words by
     /// ICU once for both: a run's words are the text's words that start in it (runs start at words,
     /// so none is cut). What `tok analyze --group-by script` adds per run.
     package static func measuredRuns(_ bytes: [UInt8], zstdLevels: [Int]) -> [(script: String, text: [UInt8], measures: TextMeasures)] {
-        let n = bytes.count
-        guard n > 0 else { return [] }
-        var found: UnsafeMutablePointer<UInt32>? = nil
-        let nw = Int(bytes.withUnsafeBufferPointer { tok_icu_words($0.baseAddress, n, &found) })
-        defer { free(found) }
-        let words = UnsafeBufferPointer(start: found, count: found == nil ? 0 : 2 * Swift.max(0, nw))
-        var starts: UnsafeMutablePointer<UInt32>? = nil, scripts: UnsafeMutablePointer<Int32>? = nil
-        let count = nw < 0 ? -1 : Int(bytes.withUnsafeBufferPointer {
-            tok_icu_script_runs_of_words($0.baseAddress, n, words.baseAddress, nw, &starts, &scripts)
-        })
-        defer { free(starts); free(scripts) }
-        guard count > 0, let starts, let scripts else {
-            return [("Unknown", bytes, TextMeasures(bytes, zstdLevels: zstdLevels))]
-        }
-        var out: [(script: String, text: [UInt8], measures: TextMeasures)] = []
+        let words = icuWordBounds(bytes)
         var w = 0
-        for k in 0..<count {
-            let lo = Int(starts[k]), hi = k + 1 < count ? Int(starts[k + 1]) : n
+        return runs(bytes, words: words).map { run in
             var bounds: [UInt32] = []
-            while w < nw && Int(words[2 * w]) < hi {
-                bounds.append(words[2 * w] - UInt32(lo))
-                bounds.append(words[2 * w + 1] - UInt32(lo))
+            while w < words.count / 2 && Int(words[2 * w]) < run.range.upperBound {
+                bounds.append(words[2 * w] - UInt32(run.range.lowerBound))
+                bounds.append(words[2 * w + 1] - UInt32(run.range.lowerBound))
                 w += 1
             }
-            let text = Array(bytes[lo..<hi])
-            out.append((String(cString: tok_icu_script_name(scripts[k])), text,
-                        TextMeasures(text, zstdLevels: zstdLevels, wordBounds: bounds)))
+            let text = Array(bytes[run.range])
+            return (run.script, text, TextMeasures(text, zstdLevels: zstdLevels, wordBounds: bounds))
         }
-        return out
     }
+
+    /// The script runs of a text whose ICU words are `words` ((start, end) pairs).
+    static func runs(_ bytes: [UInt8], words: [UInt32]) -> [(script: String, range: Range<Int>)] {
+        let n = bytes.count
+        guard n > 0 else { return [] }
+        var starts: UnsafeMutablePointer<UInt32>? = nil, scripts: UnsafeMutablePointer<Int32>? = nil
+        let count = Int(bytes.withUnsafeBufferPointer { b in
+            words.withUnsafeBufferPointer { tok_icu_script_runs_of_words(b.baseAddress, n, $0.baseAddress, $0.count / 2, &starts, &scripts) }
+        })
+        defer { free(starts); free(scripts) }
+        guard count > 0, let starts, let scripts else { return [("Unknown", 0..<n)] }
+        return (0..<count).map { k in
+            (String(cString: tok_icu_script_name(scripts[k])), Int(starts[k])..<(k + 1 < count ? Int(starts[k + 1]) : n))
+        }
+    }
+}
+
+/// The words of a text by ICU (UAX #29 segments with letters, numbers, kana or ideographs) as
+/// (start, end) byte offsets, two entries a word; none when ICU fails.
+func icuWordBounds(_ bytes: [UInt8]) -> [UInt32] {
+    var found: UnsafeMutablePointer<UInt32>? = nil
+    let n = Int(bytes.withUnsafeBufferPointer { tok_icu_words($0.baseAddress, $0.count, &found) })
+    defer { free(found) }
+    guard n > 0, let found else { return [] }
+    return Array(UnsafeBufferPointer(start: found, count: 2 * n))
 }

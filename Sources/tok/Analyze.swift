@@ -112,7 +112,7 @@ struct Analyze: ParsableCommand {
             }
             // Files named once can be settled early when grouped by file.
             var named: [String: Int] = [:]
-            for f in files { named[f == "-" ? "stdin" : f, default: 0] += 1 }
+            for f in files { named[inputName(f), default: 0] += 1 }
             var finished: [String] = []   // files read to the end, not yet settled
             var pending: [(name: String, data: [UInt8], header: Bool)] = []
             var pendingBytes = 0
@@ -145,13 +145,13 @@ struct Analyze: ParsableCommand {
                 var firstPiece = true
                 while let piece = try reader.next() {
                     // a TSV header is only in the first piece of a file
-                    pending.append((f == "-" ? "stdin" : f, piece, header && firstPiece))
+                    pending.append((inputName(f), piece, header && firstPiece))
                     firstPiece = false
                     pendingBytes += piece.count
                     if pending.count >= batch || pendingBytes >= cores * chunkBytes { flush() }
                 }
-                if firstPiece { pending.append((f == "-" ? "stdin" : f, [], false)) } // an empty file is still a group
-                finished.append(f == "-" ? "stdin" : f)
+                if firstPiece { pending.append((inputName(f), [], false)) } // an empty file is still a group
+                finished.append(inputName(f))
             }
             if !pending.isEmpty { flush() }
             settle(order.filter { reports[$0] == nil })

@@ -36,14 +36,14 @@ struct Decode: ParsableCommand {
             let out = Output()
             for path in files.isEmpty ? ["-"] : files {
                 let data = try readAll(path: path)
-                let records = try parseIDRecords(data, format: format, source: path == "-" ? "stdin" : path)
+                let records = try parseIDRecords(data, format: format, source: inputName(path))
                 for (k, ids) in records.enumerated() {
                     let bytes: [UInt8]
                     do {
                         bytes = try tok.decodeBytes(ids)
                     } catch let error as TokError {
                         throw TokError(error.code, error.message,
-                                       at: "\(path == "-" ? "stdin" : path) record \(k + 1), \(error.location ?? "")")
+                                       at: "\(inputName(path)) record \(k + 1), \(error.location ?? "")")
                     }
                     switch output {
                     case .raw: out.write(bytes: bytes)

@@ -32,6 +32,9 @@ final class ProgressLine: @unchecked Sendable {
     func done() { if enabled { stderrWrite("\r\u{1B}[K") } }
 }
 
+/// How an input path is named in messages and groups: `-` is stdin.
+func inputName(_ path: String) -> String { path == "-" ? "stdin" : path }
+
 /// Reads a whole file (or stdin for "-") into memory.
 func readAll(path: String) throws -> [UInt8] {
     let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)

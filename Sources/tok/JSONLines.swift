@@ -64,7 +64,7 @@ func readJSONLRecords(path: String, field: String) throws -> [JSONRecord] {
     let data = try readAll(path: path)
     var out: [JSONRecord] = []
     var lineNo = 0
-    let name = path == "-" ? "stdin" : path
+    let name = inputName(path)
     for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
         lineNo += 1
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }

@@ -58,7 +58,7 @@ struct Probe: ParsableCommand {
                 let out = Output()
                 var bad = 0
                 for path in files.isEmpty ? ["-"] : files {
-                    for ids in try parseIDRecords(try readAll(path: path), format: nil, source: path == "-" ? "stdin" : path) {
+                    for ids in try parseIDRecords(try readAll(path: path), format: nil, source: inputName(path)) {
                         let r = try tok.canonicality(of: ids)
                         if !r.isCanonical { bad += 1 }
                         out.write("{\"canonical\":\(r.isCanonical),\"differences\":[")

@@ -113,7 +113,7 @@ final class WordWriter {
     let out = Output()
     var records = 0
     /// The padded format's band buffers, reused across records.
-    var bandIDs: [Int64] = [], bandMask: [UInt8] = [], bandLengths = [Int32](repeating: 0, count: 65_536)
+    var bandIDs: [Int64] = [], bandMask: [UInt8] = [], bandLengths: [Int32] = []
 
     init(format: SplitFormat, layout: PaddedLayout, field: String) {
         self.format = format
@@ -165,6 +165,7 @@ final class WordWriter {
             if bandIDs.count < band * cols {
                 bandIDs = [Int64](repeating: 0, count: band * cols)
                 bandMask = [UInt8](repeating: 0, count: band * cols)
+                bandLengths = [Int32](repeating: 0, count: band)
             }
             for lo in stride(from: 0, to: w.count, by: band) {
                 let words = lo..<Swift.min(w.count, lo + band)
