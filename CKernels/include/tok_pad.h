@@ -42,15 +42,31 @@ ptrdiff_t tok_pad_rows(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *off
                        size_t max_bytes, int64_t pad, int64_t byte_offset, size_t elem_size,
                        void *ids, uint8_t *mask, int32_t *lengths);
 
+/** Options of tok_pad_rows_with. */
+enum {
+    /** Use AVX2 for 4- and 8-byte ids where the processor has it (else SSE2 on x86-64, portable C elsewhere). */
+    TOK_PAD_AVX2 = 1,
+    /**
+     * Write the buffers with non-temporal stores: rows are filled a group at a time (about 16 KB of
+     * ids) in a staging buffer, then copied out in whole 64-byte lines that bypass the caches. For
+     * outputs larger than the last-level cache this saves the read of every destination line an
+     * ordinary store costs and keeps the caches for other data; for small outputs that are read
+     * right after, ordinary stores are better. The staging buffer is allocated per call (freed
+     * before it returns); without memory for it the call falls back to ordinary stores. On a
+     * stop (a long word), the rows before it are written as tok_pad_rows promises.
+     */
+    TOK_PAD_STREAM = 2
+};
+
 /**
- * tok_pad_rows with a ceiling on the instruction set, for tests: level 0 uses only the baseline
- * (SSE2 on x86-64, portable C elsewhere), level 1 also AVX2 where the processor has it. tok_pad_rows
- * is level 1. The output is the same at every level.
+ * tok_pad_rows with options (a bit set of the values above; tok_pad_rows is TOK_PAD_AVX2). The
+ * output is the same with every set of options; without TOK_PAD_AVX2 only the baseline instruction
+ * set is used (for tests).
  */
-ptrdiff_t tok_pad_rows_isa(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
-                           const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
-                           size_t max_bytes, int64_t pad, int64_t byte_offset, size_t elem_size,
-                           void *ids, uint8_t *mask, int32_t *lengths, int level);
+ptrdiff_t tok_pad_rows_with(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
+                            const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
+                            size_t max_bytes, int64_t pad, int64_t byte_offset, size_t elem_size,
+                            void *ids, uint8_t *mask, int32_t *lengths, unsigned options);
 
 #ifdef __cplusplus
 }

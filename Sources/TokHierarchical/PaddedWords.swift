@@ -150,6 +150,9 @@ extension WordSequence {
         if write(layout, words, ids, mask, lengths) != -1 { try throwLongWord(layout.maxBytes, in: words) }
     }
 
+    /// Outputs (ids and mask) of at least this many bytes are written with non-temporal stores.
+    static let streamedOutputBytes = 16 << 20
+
     /// Checks that the layout is usable and every id it can write fits `Element`.
     func check<Element: FixedWidthInteger>(_ layout: PaddedLayout, _: Element.Type) throws(TokError) {
         guard layout.maxBytes >= 1 else {
@@ -183,9 +186,12 @@ extension WordSequence {
         // One pass in C (tok_pad.h). Ids of any 8-, 16-, 32- or 64-bit integer type are the same bit
         // patterns whether signed or not, so one kernel serves them all. Outputs of 2^21 slots and
         // more are written in bands of rows on all cores (a band's block writes never leave it).
+        // Outputs larger than half a typical last-level cache are streamed past the caches
+        // (TOK_PAD_STREAM): ordinary stores would first read every line they write.
         let prefix = layout.prefixIDs.map { Int64($0) }
         let cols = layout.columns, cells = rows * cols
         let bands = cells >= 1 << 21 ? Swift.min(_activeCores() * 2, cells >> 20) : 1
+        let options = UInt32(TOK_PAD_AVX2) | (cells * (width + 1) >= Self.streamedOutputBytes ? UInt32(TOK_PAD_STREAM) : 0)
         let stopped = bytes.withUnsafeBufferPointer { bp in
             offsets.withUnsafeBufferPointer { op in
                 specialIDs.withUnsafeBufferPointer { sp in
@@ -193,7 +199,7 @@ extension WordSequence {
                         let job = _PadJob(bytes: bp, offsets: op.baseAddress!, specials: specialIDs.isEmpty ? nil : sp.baseAddress,
                                           prefix: pp, layout: layout, width: width, first: words.lowerBound,
                                           ids: UnsafeMutableRawPointer(ids.baseAddress!), mask: mask.baseAddress!,
-                                          lengths: lengths.baseAddress!)
+                                          lengths: lengths.baseAddress!, options: options)
                         if bands == 1 { return job.run(words) }
                         let per = (rows + bands - 1) / bands, lo = words.lowerBound
                         let results = _parallelMap(bands) { k in job.run((lo + k * per)..<Swift.min(words.upperBound, lo + (k + 1) * per)) }
@@ -251,14 +257,17 @@ struct _PadJob: @unchecked Sendable {
     let ids: UnsafeMutableRawPointer
     let mask: UnsafeMutablePointer<UInt8>
     let lengths: UnsafeMutablePointer<Int32>
+    /// tok_pad_rows_with's options.
+    let options: UInt32
 
     /// Writes `rows`; returns -1, the index of the word where writing stopped, or a negative error.
     func run(_ rows: Range<Int>) -> Int {
         if rows.isEmpty { return -1 }
         let r0 = rows.lowerBound, out = r0 - first, cols = layout.columns
-        let stopped = tok_pad_rows(bytes.baseAddress, bytes.count, offsets + r0, rows.count, specials.map { $0 + r0 },
-                                   prefix.baseAddress, prefix.count, layout.maxBytes, Int64(layout.padID),
-                                   Int64(layout.byteOffset), width, ids + out * cols * width, mask + out * cols, lengths + out)
+        let stopped = tok_pad_rows_with(bytes.baseAddress, bytes.count, offsets + r0, rows.count, specials.map { $0 + r0 },
+                                        prefix.baseAddress, prefix.count, layout.maxBytes, Int64(layout.padID),
+                                        Int64(layout.byteOffset), width, ids + out * cols * width, mask + out * cols,
+                                        lengths + out, options)
         return stopped >= 0 ? r0 + stopped : stopped
     }
 }

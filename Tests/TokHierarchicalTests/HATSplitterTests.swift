@@ -244,7 +244,7 @@ import TokTestSupport
             let specials = (0..<w.count).map { w.specialID(at: $0) ?? -1 }, prefix = layout.prefixIDs.map(Int64.init)
             var raw = [UInt8](repeating: 0xEE, count: cells * width), mask = [UInt8](repeating: 0xEE, count: cells)
             var lengths = [Int32](repeating: -5, count: w.count)
-            let stopped = tok_pad_rows_isa(w.bytes, w.bytes.count, w.offsets, w.count, specials, prefix, prefix.count,
+            let stopped = tok_pad_rows_with(w.bytes, w.bytes.count, w.offsets, w.count, specials, prefix, prefix.count,
                                            layout.maxBytes, Int64(layout.padID), Int64(layout.byteOffset), width,
                                            &raw, &mask, &lengths, 0)
             #expect(stopped == -1)
@@ -349,7 +349,7 @@ import TokTestSupport
         var ids = [Int32](repeating: 0, count: p.ids.count), mask = [UInt8](repeating: 0, count: p.ids.count)
         var lengths = [Int32](repeating: 0, count: w.count)
         let specials = (0..<w.count).map { w.specialID(at: $0) ?? -1 }
-        let stopped = tok_pad_rows_isa(w.bytes, w.bytes.count, w.offsets, w.count, specials, [1], 1, 15, -1, 3, 4,
+        let stopped = tok_pad_rows_with(w.bytes, w.bytes.count, w.offsets, w.count, specials, [1], 1, 15, -1, 3, 4,
                                        &ids, &mask, &lengths, 1)
         #expect(stopped == -1)
         #expect(Bool(ids == p.ids) && Bool(mask == p.mask) && Bool(lengths == p.lengths))
@@ -369,6 +369,63 @@ import TokTestSupport
         #expect { _ = try long.padded(layout, as: Int32.self) } throws: { error in
             (error as? TokError)?.message.contains("word 140000 has 16 bytes") == true
         }
+    }
+
+    /// The streamed fill (non-temporal stores through a staging buffer, TOK_PAD_STREAM) writes what
+    /// ordinary stores write: every width, buffers starting anywhere within a cache line, groups of
+    /// rows ending mid-line, a stop at a long word (rows before it written, nothing before the
+    /// buffers touched), and, through the Swift API, an output over the streaming threshold.
+    @Test func streamedFillEqualsOrdinaryStores() throws {
+        var rng = SeededRandom(seed: 0x57EA)
+        for trial in 0..<60 {
+            let maxBytes = [1, 5, 16, 17, 32, 40, 300][trial % 7], width = [1, 2, 4, 8][trial % 4]
+            let rows = Int.random(in: 0...3_000, using: &rng), prefix: [Int64] = trial % 3 == 0 ? [] : [7, 8, 9]
+            var words: [[UInt8]] = [], specials: [Int: Int] = [:]
+            for i in 0..<rows {
+                if trial % 2 == 1 && Int.random(in: 0..<50, using: &rng) == 0 { specials[i] = 200 + i % 50 }
+                words.append(rng.bytes(Int.random(in: 1...maxBytes, using: &rng)))
+            }
+            if trial % 5 == 4 && rows > 10 { words[Int.random(in: 0..<rows, using: &rng)] = rng.bytes(maxBytes + 1) }
+            let w = try WordSequence(words: words, specialIDs: specials)
+            let sp = (0..<w.count).map { w.specialID(at: $0) ?? -1 }, cells = w.count * (prefix.count + maxBytes)
+            func run(_ options: UInt32, _ skew: Int) -> (Int, [UInt8], [UInt8], [Int32], Bool) {
+                var raw = [UInt8](repeating: 0xC3, count: cells * width + 64), mask = [UInt8](repeating: 0xC3, count: cells + 64)
+                var lengths = [Int32](repeating: -5, count: w.count)
+                let ms = (skew * 7) % 64
+                let stopped = raw.withUnsafeMutableBytes { r in
+                    mask.withUnsafeMutableBufferPointer { m in
+                        sp.withUnsafeBufferPointer { s in  // no special ids: NULL, the kernel's loop without checks
+                            tok_pad_rows_with(w.bytes, w.bytes.count, w.offsets, w.count, specials.isEmpty ? nil : s.baseAddress,
+                                              prefix, prefix.count, maxBytes, -1, 3, width, r.baseAddress! + skew * width,
+                                              m.baseAddress! + ms, &lengths, options)
+                        }
+                    }
+                }
+                let untouched = raw[..<(skew * width)].allSatisfy { $0 == 0xC3 } && mask[..<ms].allSatisfy { $0 == 0xC3 }
+                    && raw[(skew * width + cells * width)...].allSatisfy { $0 == 0xC3 } && mask[(ms + cells)...].allSatisfy { $0 == 0xC3 }
+                return (stopped, Array(raw[(skew * width)..<(skew * width + cells * width)]), Array(mask[ms..<(ms + cells)]), lengths, untouched)
+            }
+            let want = run(UInt32(TOK_PAD_AVX2), 0)
+            for options in [UInt32(TOK_PAD_STREAM), UInt32(TOK_PAD_STREAM | TOK_PAD_AVX2)] {
+                let skew = Int.random(in: 0..<(64 / width), using: &rng)
+                let got = run(options, skew)
+                #expect(got.0 == want.0, "trial \(trial)")
+                let done = got.0 == -1 ? w.count : got.0, slots = done * (prefix.count + maxBytes)
+                let same = got.1[..<(slots * width)] == want.1[..<(slots * width)] && got.2[..<slots] == want.2[..<slots]
+                    && got.3[..<done] == want.3[..<done]
+                #expect(same, "trial \(trial) options \(options) skew \(skew)")
+                #expect(got.4, "trial \(trial): a byte outside the matrix was written")
+            }
+        }
+        // Through writePadded: 150,000 rows of 16 Int64 slots (21.6 MB, streamed) equal `padded`.
+        var words: [[UInt8]] = []
+        for _ in 0..<150_000 { words.append(rng.bytes(Int.random(in: 1...16, using: &rng))) }
+        let w = try WordSequence(words: words, specialIDs: [3: 70_000])
+        let layout = PaddedLayout(maxBytes: 16, padID: 0, byteOffset: 3)
+        #expect(w.count * layout.columns * 9 >= 16 << 20)
+        let p = try w.padded(layout, as: Int64.self)
+        let want = Self.expectedRows(w, layout, Int64.self)
+        #expect(Bool(p.ids == want.ids) && Bool(p.mask == want.mask) && Bool(p.lengths == want.lengths))
     }
 
     /// A word over the limit is an error naming it, whichever element width is asked for.
