@@ -32,9 +32,17 @@ static inline void put(void *ids, size_t i, int64_t v, size_t es) {
 
 /* Byte slots of one row, 16 at a time. `out` is the row's first byte slot, `m` its mask slot; the
  * caller guarantees src[0 .. blocks*16) is readable and out/m have blocks*16 writable slots. */
+#if defined(__SSE2__)
+/* A 16-byte store: ordinary (any alignment) or non-temporal (16-byte aligned). */
+static inline __attribute__((always_inline)) void st16(void *p, __m128i v, const int nt) {
+    if (nt) _mm_stream_si128((__m128i *)p, v);
+    else _mm_storeu_si128((__m128i *)p, v);
+}
+#endif
+
 static inline __attribute__((always_inline)) void
-row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
-           const size_t es) {
+row_blocks_with(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
+                const size_t es, const int nt) {
 #if defined(__SSE2__)
     const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m128i z = _mm_setzero_si128(), one = _mm_set1_epi8(1);
@@ -43,11 +51,11 @@ row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, i
         if (left > 16) left = 16;
         __m128i in = _mm_loadu_si128((const __m128i *)(const void *)(src + 16 * b));
         __m128i keep = _mm_cmplt_epi8(iota, _mm_set1_epi8((char)left));
-        _mm_storeu_si128((__m128i *)(void *)(m + 16 * b), _mm_and_si128(keep, one));
+        st16((void *)(m + 16 * b), _mm_and_si128(keep, one), nt);
         if (es == 1) {
             __m128i v = _mm_add_epi8(in, _mm_set1_epi8((char)off));
             v = _mm_or_si128(_mm_and_si128(keep, v), _mm_andnot_si128(keep, _mm_set1_epi8((char)pad)));
-            _mm_storeu_si128((__m128i *)(void *)((uint8_t *)out + 16 * b), v);
+            st16((void *)((uint8_t *)out + 16 * b), v, nt);
         } else if (es == 2) {
             const __m128i o16 = _mm_set1_epi16((short)off), p16 = _mm_set1_epi16((short)pad);
             __m128i w[2] = {_mm_unpacklo_epi8(in, z), _mm_unpackhi_epi8(in, z)};
@@ -55,7 +63,7 @@ row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, i
             for (int q = 0; q < 2; q++) {
                 __m128i v = _mm_add_epi16(w[q], o16);
                 v = _mm_or_si128(_mm_and_si128(k[q], v), _mm_andnot_si128(k[q], p16));
-                _mm_storeu_si128((__m128i *)(void *)((uint16_t *)out + 16 * b + 8 * q), v);
+                st16((void *)((uint16_t *)out + 16 * b + 8 * q), v, nt);
             }
         } else {
             const __m128i o32 = _mm_set1_epi32((int)off), p32 = _mm_set1_epi32((int)pad);
@@ -69,17 +77,18 @@ row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, i
                 __m128i v = _mm_add_epi32(w[q], o32);
                 v = _mm_or_si128(_mm_and_si128(k[q], v), _mm_andnot_si128(k[q], p32));
                 if (es == 4) {
-                    _mm_storeu_si128((__m128i *)(void *)((uint32_t *)out + 16 * b + 4 * q), v);
+                    st16((void *)((uint32_t *)out + 16 * b + 4 * q), v, nt);
                 } else { /* 8: sign-extend; the caller checked every value fits 32 bits */
                     __m128i sgn = _mm_srai_epi32(v, 31);
                     uint64_t *o64 = (uint64_t *)out + 16 * b + 4 * q;
-                    _mm_storeu_si128((__m128i *)(void *)o64, _mm_unpacklo_epi32(v, sgn));
-                    _mm_storeu_si128((__m128i *)(void *)(o64 + 2), _mm_unpackhi_epi32(v, sgn));
+                    st16((void *)o64, _mm_unpacklo_epi32(v, sgn), nt);
+                    st16((void *)(o64 + 2), _mm_unpackhi_epi32(v, sgn), nt);
                 }
             }
         }
     }
 #else
+    (void)nt;
     for (size_t b = 0; b < blocks; b++) {
         for (size_t j = 0; j < 16; j++) {
             size_t k = 16 * b + j;
@@ -90,6 +99,15 @@ row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, i
         }
     }
 #endif
+}
+
+static inline __attribute__((always_inline)) void
+row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off, const size_t es) {
+    row_blocks_with(src, n, blocks, out, m, pad, off, es, 0);
+}
+static inline __attribute__((always_inline)) void
+row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off, const size_t es) {
+    row_blocks_with(src, n, blocks, out, m, pad, off, es, 1);
 }
 
 /* The row loop, stamped out once per instruction set (ROW writes the byte slots of one row). */
@@ -171,15 +189,28 @@ row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, i
 static inline __attribute__((always_inline)) ptrdiff_t fill(FILL_PARAMS, const size_t es, const int blocks_ok) {
     PAD_ROWS(row_blocks)
 }
+static inline __attribute__((always_inline)) ptrdiff_t fill_nt(FILL_PARAMS, const size_t es, const int blocks_ok) {
+    PAD_ROWS(row_blocks_nt)
+}
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define HAVE_AVX2_ROWS 1
 
 /* The byte slots of 4- and 8-byte ids with AVX2: eight 32-bit lanes per instruction. */
+/* A 32-byte store: ordinary (any alignment) or non-temporal (16-byte aligned, as two halves). */
+static inline __attribute__((always_inline, target("avx2"))) void st32(void *p, __m256i v, const int nt) {
+    if (nt) {
+        _mm_stream_si128((__m128i *)p, _mm256_castsi256_si128(v));
+        _mm_stream_si128((__m128i *)p + 1, _mm256_extracti128_si256(v, 1));
+    } else {
+        _mm256_storeu_si256((__m256i *)p, v);
+    }
+}
+
 static inline __attribute__((always_inline, target("avx2"))) void
-row_avx2(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
-         const size_t es) {
+row_avx2_with(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
+              const size_t es, const int nt) {
     const __m128i iota8 = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), one = _mm_set1_epi8(1);
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
     const __m256i p32 = _mm256_set1_epi32((int)pad), o32 = _mm256_set1_epi32((int)off);
@@ -187,8 +218,7 @@ row_avx2(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int
         size_t left = n > 16 * b ? n - 16 * b : 0;
         if (left > 16) left = 16;
         __m128i in = _mm_loadu_si128((const __m128i *)(const void *)(src + 16 * b));
-        _mm_storeu_si128((__m128i *)(void *)(m + 16 * b),
-                         _mm_and_si128(_mm_cmplt_epi8(iota8, _mm_set1_epi8((char)left)), one));
+        st16((void *)(m + 16 * b), _mm_and_si128(_mm_cmplt_epi8(iota8, _mm_set1_epi8((char)left)), one), nt);
         __m256i l = _mm256_set1_epi32((int)left);
         __m256i lo = _mm256_add_epi32(_mm256_cvtepu8_epi32(in), o32);
         __m256i hi = _mm256_add_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(in, 8)), o32);
@@ -196,16 +226,25 @@ row_avx2(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int
         hi = _mm256_blendv_epi8(p32, hi, _mm256_cmpgt_epi32(_mm256_sub_epi32(l, eight), iota));
         if (es == 4) {
             uint32_t *o = (uint32_t *)out + 16 * b;
-            _mm256_storeu_si256((__m256i *)(void *)o, lo);
-            _mm256_storeu_si256((__m256i *)(void *)(o + 8), hi);
+            st32((void *)o, lo, nt);
+            st32((void *)(o + 8), hi, nt);
         } else { /* 8: sign-extend; the caller checked every value fits 32 bits */
             uint64_t *o = (uint64_t *)out + 16 * b;
-            _mm256_storeu_si256((__m256i *)(void *)o, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(lo)));
-            _mm256_storeu_si256((__m256i *)(void *)(o + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(lo, 1)));
-            _mm256_storeu_si256((__m256i *)(void *)(o + 8), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(hi)));
-            _mm256_storeu_si256((__m256i *)(void *)(o + 12), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(hi, 1)));
+            st32((void *)o, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(lo)), nt);
+            st32((void *)(o + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(lo, 1)), nt);
+            st32((void *)(o + 8), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(hi)), nt);
+            st32((void *)(o + 12), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(hi, 1)), nt);
         }
     }
+}
+
+static inline __attribute__((always_inline, target("avx2"))) void
+row_avx2(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off, const size_t es) {
+    row_avx2_with(src, n, blocks, out, m, pad, off, es, 0);
+}
+static inline __attribute__((always_inline, target("avx2"))) void
+row_avx2_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off, const size_t es) {
+    row_avx2_with(src, n, blocks, out, m, pad, off, es, 1);
 }
 
 static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_4(FILL_PARAMS) {
@@ -218,22 +257,41 @@ static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_8(FILL_PARAMS) {
     const int blocks_ok = 1;
     PAD_ROWS(row_avx2)
 }
+static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_4_nt(FILL_PARAMS) {
+    const size_t es = 4;
+    const int blocks_ok = 1;
+    PAD_ROWS(row_avx2_nt)
+}
+static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_8_nt(FILL_PARAMS) {
+    const size_t es = 8;
+    const int blocks_ok = 1;
+    PAD_ROWS(row_avx2_nt)
+}
 #endif
 
 /* One call's rows written straight into the caller's buffers (room: writable slots past the matrix). */
 static ptrdiff_t fill_any(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
                           const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix, size_t max_bytes,
                           int64_t pad, int64_t byte_offset, void *ids, uint8_t *mask, int32_t *lengths, size_t room,
-                          size_t elem_size, int avx2) {
+                          size_t elem_size, int avx2, int nt) {
     /* 8-byte ids come from 32-bit lanes, so the 16-slot blocks need every byte id and pad to fit. */
     int fits32 = pad >= INT32_MIN && pad <= INT32_MAX && byte_offset >= INT32_MIN && byte_offset <= INT32_MAX - 255;
 #ifdef HAVE_AVX2_ROWS
     if (avx2 && (elem_size == 4 || (elem_size == 8 && fits32)) && __builtin_cpu_supports("avx2")) {
+        if (nt) return elem_size == 4 ? fill_avx2_4_nt(FILL_ARGS) : fill_avx2_8_nt(FILL_ARGS);
         return elem_size == 4 ? fill_avx2_4(FILL_ARGS) : fill_avx2_8(FILL_ARGS);
     }
 #else
     (void)avx2;
 #endif
+    if (nt) {
+        switch (elem_size) {
+        case 1: return fill_nt(FILL_ARGS, 1, 1);
+        case 2: return fill_nt(FILL_ARGS, 2, 1);
+        case 4: return fill_nt(FILL_ARGS, 4, 1);
+        default: return fill_nt(FILL_ARGS, 8, fits32);
+        }
+    }
     switch (elem_size) {
     case 1: return fill(FILL_ARGS, 1, 1);
     case 2: return fill(FILL_ARGS, 2, 1);
@@ -306,6 +364,16 @@ static ptrdiff_t fill_streamed(const uint8_t *bytes, size_t nbytes, const ptrdif
                                const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
                                size_t max_bytes, int64_t pad, int64_t byte_offset, size_t es, void *ids,
                                uint8_t *mask, int32_t *lengths, int avx2) {
+#if defined(__SSE2__)
+    /* Rows whose 16-slot blocks all start on 16-byte boundaries (buffers 16-byte aligned, no prefix,
+     * whole blocks) need no stage: each block is streamed straight from the registers. */
+    if (((uintptr_t)ids & 15) == 0 && ((uintptr_t)mask & 15) == 0 && nprefix == 0 && max_bytes % 16 == 0) {
+        ptrdiff_t got = fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad,
+                                 byte_offset, ids, mask, lengths, 0, es, avx2, 1);
+        _mm_sfence();
+        return got;
+    }
+#endif
     const size_t cols = nprefix + max_bytes, row_bytes = cols * es;
     const size_t group = row_bytes >= STAGE_BYTES ? 1 : STAGE_BYTES / row_bytes;
     const size_t room = 16; /* slots past a group: more than a block row's spill (at most 15) */
@@ -315,7 +383,7 @@ static ptrdiff_t fill_streamed(const uint8_t *bytes, size_t nbytes, const ptrdif
     uint8_t *stage = aligned_alloc(64, cap_ids + cap_mask);
     if (!stage) { /* no memory for 16 KB: ordinary stores still give the same result */
         return fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset,
-                        ids, mask, lengths, 0, es, avx2);
+                        ids, mask, lengths, 0, es, avx2, 0);
     }
     uint8_t *stage_mask = stage + cap_ids;
     stream_t si, sm;
@@ -325,7 +393,7 @@ static ptrdiff_t fill_streamed(const uint8_t *bytes, size_t nbytes, const ptrdif
     for (size_t r0 = 0; r0 < rows; r0 += group) {
         size_t n = rows - r0 < group ? rows - r0 : group;
         ptrdiff_t got = fill_any(bytes, nbytes, offsets + r0, n, special_ids ? special_ids + r0 : NULL, prefix,
-                                 nprefix, max_bytes, pad, byte_offset, stage, stage_mask, lengths + r0, room, es, avx2);
+                                 nprefix, max_bytes, pad, byte_offset, stage, stage_mask, lengths + r0, room, es, avx2, 0);
         if (got == -3) { result = -3; break; } /* nothing more is promised */
         size_t done = got >= 0 ? (size_t)got : n;
         stream_put(&si, stage, done * row_bytes);
@@ -362,5 +430,5 @@ ptrdiff_t tok_pad_rows_with(const uint8_t *bytes, size_t nbytes, const ptrdiff_t
                              byte_offset, elem_size, ids, mask, lengths, avx2);
     }
     return fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset, ids,
-                    mask, lengths, 0, elem_size, avx2);
+                    mask, lengths, 0, elem_size, avx2, 0);
 }
