@@ -9,13 +9,9 @@
  * compiler vectorizes. 4- and 8-byte ids use AVX2 where the processor has it (checked at each call).
  * (An AVX-512 row, one widening and one masked blend per 16 ids, measured no faster: the time goes to
  * the row loop and the stores, not the lane arithmetic.) Outputs larger than the caches can be
- * streamed (TOK_PAD_STREAM, below): filled in L1 a group of rows at a time, copied out with
- * non-temporal stores.
+ * streamed past them (TOK_PAD_STREAM, below).
  */
 #include "tok_pad.h"
-
-#include <stdlib.h>
-#include <string.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -120,7 +116,7 @@ row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m
         /* before `lim` have room for a block row's spill (span - max_bytes slots) after them.       */     \
         /* Offsets are checked on the way: each row starts where the last ended, at most max_bytes */     \
         /* on, and a block row's reads stay inside bytes. Anything else goes to the loop below.     */     \
-        const size_t spill = span - max_bytes, over = spill <= room ? 0 : (spill - room + cols - 1) / cols; \
+        const size_t over = (span - max_bytes + cols - 1) / cols;                                         \
         const size_t lim = rows > over ? rows - over : 0;                                                  \
         ptrdiff_t s = offsets[0];                                                                          \
         if (blocks == 1 && nprefix == 0) { /* words of up to 16 bytes, no prefix: one block a row */      \
@@ -129,6 +125,19 @@ row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m
                 size_t n = (size_t)e - (size_t)s;                                                          \
                 if (n > max_bytes || (size_t)s + 16 > nbytes) break;                                       \
                 ROW(bytes + s, n, 1, (uint8_t *)ids + r * cols * es, mask + r * cols, pad, off, es);       \
+                lengths[r] = (int32_t)n;                                                                   \
+                s = e;                                                                                     \
+            }                                                                                              \
+        } else if (blocks == 1) { /* the same with prefix slots (the "Learn Your Tokens" layout) */        \
+            for (; r < lim; r++) {                                                                         \
+                ptrdiff_t e = offsets[r + 1];                                                              \
+                size_t n = (size_t)e - (size_t)s, base = r * cols;                                         \
+                if (n > max_bytes || (size_t)s + 16 > nbytes) break;                                       \
+                for (size_t k = 0; k < nprefix; k++) {                                                     \
+                    put(ids, base + k, prefix[k], es);                                                     \
+                    mask[base + k] = 1;                                                                    \
+                }                                                                                          \
+                ROW(bytes + s, n, 1, (uint8_t *)ids + (base + nprefix) * es, mask + base + nprefix, pad, off, es); \
                 lengths[r] = (int32_t)n;                                                                   \
                 s = e;                                                                                     \
             }                                                                                              \
@@ -166,7 +175,7 @@ row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m
             continue;                                                                                      \
         }                                                                                                  \
         if (n > max_bytes) return (ptrdiff_t)r;                                                            \
-        if (blocks_ok && (size_t)s + span <= nbytes && first + span <= total + room) {                     \
+        if (blocks_ok && (size_t)s + span <= nbytes && first + span <= total) {                            \
             /* Slots past this row's end (up to 15) spill into the next rows, which are written after. */ \
             ROW(bytes + s, n, blocks, (uint8_t *)ids + first * es, mask + first, pad, off, es);            \
         } else {                                                                                           \
@@ -183,8 +192,8 @@ row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m
 #define FILL_PARAMS                                                                                        \
     const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows, const ptrdiff_t *special_ids, \
         const int64_t *prefix, size_t nprefix, size_t max_bytes, int64_t pad, int64_t off, void *ids,         \
-        uint8_t *mask, int32_t *lengths, size_t room
-#define FILL_ARGS bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset, ids, mask, lengths, room
+        uint8_t *mask, int32_t *lengths
+#define FILL_ARGS bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset, ids, mask, lengths
 
 static inline __attribute__((always_inline)) ptrdiff_t fill(FILL_PARAMS, const size_t es, const int blocks_ok) {
     PAD_ROWS(row_blocks)
@@ -269,10 +278,10 @@ static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_8_nt(FILL_PARAMS) {
 }
 #endif
 
-/* One call's rows written straight into the caller's buffers (room: writable slots past the matrix). */
+/* One call's rows, with a ceiling on the instruction set and, if nt, non-temporal block stores. */
 static ptrdiff_t fill_any(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
                           const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix, size_t max_bytes,
-                          int64_t pad, int64_t byte_offset, void *ids, uint8_t *mask, int32_t *lengths, size_t room,
+                          int64_t pad, int64_t byte_offset, void *ids, uint8_t *mask, int32_t *lengths,
                           size_t elem_size, int avx2, int nt) {
     /* 8-byte ids come from 32-bit lanes, so the 16-slot blocks need every byte id and pad to fit. */
     int fits32 = pad >= INT32_MIN && pad <= INT32_MAX && byte_offset >= INT32_MIN && byte_offset <= INT32_MAX - 255;
@@ -301,112 +310,29 @@ static ptrdiff_t fill_any(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *
 }
 
 /*
- * Streaming. Rows are filled a group at a time into a staging buffer that stays in the L1 cache
- * (64-byte aligned, so the fill's stores do not straddle lines whatever the output's alignment),
- * then copied out a whole 64-byte line at a time with non-temporal stores, which skip the read of
- * each destination line that an ordinary store costs (a "read for ownership") and leave the caches
- * to the caller's other data. A line that a group leaves incomplete waits in `line` for the next
- * group, so every line of the output but its first and last goes out whole, once.
+ * Streaming (TOK_PAD_STREAM): blocks go out with non-temporal stores straight from the registers,
+ * which skip the read of each destination line that an ordinary store costs (a "read for
+ * ownership") and leave the caches to the caller's other data. Such a store must be 16-byte
+ * aligned, and it pays only when whole lines go out once, so it is used when every block starts on
+ * a 16-byte boundary and no block spills into the next row: aligned buffers, no prefix slots,
+ * maxBytes a multiple of 16. Other layouts use ordinary stores. Measured and not taken: blocks
+ * that spill (lines written twice, partly: 2x slower), and staging rows in L1 to copy them out in
+ * whole lines (no faster: the copy waits for memory while the fill waits for the copy).
  */
-typedef struct {
-    uint8_t line[64]; /* the bytes of the output line being completed: line[0 .. out % 64) */
-    uint8_t *start;   /* the output's first byte (nothing before it is written) */
-    uint8_t *out;     /* the next output byte */
-} stream_t;
-
-static inline void put_line(uint8_t *dst, const uint8_t *src) {
-#if defined(__SSE2__)
-    __m128i *d = (__m128i *)(void *)dst;
-    _mm_stream_si128(d, _mm_loadu_si128((const __m128i *)(const void *)src));
-    _mm_stream_si128(d + 1, _mm_loadu_si128((const __m128i *)(const void *)(src + 16)));
-    _mm_stream_si128(d + 2, _mm_loadu_si128((const __m128i *)(const void *)(src + 32)));
-    _mm_stream_si128(d + 3, _mm_loadu_si128((const __m128i *)(const void *)(src + 48)));
-#else
-    memcpy(dst, src, 64);
-#endif
-}
-
-/* Appends src[0 .. n) to the output. */
-static void stream_put(stream_t *st, const uint8_t *src, size_t n) {
-    while (n > 0) {
-        size_t m = (size_t)((uintptr_t)st->out & 63);
-        if (m == 0 && n >= 64) { /* whole lines straight from the stage */
-            for (; n >= 64; n -= 64, src += 64, st->out += 64) put_line(st->out, src);
-            continue;
-        }
-        size_t take = n < 64 - m ? n : 64 - m;
-        memcpy(st->line + m, src, take);
-        st->out += take;
-        src += take;
-        n -= take;
-        if (((uintptr_t)st->out & 63) == 0) { /* the line is complete */
-            size_t have = (size_t)(st->out - st->start);
-            if (have >= 64) {
-                put_line(st->out - 64, st->line);
-            } else { /* the output's first line, which starts inside it: ordinary stores */
-                memcpy(st->start, st->line + (64 - have), have);
-            }
-        }
-    }
-}
-
-/* Writes the incomplete last line with ordinary stores. */
-static void stream_finish(stream_t *st) {
-    size_t m = (size_t)((uintptr_t)st->out & 63), have = (size_t)(st->out - st->start);
-    if (m == 0) return;
-    size_t n = have < m ? have : m; /* the line may also be the output's first */
-    memcpy(st->out - n, st->line + (m - n), n);
-}
-
-#define STAGE_BYTES 16384 /* ids staged per group (the mask is 1/elem_size of it) */
-
 static ptrdiff_t fill_streamed(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
                                const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
                                size_t max_bytes, int64_t pad, int64_t byte_offset, size_t es, void *ids,
                                uint8_t *mask, int32_t *lengths, int avx2) {
+    int nt = 0;
 #if defined(__SSE2__)
-    /* Rows whose 16-slot blocks all start on 16-byte boundaries (buffers 16-byte aligned, no prefix,
-     * whole blocks) need no stage: each block is streamed straight from the registers. */
-    if (((uintptr_t)ids & 15) == 0 && ((uintptr_t)mask & 15) == 0 && nprefix == 0 && max_bytes % 16 == 0) {
-        ptrdiff_t got = fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad,
-                                 byte_offset, ids, mask, lengths, 0, es, avx2, 1);
-        _mm_sfence();
-        return got;
-    }
+    nt = nprefix == 0 && max_bytes % 16 == 0 && ((uintptr_t)ids & 15) == 0 && ((uintptr_t)mask & 15) == 0;
 #endif
-    const size_t cols = nprefix + max_bytes, row_bytes = cols * es;
-    const size_t group = row_bytes >= STAGE_BYTES ? 1 : STAGE_BYTES / row_bytes;
-    const size_t room = 16; /* slots past a group: more than a block row's spill (at most 15) */
-    /* Each stage: a group's rows and the spill past them, rounded up to whole lines. */
-    const size_t cap_ids = (group * row_bytes + room * es + 63) & ~(size_t)63;
-    const size_t cap_mask = (group * cols + room + 63) & ~(size_t)63;
-    uint8_t *stage = aligned_alloc(64, cap_ids + cap_mask);
-    if (!stage) { /* no memory for 16 KB: ordinary stores still give the same result */
-        return fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset,
-                        ids, mask, lengths, 0, es, avx2, 0);
-    }
-    uint8_t *stage_mask = stage + cap_ids;
-    stream_t si, sm;
-    si.start = si.out = (uint8_t *)ids;
-    sm.start = sm.out = mask;
-    ptrdiff_t result = -1;
-    for (size_t r0 = 0; r0 < rows; r0 += group) {
-        size_t n = rows - r0 < group ? rows - r0 : group;
-        ptrdiff_t got = fill_any(bytes, nbytes, offsets + r0, n, special_ids ? special_ids + r0 : NULL, prefix,
-                                 nprefix, max_bytes, pad, byte_offset, stage, stage_mask, lengths + r0, room, es, avx2, 0);
-        if (got == -3) { result = -3; break; } /* nothing more is promised */
-        size_t done = got >= 0 ? (size_t)got : n;
-        stream_put(&si, stage, done * row_bytes);
-        stream_put(&sm, stage_mask, done * cols);
-        if (got >= 0) { result = (ptrdiff_t)(r0 + done); break; }
-    }
-    stream_finish(&si);
-    stream_finish(&sm);
+    ptrdiff_t got = fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad,
+                             byte_offset, ids, mask, lengths, es, avx2, nt);
 #if defined(__SSE2__)
-    _mm_sfence(); /* the streamed lines are visible before the caller hands the buffers on */
+    if (nt) _mm_sfence(); /* the streamed lines are visible before the caller hands the buffers on */
 #endif
-    free(stage);
-    return result;
+    return got;
 }
 
 ptrdiff_t tok_pad_rows(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
@@ -430,5 +356,5 @@ ptrdiff_t tok_pad_rows_with(const uint8_t *bytes, size_t nbytes, const ptrdiff_t
                              byte_offset, elem_size, ids, mask, lengths, avx2);
     }
     return fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset, ids,
-                    mask, lengths, 0, elem_size, avx2, 0);
+                    mask, lengths, elem_size, avx2, 0);
 }

@@ -47,13 +47,13 @@ enum {
     /** Use AVX2 for 4- and 8-byte ids where the processor has it (else SSE2 on x86-64, portable C elsewhere). */
     TOK_PAD_AVX2 = 1,
     /**
-     * Write the buffers with non-temporal stores: rows are filled a group at a time (about 16 KB of
-     * ids) in a staging buffer, then copied out in whole 64-byte lines that bypass the caches. For
-     * outputs larger than the last-level cache this saves the read of every destination line an
-     * ordinary store costs and keeps the caches for other data; for small outputs that are read
-     * right after, ordinary stores are better. The staging buffer is allocated per call (freed
-     * before it returns); without memory for it the call falls back to ordinary stores. On a
-     * stop (a long word), the rows before it are written as tok_pad_rows promises.
+     * Write with non-temporal stores where the layout allows it: blocks of 16 slots streamed from
+     * the registers past the caches, when `ids` and `mask` are 16-byte aligned, nprefix is 0 and
+     * max_bytes is a multiple of 16 (every block then starts on a 16-byte boundary and none spills
+     * into the next row). For outputs larger than the last-level cache this saves the read of every
+     * destination line an ordinary store costs and keeps the caches for other data; for small
+     * outputs read right after, ordinary stores are better. Other layouts are written with
+     * ordinary stores. Allocates nothing.
      */
     TOK_PAD_STREAM = 2
 };

@@ -371,10 +371,10 @@ import TokTestSupport
         }
     }
 
-    /// The streamed fill (TOK_PAD_STREAM: non-temporal stores, straight from the registers when every
-    /// block is 16-byte aligned, else through a staging buffer) writes what ordinary stores write:
-    /// every width, buffers 16-byte aligned and starting anywhere within a cache line, groups of
-    /// rows ending mid-line, a stop at a long word (rows before it written, nothing outside the
+    /// The streamed fill (TOK_PAD_STREAM: non-temporal stores from the registers where every block
+    /// is 16-byte aligned, ordinary stores elsewhere) writes what ordinary stores write: every
+    /// width, limits that are and are not multiples of 16, buffers aligned and starting anywhere
+    /// within a cache line, a stop at a long word (rows before it written, nothing outside the
     /// buffers touched), and, through the Swift API, an output over the streaming threshold.
     @Test func streamedFillEqualsOrdinaryStores() throws {
         var rng = SeededRandom(seed: 0x57EA)
