@@ -7,7 +7,7 @@
 #include <unicode/utext.h>
 #include <unicode/uscript.h>
 #include <stdlib.h>
-#include "tok_unicode.h"
+#include <string.h>
 
 int tok_icu_is_assigned(uint32_t cp) { return u_charType((UChar32)cp) != U_UNASSIGNED; }
 
@@ -108,34 +108,142 @@ const char *tok_icu_script_name(int32_t code) {
     return name ? name : "Unknown";
 }
 
-int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words) {
-    *words = NULL;
-    if (len == 0) return 0;
+/* A growing list of (start, end) word pairs. */
+typedef struct {
+    uint32_t *w;
+    size_t n, cap, hint;
+} word_list;
+
+static int add_word(word_list *l, size_t a, size_t b) {
+    if (l->n == l->cap) {
+        size_t c = l->cap ? l->cap * 2 : l->hint / 8 + 16; /* a word every 8 bytes, then doubling */
+        uint32_t *g = realloc(l->w, 2 * c * sizeof(uint32_t));
+        if (!g) return -1;
+        l->w = g;
+        l->cap = c;
+    }
+    l->w[2 * l->n] = (uint32_t)a;
+    l->w[2 * l->n + 1] = (uint32_t)b;
+    l->n++;
+    return 0;
+}
+
+/* ICU's words of s[from..to), offsets from s. Returns 0, -1 (memory) or -2 (ICU). */
+static int icu_words_of(const uint8_t *s, size_t from, size_t to, word_list *l) {
     UText *ut;
     UBreakIterator *bi;
-    if (open_words(s, len, &ut, &bi)) return -2;
-    uint32_t *w = NULL;
-    size_t n = 0, cap = 0;
+    if (open_words(s + from, to - from, &ut, &bi)) return -2;
     int32_t prev = ubrk_first(bi);
     for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
-        if (ubrk_getRuleStatus(bi) >= UBRK_WORD_NONE_LIMIT) {
-            if (n == cap) {
-                size_t c = cap ? cap * 2 : len / 8 + 16; /* a word every 8 bytes, then doubling */
-                uint32_t *g = realloc(w, 2 * c * sizeof(uint32_t));
-                if (!g) { free(w); close_words(ut, bi); return -1; }
-                w = g;
-                cap = c;
-            }
-            w[2 * n] = (uint32_t)prev;
-            w[2 * n + 1] = (uint32_t)b;
-            n++;
+        if (ubrk_getRuleStatus(bi) >= UBRK_WORD_NONE_LIMIT && add_word(l, from + (size_t)prev, from + (size_t)b)) {
+            close_words(ut, bi);
+            return -1;
         }
         prev = b;
     }
     close_words(ut, bi);
-    *words = w;
-    return (int64_t)n;
+    return 0;
 }
+
+/*
+ * The same words of a line of ASCII text without ICU: UAX #29's rules restricted to ASCII, with
+ * ICU's root tailoring (':' is not MidLetter, '@' is ALetter), and ICU's word status (a segment is
+ * a word when it holds a letter or a digit, or is two or more '_' joined by rule 13a). Checked
+ * against ICU in the tests on random strings over every ASCII byte.
+ */
+enum { A_O, A_L, A_N, A_MNL, A_SQ, A_MN, A_EX, A_SP, A_CR, A_LF, A_NL };
+static const uint8_t ascii_class[128] = {
+    A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_LF, A_NL, A_NL, A_CR, A_O, A_O,  /* 00-0F */
+    A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O,  /* 10-1F */
+    A_SP, A_O, A_O, A_O, A_O, A_O, A_O, A_SQ, A_O, A_O, A_O, A_O, A_MN, A_O, A_MNL, A_O,  /* 20-2F */
+    A_N, A_N, A_N, A_N, A_N, A_N, A_N, A_N, A_N, A_N, A_O, A_MN, A_O, A_O, A_O, A_O,  /* 30-3F */
+    A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L,  /* 40-4F */
+    A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_O, A_O, A_O, A_O, A_EX,  /* 50-5F */
+    A_O, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L,  /* 60-6F */
+    A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_O, A_O, A_O, A_O, A_O,  /* 70-7F */
+};
+
+/* Is there a word boundary between s[i-1] and s[i] (from < i < to)? */
+static inline int ascii_break(const uint8_t *s, size_t from, size_t to, size_t i) {
+    int a = ascii_class[s[i - 1]], b = ascii_class[s[i]];
+    if (a == A_CR && b == A_LF) return 0;                                     /* WB3 */
+    if (a >= A_CR || b >= A_CR) return 1;                                     /* WB3a, WB3b */
+    if (a == A_SP && b == A_SP) return 0;                                     /* WB3d */
+    if (a == A_L && b == A_L) return 0;                                       /* WB5 */
+    if (a == A_L && (b == A_MNL || b == A_SQ) && i + 1 < to && ascii_class[s[i + 1]] == A_L) return 0;   /* WB6 */
+    if (i >= from + 2 && ascii_class[s[i - 2]] == A_L && (a == A_MNL || a == A_SQ) && b == A_L) return 0; /* WB7 */
+    if ((a == A_N || a == A_L) && (b == A_N || b == A_L)) return 0;           /* WB8, WB9, WB10 */
+    if (i >= from + 2 && ascii_class[s[i - 2]] == A_N && (a == A_MN || a == A_MNL || a == A_SQ) && b == A_N)
+        return 0;                                                             /* WB11 */
+    if (a == A_N && (b == A_MN || b == A_MNL || b == A_SQ) && i + 1 < to && ascii_class[s[i + 1]] == A_N)
+        return 0;                                                             /* WB12 */
+    if ((a == A_L || a == A_N || a == A_EX) && b == A_EX) return 0;           /* WB13a */
+    if (a == A_EX && (b == A_L || b == A_N)) return 0;                        /* WB13b */
+    return 1;                                                                 /* WB999 */
+}
+
+static int ascii_words_of(const uint8_t *s, size_t from, size_t to, word_list *l) {
+    size_t start = from;
+    int word = 0, other = 0; /* the segment so far has a letter or digit / something but '_' */
+    for (size_t i = from; i < to; i++) {
+        if (i > start && ascii_break(s, from, to, i)) {
+            if ((word || (!other && i - start >= 2)) && add_word(l, start, i)) return -1;
+            start = i;
+            word = other = 0;
+        }
+        int c = ascii_class[s[i]];
+        word |= c == A_L || c == A_N;
+        other |= c != A_EX;
+    }
+    if (to > start && (word || (!other && to - start >= 2)) && add_word(l, start, to)) return -1;
+    return 0;
+}
+
+/* Is s[from..to) all ASCII? */
+static int all_ascii(const uint8_t *s, size_t from, size_t to) {
+    size_t i = from;
+    for (; i + 8 <= to; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) return 0;
+    }
+    for (; i < to; i++)
+        if (s[i] & 0x80) return 0;
+    return 1;
+}
+
+int64_t tok_icu_words_with(const uint8_t *s, size_t len, uint32_t **words, int ascii_fast) {
+    *words = NULL;
+    if (len == 0) return 0;
+    if (len >= ((size_t)1 << 31)) return -2;
+    word_list l = {NULL, 0, 0, len};
+    int rc = 0;
+    if (!ascii_fast) {
+        rc = icu_words_of(s, 0, len, &l);
+    } else {
+        /* Line by line: UAX #29 always breaks before and after a line feed (WB3a, WB3b), so each
+         * line's words are the same alone. ASCII lines take the scanner above; runs of other
+         * lines go to ICU together. */
+        size_t i = 0, pending = SIZE_MAX; /* start of the lines waiting for ICU */
+        while (i < len && rc == 0) {
+            const uint8_t *lf = memchr(s + i, '\n', len - i);
+            size_t e = lf ? (size_t)(lf - s) + 1 : len;
+            if (all_ascii(s, i, e)) {
+                if (pending != SIZE_MAX) { rc = icu_words_of(s, pending, i, &l); pending = SIZE_MAX; }
+                if (rc == 0) rc = ascii_words_of(s, i, e, &l);
+            } else if (pending == SIZE_MAX) {
+                pending = i;
+            }
+            i = e;
+        }
+        if (rc == 0 && pending != SIZE_MAX) rc = icu_words_of(s, pending, len, &l);
+    }
+    if (rc) { free(l.w); return rc; }
+    *words = l.w;
+    return (int64_t)l.n;
+}
+
+int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words) { return tok_icu_words_with(s, len, words, 1); }
 
 uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint32_t *token_starts, size_t n_tokens) {
     uint64_t split = 0;

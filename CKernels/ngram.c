@@ -460,16 +460,26 @@ double tok_ngram_sum_clog2c(const tok_ngram_counter *c) {
     pthread_once(&clog2c_once, clog2c_init);
     const double *table = clog2c_table;
     const int fmt = c->fmt, stride = stride_of(fmt);
-    double s = 0;
+    /* The terms are summed exactly, as fixed-point numbers (an integer part and 64 bits of
+     * fraction), so the result does not depend on the order of the table's slots, which depends
+     * on the order keys arrived in (batches on several threads, merges). Each term is at least 2
+     * (c >= 2), so its fraction has no bits below 2^-51 and fits the 64 bits exactly; the integer
+     * parts stay below 2^53 (the sum is at most total * log2(total) with total < 2^47). */
+    uint64_t whole = 0, frac = 0;
     for (unsigned q = 0; q < PARTS; q++) {
         const part *p = &c->parts[q];
         if (!p->slots) continue;
         for (size_t i = 0; i <= p->mask; i++) {
             uint64_t cnt = e_count(p->slots + i * (size_t)stride, fmt);
-            if (cnt > 1) s += cnt < LOG_CACHE ? table[cnt] : (double)cnt * log2((double)cnt);
+            if (cnt < 2) continue;
+            double t = cnt < LOG_CACHE ? table[cnt] : (double)cnt * log2((double)cnt);
+            uint64_t w = (uint64_t)t, f = (uint64_t)((t - (double)w) * 0x1p64);
+            whole += w;
+            frac += f;
+            whole += frac < f; /* the carry */
         }
     }
-    return s;
+    return (double)whole + (double)frac * 0x1p-64;
 }
 
 size_t tok_ngram_counts(const tok_ngram_counter *c, uint64_t *out, size_t cap) {

@@ -86,7 +86,10 @@ uint64_t tok_ngram_distinct(const tok_ngram_counter *c);
 /** The sum of all counts (the number of n-gram occurrences added). */
 uint64_t tok_ngram_total(const tok_ngram_counter *c);
 
-/** Σ count · log₂(count) over the distinct n-grams (the plug-in entropy's sum). */
+/**
+ * Σ count · log₂(count) over the distinct n-grams (the plug-in entropy's sum). The terms are
+ * added exactly (in fixed point), so the result does not depend on the order the counts arrived in.
+ */
 double tok_ngram_sum_clog2c(const tok_ngram_counter *c);
 
 /**

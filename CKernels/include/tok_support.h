@@ -63,6 +63,13 @@ int64_t tok_icu_script_runs_of_words(const uint8_t *s, size_t len, const uint32_
 int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words);
 
 /**
+ * tok_icu_words with its ASCII path on (ascii_fast 1, what tok_icu_words does) or off (0: every
+ * line through ICU; for tests). Lines of ASCII text are segmented by a scanner equal to ICU's rules
+ * on ASCII; other lines by ICU. The words are the same either way.
+ */
+int64_t tok_icu_words_with(const uint8_t *s, size_t len, uint32_t **words, int ascii_fast);
+
+/**
  * How many of the words (n_words (start, end) pairs in order, as tok_icu_words writes them)
  * have a token starting strictly inside them (token_starts: ascending byte offsets).
  */

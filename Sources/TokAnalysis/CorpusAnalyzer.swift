@@ -171,7 +171,9 @@ public struct CorpusAnalyzer: Sendable {
 
     /// The statistics of everything added so far.
     public func report() -> AnalysisReport {
-        let counts = unigram.values
+        // Sorted, so that every sum over them adds its terms in one order whatever order the
+        // counts arrived in (batches on several threads): the same digits from every run.
+        let counts = unigram.values.sorted()
         let v = tokenizer.vocabularySize
         func ratio(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
         var conditional: [String: Double?] = [:]

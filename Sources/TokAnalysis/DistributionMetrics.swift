@@ -90,7 +90,9 @@ public enum DistributionMetrics {
         guard total > 0 else { return nil }
         func f(_ c: Int) -> Double { c > 1 ? Double(c) * log2(Double(c)) : 0 }
         var contextSum = context.sumCLog2C
-        for (key, t) in tails.entries {
+        // In key order: a table's order depends on the order its keys arrived in, and the sum's
+        // last bits on the order of its terms (the same report from every run).
+        for (key, t) in tails.entries.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let c = context.count(of: key)
             contextSum += f(c - t) - f(c)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TokAnalysis
+import CTokKernels
 import TokCore
 import TokTestSupport
 
@@ -193,6 +194,99 @@ import TokTestSupport
             }
         }
         #expect(ScriptRuns.measuredRuns([], zstdLevels: []).isEmpty)
+    }
+}
+
+/// The words `tok analyze` counts: lines of ASCII text go through a scanner of ICU's rules on
+/// ASCII instead of ICU itself. Both ways must give the same words, byte for byte.
+@Suite struct ICUWordTests {
+    func words(_ text: [UInt8], ascii: Bool) -> [UInt32] {
+        var found: UnsafeMutablePointer<UInt32>? = nil
+        let n = Int(text.withUnsafeBufferPointer { tok_icu_words_with($0.baseAddress, $0.count, &found, ascii ? 1 : 0) })
+        defer { free(found) }
+        guard n > 0, let found else { return [] }
+        return Array(UnsafeBufferPointer(start: found, count: 2 * n))
+    }
+
+    /// Known cases: ICU's root rules leave ':' out of MidLetter and put '@' in ALetter; "a.b",
+    /// "1,000.5" and "can't" are one word; "__" is a word and "_" is not.
+    @Test func asciiCasesAsICU() {
+        let cases: [(String, [String])] = [
+            ("a:b a.b can't 1,000.5 x@y.z", ["a", "b", "a.b", "can't", "1,000.5", "x@y.z"]),
+            ("__ _ a_1 _x 3_ e.g. end.", ["__", "a_1", "_x", "3_", "e.g", "end"]),
+            ("tab\tsep\r\nnext\u{0B}vt", ["tab", "sep", "next", "vt"]),
+        ]
+        for (text, want) in cases {
+            let bytes = Array(text.utf8)
+            let w = words(bytes, ascii: true)
+            let got = stride(from: 0, to: w.count, by: 2).map { String(decoding: bytes[Int(w[$0])..<Int(w[$0 + 1])], as: UTF8.self) }
+            #expect(got == want, "\(text)")
+            #expect(w == words(bytes, ascii: false), "\(text)")
+        }
+    }
+
+    /// Random lines over every ASCII byte and over the classes that matter, mixed with lines of
+    /// other scripts (which go to ICU), CR LF and lone CRs: the same words as ICU alone.
+    @Test func randomTextsAsICU() {
+        var rng = SeededRandom(seed: 0xA5C11)
+        let classes = Array("aZ09.:',;_ @\t\"-!\r".utf8)
+        let other = ["é", "日本", "ภาษา", "’", "\u{301}", "😀", "\u{200D}", "א", "ア", "мир"].map { Array($0.utf8) }
+        for trial in 0..<3_000 {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                for _ in 0..<Int.random(in: 0...30, using: &rng) {
+                    switch Int.random(in: 0..<20, using: &rng) {
+                    case 0: text += other.randomElement(using: &rng)!
+                    case 1..<8: text.append(UInt8.random(in: 0...127, using: &rng))
+                    default: text.append(classes.randomElement(using: &rng)!)
+                    }
+                }
+                text += Int.random(in: 0..<4, using: &rng) == 0 ? [13, 10] : [10]
+            }
+            if trial % 7 == 0 { text += rng.bytes(2) }   // ill-formed bytes
+            #expect(words(text, ascii: true) == words(text, ascii: false), "trial \(trial)")
+        }
+    }
+
+    /// The fixture texts (English, code, many scripts) joined into one document.
+    @Test func fixtureTextsAsICU() throws {
+        for name in ["tiktoken_o200k_base.jsonl", "hat_splitter.jsonl"] {
+            let texts = try TestFiles.jsonLines(name).compactMap { $0["text"] as? String }
+            #expect(texts.count > 100)
+            let doc = Array(texts.joined(separator: "\n").utf8)
+            let fast = words(doc, ascii: true)
+            #expect(fast.count > 1_000)
+            #expect(fast == words(doc, ascii: false), "\(name)")
+        }
+    }
+}
+
+/// Sums over a table do not depend on the order its keys arrived in (which decides where they
+/// sit in the table): the same report, to the last bit, from every run and every batching.
+@Suite struct OrderIndependenceTests {
+    @Test func sumOfCountsIsTheSameInAnyOrder() {
+        var rng = SeededRandom(seed: 0x5A3D)
+        let entries = (0..<100_000).map { _ in
+            ([UInt32.random(in: 0..<5_000, using: &rng), UInt32.random(in: 0..<5_000, using: &rng)], Int.random(in: 1...100_000, using: &rng))
+        }
+        var forward = NGramCounter(order: 2), backward = NGramCounter(order: 2)
+        for (k, c) in entries { forward.add(k, times: c) }
+        for (k, c) in entries.reversed() { backward.add(k, times: c) }
+        #expect(forward.sumCLog2C == backward.sumCLog2C)
+        var naive = 0.0
+        for c in forward.values.sorted() where c > 1 { naive += Double(c) * log2(Double(c)) }
+        #expect(abs(forward.sumCLog2C - naive) <= 1e-9 * naive)
+    }
+
+    /// Many short texts (a tail k-gram each) in two orders: the same conditional entropies.
+    @Test func conditionalEntropyIsTheSameInAnyOrder() {
+        var rng = SeededRandom(seed: 0x7A11)
+        let sequences = (0..<20_000).map { _ in (0..<Int.random(in: 1...12, using: &rng)).map { _ in Int.random(in: 0..<3_000, using: &rng) } }
+        for k in 1...3 {
+            let a = DistributionMetrics.conditionalEntropy(sequences, k: k)
+            let b = DistributionMetrics.conditionalEntropy(sequences.reversed(), k: k)
+            #expect(a != nil && a == b, "k \(k): \(String(describing: a)) \(String(describing: b))")
+        }
     }
 }
 

@@ -191,6 +191,28 @@ import TokTestSupport
     }
 }
 
+@Suite struct AnalyzeDeterminismCLITests {
+    /// Many files in many scripts, grouped by script (runs analyzed in batches on all cores and
+    /// merged as they finish): every run prints the same report, digit for digit.
+    @Test func theSameReportFromEveryRun() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-determinism-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let texts = try TestFiles.jsonLines("tiktoken_o200k_base.jsonl").compactMap { $0["text"] as? String }
+        for (i, start) in stride(from: 0, to: texts.count, by: 40).enumerated() {
+            try texts[start..<Swift.min(start + 40, texts.count)].joined(separator: "\n")
+                .write(to: dir.appendingPathComponent("part\(i).txt"), atomically: true, encoding: .utf8)
+        }
+        var outputs: Set<[UInt8]> = []
+        for _ in 0..<4 {
+            let r = try runProcess(TestFiles.tokBinary, ["analyze", "--group-by", "script", "--format", "json", "--zstd-levels", "", dir.path])
+            #expect(r.status == 0, "\(r.err)")
+            outputs.insert(r.out)
+        }
+        #expect(outputs.count == 1)
+    }
+}
+
 @Suite struct AnalyzeHTMLCLITests {
     @Test func htmlIsSelfContainedWithChartsAndEscapedNames() throws {
         let tsv = "group\ttext\n<b>&x\tHello world\nru\tПривет мир\n"
