@@ -256,26 +256,17 @@ row_avx2_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, 
     row_avx2_with(src, n, blocks, out, m, pad, off, es, 1);
 }
 
-static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_4(FILL_PARAMS) {
-    const size_t es = 4;
-    const int blocks_ok = 1;
-    PAD_ROWS(row_avx2)
-}
-static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_8(FILL_PARAMS) {
-    const size_t es = 8;
-    const int blocks_ok = 1;
-    PAD_ROWS(row_avx2)
-}
-static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_4_nt(FILL_PARAMS) {
-    const size_t es = 4;
-    const int blocks_ok = 1;
-    PAD_ROWS(row_avx2_nt)
-}
-static __attribute__((target("avx2"))) ptrdiff_t fill_avx2_8_nt(FILL_PARAMS) {
-    const size_t es = 8;
-    const int blocks_ok = 1;
-    PAD_ROWS(row_avx2_nt)
-}
+/* The AVX2 row loops: 4- or 8-byte ids, ordinary or non-temporal block stores. */
+#define FILL_AVX2(NAME, ES, ROW)                                                                           \
+    static __attribute__((target("avx2"))) ptrdiff_t NAME(FILL_PARAMS) {                                  \
+        const size_t es = ES;                                                                              \
+        const int blocks_ok = 1;                                                                           \
+        PAD_ROWS(ROW)                                                                                      \
+    }
+FILL_AVX2(fill_avx2_4, 4, row_avx2)
+FILL_AVX2(fill_avx2_8, 8, row_avx2)
+FILL_AVX2(fill_avx2_4_nt, 4, row_avx2_nt)
+FILL_AVX2(fill_avx2_8_nt, 8, row_avx2_nt)
 #endif
 
 /* One call's rows, with a ceiling on the instruction set and, if nt, non-temporal block stores. */
