@@ -34,31 +34,6 @@ uint8_t tok_icu_class(uint32_t cp) {
 }
 
 
-/* A UAX #29 word break iterator over UTF-8 text (positions are byte offsets); closes both on
- * failure. Returns 0 or -2. */
-static int open_words(const uint8_t *s, size_t len, UText **ut, UBreakIterator **bi) {
-    *ut = NULL;
-    *bi = NULL;
-    if (len >= ((size_t)1 << 31)) return -2;
-    UErrorCode err = U_ZERO_ERROR;
-    *ut = utext_openUTF8(NULL, (const char *)s, (int64_t)len, &err);
-    *bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
-    if (U_SUCCESS(err)) ubrk_setUText(*bi, *ut, &err);
-    if (U_FAILURE(err)) {
-        if (*bi) ubrk_close(*bi);
-        if (*ut) utext_close(*ut);
-        *ut = NULL;
-        *bi = NULL;
-        return -2;
-    }
-    return 0;
-}
-
-static void close_words(UText *ut, UBreakIterator *bi) {
-    ubrk_close(bi);
-    utext_close(ut);
-}
-
 /* The script of the word s[a..b): its first character whose script is not Common or Inherited,
  * or -1. */
 static int32_t word_script(const uint8_t *s, size_t len, size_t a, size_t b) {
@@ -128,21 +103,25 @@ static int add_word(word_list *l, size_t a, size_t b) {
     return 0;
 }
 
-/* ICU's words of s[from..to), offsets from s. Returns 0, -1 (memory) or -2 (ICU). */
-static int icu_words_of(const uint8_t *s, size_t from, size_t to, word_list *l) {
-    UText *ut;
-    UBreakIterator *bi;
-    if (open_words(s + from, to - from, &ut, &bi)) return -2;
-    int32_t prev = ubrk_first(bi);
-    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
-        if (ubrk_getRuleStatus(bi) >= UBRK_WORD_NONE_LIMIT && add_word(l, from + (size_t)prev, from + (size_t)b)) {
-            close_words(ut, bi);
-            return -1;
-        }
+/* ICU's words of s[from..to), offsets from s, with a word break iterator opened on first use and
+ * kept in *bi (opening one costs more than segmenting a line). Returns 0, -1 (memory) or -2 (ICU). */
+static int icu_words_of(const uint8_t *s, size_t from, size_t to, word_list *l, UBreakIterator **bi) {
+    UErrorCode err = U_ZERO_ERROR;
+    if (!*bi) {
+        *bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
+        if (U_FAILURE(err)) { *bi = NULL; return -2; }
+    }
+    UText *ut = utext_openUTF8(NULL, (const char *)(s + from), (int64_t)(to - from), &err);
+    if (U_SUCCESS(err)) ubrk_setUText(*bi, ut, &err);
+    if (U_FAILURE(err)) { utext_close(ut); return -2; }
+    int rc = 0;
+    int32_t prev = ubrk_first(*bi);
+    for (int32_t b = ubrk_next(*bi); b != UBRK_DONE && rc == 0; b = ubrk_next(*bi)) {
+        if (ubrk_getRuleStatus(*bi) >= UBRK_WORD_NONE_LIMIT) rc = add_word(l, from + (size_t)prev, from + (size_t)b);
         prev = b;
     }
-    close_words(ut, bi);
-    return 0;
+    utext_close(ut);
+    return rc;
 }
 
 /*
@@ -163,16 +142,14 @@ static const uint8_t ascii_class[128] = {
     A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_L, A_O, A_O, A_O, A_O, A_O,  /* 70-7F */
 };
 
-/* Is there a word boundary between s[i-1] and s[i] (from < i < to)? */
-static inline int ascii_break(const uint8_t *s, size_t from, size_t to, size_t i) {
-    int a = ascii_class[s[i - 1]], b = ascii_class[s[i]];
+/* Is there a word boundary between s[i-1] and s[i] (from < i < to), whose classes are a and b?
+ * (Letter after letter, digit after digit and space after space were decided by the caller.) */
+static inline int ascii_break(const uint8_t *s, size_t from, size_t to, size_t i, int a, int b) {
     if (a == A_CR && b == A_LF) return 0;                                     /* WB3 */
     if (a >= A_CR || b >= A_CR) return 1;                                     /* WB3a, WB3b */
-    if (a == A_SP && b == A_SP) return 0;                                     /* WB3d */
-    if (a == A_L && b == A_L) return 0;                                       /* WB5 */
     if (a == A_L && (b == A_MNL || b == A_SQ) && i + 1 < to && ascii_class[s[i + 1]] == A_L) return 0;   /* WB6 */
     if (i >= from + 2 && ascii_class[s[i - 2]] == A_L && (a == A_MNL || a == A_SQ) && b == A_L) return 0; /* WB7 */
-    if ((a == A_N || a == A_L) && (b == A_N || b == A_L)) return 0;           /* WB8, WB9, WB10 */
+    if ((a == A_N || a == A_L) && (b == A_N || b == A_L)) return 0;           /* WB5, WB8, WB9, WB10 */
     if (i >= from + 2 && ascii_class[s[i - 2]] == A_N && (a == A_MN || a == A_MNL || a == A_SQ) && b == A_N)
         return 0;                                                             /* WB11 */
     if (a == A_N && (b == A_MN || b == A_MNL || b == A_SQ) && i + 1 < to && ascii_class[s[i + 1]] == A_N)
@@ -185,15 +162,22 @@ static inline int ascii_break(const uint8_t *s, size_t from, size_t to, size_t i
 static int ascii_words_of(const uint8_t *s, size_t from, size_t to, word_list *l) {
     size_t start = from;
     int word = 0, other = 0; /* the segment so far has a letter or digit / something but '_' */
+    int a = -1;              /* the class of s[i - 1] */
     for (size_t i = from; i < to; i++) {
-        if (i > start && ascii_break(s, from, to, i)) {
+        int b = ascii_class[s[i]];
+        if (b == a && (b == A_L || b == A_N || b == A_SP)) { /* WB5, WB8, WB3d: the commonest pairs */
+            /* the rest of the run in a tight loop */
+            while (i + 1 < to && ascii_class[s[i + 1]] == b) i++;
+            continue;
+        }
+        if (i > from && ascii_break(s, from, to, i, a, b)) {
             if ((word || (!other && i - start >= 2)) && add_word(l, start, i)) return -1;
             start = i;
             word = other = 0;
         }
-        int c = ascii_class[s[i]];
-        word |= c == A_L || c == A_N;
-        other |= c != A_EX;
+        word |= b == A_L || b == A_N;
+        other |= b != A_EX;
+        a = b;
     }
     if (to > start && (word || (!other && to - start >= 2)) && add_word(l, start, to)) return -1;
     return 0;
@@ -217,9 +201,10 @@ int64_t tok_icu_words_with(const uint8_t *s, size_t len, uint32_t **words, int a
     if (len == 0) return 0;
     if (len >= ((size_t)1 << 31)) return -2;
     word_list l = {NULL, 0, 0, len};
+    UBreakIterator *bi = NULL;
     int rc = 0;
     if (!ascii_fast) {
-        rc = icu_words_of(s, 0, len, &l);
+        rc = icu_words_of(s, 0, len, &l, &bi);
     } else {
         /* Line by line: UAX #29 always breaks before and after a line feed (WB3a, WB3b), so each
          * line's words are the same alone. ASCII lines take the scanner above; runs of other
@@ -229,15 +214,16 @@ int64_t tok_icu_words_with(const uint8_t *s, size_t len, uint32_t **words, int a
             const uint8_t *lf = memchr(s + i, '\n', len - i);
             size_t e = lf ? (size_t)(lf - s) + 1 : len;
             if (all_ascii(s, i, e)) {
-                if (pending != SIZE_MAX) { rc = icu_words_of(s, pending, i, &l); pending = SIZE_MAX; }
+                if (pending != SIZE_MAX) { rc = icu_words_of(s, pending, i, &l, &bi); pending = SIZE_MAX; }
                 if (rc == 0) rc = ascii_words_of(s, i, e, &l);
             } else if (pending == SIZE_MAX) {
                 pending = i;
             }
             i = e;
         }
-        if (rc == 0 && pending != SIZE_MAX) rc = icu_words_of(s, pending, len, &l);
+        if (rc == 0 && pending != SIZE_MAX) rc = icu_words_of(s, pending, len, &l, &bi);
     }
+    if (bi) ubrk_close(bi);
     if (rc) { free(l.w); return rc; }
     *words = l.w;
     return (int64_t)l.n;
