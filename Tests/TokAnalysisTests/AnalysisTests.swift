@@ -82,6 +82,40 @@ import TokTestSupport
         #expect(abs(r.tokenBitsPerByte! - 4 * log2(100277.0) / 13) < 1e-12)
     }
 
+    /// The report's distribution figures (computed from one table of 4-grams, the lower orders
+    /// derived from it and each text's last ids) equal the definitions on the same ids counted
+    /// order by order: texts of 0 to 3 tokens (shorter than some orders) and longer ones, merged.
+    @Test func distributionFiguresEqualTheDefinitions() {
+        var rng = SeededRandom(seed: 0xD15C)
+        let words = ["a", "b", "the", "cat", ".", " ", "й", "日", "😀", "12", "x_y"]
+        for trial in 0..<40 {
+            let texts = (0..<Int.random(in: 1...60, using: &rng)).map { _ -> [UInt8] in
+                let n = trial % 4 == 0 ? Int.random(in: 0...3, using: &rng) : Int.random(in: 0...40, using: &rng)
+                return Array((0..<n).map { _ in words.randomElement(using: &rng)! }.joined().utf8)
+            }
+            var a = CorpusAnalyzer(tokenizer: cl), parts = [CorpusAnalyzer(tokenizer: cl), CorpusAnalyzer(tokenizer: cl)]
+            for (i, t) in texts.enumerated() {
+                a.add(t)
+                parts[i % 2].add(t)
+            }
+            var merged = CorpusAnalyzer(tokenizer: cl)
+            merged.merge(contentsOf: parts)
+            let seqs = texts.filter { !$0.isEmpty }.map { cl.encodeOrdinary(bytes: $0) }
+            var counts: [Int: Int] = [:]
+            for s in seqs { for id in s { counts[id, default: 0] += 1 } }
+            for r in [a.report(), merged.report()] {
+                func close(_ x: Double?, _ y: Double?) -> Bool { x == nil ? y == nil : y != nil && abs(x! - y!) <= 1e-9 }
+                #expect(r.types == counts.count)
+                #expect(close(r.shannonEntropy, DistributionMetrics.shannonEntropy(Array(counts.values))), "trial \(trial)")
+                #expect(close(r.renyiEntropy, DistributionMetrics.renyiEntropy(Array(counts.values), alpha: 2.5)), "trial \(trial)")
+                for k in 1...3 {
+                    let want = DistributionMetrics.conditionalEntropy(seqs, k: k)
+                    #expect(close(r.conditionalEntropy["\(k)"] ?? nil, want), "trial \(trial) k \(k)")
+                }
+            }
+        }
+    }
+
     @Test func splitWordsCharsAndLines() {
         let word = "Zyzzyvaquux"
         #expect(cl.encodeOrdinary(word).count > 1)
