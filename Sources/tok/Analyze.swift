@@ -159,7 +159,10 @@ struct Analyze: ParsableCommand {
             if groupBy != .total {
                 for key in order { groups.append((key, reports[key]!)) }
             }
-            groups.append(("total", total.map { $0.report() }))
+            // One group holds every text: the total is that group, counts and all, so its
+            // report is the group's (computed once, not twice).
+            let single = groupBy != .total && order.count == 1 ? reports[order[0]] : nil
+            groups.append(("total", single ?? total.map { $0.report() }))
             let out = Output()
             switch format {
             case .json: out.write(try jsonReport(groups))
