@@ -157,6 +157,23 @@ static inline ws_run scan_ws(const uint8_t *s, size_t len, size_t i) {
     ws_run r = {i, i, 0, 0};
     size_t n = 0;
     while (i < len) {
+        uint8_t b = s[i];
+        if (b == ' ') { /* runs of spaces, eight bytes a step */
+            size_t j = i + 1;
+            for (uint64_t w; j + 8 <= len && (memcpy(&w, s + j, 8), w == 0x2020202020202020ull);) j += 8;
+            while (j < len && s[j] == ' ') j++;
+            n += j - i;
+            r.last_start = j - 1;
+            i = j;
+            continue;
+        }
+        if (b < 0x80) { /* other ASCII: one table load */
+            if (!(ASCII[b] & WS_)) break;
+            r.last_start = i++;
+            if (b == '\r' || b == '\n') r.crlf_end = i;
+            n++;
+            continue;
+        }
         tok_char c = at(s, len, i);
         if (!(c.cls & WS_)) break;
         r.last_start = i;
