@@ -26,8 +26,6 @@ static inline void put(void *ids, size_t i, int64_t v, size_t es) {
     }
 }
 
-/* Byte slots of one row, 16 at a time. `out` is the row's first byte slot, `m` its mask slot; the
- * caller guarantees src[0 .. blocks*16) is readable and out/m have blocks*16 writable slots. */
 #if defined(__SSE2__)
 /* A 16-byte store: ordinary (any alignment) or non-temporal (16-byte aligned). */
 static inline __attribute__((always_inline)) void st16(void *p, __m128i v, const int nt) {
@@ -36,8 +34,11 @@ static inline __attribute__((always_inline)) void st16(void *p, __m128i v, const
 }
 #endif
 
+/* Byte slots of one row, 16 at a time. `out` is the row's first byte slot, `m` its mask slot; the
+ * caller guarantees src[0 .. blocks*16) is readable and out/m have blocks*16 writable slots. nt:
+ * non-temporal stores (16-byte aligned blocks). */
 static inline __attribute__((always_inline)) void
-row_blocks_with(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
+row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
                 const size_t es, const int nt) {
 #if defined(__SSE2__)
     const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -97,73 +98,46 @@ row_blocks_with(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t 
 #endif
 }
 
-static inline __attribute__((always_inline)) void
-row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off, const size_t es) {
-    row_blocks_with(src, n, blocks, out, m, pad, off, es, 0);
-}
-static inline __attribute__((always_inline)) void
-row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off, const size_t es) {
-    row_blocks_with(src, n, blocks, out, m, pad, off, es, 1);
-}
+/* The rows of one call, stamped out per instruction set: ROW(…, es, nt) writes one row's byte slots.
+ *
+ * FAST_ROWS takes rows while it can without per-slot checks: not special, before `lim` (a block
+ * row's spill, span - max_bytes slots, lands in the rows after it, which are written later), its
+ * offsets in order and at most max_bytes apart, its block reads inside bytes. B (blocks a row) and
+ * NP (prefix slots) are constants at each use, so the common layouts get loops without inner loops.
+ * Any other row is written by the checked body below it, and the fast loop takes over again: a
+ * special token or a long word costs one row, not the rest of the call. */
+#define FAST_ROWS(ROW, NT, B, NP)                                                                          \
+    for (; r < lim; r++) {                                                                                 \
+        ptrdiff_t s = offsets[r], e = offsets[r + 1];                                                      \
+        size_t n = (size_t)e - (size_t)s, base = r * cols;                                                 \
+        if ((special_ids && special_ids[r] >= 0) || s < 0 || n > max_bytes || (size_t)s + 16 * (B) > nbytes) \
+            break;                                                                                         \
+        for (size_t k = 0; k != (size_t)(NP); k++) {                                                       \
+            put(ids, base + k, prefix[k], es);                                                             \
+            mask[base + k] = 1;                                                                            \
+        }                                                                                                  \
+        ROW(bytes + s, n, (B), (uint8_t *)ids + (base + (NP)) * es, mask + base + (NP), pad, off, es, NT); \
+        lengths[r] = (int32_t)n;                                                                           \
+    }
 
-/* The row loop, stamped out once per instruction set (ROW writes the byte slots of one row). */
-#define PAD_ROWS(ROW)                                                                                      \
+#define PAD_ROWS(ROW, NT)                                                                                  \
     const size_t cols = nprefix + max_bytes, total = rows * cols;                                          \
     const size_t blocks = (max_bytes + 15) / 16, span = blocks * 16;                                       \
+    const size_t over = (span - max_bytes + cols - 1) / cols, lim = blocks_ok && rows > over ? rows - over : 0; \
     size_t r = 0;                                                                                          \
-    if (!special_ids && blocks_ok && offsets[0] >= 0) {                                                    \
-        /* The common case without per-row branches for specials and for the matrix's end: rows     */     \
-        /* before `lim` have room for a block row's spill (span - max_bytes slots) after them.       */     \
-        /* Offsets are checked on the way: each row starts where the last ended, at most max_bytes */     \
-        /* on, and a block row's reads stay inside bytes. Anything else goes to the loop below.     */     \
-        const size_t over = (span - max_bytes + cols - 1) / cols;                                         \
-        const size_t lim = rows > over ? rows - over : 0;                                                  \
-        ptrdiff_t s = offsets[0];                                                                          \
-        if (blocks == 1 && nprefix == 0) { /* words of up to 16 bytes, no prefix: one block a row */      \
-            for (; r < lim; r++) {                                                                         \
-                ptrdiff_t e = offsets[r + 1];                                                              \
-                size_t n = (size_t)e - (size_t)s;                                                          \
-                if (n > max_bytes || (size_t)s + 16 > nbytes) break;                                       \
-                ROW(bytes + s, n, 1, (uint8_t *)ids + r * cols * es, mask + r * cols, pad, off, es);       \
-                lengths[r] = (int32_t)n;                                                                   \
-                s = e;                                                                                     \
-            }                                                                                              \
-        } else if (blocks == 1) { /* the same with prefix slots (the "Learn Your Tokens" layout) */        \
-            for (; r < lim; r++) {                                                                         \
-                ptrdiff_t e = offsets[r + 1];                                                              \
-                size_t n = (size_t)e - (size_t)s, base = r * cols;                                         \
-                if (n > max_bytes || (size_t)s + 16 > nbytes) break;                                       \
-                for (size_t k = 0; k < nprefix; k++) {                                                     \
-                    put(ids, base + k, prefix[k], es);                                                     \
-                    mask[base + k] = 1;                                                                    \
-                }                                                                                          \
-                ROW(bytes + s, n, 1, (uint8_t *)ids + (base + nprefix) * es, mask + base + nprefix, pad, off, es); \
-                lengths[r] = (int32_t)n;                                                                   \
-                s = e;                                                                                     \
-            }                                                                                              \
-        }                                                                                                  \
-        for (; r < lim; r++) {                                                                             \
-            ptrdiff_t e = offsets[r + 1];                                                                  \
-            size_t n = (size_t)e - (size_t)s, base = r * cols;                                             \
-            if (n > max_bytes || (size_t)s + span > nbytes) break;                                         \
-            for (size_t k = 0; k < nprefix; k++) {                                                         \
-                put(ids, base + k, prefix[k], es);                                                         \
-                mask[base + k] = 1;                                                                        \
-            }                                                                                              \
-            ROW(bytes + s, n, blocks, (uint8_t *)ids + (base + nprefix) * es, mask + base + nprefix, pad, off, es); \
-            lengths[r] = (int32_t)n;                                                                       \
-            s = e;                                                                                         \
-        }                                                                                                  \
-    }                                                                                                      \
-    for (; r < rows; r++) {                                                                                \
+    for (;;) {                                                                                             \
+        if (blocks == 1 && nprefix == 0) FAST_ROWS(ROW, NT, 1, 0)                                         \
+        else if (blocks == 1) FAST_ROWS(ROW, NT, 1, nprefix)                                               \
+        else FAST_ROWS(ROW, NT, blocks, nprefix)                                                           \
+        if (r == rows) return -1;                                                                          \
+        /* one row the checked way */                                                                      \
         ptrdiff_t s = offsets[r], e = offsets[r + 1];                                                      \
         if (s < 0 || e < s || (size_t)e > nbytes) return -3;                                               \
-        size_t n = (size_t)(e - s), base = r * cols;                                                       \
+        size_t n = (size_t)(e - s), base = r * cols, first = base + nprefix;                               \
         for (size_t k = 0; k < nprefix; k++) {                                                             \
             put(ids, base + k, prefix[k], es);                                                             \
             mask[base + k] = 1;                                                                            \
         }                                                                                                  \
-        size_t first = base + nprefix;                                                                     \
         if (special_ids && special_ids[r] >= 0) {                                                          \
             put(ids, first, (int64_t)special_ids[r], es);                                                  \
             mask[first] = 1;                                                                               \
@@ -171,13 +145,12 @@ row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m
                 put(ids, first + k, pad, es);                                                              \
                 mask[first + k] = 0;                                                                       \
             }                                                                                              \
-            lengths[r] = 1;                                                                                \
-            continue;                                                                                      \
-        }                                                                                                  \
-        if (n > max_bytes) return (ptrdiff_t)r;                                                            \
-        if (blocks_ok && (size_t)s + span <= nbytes && first + span <= total) {                            \
+            n = 1;                                                                                         \
+        } else if (n > max_bytes) {                                                                        \
+            return (ptrdiff_t)r;                                                                           \
+        } else if (blocks_ok && (size_t)s + span <= nbytes && first + span <= total) {                     \
             /* Slots past this row's end (up to 15) spill into the next rows, which are written after. */ \
-            ROW(bytes + s, n, blocks, (uint8_t *)ids + first * es, mask + first, pad, off, es);            \
+            ROW(bytes + s, n, blocks, (uint8_t *)ids + first * es, mask + first, pad, off, es, NT);        \
         } else {                                                                                           \
             for (size_t k = 0; k < max_bytes; k++) {                                                       \
                 int keep = k < n;                                                                          \
@@ -186,8 +159,8 @@ row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m
             }                                                                                              \
         }                                                                                                  \
         lengths[r] = (int32_t)n;                                                                           \
-    }                                                                                                      \
-    return -1;
+        if (++r == rows) return -1;                                                                        \
+    }
 
 #define FILL_PARAMS                                                                                        \
     const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows, const ptrdiff_t *special_ids, \
@@ -195,18 +168,15 @@ row_blocks_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m
         uint8_t *mask, int32_t *lengths
 #define FILL_ARGS bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset, ids, mask, lengths
 
-static inline __attribute__((always_inline)) ptrdiff_t fill(FILL_PARAMS, const size_t es, const int blocks_ok) {
-    PAD_ROWS(row_blocks)
-}
-static inline __attribute__((always_inline)) ptrdiff_t fill_nt(FILL_PARAMS, const size_t es, const int blocks_ok) {
-    PAD_ROWS(row_blocks_nt)
+static inline __attribute__((always_inline)) ptrdiff_t fill(FILL_PARAMS, const size_t es, const int blocks_ok,
+                                                             const int nt) {
+    PAD_ROWS(row_blocks, nt)
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define HAVE_AVX2_ROWS 1
 
-/* The byte slots of 4- and 8-byte ids with AVX2: eight 32-bit lanes per instruction. */
 /* A 32-byte store: ordinary (any alignment) or non-temporal (16-byte aligned, as two halves). */
 static inline __attribute__((always_inline, target("avx2"))) void st32(void *p, __m256i v, const int nt) {
     if (nt) {
@@ -217,8 +187,9 @@ static inline __attribute__((always_inline, target("avx2"))) void st32(void *p, 
     }
 }
 
+/* The byte slots of 4- and 8-byte ids with AVX2: eight 32-bit lanes per instruction. */
 static inline __attribute__((always_inline, target("avx2"))) void
-row_avx2_with(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
+row_avx2(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
               const size_t es, const int nt) {
     const __m128i iota8 = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), one = _mm_set1_epi8(1);
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
@@ -247,26 +218,17 @@ row_avx2_with(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m
     }
 }
 
-static inline __attribute__((always_inline, target("avx2"))) void
-row_avx2(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off, const size_t es) {
-    row_avx2_with(src, n, blocks, out, m, pad, off, es, 0);
-}
-static inline __attribute__((always_inline, target("avx2"))) void
-row_avx2_nt(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off, const size_t es) {
-    row_avx2_with(src, n, blocks, out, m, pad, off, es, 1);
-}
-
 /* The AVX2 row loops: 4- or 8-byte ids, ordinary or non-temporal block stores. */
-#define FILL_AVX2(NAME, ES, ROW)                                                                           \
+#define FILL_AVX2(NAME, ES, NT)                                                                            \
     static __attribute__((target("avx2"))) ptrdiff_t NAME(FILL_PARAMS) {                                  \
         const size_t es = ES;                                                                              \
         const int blocks_ok = 1;                                                                           \
-        PAD_ROWS(ROW)                                                                                      \
+        PAD_ROWS(row_avx2, NT)                                                                             \
     }
-FILL_AVX2(fill_avx2_4, 4, row_avx2)
-FILL_AVX2(fill_avx2_8, 8, row_avx2)
-FILL_AVX2(fill_avx2_4_nt, 4, row_avx2_nt)
-FILL_AVX2(fill_avx2_8_nt, 8, row_avx2_nt)
+FILL_AVX2(fill_avx2_4, 4, 0)
+FILL_AVX2(fill_avx2_8, 8, 0)
+FILL_AVX2(fill_avx2_4_nt, 4, 1)
+FILL_AVX2(fill_avx2_8_nt, 8, 1)
 #endif
 
 /* One call's rows, with a ceiling on the instruction set and, if nt, non-temporal block stores. */
@@ -284,20 +246,17 @@ static ptrdiff_t fill_any(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *
 #else
     (void)avx2;
 #endif
-    if (nt) {
-        switch (elem_size) {
-        case 1: return fill_nt(FILL_ARGS, 1, 1);
-        case 2: return fill_nt(FILL_ARGS, 2, 1);
-        case 4: return fill_nt(FILL_ARGS, 4, 1);
-        default: return fill_nt(FILL_ARGS, 8, fits32);
-        }
+    /* nt and the element size as constants, so each combination gets its own loops */
+#define FILL_ES(NT)                                                                                        \
+    switch (elem_size) {                                                                                   \
+    case 1: return fill(FILL_ARGS, 1, 1, NT);                                                              \
+    case 2: return fill(FILL_ARGS, 2, 1, NT);                                                              \
+    case 4: return fill(FILL_ARGS, 4, 1, NT);                                                              \
+    default: return fill(FILL_ARGS, 8, fits32, NT);                                                        \
     }
-    switch (elem_size) {
-    case 1: return fill(FILL_ARGS, 1, 1);
-    case 2: return fill(FILL_ARGS, 2, 1);
-    case 4: return fill(FILL_ARGS, 4, 1);
-    default: return fill(FILL_ARGS, 8, fits32);
-    }
+    if (nt) FILL_ES(1)
+    FILL_ES(0)
+#undef FILL_ES
 }
 
 /*

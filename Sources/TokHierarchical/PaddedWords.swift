@@ -96,7 +96,7 @@ extension WordSequence {
     public func padded<Element: FixedWidthInteger & Sendable>(_ layout: PaddedLayout, as: Element.Type = Element.self)
         throws(TokError) -> PaddedWords<Element>
     {
-        try check(layout, Element.self)
+        try check(layout, Element.self, words: 0..<count)
         let rows = count, cells = rows * layout.columns
         var stopped = -1
         var lengths = [Int32]()
@@ -141,7 +141,7 @@ extension WordSequence {
         guard words.lowerBound >= 0 && words.upperBound <= count else {
             throw TokError(.invalidArgument, "words \(words) are not within the \(count) words")
         }
-        try check(layout, Element.self)
+        try check(layout, Element.self, words: words)
         let rows = words.count, cells = rows * layout.columns
         for (name, have, need) in [("ids", ids.count, cells), ("mask", mask.count, cells), ("lengths", lengths.count, rows)]
         where have < need {
@@ -155,8 +155,9 @@ extension WordSequence {
     /// 32 MiB L3: ordinary stores win up to 32 MB of output, streaming from 48-64 MB on).
     static let streamedOutputBytes = 64 << 20
 
-    /// Checks that the layout is usable and every id it can write fits `Element`.
-    func check<Element: FixedWidthInteger>(_ layout: PaddedLayout, _: Element.Type) throws(TokError) {
+    /// Checks that the layout is usable and every id it can write for `words` fits `Element` (only
+    /// those words' special ids: a text written batch by batch is not scanned whole each time).
+    func check<Element: FixedWidthInteger>(_ layout: PaddedLayout, _: Element.Type, words: Range<Int>) throws(TokError) {
         guard layout.maxBytes >= 1 else {
             throw TokError(.invalidArgument, "maxBytes must be at least 1, not \(layout.maxBytes)")
         }
@@ -171,7 +172,7 @@ extension WordSequence {
         guard !overflow else { throw TokError(.invalidArgument, "byte offset \(layout.byteOffset) + 255 overflows Int") }
         try fits(top, "byte id")
         for p in layout.prefixIDs { try fits(p, "prefix id") }
-        for id in specialIDs where id >= 0 { try fits(id, "special id") }
+        if !specialIDs.isEmpty { for id in specialIDs[words] where id >= 0 { try fits(id, "special id") } }
     }
 
     /// Writes the rows of `words` into buffers of the right size (checked layout; row 0 is word
