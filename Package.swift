@@ -44,7 +44,7 @@ let package = Package(
             dependencies: ["TokCore", "TokAnalysis", "TokHierarchical", "TokDynamic", "TokConsistency", "TokByteLevel", "TokTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TokTestSupport", dependencies: ["TokCore"]),
         .testTarget(name: "TokCoreTests", dependencies: ["TokCore", "TokTestSupport", "CTokKernels"]),
-        .testTarget(name: "TokAnalysisTests", dependencies: ["TokAnalysis", "TokCore", "TokTestSupport", "CTokKernels"]),
+        .testTarget(name: "TokAnalysisTests", dependencies: ["TokAnalysis", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokHierarchicalTests", dependencies: ["TokHierarchical", "TokCore", "TokTestSupport", "CTokKernels"]),
         .testTarget(name: "TokDynamicTests", dependencies: ["TokDynamic", "TokCore", "TokTestSupport"]),
         .testTarget(name: "TokConsistencyTests", dependencies: ["TokConsistency", "TokCore", "TokTestSupport"]),

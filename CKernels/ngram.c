@@ -464,7 +464,7 @@ double tok_ngram_sum_clog2c(const tok_ngram_counter *c) {
      * fraction), so the result does not depend on the order of the table's slots, which depends
      * on the order keys arrived in (batches on several threads, merges). Each term is at least 2
      * (c >= 2), so its fraction has no bits below 2^-51 and fits the 64 bits exactly; the integer
-     * parts stay below 2^53 (the sum is at most total * log2(total) with total < 2^47). */
+     * parts add up to at most total * log2(total), below 2^64 for any total below 2^57. */
     uint64_t whole = 0, frac = 0;
     for (unsigned q = 0; q < PARTS; q++) {
         const part *p = &c->parts[q];

@@ -188,7 +188,7 @@ public struct CorpusAnalyzer: Sendable {
         }
         var curve: [AnalysisReport.CoveragePoint] = []
         if tokens > 0 {
-            let sorted = counts.sorted(by: >)
+            let sorted = Array(counts.reversed())   // counts are sorted already
             var k = 1, acc = 0, i = 0
             while i < sorted.count {
                 acc += sorted[i]

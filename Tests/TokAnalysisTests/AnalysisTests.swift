@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 @testable import TokAnalysis
-import CTokKernels
 import TokCore
 import TokTestSupport
 
@@ -234,13 +233,7 @@ import TokTestSupport
 /// The words `tok analyze` counts: lines of ASCII text go through a scanner of ICU's rules on
 /// ASCII instead of ICU itself. Both ways must give the same words, byte for byte.
 @Suite struct ICUWordTests {
-    func words(_ text: [UInt8], ascii: Bool) -> [UInt32] {
-        var found: UnsafeMutablePointer<UInt32>? = nil
-        let n = Int(text.withUnsafeBufferPointer { tok_icu_words_with($0.baseAddress, $0.count, &found, ascii ? 1 : 0) })
-        defer { free(found) }
-        guard n > 0, let found else { return [] }
-        return Array(UnsafeBufferPointer(start: found, count: 2 * n))
-    }
+    func words(_ text: [UInt8], ascii: Bool) -> [UInt32] { icuWordBounds(text, asciiFast: ascii) }
 
     /// Known cases: ICU's root rules leave ':' out of MidLetter and put '@' in ALetter; "a.b",
     /// "1,000.5" and "can't" are one word; "__" is a word and "_" is not.
