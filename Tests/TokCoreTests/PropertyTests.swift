@@ -57,12 +57,20 @@ import TokTestSupport
         var rng = SeededRandom(seed: 0x5EED_0007)
         let alphabets: [[UInt8]] = [Array("a".utf8), Array(" ".utf8), Array("ab".utf8), Array(" \n".utf8),
                                     Array("\t ".utf8), Array("aeinrst".utf8), Array("0123456789".utf8),
-                                    Array("xyzq".utf8), Array(0x80...0xBF), Array("=-".utf8)]
-        for round in 0..<40 {
+                                    Array("xyzq".utf8), Array(0x80...0xBF), Array("=-".utf8),
+                                    Array("abcdefghijklmnopqrstuvwxyz".utf8)]
+        for round in 0..<66 {
             let alphabet = alphabets[round % alphabets.count]
             let n = Int.random(in: 256...2500, using: &rng)
             var piece: [UInt8]
-            if round % 4 == 3 {
+            if round % 6 == 5 {
+                // runs of random lengths (the windows around chunk boundaries grow both ways)
+                piece = []
+                while piece.count < n {
+                    let run = Int.random(in: 1...(Bool.random(using: &rng) ? 6 : 200), using: &rng)
+                    piece += [UInt8](repeating: alphabet.randomElement(using: &rng)!, count: run)
+                }
+            } else if round % 4 == 3 {
                 // a run of one byte with a stray byte from the alphabet now and then
                 piece = [UInt8](repeating: alphabet[0], count: n)
                 for _ in 0..<Int.random(in: 1...8, using: &rng) {
