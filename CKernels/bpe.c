@@ -59,7 +59,8 @@ typedef struct {
     uint32_t ids[FRONT_IDS];
 } front_slot;
 
-/* The pair memo: (left id, right id) -> rank of their concatenation (NONE: not a token).
+/* The pair memo: (left id, right id) -> rank of their concatenation (NONE: not a token), for
+ * concatenations longer than 8 bytes (see pair_rank_ids).
  * Exact (ids determine the bytes); direct-mapped, in L2. Merges ask about the same pairs again
  * and again (a run of one letter; common subwords across words). */
 #define MEMO_BITS 14
@@ -89,11 +90,20 @@ tok_scratch *tok_scratch_new(void) {
     return sc;
 }
 
-/* Rank of the concatenation of tokens l and r (whose bytes are p[0..n)), through the memo. */
+/* Rank of the concatenation of tokens l and r (whose bytes are p[0..n)), through the memo when
+ * it is longer than 8 bytes. Up to 8 bytes the short table answers directly, keyed by the bytes
+ * in one word behind the Bloom filter: about what a memo probe costs, and the memo misses on
+ * text whose pairs do not repeat (a megabyte of random letters has about 268,000 distinct pairs
+ * among its 519,000 o200k tokens). Measured there: o200k +13-20%, cl100k +15-25%; English,
+ * code and UDHR unchanged. */
 static inline __attribute__((always_inline)) uint32_t pair_rank_ids(const tok_vocab *v, tok_scratch *sc,
                                                                     uint32_t l, uint32_t r,
                                                                     const uint8_t *p, size_t n) {
     if (n == 2) return v->pair_rank[(size_t)p[0] << 8 | p[1]];
+    if (n <= 8) {
+        int64_t id = tok__lookup_short(v, p, n);
+        return id < 0 ? NONE : (uint32_t)id;
+    }
     uint64_t h = ((uint64_t)l << 32 | r) * 0x9E3779B97F4A7C15ull;
     memo_entry *e = &sc->memo[h >> (64 - MEMO_BITS)];
     if (e->left == l && e->right == r) return e->rank;
