@@ -90,6 +90,14 @@ tok_scratch *tok_scratch_new(void) {
     return sc;
 }
 
+/* Rank of the token whose bytes are p[0..n) (n >= 2), or NONE: byte pairs from their table, the
+ * rest by lookup. */
+static inline __attribute__((always_inline)) uint32_t pair_rank(const tok_vocab *v, const uint8_t *p, size_t n) {
+    if (n == 2) return v->pair_rank[(size_t)p[0] << 8 | p[1]];
+    int64_t r = tok__lookup(v, p, n);
+    return r < 0 ? NONE : (uint32_t)r;
+}
+
 /* Rank of the concatenation of tokens l and r (whose bytes are p[0..n)), through the memo when
  * it is longer than 8 bytes. Up to 8 bytes the short table answers directly, keyed by the bytes
  * in one word behind the Bloom filter: about what a memo probe costs, and the memo misses on
@@ -99,11 +107,7 @@ tok_scratch *tok_scratch_new(void) {
 static inline __attribute__((always_inline)) uint32_t pair_rank_ids(const tok_vocab *v, tok_scratch *sc,
                                                                     uint32_t l, uint32_t r,
                                                                     const uint8_t *p, size_t n) {
-    if (n == 2) return v->pair_rank[(size_t)p[0] << 8 | p[1]];
-    if (n <= 8) {
-        int64_t id = tok__lookup_short(v, p, n);
-        return id < 0 ? NONE : (uint32_t)id;
-    }
+    if (n <= 8) return pair_rank(v, p, n);
     uint64_t h = ((uint64_t)l << 32 | r) * 0x9E3779B97F4A7C15ull;
     memo_entry *e = &sc->memo[h >> (64 - MEMO_BITS)];
     if (e->left == l && e->right == r) return e->rank;
@@ -135,12 +139,6 @@ static int scratch_reserve(tok_scratch *sc, size_t n) {
     }
     sc->cap = cap;
     return 0;
-}
-
-static inline __attribute__((always_inline)) uint32_t pair_rank(const tok_vocab *v, const uint8_t *p, size_t n) {
-    if (n == 2) return v->pair_rank[(size_t)p[0] << 8 | p[1]];
-    int64_t r = tok__lookup(v, p, n);
-    return r < 0 ? NONE : (uint32_t)r;
 }
 
 /* tiktoken's loop on stack arrays; n <= SMALL. */
@@ -360,7 +358,7 @@ static ptrdiff_t encode_reusing(const tok_vocab *v, const uint8_t *s, size_t pos
  * assumed, so the result is BPE's exactly (the tests compare it with the tree merge on random
  * pieces over small alphabets, where ties are commonest). The window used to run through the
  * chunk's end from the start: on random letters most boundaries fail, so a third of the piece
- * was merged twice (o200k 21 -> 30 MB/s with the short window).
+ * was merged twice (tok-bench, o200k: 20.6 -> 27.0 MB/s with the short window).
  * Chunks start at 24 bytes, which the piece cache holds, and become 512 bytes as soon as a
  * window has to grow past one token (runs of spaces, whose tokens are up to 128 bytes); a chunk
  * or a window equal to the one before (runs of one byte) takes its ids without merging. Small

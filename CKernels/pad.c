@@ -39,7 +39,7 @@ static inline __attribute__((always_inline)) void st16(void *p, __m128i v, const
  * non-temporal stores (16-byte aligned blocks). */
 static inline __attribute__((always_inline)) void
 row_blocks(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
-                const size_t es, const int nt) {
+           const size_t es, const int nt) {
 #if defined(__SSE2__)
     const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m128i z = _mm_setzero_si128(), one = _mm_set1_epi8(1);
@@ -190,7 +190,7 @@ static inline __attribute__((always_inline, target("avx2"))) void st32(void *p, 
 /* The byte slots of 4- and 8-byte ids with AVX2: eight 32-bit lanes per instruction. */
 static inline __attribute__((always_inline, target("avx2"))) void
 row_avx2(const uint8_t *src, size_t n, size_t blocks, void *out, uint8_t *m, int64_t pad, int64_t off,
-              const size_t es, const int nt) {
+         const size_t es, const int nt) {
     const __m128i iota8 = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), one = _mm_set1_epi8(1);
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
     const __m256i p32 = _mm256_set1_epi32((int)pad), o32 = _mm256_set1_epi32((int)off);
@@ -259,6 +259,14 @@ static ptrdiff_t fill_any(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *
 #undef FILL_ES
 }
 
+ptrdiff_t tok_pad_rows(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
+                       const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
+                       size_t max_bytes, int64_t pad, int64_t byte_offset, size_t elem_size,
+                       void *ids, uint8_t *mask, int32_t *lengths) {
+    return tok_pad_rows_with(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad,
+                             byte_offset, elem_size, ids, mask, lengths, TOK_PAD_AVX2);
+}
+
 /*
  * Streaming (TOK_PAD_STREAM): blocks go out with non-temporal stores straight from the registers,
  * which skip the read of each destination line that an ordinary store costs (a "read for
@@ -269,30 +277,6 @@ static ptrdiff_t fill_any(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *
  * that spill (lines written twice, partly: 2x slower), and staging rows in L1 to copy them out in
  * whole lines (no faster: the copy waits for memory while the fill waits for the copy).
  */
-static ptrdiff_t fill_streamed(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
-                               const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
-                               size_t max_bytes, int64_t pad, int64_t byte_offset, size_t es, void *ids,
-                               uint8_t *mask, int32_t *lengths, int avx2) {
-    int nt = 0;
-#if defined(__SSE2__)
-    nt = nprefix == 0 && max_bytes % 16 == 0 && ((uintptr_t)ids & 15) == 0 && ((uintptr_t)mask & 15) == 0;
-#endif
-    ptrdiff_t got = fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad,
-                             byte_offset, ids, mask, lengths, es, avx2, nt);
-#if defined(__SSE2__)
-    if (nt) _mm_sfence(); /* the streamed lines are visible before the caller hands the buffers on */
-#endif
-    return got;
-}
-
-ptrdiff_t tok_pad_rows(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
-                       const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
-                       size_t max_bytes, int64_t pad, int64_t byte_offset, size_t elem_size,
-                       void *ids, uint8_t *mask, int32_t *lengths) {
-    return tok_pad_rows_with(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad,
-                             byte_offset, elem_size, ids, mask, lengths, TOK_PAD_AVX2);
-}
-
 ptrdiff_t tok_pad_rows_with(const uint8_t *bytes, size_t nbytes, const ptrdiff_t *offsets, size_t rows,
                             const ptrdiff_t *special_ids, const int64_t *prefix, size_t nprefix,
                             size_t max_bytes, int64_t pad, int64_t byte_offset, size_t elem_size,
@@ -300,11 +284,15 @@ ptrdiff_t tok_pad_rows_with(const uint8_t *bytes, size_t nbytes, const ptrdiff_t
     if (max_bytes == 0 || (nprefix > 0 && !prefix)) return -2;
     if (elem_size != 1 && elem_size != 2 && elem_size != 4 && elem_size != 8) return -2;
     if (rows == 0) return -1;
-    int avx2 = (options & TOK_PAD_AVX2) != 0;
-    if (options & TOK_PAD_STREAM) {
-        return fill_streamed(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad,
-                             byte_offset, elem_size, ids, mask, lengths, avx2);
-    }
-    return fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset, ids,
-                    mask, lengths, elem_size, avx2, 0);
+    int nt = 0;
+#if defined(__SSE2__)
+    nt = (options & TOK_PAD_STREAM) && nprefix == 0 && max_bytes % 16 == 0 && ((uintptr_t)ids & 15) == 0 &&
+         ((uintptr_t)mask & 15) == 0;
+#endif
+    ptrdiff_t got = fill_any(bytes, nbytes, offsets, rows, special_ids, prefix, nprefix, max_bytes, pad, byte_offset,
+                             ids, mask, lengths, elem_size, (options & TOK_PAD_AVX2) != 0, nt);
+#if defined(__SSE2__)
+    if (nt) _mm_sfence(); /* the streamed lines are visible before the caller hands the buffers on */
+#endif
+    return got;
 }

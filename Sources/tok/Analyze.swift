@@ -190,9 +190,13 @@ final class Accumulator: @unchecked Sendable {   // used by one thread at a time
         if text.count >= 1 << 20 && _activeCores() > 1 {
             // A long text: ICU's words (and the text's zstd sizes) on one core while each
             // tokenizer encodes on another.
+            // (Measures the grouping already made are not made again: no measuring worker then.)
             let measured = _Slot<TextMeasures>(), encoded = tokenizers.map { _ in _Slot<_AnalysisEncoding>() }
-            DispatchQueue.concurrentPerform(iterations: tokenizers.count + 1) { i in
-                if i == 0 { measured.value = known ?? TextMeasures(text, zstdLevels: levels) }
+            measured.value = known
+            let first = known == nil ? 0 : 1
+            DispatchQueue.concurrentPerform(iterations: tokenizers.count + 1 - first) { k in
+                let i = k + first
+                if i == 0 { measured.value = TextMeasures(text, zstdLevels: levels) }
                 else { encoded[i - 1].value = analyzers[i - 1].encoding(of: text) }
             }
             for j in tokenizers.indices { byKey[key]![j].add(text, encoding: encoded[j].value!, measures: measured.value!) }
@@ -231,14 +235,18 @@ final class AccumulatorPool: @unchecked Sendable {   // guarded by the lock
     /// between batches, when no worker holds an accumulator).
     func take(_ keys: Set<String>) -> [String: [CorpusAnalyzer]] {
         lock.lock(); defer { lock.unlock() }
-        var out: [String: [CorpusAnalyzer]] = [:]
+        var found: [String: [[CorpusAnalyzer]]] = [:]   // per key, each accumulator's analyzers
         for a in all {
             for key in keys {
-                guard let per = a.byKey.removeValue(forKey: key) else { continue }
-                if out[key] == nil { out[key] = per } else { for j in per.indices { out[key]![j].merge(per[j]) } }
+                if let per = a.byKey.removeValue(forKey: key) { found[key, default: []].append(per) }
             }
         }
-        return out
+        // the first accumulator's analyzers take the others' counts, all at once per tokenizer
+        return found.mapValues { list in
+            var merged = list[0]
+            if list.count > 1 { for j in merged.indices { merged[j].merge(contentsOf: list.dropFirst().map { $0[j] }) } }
+            return merged
+        }
     }
 }
 
