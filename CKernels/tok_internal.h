@@ -30,11 +30,16 @@ struct tok_vocab {
     uint64_t *table;     /* (hash tag << 32) | id, or UINT64_MAX when empty */
     size_t mask;         /* table capacity - 1 */
     uint32_t byte_id[256];
-    /* Tokens of 8 bytes or fewer, keyed by their bytes as a zero-padded little-endian word: a
-     * lookup touches one 16-byte entry, no arena. len 0 marks an empty entry. */
+    /* Tokens of 8 bytes or fewer but for 3 and 4 (tab34), keyed by their bytes as a zero-padded
+     * little-endian word: a lookup touches one 16-byte entry, no arena. len 0 marks an empty entry. */
     struct tok_short_entry { uint64_t key; uint32_t id; uint32_t len; } *short_table;
     unsigned short_shift; /* 64 - log2(capacity) */
     uint32_t *pair_rank;  /* 65536 entries: id of the token b0 b1, or UINT32_MAX */
+    /* Tokens of 3 and of 4 bytes, each length in its own table of (key << 32 | id) words,
+     * UINT64_MAX when empty, no Bloom filter in front (see tok__lookup_34). */
+    uint64_t *tab34[2];
+    unsigned tab34_shift[2]; /* 64 - log2(capacity) */
+    uint64_t *filter34;      /* a Bloom filter of 2^TOK_FILTER34_BITS bits over both */
     /* Decode table, 16 bytes per id (+ one spare entry): byte 0 is the length when <= 15 and the
      * bytes follow inline; 0xFF sends decode to spans/arena; 0 means no token. One random access
      * per token instead of two. Rebuilt when special tokens are added. */
@@ -47,6 +52,7 @@ struct tok_vocab {
 };
 
 #define TOK_FILTER_BITS 21
+#define TOK_FILTER34_BITS 19
 
 static inline int tok__maybe(const tok_vocab *v, uint64_t h) {
     size_t b = (size_t)(h >> 20) & (((size_t)1 << TOK_FILTER_BITS) - 1);
@@ -73,8 +79,32 @@ static inline size_t tok__short_slot(const tok_vocab *v, uint64_t key, size_t n)
     return (size_t)(tok__short_hash(key, n) >> v->short_shift);
 }
 
+/* The slot of a 3- or 4-byte key in its table. */
+static inline size_t tok__slot_34(const tok_vocab *v, uint32_t key, size_t n) {
+    return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> v->tab34_shift[n - 3]);
+}
+
+/* Id of the token of n = 3 or 4 bytes whose little-endian word is `key`, or -1. Merging a long
+ * piece asks mostly about strings of 2 to 4 bytes, one after the other, each waiting for the
+ * answer before: two bytes have a direct table, three and four these small ones (o200k: 256 and
+ * 512 KiB, where the short table of every token up to 8 bytes is 8 MiB and sits behind a Bloom
+ * filter), so the answer mostly comes from L2. */
+static inline int64_t tok__lookup_34(const tok_vocab *v, uint32_t key, size_t n) {
+    uint64_t h = ((uint64_t)key ^ (uint64_t)n << 40) * 0xD6E8FEB86659FD93ull;
+    size_t bit = (size_t)(h >> (64 - TOK_FILTER34_BITS));
+    if (!((v->filter34[bit >> 6] >> (bit & 63)) & 1)) return -1;
+    const uint64_t *t = v->tab34[n - 3];
+    size_t mask = ((size_t)1 << (64 - v->tab34_shift[n - 3])) - 1;
+    for (size_t i = tok__slot_34(v, key, n);; i = (i + 1) & mask) {
+        uint64_t e = t[i];
+        if (e == UINT64_MAX) return -1;
+        if ((uint32_t)(e >> 32) == key) return (uint32_t)e;
+    }
+}
+
 /* Id of the token whose bytes, n <= 8 of them, have the tok__short_key `key`, or -1. */
 static inline int64_t tok__lookup_short_key(const tok_vocab *v, uint64_t key, size_t n) {
+    if (n - 3 < 2) return tok__lookup_34(v, (uint32_t)key, n);
     uint64_t h = tok__short_hash(key, n);
     if (!tok__maybe(v, h)) return -1;
     size_t mask = ((size_t)1 << (64 - v->short_shift)) - 1;

@@ -47,7 +47,10 @@ int64_t tok_vocab_lookup(const tok_vocab *v, const uint8_t *bytes, size_t n) {
 /* Builds the short-token table and the byte-pair table from the ranks. */
 static int build_short_tables(tok_vocab *v) {
     size_t n_short = 0;
-    for (uint32_t id = 0; id < v->n_ranks; id++) n_short += TOK_SPAN_LEN(v->spans[id]) <= 8;
+    for (uint32_t id = 0; id < v->n_ranks; id++) {
+        uint32_t len = TOK_SPAN_LEN(v->spans[id]);
+        n_short += len <= 8 && len - 3 >= 2;
+    }
     size_t cap = 16;
     unsigned bits = 4;
     while (cap < n_short * 2) { cap *= 2; bits++; }
@@ -56,12 +59,39 @@ static int build_short_tables(tok_vocab *v) {
     if (!v->short_table || !v->pair_rank) return TOK_E_NOMEM;
     memset(v->pair_rank, 0xFF, 65536 * sizeof(uint32_t));
     v->short_shift = 64 - bits;
+    size_t n34[2] = {0, 0}, cap34[2];
+    for (uint32_t id = 0; id < v->n_ranks; id++) {
+        uint32_t len = TOK_SPAN_LEN(v->spans[id]);
+        if (len - 3 < 2) n34[len - 3]++;
+    }
+    v->filter34 = calloc(((size_t)1 << TOK_FILTER34_BITS) / 64, sizeof(uint64_t));
+    if (!v->filter34) return TOK_E_NOMEM;
+    for (int t = 0; t < 2; t++) {
+        /* at most half full: a missing key (most lookups) ends at an empty slot within a probe or two */
+        unsigned b34 = 4;
+        while (((size_t)1 << b34) < 2 * n34[t]) b34++;
+        cap34[t] = (size_t)1 << b34;
+        v->tab34_shift[t] = 64 - b34;
+        v->tab34[t] = malloc(cap34[t] * sizeof(uint64_t));
+        if (!v->tab34[t]) return TOK_E_NOMEM;
+        memset(v->tab34[t], 0xFF, cap34[t] * sizeof(uint64_t));
+    }
     for (uint32_t id = 0; id < v->n_ranks; id++) {
         uint64_t sp = v->spans[id];
         uint32_t len = TOK_SPAN_LEN(sp);
         if (len > 8) continue;
         const uint8_t *b = v->arena + TOK_SPAN_OFF(sp);
         uint64_t key = tok__short_key(b, len);
+        if (len - 3 < 2) {
+            uint64_t *t34 = v->tab34[len - 3];
+            size_t j = tok__slot_34(v, (uint32_t)key, len);
+            while (t34[j] != UINT64_MAX) j = (j + 1) & (cap34[len - 3] - 1);
+            t34[j] = key << 32 | id;
+            uint64_t h = (key ^ (uint64_t)len << 40) * 0xD6E8FEB86659FD93ull;
+            size_t bit = (size_t)(h >> (64 - TOK_FILTER34_BITS));
+            v->filter34[bit >> 6] |= 1ull << (bit & 63);
+            continue;
+        }
         size_t i = tok__short_slot(v, key, len);
         while (v->short_table[i].len) i = (i + 1) & (cap - 1);
         v->short_table[i].key = key;
@@ -255,6 +285,9 @@ void tok_vocab_free(tok_vocab *v) {
     free(v->table);
     free(v->short_table);
     free(v->pair_rank);
+    free(v->tab34[0]);
+    free(v->tab34[1]);
+    free(v->filter34);
     free(v->dec16);
     free(v->filter);
     free(v);
