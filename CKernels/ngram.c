@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tok_bpe.h"
+#include "tok_internal.h"
 
 #define PART_BITS 8
 #define PARTS (1u << PART_BITS)
@@ -456,30 +457,20 @@ static void clog2c_init(void) {
     for (int i = 1; i < LOG_CACHE; i++) clog2c_table[i] = (double)i * log2((double)i);
 }
 
-double tok_ngram_sum_clog2c(const tok_ngram_counter *c) {
+double tok__clog2c(uint64_t c) {
     pthread_once(&clog2c_once, clog2c_init);
-    const double *table = clog2c_table;
+    return c < LOG_CACHE ? clog2c_table[c] : (double)c * log2((double)c);
+}
+
+double tok_ngram_sum_clog2c(const tok_ngram_counter *c) {
     const int fmt = c->fmt, stride = stride_of(fmt);
-    /* The terms are summed exactly, as fixed-point numbers (an integer part and 64 bits of
-     * fraction), so the result does not depend on the order of the table's slots, which depends
-     * on the order keys arrived in (batches on several threads, merges). Each term is at least 2
-     * (c >= 2), so its fraction has no bits below 2^-51 and fits the 64 bits exactly; the integer
-     * parts add up to at most total * log2(total), below 2^64 for any total below 2^57. */
-    uint64_t whole = 0, frac = 0;
+    tok__fsum sum = {0, 0}; /* exact: the same digits whatever order the slots hold the keys in */
     for (unsigned q = 0; q < PARTS; q++) {
         const part *p = &c->parts[q];
         if (!p->slots) continue;
-        for (size_t i = 0; i <= p->mask; i++) {
-            uint64_t cnt = e_count(p->slots + i * (size_t)stride, fmt);
-            if (cnt < 2) continue;
-            double t = cnt < LOG_CACHE ? table[cnt] : (double)cnt * log2((double)cnt);
-            uint64_t w = (uint64_t)t, f = (uint64_t)((t - (double)w) * 0x1p64);
-            whole += w;
-            frac += f;
-            whole += frac < f; /* the carry */
-        }
+        for (size_t i = 0; i <= p->mask; i++) tok__fsum_add_clog2c(&sum, e_count(p->slots + i * (size_t)stride, fmt));
     }
-    return (double)whole + (double)frac * 0x1p-64;
+    return tok__fsum_value(sum);
 }
 
 size_t tok_ngram_counts(const tok_ngram_counter *c, uint64_t *out, size_t cap) {

@@ -168,6 +168,27 @@ static inline int64_t tok__lookup(const tok_vocab *v, const uint8_t *p, size_t n
     return tok__lookup_h(v, p, n, tok__hash(p, n));
 }
 
+/* c · log2(c) (c >= 2), tabulated for small c (ngram.c). */
+double tok__clog2c(uint64_t c);
+
+/* An exact sum of c · log2(c) terms, as a fixed-point number (an integer part and 64 bits of
+ * fraction), so that it does not depend on the order of its terms (tables filled in different
+ * orders by threads and merges give the same digits). Each term is at least 2 (c >= 2), so its
+ * fraction has no bits below 2^-51 and fits the 64 bits exactly; the integer parts add up to at
+ * most total · log2(total), below 2^64 for any total below 2^57. */
+typedef struct { uint64_t whole, frac; } tok__fsum;
+
+static inline void tok__fsum_add_clog2c(tok__fsum *s, uint64_t c) {
+    if (c < 2) return;
+    double t = tok__clog2c(c);
+    uint64_t w = (uint64_t)t, f = (uint64_t)((t - (double)w) * 0x1p64);
+    s->whole += w;
+    s->frac += f;
+    s->whole += s->frac < f; /* the carry */
+}
+
+static inline double tok__fsum_value(tok__fsum s) { return (double)s.whole + (double)s.frac * 0x1p-64; }
+
 /* The byte-string map of tok_merge.h (merge.c), shared with the loaders (loader.c). */
 #include "tok_merge.h"
 typedef struct {

@@ -71,18 +71,14 @@ public struct CorpusAnalyzer: Sendable {
     public let options: AnalysisOptions
 
     var bytes = 0, chars = 0, tokens = 0, lines = 0, words = 0, whitespaceWords = 0, splitWords = 0
-    var unigram = NGramCounter(order: 1)
-    var ngrams: [NGramCounter]            // index k-1 holds (k+1)-grams, k = 1…maxContext
-    var tails: [NGramCounter]             // index k-1: each text's last k ids (k = 1…maxContext)
+    var blocks: BlockCounts               // the 1- to (maxContext+1)-grams
     var zstdText: [Int: Int] = [:], zstdTokens: [Int: Int] = [:]
 
     /// An analyzer for one tokenizer.
     public init(tokenizer: Tokenizer, options: AnalysisOptions = AnalysisOptions()) {
         self.tokenizer = tokenizer
         self.options = options
-        let n = Swift.min(3, Swift.max(0, options.maxContext))
-        ngrams = (0..<n).map { NGramCounter(order: $0 + 2) }
-        tails = (0..<n).map { NGramCounter(order: $0 + 1) }
+        blocks = BlockCounts(idLimit: tokenizer.vocabularySize, maxOrder: Swift.min(3, Swift.max(0, options.maxContext)) + 1)
     }
 
     /// zstd sizes of a text at the given levels, each text its own frame (what ``add(_:textZstdSizes:)``
@@ -134,9 +130,7 @@ public struct CorpusAnalyzer: Sendable {
         })
         // (Filling the four tables on different cores for a long text measured 7-10% faster
         // but tripled the time in the kernel and took 10% more memory: not taken.)
-        unigram.add(sequence: ids)
-        for k in ngrams.indices { ngrams[k].add(sequence: ids) }
-        for k in ngrams.indices where ids.count > k { tails[k].add(Array(ids[(ids.count - k - 1)...])) }
+        blocks.add(ids)
         for l in options.zstdLevels {
             zstdText[l, default: 0] += measures.zstdSizes[l] ?? Self.zstdSizes(text, levels: [l])[l]!
         }
@@ -151,8 +145,8 @@ public struct CorpusAnalyzer: Sendable {
     public mutating func merge(_ other: CorpusAnalyzer) { merge(contentsOf: [other]) }
 
     /// Adds everything several analyzers of the same tokenizer and options have counted: the same
-    /// as merging them one by one with ``merge(_:)``, with the n-gram tables merged partition by
-    /// partition on all cores (how `tok analyze` makes the total of many groups).
+    /// as merging them one by one with ``merge(_:)`` (how `tok analyze` makes the total of many
+    /// groups).
     public mutating func merge<S: Sequence<CorpusAnalyzer>>(contentsOf others: S) {
         let parts = Array(others)
         for p in parts {
@@ -162,24 +156,21 @@ public struct CorpusAnalyzer: Sendable {
             for (l, v) in p.zstdText { zstdText[l, default: 0] += v }
             for (l, v) in p.zstdTokens { zstdTokens[l, default: 0] += v }
         }
-        unigram.merge(contentsOf: parts.map(\.unigram))
-        for k in ngrams.indices {
-            ngrams[k].merge(contentsOf: parts.map { $0.ngrams[k] })
-            tails[k].merge(contentsOf: parts.map { $0.tails[k] })
-        }
+        blocks.merge(contentsOf: parts.map(\.blocks))
     }
 
     /// The statistics of everything added so far.
     public func report() -> AnalysisReport {
         // Sorted, so that every sum over them adds its terms in one order whatever order the
         // counts arrived in (batches on several threads): the same digits from every run.
-        let counts = unigram.values.sorted()
+        let summary = blocks.summary
+        let counts = summary.unigramCounts.sorted()
         let v = tokenizer.vocabularySize
         func ratio(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
         var conditional: [String: Double?] = [:]
-        for (i, table) in ngrams.enumerated() {
-            conditional["\(i + 1)"] = DistributionMetrics.conditionalEntropy(
-                joint: table, context: i == 0 ? unigram : ngrams[i - 1], tails: tails[i])
+        for k in 1..<blocks.maxOrder {
+            conditional["\(k)"] = DistributionMetrics.conditionalEntropy(
+                total: summary.total[k + 1], joint: summary.clog2c[k + 1], context: summary.contextClog2c[k])
         }
         var zText: [String: Double?] = [:], zTok: [String: Double?] = [:]
         for l in options.zstdLevels {

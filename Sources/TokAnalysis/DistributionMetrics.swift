@@ -71,34 +71,20 @@ public enum DistributionMetrics {
     /// same (k+1)-grams (n-grams never cross sequences), so it is never negative.
     public static func conditionalEntropy(_ sequences: [[Int]], k: Int) -> Double? {
         precondition(k >= 1 && k <= 3, "context length 1...3")
-        var joint = NGramCounter(order: k + 1), context = NGramCounter(order: k), tails = NGramCounter(order: k)
-        for s in sequences {
-            let ids = s.map { UInt32(truncatingIfNeeded: $0) }
-            joint.add(sequence: ids)
-            context.add(sequence: ids)
-            if ids.count >= k { tails.add(Array(ids.suffix(k))) }
-        }
-        return conditionalEntropy(joint: joint, context: context, tails: tails)
+        let limit = (sequences.lazy.flatMap { $0 }.max() ?? 0) + 1
+        var blocks = BlockCounts(idLimit: limit, maxOrder: k + 1)
+        for s in sequences { blocks.add(s.map { UInt32(truncatingIfNeeded: $0) }) }
+        let summary = blocks.summary
+        return conditionalEntropy(total: summary.total[k + 1], joint: summary.clog2c[k + 1], context: summary.contextClog2c[k])
     }
 
-    /// H(joint) − H(context marginal) from counters of the texts' (k+1)-grams (`joint`), of their
-    /// k-grams (`context`), and of the last k-gram of every text of k or more ids (`tails`). The
-    /// marginal of the joint's first k ids is the k-gram counts less the tails (the one k-gram of
-    /// each text that nothing follows), so no table of the marginal is built.
-    static func conditionalEntropy(joint: NGramCounter, context: NGramCounter, tails: NGramCounter) -> Double? {
-        let total = joint.total
+    /// H(joint) − H(context marginal) from `total` (k+1)-grams, Σ c·log₂c over the distinct
+    /// (k+1)-grams (`joint`) and over the distinct first k ids of the (k+1)-grams (`context`).
+    static func conditionalEntropy(total: Int, joint: Double, context: Double) -> Double? {
         guard total > 0 else { return nil }
-        func f(_ c: Int) -> Double { c > 1 ? Double(c) * log2(Double(c)) : 0 }
-        var contextSum = context.sumCLog2C
-        // In key order: a table's order depends on the order its keys arrived in, and the sum's
-        // last bits on the order of its terms (the same report from every run).
-        for (key, t) in tails.entries.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            let c = context.count(of: key)
-            contextSum += f(c - t) - f(c)
-        }
         let n = Double(total)
-        let hj = log2(n) - joint.sumCLog2C / n
-        let hc = log2(n) - contextSum / n
+        let hj = log2(n) - joint / n
+        let hc = log2(n) - context / n
         return Swift.max(0, hj - hc)
     }
 

@@ -320,6 +320,87 @@ import TokTestSupport
 /// The C n-gram table against a dictionary, and the tail-corrected conditional entropy against
 /// the textbook definition (a table of the joint's first k ids), on random sequences: long ones
 /// (the scattered path), short ones (shorter than the order, one id, empty), merged and copied.
+@Suite struct BlockCountTests {
+    /// The figures a ``BlockCounts`` summary reports, from dictionaries of the n-grams.
+    static func expected(_ seqs: [[UInt32]], maxOrder: Int) -> BlockCounts.Summary {
+        var s = BlockCounts.Summary()
+        func f(_ c: Int) -> Double { c > 1 ? Double(c) * log2(Double(c)) : 0 }
+        for k in 1...maxOrder {
+            var grams: [[UInt32]: Int] = [:], contexts: [[UInt32]: Int] = [:]
+            for q in seqs where q.count >= k {
+                for i in 0...(q.count - k) {
+                    grams[Array(q[i..<(i + k)]), default: 0] += 1
+                    if i + k < q.count { contexts[Array(q[i..<(i + k)]), default: 0] += 1 }
+                }
+            }
+            s.total[k] = grams.values.reduce(0, +)
+            s.distinct[k] = grams.count
+            s.clog2c[k] = grams.values.reduce(0) { $0 + f($1) }
+            if k < maxOrder { s.contextClog2c[k] = contexts.values.reduce(0) { $0 + f($1) } }
+            if k == 1 { s.unigramCounts = grams.sorted { $0.key[0] < $1.key[0] }.map(\.value) }
+        }
+        return s
+    }
+
+    static func close(_ a: BlockCounts.Summary, _ b: BlockCounts.Summary) -> Bool {
+        func near(_ x: [Double], _ y: [Double]) -> Bool { zip(x, y).allSatisfy { abs($0 - $1) <= 1e-9 * Swift.max(1, abs($1)) } }
+        return a.total == b.total && a.distinct == b.distinct && a.unigramCounts == b.unigramCounts
+            && near(a.clog2c, b.clog2c) && near(a.contextClog2c, b.contextClog2c)
+    }
+
+    /// Texts spread over three counters and merged (and copies left alone) give every order's
+    /// totals, distinct counts, sums and context sums of the definitions; so does the fallback of
+    /// one hash table per order that a vocabulary of 2^21 − 1 ids or more takes.
+    @Test(arguments: [6, 50, 3000])
+    func summariesEqualTheDefinitions(alphabet: UInt32) {
+        var rng = SeededRandom(seed: UInt64(alphabet))
+        let seqs = NGramCountTests.randomSequences(&rng, alphabet: alphabet, long: false).map { $0.map { $0 & 0x7FFF_FFFF } }
+        for maxOrder in 1...4 {
+            let want = Self.expected(seqs, maxOrder: maxOrder)
+            let top = Int(seqs.lazy.flatMap { $0 }.max() ?? 0) + 1
+            for limit in [top, 1 << 22] {   // packed keys, and the fallback
+                var parts = (0..<3).map { _ in BlockCounts(idLimit: limit, maxOrder: maxOrder) }
+                for (i, q) in seqs.enumerated() { parts[i % 3].add(q) }
+                let first = parts[0]
+                let before = first.summary
+                var all = first
+                all.merge(contentsOf: Array(parts.dropFirst()))
+                let got = all.summary
+                #expect(Self.close(got, want), "order \(maxOrder), limit \(limit), alphabet \(alphabet)")
+                #expect(first.summary == before)   // the copy merged into did not change it
+                if limit == 1 << 22 { continue }
+                // the sums are exact (fixed point): the same digits whatever order texts came in
+                var reversed = BlockCounts(idLimit: limit, maxOrder: maxOrder)
+                for q in seqs.reversed() { reversed.add(q) }
+                #expect(reversed.summary == got)
+            }
+        }
+    }
+
+    /// More ids than the sort buffer holds (sorted runs merged several times) against the
+    /// fallback's hash tables.
+    @Test func longInputEqualsTheHashTables() {
+        var rng = SeededRandom(seed: 47)
+        let seqs = (0..<3).map { _ in (0..<450_000).map { _ in UInt32.random(in: 0...UInt32.random(in: 0..<3000, using: &rng), using: &rng) } }
+        var sorted = BlockCounts(idLimit: 3000, maxOrder: 4), hashed = BlockCounts(idLimit: 1 << 22, maxOrder: 4)
+        for q in seqs { sorted.add(q); hashed.add(q) }
+        #expect(Self.close(sorted.summary, hashed.summary))
+        #expect(sorted.summary.total[4] == 3 * (450_000 - 3))
+    }
+
+    @Test func emptyAndShortTexts() {
+        var b = BlockCounts(idLimit: 10, maxOrder: 4)
+        #expect(b.summary == BlockCounts.Summary())
+        b.add([])
+        b.add([3])
+        b.add([3, 4])
+        let s = b.summary
+        #expect(s.total == [0, 3, 1, 0, 0] && s.distinct == [0, 2, 1, 0, 0])
+        #expect(s.unigramCounts == [2, 1])
+        #expect(s.contextClog2c[1] == 0 && s.clog2c[1] == 2)   // 3 twice: 2·log₂2
+    }
+}
+
 @Suite struct NGramCountTests {
     /// Plug-in H(Tᵢ | k previous) computed the long way: joint and context dictionaries.
     static func bruteConditional(_ seqs: [[UInt32]], k: Int) -> Double? {
