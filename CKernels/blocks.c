@@ -37,7 +37,9 @@ struct tok_blocks {
     int order;
     unsigned w, low;   /* bits per id; bits of the key kept in the second word */
     ent *buf;          /* keys not sorted yet, count 1 each */
+    ent *tmp;          /* the radix sort's second buffer, capbuf entries */
     size_t nbuf, capbuf;
+    uint64_t total;    /* keys added, below 2^44: no count can pass it */
     run runs[MAX_RUNS]; /* sorted, equal keys merged; sizes about halving from the first */
     int nruns;
 };
@@ -83,12 +85,14 @@ void tok_blocks_free(tok_blocks *b) {
     if (!b) return;
     runs_free(b);
     free(b->buf);
+    free(b->tmp);
     free(b);
 }
 
 tok_blocks *tok_blocks_clone(const tok_blocks *b) {
     tok_blocks *c = tok_blocks_new(b->limit, b->order);
     if (!c) return NULL;
+    c->total = b->total;
     if (b->nbuf) {
         c->buf = malloc(b->capbuf * sizeof(ent));
         if (!c->buf) { tok_blocks_free(c); return NULL; }
@@ -105,31 +109,37 @@ tok_blocks *tok_blocks_clone(const tok_blocks *b) {
     return c;
 }
 
-/* Merges runs x and y into a new run. Returns 0, TOK_E_TOO_LARGE or TOK_E_NOMEM (x, y kept). */
-static int merge_two(const run *x, const run *y, run *out) {
-    ent *o = malloc((x->n + y->n) * sizeof(ent));
+/* Merges run y into run x (x's array grows to hold both; y is left as it was). Merging from
+ * the back, the output never overtakes x's entries not yet read, and only the added tail of
+ * x's array is new memory (a new array for both took a page fault per 4 KiB of the result).
+ * No count overflows: the counter's total, which bounds every count, is kept below 2^44.
+ * Returns 0 or TOK_E_NOMEM (x unchanged). */
+static int merge_into(run *x, const run *y) {
+    size_t total = x->n + y->n;
+    ent *o = realloc(x->e, (total ? total : 1) * sizeof(ent));
     if (!o) return TOK_E_NOMEM;
-    size_t i = 0, j = 0, k = 0;
-    while (i < x->n && j < y->n) {
-        const ent *p = &x->e[i], *q = &y->e[j];
+    x->e = o;
+    size_t i = x->n, j = y->n, k = total; /* entries i.., j.. read; k.. written */
+    while (i > 0 && j > 0) {
+        const ent *p = &o[i - 1], *q = &y->e[j - 1];
         if (ent_same(p, q)) {
             uint64_t c = (p->b & CNT_MASK) + (q->b & CNT_MASK);
-            if (c > CNT_MASK) { free(o); return TOK_E_TOO_LARGE; }
-            o[k].a = p->a;
-            o[k++].b = (p->b & ~CNT_MASK) | c;
-            i++, j++;
+            ent m = {p->a, (p->b & ~CNT_MASK) | c};
+            o[--k] = m;
+            i--, j--;
         } else if (ent_less(p, q)) {
-            o[k++] = *p, i++;
+            o[--k] = *q, j--;
         } else {
-            o[k++] = *q, j++;
+            o[--k] = *p, i--;
         }
     }
-    memcpy(o + k, x->e + i, (x->n - i) * sizeof(ent));
-    k += x->n - i;
-    memcpy(o + k, y->e + j, (y->n - j) * sizeof(ent));
-    k += y->n - j;
-    ent *shrunk = realloc(o, (k ? k : 1) * sizeof(ent));
-    *out = (run){shrunk ? shrunk : o, k};
+    while (j > 0) o[--k] = y->e[--j];
+    /* x's first i entries are in place already; the merged tail starts at k */
+    if (k > i) memmove(o + i, o + k, (total - k) * sizeof(ent));
+    size_t n = i + (total - k);
+    ent *shrunk = realloc(o, (n ? n : 1) * sizeof(ent));
+    x->e = shrunk ? shrunk : o;
+    x->n = n;
     return 0;
 }
 
@@ -137,13 +147,12 @@ static int merge_two(const run *x, const run *y, run *out) {
  * sizes keep about halving and each key is merged O(log) times. */
 static int settle(tok_blocks *b, int all) {
     while (b->nruns >= 2 && (all || b->runs[b->nruns - 2].n <= 2 * b->runs[b->nruns - 1].n)) {
-        run m;
-        int rc = merge_two(&b->runs[b->nruns - 2], &b->runs[b->nruns - 1], &m);
+        run *x = &b->runs[b->nruns - 2], *y = &b->runs[b->nruns - 1];
+        if (x->n < y->n) { run t = *x; *x = *y; *y = t; } /* grow the larger */
+        int rc = merge_into(x, y);
         if (rc) return rc;
-        free(b->runs[b->nruns - 2].e);
-        free(b->runs[b->nruns - 1].e);
+        free(y->e);
         b->nruns--;
-        b->runs[b->nruns - 1] = m;
     }
     return 0;
 }
@@ -157,57 +166,79 @@ static int push_run(tok_blocks *b, run r) {
     return settle(b, 0);
 }
 
-/* Sorts e[0..n) by key, least significant 11-bit digit first; digits every key shares are
- * skipped (counted in one pass for all digits). tmp has room for n entries. Returns the array
- * that holds the result (e or tmp). */
-static ent *radix_sort(const tok_blocks *b, ent *e, ent *tmp, size_t n) {
-    const unsigned bits = 4 * b->w, digits = (bits + DIGIT - 1) / DIGIT;
-    uint32_t (*hist)[1 << DIGIT] = calloc(digits, sizeof *hist);
-    if (!hist) return NULL;
-    for (size_t i = 0; i < n; i++) {
-        u128 k = key_of(b, &e[i]);
-        for (unsigned d = 0; d < digits; d++) hist[d][(unsigned)(k >> (d * DIGIT)) & ((1u << DIGIT) - 1)]++;
-    }
-    for (unsigned d = 0; d < digits; d++) {
+/* The digits of a radix sort: the key's low bits (in the second word, above the count) first,
+ * then the first word's, DIGIT bits at most each and never across the two words. */
+typedef struct { unsigned word, shift, bits; } digit;
+
+static unsigned digits_of(const tok_blocks *b, digit *d) {
+    unsigned k = 0;
+    for (unsigned s = 0; s < b->low; s += DIGIT)
+        d[k++] = (digit){1, CNT_BITS + s, b->low - s < DIGIT ? b->low - s : DIGIT};
+    const unsigned top = 4 * b->w - b->low; /* bits of the key in the first word */
+    for (unsigned s = 0; s < top; s += DIGIT) d[k++] = (digit){0, s, top - s < DIGIT ? top - s : DIGIT};
+    return k;
+}
+
+static inline unsigned digit_at(const ent *e, digit d) {
+    return (unsigned)((d.word ? e->b : e->a) >> d.shift) & ((1u << d.bits) - 1);
+}
+
+/* Sorts e[0..n) by digits dg[0..nd), least significant first; digits every key shares are
+ * skipped (counted in one pass for all digits). Returns the array holding the result (e or tmp). */
+static ent *lsd_sort(const digit *dg, unsigned nd, ent *e, ent *tmp, size_t n, uint32_t (*hist)[1 << DIGIT]) {
+    memset(hist, 0, nd * sizeof *hist);
+    for (size_t i = 0; i < n; i++)
+        for (unsigned d = 0; d < nd; d++) hist[d][digit_at(&e[i], dg[d])]++;
+    for (unsigned d = 0; d < nd; d++) {
         uint32_t *h = hist[d];
         int trivial = 0;
         uint32_t sum = 0;
-        for (unsigned v = 0; v < (1u << DIGIT); v++) {
+        for (unsigned v = 0; v < (1u << dg[d].bits); v++) {
             if (h[v] == n) trivial = 1;
             uint32_t c = h[v];
             h[v] = sum;
             sum += c;
         }
         if (trivial) continue;
-        const unsigned shift = d * DIGIT;
-        for (size_t i = 0; i < n; i++) {
-            unsigned v = (unsigned)(key_of(b, &e[i]) >> shift) & ((1u << DIGIT) - 1);
-            tmp[h[v]++] = e[i];
-        }
+        const digit g = dg[d];
+        for (size_t i = 0; i < n; i++) tmp[h[digit_at(&e[i], g)]++] = e[i];
         ent *x = e;
         e = tmp;
         tmp = x;
     }
-    free(hist);
     return e;
+}
+
+/* Sorts e[0..n) by key (tmp: room for n entries). Returns the array holding the result (e or
+ * tmp), or NULL when memory runs out. (Splitting a large buffer by its top bits first, so that
+ * the passes run in cache, measured no faster: the scatter's stores are the cost either way.) */
+static ent *radix_sort(const tok_blocks *b, ent *e, ent *tmp, size_t n) {
+    digit dg[16];
+    const unsigned nd = digits_of(b, dg);
+    uint32_t (*hist)[1 << DIGIT] = malloc(nd * sizeof *hist);
+    if (!hist) return NULL;
+    ent *r = lsd_sort(dg, nd, e, tmp, n, hist);
+    free(hist);
+    return r;
 }
 
 /* Sorts the buffer into a run (equal keys merged) and pushes it. */
 static int flush(tok_blocks *b) {
     if (!b->nbuf) return 0;
-    ent *tmp = malloc(b->nbuf * sizeof(ent));
-    if (!tmp) return TOK_E_NOMEM;
-    ent *s = radix_sort(b, b->buf, tmp, b->nbuf);
-    if (!s) { free(tmp); return TOK_E_NOMEM; }
+    if (!b->tmp) {
+        b->tmp = malloc(b->capbuf * sizeof(ent)); /* kept for the next flush: fresh pages cost */
+        if (!b->tmp) return TOK_E_NOMEM;
+    }
+    ent *s = radix_sort(b, b->buf, b->tmp, b->nbuf);
+    if (!s) return TOK_E_NOMEM;
     size_t k = 0;
     for (size_t i = 0; i < b->nbuf; i++) {
         if (k && ent_same(&s[k - 1], &s[i])) s[k - 1].b += s[i].b & CNT_MASK; /* counts of 1: far below 2^44 */
         else s[k++] = s[i];
     }
     ent *r = malloc(k * sizeof(ent));
-    if (!r) { free(tmp); return TOK_E_NOMEM; }
+    if (!r) return TOK_E_NOMEM;
     memcpy(r, s, k * sizeof(ent));
-    free(tmp);
     b->nbuf = 0;
     return push_run(b, (run){r, k});
 }
@@ -215,6 +246,8 @@ static int flush(tok_blocks *b) {
 int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (ids[i] >= b->limit) return TOK_E_ARGUMENT;
+    if (n > CNT_MASK - b->total) return TOK_E_TOO_LARGE;
+    b->total += n;
     const unsigned w = b->w;
     const uint64_t end = ((uint64_t)1 << w) - 1;
     for (size_t i = 0; i < n;) {
@@ -225,6 +258,8 @@ int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n) {
                 if (!nb) return TOK_E_NOMEM;
                 b->buf = nb;
                 b->capbuf = cap;
+                free(b->tmp); /* sized for the old capacity */
+                b->tmp = NULL;
             } else {
                 int rc = flush(b);
                 if (rc) return rc;
@@ -246,6 +281,8 @@ int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n) {
 
 int tok_blocks_merge(tok_blocks *dst, const tok_blocks *src) {
     if (dst->limit != src->limit || dst->order != src->order) return TOK_E_ARGUMENT;
+    if (src->total > CNT_MASK - dst->total) return TOK_E_TOO_LARGE;
+    dst->total += src->total;
     for (int i = 0; i < src->nruns; i++) {
         ent *e = malloc((src->runs[i].n ? src->runs[i].n : 1) * sizeof(ent));
         if (!e) return TOK_E_NOMEM;
@@ -277,7 +314,8 @@ static int compact(tok_blocks *b) {
     int rc = flush(b);
     if (rc) return rc;
     free(b->buf);
-    b->buf = NULL;
+    free(b->tmp);
+    b->buf = b->tmp = NULL;
     b->capbuf = 0;
     return settle(b, 1);
 }
@@ -293,33 +331,33 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out) {
     tok__fsum all[5] = {{0, 0}}, ctx[5] = {{0, 0}};
     uint64_t c_all[5] = {0}, c_next[5] = {0}; /* the open group of each order: every key's count
                                                * with k real ids, and with k + 1 */
-    u128 prev = 0;
+    uint32_t prev[4] = {0, 0, 0, 0};
     for (size_t i = 0; i <= r->n; i++) {
         int keep = 0; /* orders whose group continues */
-        u128 key = 0;
+        uint32_t id[4] = {0, 0, 0, 0};
         if (i < r->n) {
-            key = key_of(b, &r->e[i]);
-            if (i > 0)
-                while (keep < 4 && (key >> (w * (3 - (unsigned)keep))) == (prev >> (w * (3 - (unsigned)keep)))) keep++;
+            u128 key = key_of(b, &r->e[i]);
+            for (int j = 3; j >= 0; j--, key >>= w) id[j] = (uint32_t)key & (uint32_t)end;
+            if (i > 0) while (keep < 4 && id[keep] == prev[keep]) keep++;
         }
         for (int k = 4; k > keep; k--) { /* close the groups of orders keep+1 … 4 */
-            if (i > 0 && c_all[k]) {
+            if (c_all[k]) {
                 out->distinct[k]++;
                 out->total[k] += c_all[k];
                 tok__fsum_add_clog2c(&all[k], c_all[k]);
             }
-            if (i > 0 && c_next[k]) tok__fsum_add_clog2c(&ctx[k], c_next[k]);
+            if (c_next[k]) tok__fsum_add_clog2c(&ctx[k], c_next[k]);
             c_all[k] = c_next[k] = 0;
         }
         if (i == r->n) break;
         uint64_t c = r->e[i].b & CNT_MASK;
         int depth = 1; /* leading real ids: the first is never END */
-        while (depth < 4 && (uint64_t)(key >> (w * (3 - (unsigned)depth))) % ((uint64_t)1 << w) != end) depth++;
-        for (int k = 1; k <= 4; k++) {
-            if (depth >= k) c_all[k] += c;
-            if (depth > k) c_next[k] += c;
+        while (depth < 4 && id[depth] != end) depth++;
+        for (int k = 1; k <= depth; k++) {
+            c_all[k] += c;
+            if (k < depth) c_next[k] += c;
         }
-        prev = key;
+        memcpy(prev, id, sizeof prev);
     }
     for (int k = 1; k <= 4; k++) {
         out->clog2c[k] = tok__fsum_value(all[k]);

@@ -107,8 +107,7 @@ struct BlockCounts: @unchecked Sendable {   // changed only through a unique ref
             withUnsafeBytes(of: raw.distinct) { s.distinct = $0.bindMemory(to: UInt64.self).map { Int($0) } }
             withUnsafeBytes(of: raw.clog2c) { s.clog2c = Array($0.bindMemory(to: Double.self)) }
             withUnsafeBytes(of: raw.context_clog2c) { s.contextClog2c = Array($0.bindMemory(to: Double.self)) }
-            let n = Int(tok_blocks_unigram_counts(p, nil, 0))
-            if n < 0 { Self.outOfMemory() }
+            let n = s.distinct[1]
             var counts = [UInt64](repeating: 0, count: n)
             let m = counts.withUnsafeMutableBufferPointer { tok_blocks_unigram_counts(p, $0.baseAddress, n) }
             if m != n { Self.outOfMemory() }
