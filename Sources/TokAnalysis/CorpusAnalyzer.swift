@@ -110,9 +110,8 @@ public struct CorpusAnalyzer: Sendable {
     /// A text's ids with each token's first byte, as ``add(_:encoding:measures:)`` takes them (so
     /// that a caller can encode on one core while another measures the text).
     package func encoding(of text: [UInt8]) -> _AnalysisEncoding {
-        let (encoded, tokenStarts) = text.withUnsafeBufferPointer { try! tokenizer._encodeOrdinaryWithStarts($0) }
-        return _AnalysisEncoding(ids: encoded.map { UInt32(truncatingIfNeeded: $0) },
-                                 starts: tokenStarts.map { UInt32(truncatingIfNeeded: $0) })
+        let (ids, starts) = text.withUnsafeBufferPointer { try! tokenizer._encodeOrdinaryWithStarts($0) }
+        return _AnalysisEncoding(ids: ids, starts: starts)
     }
 
     /// ``add(_:measures:)`` with the text already encoded by ``encoding(of:)`` of this analyzer.
