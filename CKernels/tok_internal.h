@@ -36,7 +36,7 @@ struct tok_vocab {
     unsigned short_shift; /* 64 - log2(capacity) */
     uint32_t *pair_rank;  /* 65536 entries: id of the token b0 b1, or UINT32_MAX */
     /* Tokens of 3 and of 4 bytes, each length in its own table of (key << 32 | id) words,
-     * UINT64_MAX when empty, no Bloom filter in front (see tok__lookup_34). */
+     * UINT64_MAX when empty, behind a Bloom filter of their own (see tok__lookup_34). */
     uint64_t *tab34[2];
     unsigned tab34_shift[2]; /* 64 - log2(capacity) */
     uint64_t *filter34;      /* a Bloom filter of 2^TOK_FILTER34_BITS bits over both */
@@ -87,8 +87,9 @@ static inline size_t tok__slot_34(const tok_vocab *v, uint32_t key, size_t n) {
 /* Id of the token of n = 3 or 4 bytes whose little-endian word is `key`, or -1. Merging a long
  * piece asks mostly about strings of 2 to 4 bytes, one after the other, each waiting for the
  * answer before: two bytes have a direct table, three and four these small ones (o200k: 256 and
- * 512 KiB, where the short table of every token up to 8 bytes is 8 MiB and sits behind a Bloom
- * filter), so the answer mostly comes from L2. */
+ * 512 KiB) behind a 64 KiB filter (most of these strings are no token), where the short table of
+ * the other lengths is megabytes behind a 256 KiB filter. Without the filter the tables were
+ * slower than before (a miss probes a table three times the filter's size). */
 static inline int64_t tok__lookup_34(const tok_vocab *v, uint32_t key, size_t n) {
     uint64_t h = ((uint64_t)key ^ (uint64_t)n << 40) * 0xD6E8FEB86659FD93ull;
     size_t bit = (size_t)(h >> (64 - TOK_FILTER34_BITS));

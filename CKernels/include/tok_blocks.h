@@ -45,15 +45,16 @@ void tok_blocks_free(tok_blocks *b);
 
 /**
  * Adds the n-grams of one text ids[0..n): every k-gram inside it for k = 1…max_order. Returns 0;
- * TOK_E_ARGUMENT when an id is not below the counter's limit (nothing of this text is added);
- * TOK_E_TOO_LARGE when a count would reach 2^44; TOK_E_NOMEM (the counter keeps what it had,
- * and possibly part of this text).
+ * TOK_E_ARGUMENT when an id is not below the counter's limit, TOK_E_TOO_LARGE when the keys
+ * added in all would reach 2^44 (which bounds every count; nothing of this text is added on
+ * either); TOK_E_NOMEM (the counter keeps what it had, and possibly part of this text).
  */
 int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n);
 
 /**
  * Adds every count of src to dst (made with the same limit and order, else TOK_E_ARGUMENT).
- * src is only read. Returns 0, TOK_E_TOO_LARGE or TOK_E_NOMEM (dst then keeps what it had).
+ * src is only read. Returns 0, TOK_E_TOO_LARGE (the two totals would reach 2^44; nothing is
+ * added) or TOK_E_NOMEM (dst then holds what it had and part of src's counts).
  */
 int tok_blocks_merge(tok_blocks *dst, const tok_blocks *src);
 

@@ -19,7 +19,7 @@ struct BlockCounts: @unchecked Sendable {   // changed only through a unique ref
         var unigramCounts: [Int] = []
     }
 
-    private final class Box: @unchecked Sendable {   // `lock` guards `summary` and the compaction
+    private final class Box: @unchecked Sendable {   // `lock`: `summary`, compaction, reads by merges
         let pointer: OpaquePointer?
         var tables: [NGramCounter]                    // the fallback: orders 1…4, then tails 1…3
         let lock = NSLock()
@@ -79,13 +79,16 @@ struct BlockCounts: @unchecked Sendable {   // changed only through a unique ref
 
     /// Adds every count of several others (same limit and order).
     mutating func merge(contentsOf others: [BlockCounts]) {
-        let sources = others.filter { $0.box !== box }
+        let sources = others   // (a copy of this one among them: makeUnique copies first)
         guard !sources.isEmpty else { return }
         precondition(sources.allSatisfy { $0.maxOrder == maxOrder && $0.idLimit == idLimit }, "merge counts of one kind")
         makeUnique()
         if let p = box.pointer {
             for s in sources {
-                let rc = withExtendedLifetime(s) { tok_blocks_merge(p, s.box.pointer) }
+                // the source's lock: a summary of it elsewhere compacts its runs meanwhile
+                s.box.lock.lock()
+                let rc = tok_blocks_merge(p, s.box.pointer)
+                s.box.lock.unlock()
                 if rc != 0 { Self.outOfMemory() }
             }
             return

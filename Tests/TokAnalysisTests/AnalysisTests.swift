@@ -398,6 +398,16 @@ import TokTestSupport
         #expect(s.total == [0, 3, 1, 0, 0] && s.distinct == [0, 2, 1, 0, 0])
         #expect(s.unigramCounts == [2, 1])
         #expect(s.contextClog2c[1] == 0 && s.clog2c[1] == 2)   // 3 twice: 2·log₂2
+
+        // merging a copy of itself doubles every count, and leaves the copy as it was
+        for limit in [10, 1 << 22] {
+            var c = BlockCounts(idLimit: limit, maxOrder: 2)
+            c.add([1, 2, 1])
+            let copy = c
+            c.merge(contentsOf: [c])
+            #expect(c.summary.total == [0, 6, 4, 0, 0] && c.summary.unigramCounts == [4, 2], "limit \(limit)")
+            #expect(copy.summary.total == [0, 3, 2, 0, 0])
+        }
     }
 }
 
