@@ -32,6 +32,8 @@ struct BlockCounts: @unchecked Sendable {   // changed only through a unique ref
     /// The highest order counted (1…4).
     let maxOrder: Int
     private let idLimit: Int
+    /// Ids added in all (merges included): 0 while nothing was.
+    private var added = 0
 
     /// Empty counts of the 1- to `maxOrder`-grams (1…4) of ids below `idLimit`.
     init(idLimit: Int, maxOrder: Int) {
@@ -67,6 +69,7 @@ struct BlockCounts: @unchecked Sendable {   // changed only through a unique ref
     mutating func add(_ ids: [UInt32]) {
         guard !ids.isEmpty else { return }
         makeUnique()
+        added += ids.count
         if let p = box.pointer {
             let rc = ids.withUnsafeBufferPointer { tok_blocks_add(p, $0.baseAddress, $0.count) }
             precondition(rc != Int32(TOK_E_ARGUMENT), "an id at or above the vocabulary size")
@@ -79,10 +82,15 @@ struct BlockCounts: @unchecked Sendable {   // changed only through a unique ref
 
     /// Adds every count of several others (same limit and order).
     mutating func merge(contentsOf others: [BlockCounts]) {
-        let sources = others   // (a copy of this one among them: makeUnique copies first)
+        let sources = others.filter { $0.added > 0 }   // (a copy of this one among them: makeUnique copies first)
         guard !sources.isEmpty else { return }
         precondition(sources.allSatisfy { $0.maxOrder == maxOrder && $0.idLimit == idLimit }, "merge counts of one kind")
+        if added == 0 && sources.count == 1 {   // share the one source's counts instead of copying them
+            self = sources[0]
+            return
+        }
         makeUnique()
+        added += sources.reduce(0) { $0 + $1.added }
         if let p = box.pointer {
             for s in sources {
                 // the source's lock: a summary of it elsewhere compacts its runs meanwhile
