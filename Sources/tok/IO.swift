@@ -144,7 +144,7 @@ final class ChunkReader {
     private var carry: [UInt8] = []
     private var eof = false
 
-    /// Bytes of a regular file not read yet (a bound for sizing a piece); a piece's worth otherwise.
+    /// Bytes of a regular file not read yet (a bound for sizing a piece); unbounded for a pipe.
     private var left: Int
 
     init(path: String, size: Int) throws {
