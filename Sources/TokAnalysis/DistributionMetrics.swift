@@ -71,9 +71,9 @@ public enum DistributionMetrics {
     /// same (k+1)-grams (n-grams never cross sequences), so it is never negative.
     public static func conditionalEntropy(_ sequences: [[Int]], k: Int) -> Double? {
         precondition(k >= 1 && k <= 3, "context length 1...3")
-        let limit = (sequences.lazy.flatMap { $0 }.max() ?? 0) + 1
-        var blocks = BlockCounts(idLimit: limit, maxOrder: k + 1)
-        for s in sequences { blocks.add(s.map { UInt32(truncatingIfNeeded: $0) }) }
+        let ids = sequences.map { $0.map { UInt32(truncatingIfNeeded: $0) } }
+        var blocks = BlockCounts(idLimit: Int(ids.lazy.flatMap { $0 }.max() ?? 0) + 1, maxOrder: k + 1)
+        for s in ids { blocks.add(s) }
         let summary = blocks.summary
         return conditionalEntropy(total: summary.total[k + 1], joint: summary.clog2c[k + 1], context: summary.contextClog2c[k])
     }

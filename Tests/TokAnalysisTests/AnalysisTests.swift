@@ -51,6 +51,8 @@ import TokTestSupport
         // n-grams never cross sequences
         #expect(DistributionMetrics.conditionalEntropy([[1], [2], [3]], k: 1) == nil)
         #expect(close(DistributionMetrics.conditionalEntropy([[7, 8, 9, 7, 8, 9, 7]], k: 2), 0))
+        // any Int ids, as before: taken as 32-bit values (large ones counted in hash tables)
+        #expect(close(DistributionMetrics.conditionalEntropy([[-1, 3, -1, 3, -1]], k: 1), 0))
     }
 
     @Test func undefinedValuesAreNil() {
