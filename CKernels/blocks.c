@@ -89,6 +89,15 @@ void tok_blocks_free(tok_blocks *b) {
     free(b);
 }
 
+/* A copy of run r in a new array (0 or TOK_E_NOMEM). */
+static int copy_run(const run *r, run *out) {
+    ent *e = malloc((r->n ? r->n : 1) * sizeof(ent));
+    if (!e) return TOK_E_NOMEM;
+    memcpy(e, r->e, r->n * sizeof(ent));
+    *out = (run){e, r->n};
+    return 0;
+}
+
 tok_blocks *tok_blocks_clone(const tok_blocks *b) {
     tok_blocks *c = tok_blocks_new(b->limit, b->order);
     if (!c) return NULL;
@@ -100,12 +109,8 @@ tok_blocks *tok_blocks_clone(const tok_blocks *b) {
         c->nbuf = b->nbuf;
         c->capbuf = b->capbuf;
     }
-    for (int i = 0; i < b->nruns; i++) {
-        ent *e = malloc(b->runs[i].n * sizeof(ent));
-        if (!e) { tok_blocks_free(c); return NULL; }
-        memcpy(e, b->runs[i].e, b->runs[i].n * sizeof(ent));
-        c->runs[c->nruns++] = (run){e, b->runs[i].n};
-    }
+    for (int i = 0; i < b->nruns; i++, c->nruns++)
+        if (copy_run(&b->runs[i], &c->runs[i])) { tok_blocks_free(c); return NULL; }
     return c;
 }
 
@@ -293,10 +298,9 @@ int tok_blocks_merge(tok_blocks *dst, const tok_blocks *src) {
     if (src->total > CNT_MASK - dst->total) return TOK_E_TOO_LARGE;
     dst->total += src->total;
     for (int i = 0; i < src->nruns; i++) {
-        ent *e = malloc((src->runs[i].n ? src->runs[i].n : 1) * sizeof(ent));
-        if (!e) return TOK_E_NOMEM;
-        memcpy(e, src->runs[i].e, src->runs[i].n * sizeof(ent));
-        int rc = push_run(dst, (run){e, src->runs[i].n});
+        run r;
+        int rc = copy_run(&src->runs[i], &r);
+        if (!rc) rc = push_run(dst, r);
         if (rc) return rc;
     }
     if (src->nbuf) {
@@ -326,7 +330,7 @@ static int compact(tok_blocks *b) {
     return settle(b, 1);
 }
 
-int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out) {
+int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigrams, size_t cap) {
     memset(out, 0, sizeof *out);
     int rc = compact(b);
     if (rc) return rc;
@@ -348,6 +352,7 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out) {
         }
         for (int k = 4; k > keep; k--) { /* close the groups of orders keep+1 … 4 */
             if (c_all[k]) {
+                if (k == 1 && out->distinct[1] < cap) unigrams[out->distinct[1]] = c_all[1];
                 out->distinct[k]++;
                 out->total[k] += c_all[k];
                 tok__fsum_add_clog2c(&all[k], c_all[k]);
@@ -370,24 +375,4 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out) {
         out->context_clog2c[k] = k < 4 ? tok__fsum_value(ctx[k]) : 0;
     }
     return 0;
-}
-
-int64_t tok_blocks_unigram_counts(tok_blocks *b, uint64_t *out, size_t cap) {
-    int rc = compact(b);
-    if (rc) return rc;
-    if (!b->nruns) return 0;
-    const run *r = &b->runs[0];
-    const unsigned shift = 3 * b->w;
-    int64_t k = -1;
-    u128 prev = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        u128 id = key_of(b, &r->e[i]) >> shift;
-        if (k < 0 || id != prev) {
-            k++;
-            if ((size_t)k < cap) out[k] = 0;
-            prev = id;
-        }
-        if ((size_t)k < cap) out[k] += r->e[i].b & CNT_MASK;
-    }
-    return k + 1;
 }

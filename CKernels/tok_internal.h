@@ -79,6 +79,12 @@ static inline size_t tok__short_slot(const tok_vocab *v, uint64_t key, size_t n)
     return (size_t)(tok__short_hash(key, n) >> v->short_shift);
 }
 
+/* The bit of a 3- or 4-byte key in the filter of those tokens (vocab.c sets it, the lookup
+ * tests it). */
+static inline size_t tok__filter34_bit(uint32_t key, size_t n) {
+    return (size_t)((((uint64_t)key ^ (uint64_t)n << 40) * 0xD6E8FEB86659FD93ull) >> (64 - TOK_FILTER34_BITS));
+}
+
 /* The slot of a 3- or 4-byte key in its table. */
 static inline size_t tok__slot_34(const tok_vocab *v, uint32_t key, size_t n) {
     return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> v->tab34_shift[n - 3]);
@@ -91,8 +97,7 @@ static inline size_t tok__slot_34(const tok_vocab *v, uint32_t key, size_t n) {
  * the other lengths is megabytes behind a 256 KiB filter. Without the filter the tables were
  * slower than before (a miss probes a table three times the filter's size). */
 static inline int64_t tok__lookup_34(const tok_vocab *v, uint32_t key, size_t n) {
-    uint64_t h = ((uint64_t)key ^ (uint64_t)n << 40) * 0xD6E8FEB86659FD93ull;
-    size_t bit = (size_t)(h >> (64 - TOK_FILTER34_BITS));
+    size_t bit = tok__filter34_bit(key, n);
     if (!((v->filter34[bit >> 6] >> (bit & 63)) & 1)) return -1;
     const uint64_t *t = v->tab34[n - 3];
     size_t mask = ((size_t)1 << (64 - v->tab34_shift[n - 3])) - 1;

@@ -87,8 +87,7 @@ static int build_short_tables(tok_vocab *v) {
             size_t j = tok__slot_34(v, (uint32_t)key, len);
             while (t34[j] != UINT64_MAX) j = (j + 1) & (cap34[len - 3] - 1);
             t34[j] = key << 32 | id;
-            uint64_t h = (key ^ (uint64_t)len << 40) * 0xD6E8FEB86659FD93ull;
-            size_t bit = (size_t)(h >> (64 - TOK_FILTER34_BITS));
+            size_t bit = tok__filter34_bit((uint32_t)key, len);
             v->filter34[bit >> 6] |= 1ull << (bit & 63);
             continue;
         }

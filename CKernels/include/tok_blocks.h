@@ -69,18 +69,13 @@ typedef struct {
 } tok_blocks_summary;
 
 /**
- * Fills *out (orders above max_order are 0). The sums add their terms exactly (fixed point), so
- * they do not depend on the order texts or merges came in. Sorts and merges what b holds into
- * one run first (so it is not const). Returns 0 or TOK_E_NOMEM.
+ * Fills *out (orders above max_order are 0), and unigrams[0..min(cap, distinct 1-grams)) with
+ * each distinct id's count in id order (unigrams may be NULL with cap 0; distinct[1] tells how
+ * many there are, at most the ids added and the id limit). The sums add their terms exactly
+ * (fixed point), so they do not depend on the order texts or merges came in. Sorts and merges
+ * what b holds into one run first (so it is not const). Returns 0 or TOK_E_NOMEM.
  */
-int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out);
-
-/**
- * Writes the count of every distinct id (1-gram), in id order, to out[0..cap); returns how many
- * distinct ids there are (write nothing with cap 0 to learn it), or TOK_E_NOMEM. Merges into
- * one run first, like tok_blocks_summarize.
- */
-int64_t tok_blocks_unigram_counts(tok_blocks *b, uint64_t *out, size_t cap);
+int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigrams, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -113,16 +113,16 @@ struct BlockCounts: @unchecked Sendable {   // changed only through a unique ref
         var s = Summary()
         if let p = b.pointer {
             var raw = tok_blocks_summary()
-            if tok_blocks_summarize(p, &raw) != 0 { Self.outOfMemory() }
+            // every distinct id's count, in the summary's own pass: there are at most as many as
+            // ids added, and as the id limit
+            var counts = [UInt64](repeating: 0, count: Swift.min(added, idLimit))
+            let rc = counts.withUnsafeMutableBufferPointer { tok_blocks_summarize(p, &raw, $0.baseAddress, $0.count) }
+            if rc != 0 { Self.outOfMemory() }
             withUnsafeBytes(of: raw.total) { s.total = $0.bindMemory(to: UInt64.self).map { Int($0) } }
             withUnsafeBytes(of: raw.distinct) { s.distinct = $0.bindMemory(to: UInt64.self).map { Int($0) } }
             withUnsafeBytes(of: raw.clog2c) { s.clog2c = Array($0.bindMemory(to: Double.self)) }
             withUnsafeBytes(of: raw.context_clog2c) { s.contextClog2c = Array($0.bindMemory(to: Double.self)) }
-            let n = s.distinct[1]
-            var counts = [UInt64](repeating: 0, count: n)
-            let m = counts.withUnsafeMutableBufferPointer { tok_blocks_unigram_counts(p, $0.baseAddress, n) }
-            if m != n { Self.outOfMemory() }
-            s.unigramCounts = counts.map { Int($0) }
+            s.unigramCounts = counts.prefix(s.distinct[1]).map { Int($0) }
         } else {
             func f(_ c: Int) -> Double { c > 1 ? Double(c) * log2(Double(c)) : 0 }
             for k in 1...maxOrder {

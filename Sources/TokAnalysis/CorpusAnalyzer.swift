@@ -160,8 +160,8 @@ public struct CorpusAnalyzer: Sendable {
 
     /// The statistics of everything added so far.
     public func report() -> AnalysisReport {
-        // Sorted, so that every sum over them adds its terms in one order whatever order the
-        // counts arrived in (batches on several threads): the same digits from every run.
+        // Sorted by count (the summary gives them in id order, the same in every run): the
+        // coverage curve takes them largest first, and the sums add their terms in that order.
         let summary = blocks.summary
         let counts = summary.unigramCounts.sorted()
         let v = tokenizer.vocabularySize
