@@ -63,9 +63,12 @@ int64_t tok_icu_script_runs_of_words(const uint8_t *s, size_t len, const uint32_
 int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words);
 
 /**
- * tok_icu_words with its ASCII path on (ascii_fast 1, what tok_icu_words does) or off (0: every
- * line through ICU; for tests). Lines of ASCII text are segmented by a scanner equal to ICU's rules
- * on ASCII; other lines by ICU. The words are the same either way.
+ * tok_icu_words with its own scanners on (ascii_fast 1, what tok_icu_words does) or off (0: every
+ * line through ICU; for tests). With them, spans of ASCII lines are segmented from bit masks
+ * (SSE2) or by a scanner of ICU's rules, and so are lines whose characters all have one of the
+ * simple word-break classes ICU's own properties give (letters and digits of alphabetic scripts,
+ * MidNum/MidNumLet punctuation, spaces, other symbols: Latin, Greek, Cyrillic, curly quotes,
+ * dashes ...); every other line goes to ICU. The words are the same either way.
  */
 int64_t tok_icu_words_with(const uint8_t *s, size_t len, uint32_t **words, int ascii_fast);
 

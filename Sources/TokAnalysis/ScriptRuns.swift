@@ -50,7 +50,7 @@ public enum ScriptRuns {
 
 /// The words of a text by ICU (UAX #29 segments with letters, numbers, kana or ideographs) as
 /// (start, end) byte offsets, two entries a word; none when ICU fails. `asciiFast` false sends
-/// ASCII lines to ICU too instead of the scanner of ICU's rules on ASCII (for tests: the same words).
+/// every line to ICU instead of Tok's scanners of ICU's rules (for tests: the same words).
 func icuWordBounds(_ bytes: [UInt8], asciiFast: Bool = true) -> [UInt32] {
     var found: UnsafeMutablePointer<UInt32>? = nil
     let n = Int(bytes.withUnsafeBufferPointer { tok_icu_words_with($0.baseAddress, $0.count, &found, asciiFast ? 1 : 0) })

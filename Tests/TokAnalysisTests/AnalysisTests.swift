@@ -232,8 +232,9 @@ import TokTestSupport
     }
 }
 
-/// The words `tok analyze` counts: lines of ASCII text go through a scanner of ICU's rules on
-/// ASCII instead of ICU itself. Both ways must give the same words, byte for byte.
+/// The words `tok analyze` counts: ASCII lines go through bit masks of ICU's rules on ASCII,
+/// lines of simple word-break classes through a scanner of ICU's rules, other lines through ICU
+/// itself. Every way must give the same words as ICU alone, byte for byte.
 @Suite struct ICUWordTests {
     func words(_ text: [UInt8], ascii: Bool) -> [UInt32] { icuWordBounds(text, asciiFast: ascii) }
 
@@ -274,6 +275,69 @@ import TokTestSupport
             }
             if trial % 7 == 0 { text += rng.bytes(2) }   // ill-formed bytes
             #expect(words(text, ascii: true) == words(text, ascii: false), "trial \(trial)")
+        }
+    }
+
+    /// Characters of every word-break class the scanner takes (letters and digits of other
+    /// scripts, MidNumLet, MidNum, ExtendNumLet, spaces, Newline, Other) and of classes it must
+    /// leave to ICU (Extend, Format, MidLetter, Katakana, Hebrew, emoji, dictionary scripts,
+    /// beyond the BMP), between ASCII letters, digits and joiners: the same words as ICU alone.
+    @Test func wordBreakClassesAsICU() {
+        var rng = SeededRandom(seed: 0xB0C5)
+        let simple = ["é", "ß", "Ж", "ω", "ǅ", "ª", "٣", "０", "’", "‘", "․", "．", "＇", "؍", "٫", "\u{203F}",
+                      "\u{202F}", "\u{2003}", "\u{3000}", "\u{0085}", "\u{2028}", "“", "—", "\u{00A0}", "§", "€"]
+        let icuOnly = ["\u{0301}", "\u{00AD}", "\u{200D}", "·", "ア", "א", "©", "日", "ก", "한", "𝒜", "\u{2060}"]
+        let ascii = Array("aZ09.:',;_ @\t\"-!".utf8)
+        for trial in 0..<3_000 {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                for _ in 0..<Int.random(in: 0...25, using: &rng) {
+                    switch Int.random(in: 0..<16, using: &rng) {
+                    case 0..<5: text += Array(simple.randomElement(using: &rng)!.utf8)
+                    case 5 where trial % 3 == 0: text += Array(icuOnly.randomElement(using: &rng)!.utf8)
+                    default: text.append(ascii.randomElement(using: &rng)!)
+                    }
+                }
+                text.append(10)
+            }
+            #expect(words(text, ascii: true) == words(text, ascii: false), "trial \(trial)")
+        }
+    }
+
+    /// Long ASCII lines, so that runs of letters, digits, '_' and joiners cross the 64-byte
+    /// blocks of the bit-mask path, with lines of other characters between the spans.
+    @Test func longASCIILinesAsICU() {
+        var rng = SeededRandom(seed: 0x64B1)
+        let classes = Array("aaaaZ0099..,,;;''__  :@\r-".utf8)
+        for trial in 0..<1_500 {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...5, using: &rng) {
+                for _ in 0..<Int.random(in: 0...300, using: &rng) { text.append(classes.randomElement(using: &rng)!) }
+                if Int.random(in: 0..<4, using: &rng) == 0 { text += Array("x’y".utf8) }
+                if Int.random(in: 0..<5, using: &rng) > 0 { text.append(10) }
+            }
+            #expect(words(text, ascii: true) == words(text, ascii: false), "trial \(trial)")
+        }
+    }
+
+    /// Characters, line feeds and whitespace words (the sixteen-byte ASCII path and the
+    /// character loop) against a count by their definitions, on random bytes of every kind.
+    @Test func textStatsByDefinition() {
+        var rng = SeededRandom(seed: 0x57A7)
+        let pieces = [" ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "ab", "word", "é", "日本", "😀"].map { Array($0.utf8) }
+        for trial in 0..<2_000 {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...120, using: &rng) {
+                if Int.random(in: 0..<10, using: &rng) == 0 { text += rng.bytes(Int.random(in: 1...3, using: &rng)) }
+                else { text += pieces.randomElement(using: &rng)! }
+            }
+            let m = TextMeasures(text, zstdLevels: [])
+            let isSpace: (UInt8) -> Bool = { $0 == 0x20 || (0x09...0x0D).contains($0) }
+            var ws = 0
+            for (k, b) in text.enumerated() where !isSpace(b) && (k == 0 || isSpace(text[k - 1])) { ws += 1 }
+            let lines = text.isEmpty ? 0 : text.filter { $0 == 10 }.count + (text.last == 10 ? 0 : 1)
+            #expect(m.chars == String(decoding: text, as: UTF8.self).unicodeScalars.count, "trial \(trial)")
+            #expect(m.whitespaceWords == ws && m.lines == lines, "trial \(trial)")
         }
     }
 
