@@ -11,9 +11,12 @@
  * the 4-grams of the corpus and its texts' shorter tails), plus the buffer (at most 32 MiB).
  *
  * Ids must be below the limit the counter was made for, and that limit at most
- * TOK_BLOCKS_MAX_LIMIT: four ids of that width and a 44-bit count fill two 64-bit words. A
- * counter is not thread-safe; distinct counters may be used from distinct threads, and a counter
- * only read (tok_blocks_merge's source) from several.
+ * TOK_BLOCKS_MAX_LIMIT: four ids of that width and a 44-bit count fill two 64-bit words. While
+ * the ids a process has counted under one limit number fewer than 65,535, keys hold 16-bit
+ * numbers for them instead (a process-wide map per limit, shared by its counters), one word
+ * each: the sort moves half the bytes. Results do not depend on it. A counter is not
+ * thread-safe; distinct counters may be used from distinct threads (the shared map is), and a
+ * counter only read (tok_blocks_merge's source) from several.
  */
 #ifndef TOK_BLOCKS_H
 #define TOK_BLOCKS_H

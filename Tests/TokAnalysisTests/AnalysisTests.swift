@@ -454,6 +454,32 @@ import TokTestSupport
         #expect(sorted.summary.total[4] == 3 * (450_000 - 3))
     }
 
+    /// A vocabulary of more than 65,535 ids: counters key their n-grams by 16-bit numbers of the
+    /// ids while the process has numbered fewer than 65,535 of them under that limit, and switch
+    /// to the ids themselves when a text brings more (in the middle of it, with sorted runs
+    /// behind). Counters of both kinds merged either way round give the hash tables' figures.
+    /// (The limit is this test's own: the numbers are shared by every counter of a limit.)
+    @Test func denseNumbersAndTheSwitchToIds() {
+        var rng = SeededRandom(seed: 0xD3)
+        let limit = 150_001
+        let small = (0..<40).map { _ in (0..<Int.random(in: 0...3_000, using: &rng)).map { _ in UInt32.random(in: 100_000..<100_400, using: &rng) } }
+        let many = (0..<1_300_000).map { _ in UInt32.random(in: 0..<UInt32(limit), using: &rng) }   // ~150,000 distinct ids
+        func counts(_ texts: [[UInt32]], _ limit: Int) -> BlockCounts {
+            var c = BlockCounts(idLimit: limit, maxOrder: 4)
+            for t in texts { c.add(t) }
+            return c
+        }
+        let a = counts(Array(small[0..<20]), limit)          // numbered ids
+        let wide = counts(Array(small[20..<25]) + [many], limit) // goes wide during `many`
+        let c = counts(Array(small[25...]), limit)           // numbered ids again (all known)
+        var x = a; x.merge(contentsOf: [wide, c])            // numbered counter takes a wide one
+        var y = wide; y.merge(contentsOf: [a, c])            // wide counter takes numbered ones
+        let want = counts(small + [many], 1 << 22).summary
+        #expect(Self.close(x.summary, want) && Self.close(y.summary, want))
+        #expect(Self.close(a.summary, counts(Array(small[0..<20]), 1 << 22).summary))
+        #expect(Self.close(c.summary, counts(Array(small[25...]), 1 << 22).summary))
+    }
+
     @Test func emptyAndShortTexts() {
         var b = BlockCounts(idLimit: 10, maxOrder: 4)
         #expect(b.summary == BlockCounts.Summary())
