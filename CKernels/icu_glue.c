@@ -133,13 +133,15 @@ static int icu_words_of(const uint8_t *s, size_t from, size_t to, word_list *l, 
  * The same words as ICU without ICU, for lines whose characters all fall in the classes below:
  * UAX #29's rules restricted to those classes, with ICU's root tailoring (':' is not MidLetter,
  * '@' is ALetter), and ICU's word status (a segment is a word when it holds a letter or a digit,
- * or two or more ExtendNumLet characters joined by rule 13a). A line with any other character
- * (Extend, Format, ZWJ, MidLetter, Katakana, Hebrew letters, regional indicators, emoji, the
- * scripts ICU segments by dictionary, characters beyond the BMP, ill-formed UTF-8) goes to ICU.
+ * or two or more ExtendNumLet characters joined by rule 13a); Extend, Format and ZWJ characters
+ * belong to the character before them (WB4) unless it is a line break or a space, or they start
+ * the line. A line with any other character (MidLetter, Katakana, Hebrew letters, regional
+ * indicators, emoji, the scripts ICU segments by dictionary, characters beyond the BMP,
+ * ill-formed UTF-8) goes to ICU.
  * Checked against ICU in the tests on random strings over every ASCII byte and characters of
  * every class (and, when written, on every file of the shared corpus: the same words).
  */
-enum { A_O, A_L, A_N, A_MNL, A_SQ, A_MN, A_EX, A_SP, A_CR, A_LF, A_NL, A_BAIL };
+enum { A_O, A_L, A_N, A_MNL, A_SQ, A_MN, A_EX, A_SP, A_CR, A_LF, A_NL, A_X, A_BAIL };
 static const uint8_t ascii_class[128] = {
     A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_LF, A_NL, A_NL, A_CR, A_O, A_O,  /* 00-0F */
     A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O, A_O,  /* 10-1F */
@@ -176,7 +178,8 @@ static uint8_t class_of(uint32_t cp) {
     case U_WB_EXTENDNUMLET: return A_EX;
     case U_WB_WSEGSPACE: return A_SP;
     case U_WB_NEWLINE: return A_NL;
-    default: return A_BAIL; /* Extend, Format, ZWJ, MidLetter, Katakana, Hebrew letters, RI, ... */
+    case U_WB_EXTEND: case U_WB_FORMAT: case U_WB_ZWJ: return A_X; /* WB4 */
+    default: return A_BAIL; /* MidLetter, Katakana, Hebrew letters, RI, ... */
     }
 }
 
@@ -207,18 +210,26 @@ static inline __attribute__((always_inline)) int class_at(const uint8_t *s, size
     return class_beyond_ascii(s, to, i, n);
 }
 
+/* The class of the first character at or after s[j] that is not Extend, Format or ZWJ (WB4), or
+ * A_O at the end of the line. */
+static inline int class_after(const uint8_t *s, size_t to, size_t j) {
+    unsigned m;
+    int c = A_O;
+    while (j < to && (c = class_at(s, to, j, &m)) == A_X) j += m;
+    return j < to ? c : A_O;
+}
+
 /* Is there a word boundary before the character at s[i] (from < i < to, n bytes long)? pa, a, b:
  * the classes of the two characters before it and its own (pa -1 when there is none).
  * (Letter after letter, digit after digit and space after space were decided by the caller.) */
 static inline int word_break(const uint8_t *s, size_t to, size_t i, unsigned n, int pa, int a, int b) {
     if (a == A_CR && b == A_LF) return 0;                                     /* WB3 */
     if (a >= A_CR || b >= A_CR) return 1;                                     /* WB3a, WB3b */
-    unsigned m;
-    if (a == A_L && (b == A_MNL || b == A_SQ) && i + n < to && class_at(s, to, i + n, &m) == A_L) return 0; /* WB6 */
+    if (a == A_L && (b == A_MNL || b == A_SQ) && class_after(s, to, i + n) == A_L) return 0; /* WB6 */
     if (pa == A_L && (a == A_MNL || a == A_SQ) && b == A_L) return 0;         /* WB7 */
     if ((a == A_N || a == A_L) && (b == A_N || b == A_L)) return 0;           /* WB5, WB8, WB9, WB10 */
     if (pa == A_N && (a == A_MN || a == A_MNL || a == A_SQ) && b == A_N) return 0; /* WB11 */
-    if (a == A_N && (b == A_MN || b == A_MNL || b == A_SQ) && i + n < to && class_at(s, to, i + n, &m) == A_N)
+    if (a == A_N && (b == A_MN || b == A_MNL || b == A_SQ) && class_after(s, to, i + n) == A_N)
         return 0;                                                             /* WB12 */
     if ((a == A_L || a == A_N || a == A_EX) && b == A_EX) return 0;           /* WB13a */
     if (a == A_EX && (b == A_L || b == A_N)) return 0;                        /* WB13b */
@@ -232,11 +243,19 @@ static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l)
     size_t start = from;
     int word = 0, other = 0; /* the segment so far has a letter or digit / something not ExtendNumLet */
     unsigned ext = 0;        /* ExtendNumLet characters in it */
+    int ext_x = 0;           /* it ends in ExtendNumLet and Extend/Format/ZWJ after it: ICU gives no
+                              * word status then ("a_" is a word, "a_" and U+0301 is not) */
     int a = -1, pa = -1;     /* the classes of the two characters before s[i] */
     for (size_t i = from; i < to;) {
         unsigned n;
         int b = class_at(s, to, i, &n);
         if (b == A_BAIL) { l->n = n0; return 1; }
+        if (b == A_X) { /* WB4: part of the character before, which the rules see instead */
+            if (a < 0 || a == A_CR || a == A_LF || a == A_NL || a == A_SP) { l->n = n0; return 1; }
+            ext_x |= a == A_EX;
+            i += n;
+            continue;
+        }
         if (b == a && (b == A_L || b == A_N || b == A_SP)) { /* WB5, WB8, WB3d: the commonest pairs */
             /* the rest of the run's ASCII in a tight loop */
             i += n;
@@ -245,11 +264,12 @@ static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l)
             continue;
         }
         if (i > from && word_break(s, to, i, n, pa, a, b)) {
-            if ((word || (!other && ext >= 2)) && add_word(l, start, i)) return -1;
+            if ((word || (!other && ext >= 2)) && !ext_x && add_word(l, start, i)) return -1;
             start = i;
             word = other = 0;
             ext = 0;
         }
+        ext_x = 0;
         word |= b == A_L || b == A_N;
         other |= b != A_EX;
         ext += b == A_EX;
@@ -257,7 +277,7 @@ static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l)
         a = b;
         i += n;
     }
-    if (to > start && (word || (!other && ext >= 2)) && add_word(l, start, to)) return -1;
+    if (to > start && (word || (!other && ext >= 2)) && !ext_x && add_word(l, start, to)) return -1;
     return 0;
 }
 

@@ -279,14 +279,16 @@ import TokTestSupport
     }
 
     /// Characters of every word-break class the scanner takes (letters and digits of other
-    /// scripts, MidNumLet, MidNum, ExtendNumLet, spaces, Newline, Other) and of classes it must
-    /// leave to ICU (Extend, Format, MidLetter, Katakana, Hebrew, emoji, dictionary scripts,
-    /// beyond the BMP), between ASCII letters, digits and joiners: the same words as ICU alone.
+    /// scripts, MidNumLet, MidNum, ExtendNumLet, spaces, Newline, Other, Extend, Format, ZWJ
+    /// anywhere: after letters, spaces, line starts) and of classes it must leave to ICU
+    /// (MidLetter, Katakana, Hebrew, emoji, dictionary scripts, beyond the BMP), between ASCII
+    /// letters, digits and joiners: the same words as ICU alone.
     @Test func wordBreakClassesAsICU() {
         var rng = SeededRandom(seed: 0xB0C5)
         let simple = ["é", "ß", "Ж", "ω", "ǅ", "ª", "٣", "０", "’", "‘", "․", "．", "＇", "؍", "٫", "\u{203F}",
-                      "\u{202F}", "\u{2003}", "\u{3000}", "\u{0085}", "\u{2028}", "“", "—", "\u{00A0}", "§", "€"]
-        let icuOnly = ["\u{0301}", "\u{00AD}", "\u{200D}", "·", "ア", "א", "©", "日", "ก", "한", "𝒜", "\u{2060}"]
+                      "\u{202F}", "\u{2003}", "\u{3000}", "\u{0085}", "\u{2028}", "“", "—", "\u{00A0}", "§", "€",
+                      "\u{0301}", "\u{00AD}", "\u{200D}", "\u{200C}", "\u{2060}", "क", "ि", "्", "৫"]
+        let icuOnly = ["·", "ア", "א", "©", "日", "ก", "한", "𝒜"]
         let ascii = Array("aZ09.:',;_ @\t\"-!".utf8)
         for trial in 0..<3_000 {
             var text: [UInt8] = []
