@@ -451,32 +451,58 @@ static int add_keys(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, s
     return 0;
 }
 
-/* Entries of dense keys as entries of the ids themselves, in the wide layout of a counter `to`. */
-static void widen(const dense_map *m, const tok_blocks *to, const ent *in, ent *out, size_t n) {
+/* The entry of a dense key (count c) with the ids themselves, in the wide layout of `to`. */
+static inline ent widen(const dense_map *m, const tok_blocks *to, uint64_t dense_key, uint64_t c) {
     const uint64_t end = ((uint64_t)1 << to->w) - 1;
-    for (size_t i = 0; i < n; i++) {
-        u128 key = 0;
-        for (int j = 3; j >= 0; j--) {
-            uint32_t d = (uint32_t)(in[i].a >> (16 * j)) & 0xFFFF;
-            key = key << to->w | (d == DENSE_END ? end : id_of_dense(m, d));
-        }
-        out[i] = ent_of(to, key, in[i].b & CNT_MASK);
+    u128 key = 0;
+    for (int j = 3; j >= 0; j--) {
+        uint32_t d = (uint32_t)(dense_key >> (16 * j)) & 0xFFFF;
+        key = key << to->w | (d == DENSE_END ? end : id_of_dense(m, d));
     }
+    return ent_of(to, key, c);
 }
 
-/* Run r (dense keys, sorted) as a sorted run of the ids themselves in the layout of `to`. */
+/* The unsorted keys of src's buffer as a new run in dst's key space (src is only read; dst's
+ * is src's, or the ids themselves when src's are dense). */
+static int buffer_run(const tok_blocks *src, const tok_blocks *dst, run *out) {
+    const size_t n = src->nbuf;
+    const int widening = src->map != dst->map;
+    if (narrow(src) && !widening) {
+        uint64_t *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
+        int rc = e && tmp ? 0 : TOK_E_NOMEM;
+        if (!rc) {
+            memcpy(e, src->kbuf, n * sizeof *e);
+            rc = make_run64(src, e, tmp, n, out);
+        }
+        free(e);
+        free(tmp);
+        return rc;
+    }
+    ent *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
+    int rc = e && tmp ? 0 : TOK_E_NOMEM;
+    if (!rc) {
+        if (widening) for (size_t i = 0; i < n; i++) e[i] = widen(src->map, dst, src->kbuf[i], 1);
+        else memcpy(e, src->buf, n * sizeof *e);
+        rc = make_run(dst, e, tmp, n, out);
+    }
+    free(e);
+    free(tmp);
+    return rc;
+}
+
+/* Run r (dense keys, sorted) as a sorted run of the ids themselves in the layout of `to`
+ * (distinct keys stay distinct). */
 static int widen_run(const dense_map *m, const tok_blocks *to, const run *r, run *out) {
-    ent *e = malloc((r->n ? r->n : 1) * sizeof(ent)), *tmp = malloc((r->n ? r->n : 1) * sizeof(ent));
-    digit dg[16];
-    const unsigned nd = digits_of(to, dg);
-    uint32_t (*hist)[1 << DIGIT] = malloc(nd * sizeof *hist);
-    if (!e || !tmp || !hist) { free(e); free(tmp); free(hist); return TOK_E_NOMEM; }
-    widen(m, to, r->e, e, r->n);
-    ent *s = lsd_sort(dg, nd, e, tmp, r->n, hist); /* distinct keys stay distinct */
-    free(hist);
-    free(s == e ? tmp : e);
-    *out = (run){s, r->n};
-    return 0;
+    const size_t n = r->n ? r->n : 1;
+    ent *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
+    int rc = e && tmp ? 0 : TOK_E_NOMEM;
+    if (!rc) {
+        for (size_t i = 0; i < r->n; i++) e[i] = widen(m, to, r->e[i].a, r->e[i].b & CNT_MASK);
+        rc = make_run(to, e, tmp, r->n, out);
+    }
+    free(e);
+    free(tmp);
+    return rc;
 }
 
 /* The layout of b's ids themselves (b has dense keys). */
@@ -499,10 +525,7 @@ static int go_wide(tok_blocks *b) {
     if (!rc && b->nbuf) {
         buf = malloc(b->capbuf * sizeof(ent));
         if (!buf) rc = TOK_E_NOMEM;
-        else {
-            for (size_t i = 0; i < b->nbuf; i++) buf[i] = (ent){b->kbuf[i], 1};
-            widen(b->map, &w, buf, buf, b->nbuf);
-        }
+        else for (size_t i = 0; i < b->nbuf; i++) buf[i] = widen(b->map, &w, b->kbuf[i], 1);
     }
     if (rc) {
         for (int i = 0; i < done; i++) free(runs[i].e);
@@ -576,34 +599,8 @@ int tok_blocks_merge(tok_blocks *dst, const tok_blocks *src) {
         if (rc) return rc;
     }
     if (!src->nbuf) return 0;
-    /* the source's unsorted keys become a run of their own (src is only read) */
-    const size_t n = src->nbuf;
-    run r;
-    int rc;
-    if (narrow(src) && !widening) {
-        uint64_t *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
-        rc = e && tmp ? 0 : TOK_E_NOMEM;
-        if (!rc) {
-            memcpy(e, src->kbuf, n * sizeof *e);
-            rc = make_run64(src, e, tmp, n, &r);
-        }
-        free(e);
-        free(tmp);
-    } else {
-        ent *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
-        rc = e && tmp ? 0 : TOK_E_NOMEM;
-        if (!rc) {
-            if (widening) {
-                for (size_t i = 0; i < n; i++) e[i] = (ent){src->kbuf[i], 1};
-                widen(src->map, dst, e, e, n);
-            } else {
-                memcpy(e, src->buf, n * sizeof *e);
-            }
-            rc = make_run(dst, e, tmp, n, &r);
-        }
-        free(e);
-        free(tmp);
-    }
+    run r; /* the source's unsorted keys become a run of their own */
+    int rc = buffer_run(src, dst, &r);
     return rc ? rc : push_run(dst, r);
 }
 

@@ -44,12 +44,14 @@ int64_t tok_vocab_lookup(const tok_vocab *v, const uint8_t *bytes, size_t n) {
     return tok__lookup(v, bytes, n);
 }
 
-/* Builds the short-token table and the byte-pair table from the ranks. */
+/* Builds the short-token table, the tables of 3- and 4-byte tokens with their filter, and the
+ * byte-pair table from the ranks. */
 static int build_short_tables(tok_vocab *v) {
-    size_t n_short = 0;
+    size_t n_short = 0, n34[2] = {0, 0}, cap34[2]; /* tokens of 3 and 4 bytes have tables of their own */
     for (uint32_t id = 0; id < v->n_ranks; id++) {
         uint32_t len = TOK_SPAN_LEN(v->spans[id]);
-        n_short += len <= 8 && len - 3 >= 2;
+        if (len - 3 < 2) n34[len - 3]++;
+        else n_short += len <= 8;
     }
     size_t cap = 16;
     unsigned bits = 4;
@@ -59,11 +61,6 @@ static int build_short_tables(tok_vocab *v) {
     if (!v->short_table || !v->pair_rank) return TOK_E_NOMEM;
     memset(v->pair_rank, 0xFF, 65536 * sizeof(uint32_t));
     v->short_shift = 64 - bits;
-    size_t n34[2] = {0, 0}, cap34[2];
-    for (uint32_t id = 0; id < v->n_ranks; id++) {
-        uint32_t len = TOK_SPAN_LEN(v->spans[id]);
-        if (len - 3 < 2) n34[len - 3]++;
-    }
     v->filter34 = calloc(((size_t)1 << TOK_FILTER34_BITS) / 64, sizeof(uint64_t));
     if (!v->filter34) return TOK_E_NOMEM;
     for (int t = 0; t < 2; t++) {
