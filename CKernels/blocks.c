@@ -20,7 +20,11 @@
  * a buffer of keys is radix sorted (sequential passes, one per 11-bit digit, digits that every
  * key shares skipped) and merged with the runs before it, and one key counts all four orders.
  * Measured on the o200k ids of 16 MB of English (3.9 M tokens), one core: 0.50 s for four hash
- * tables, 0.28-0.30 s here with 16-byte keys, 0.20-0.22 s with narrow (dense) ones.
+ * tables, 0.28-0.30 s here with 16-byte keys, 0.20-0.22 s with narrow (dense) ones (stop 24's
+ * machine). On stop 25's (slower) machine 0.44 s, then 0.21-0.23 s: the scatter's four keys a
+ * step (below), a buffer of 4 Mi narrow keys that a summary sorts in place and reads as it is
+ * (no run of 16-byte entries, no merges: 16 MB of text fits), and a summary pass without a
+ * division or an array of the ids per key.
  */
 #include "tok_blocks.h"
 
@@ -35,7 +39,7 @@
 #define CNT_BITS 44
 #define CNT_MASK (((uint64_t)1 << CNT_BITS) - 1)
 #define BUF_MIN ((size_t)1 << 12)
-#define BUF_MAX ((size_t)1 << 20) /* keys: 16 MiB wide, 8 narrow, and as much again while sorting */
+#define BUF_BYTES ((size_t)32 << 20) /* the key buffer's default largest size, as much again while sorting */
 #define DIGIT 11
 #define MAX_RUNS 64
 #define DENSE_END 0xFFFFu /* dense ids are 0 … 65534 */
@@ -62,6 +66,7 @@ struct tok_blocks {
     uint64_t *kbuf;    /* narrow keys not sorted yet (4w <= 64) */
     void *tmp;         /* the radix sort's second buffer, capbuf keys */
     size_t nbuf, capbuf;
+    size_t max_keys;   /* the buffer's largest capacity, or 0: BUF_BYTES of keys */
     uint64_t total;    /* keys added, below 2^44: no count can pass it */
     run runs[MAX_RUNS]; /* sorted, equal keys merged; sizes about halving from the first */
     int nruns;
@@ -161,6 +166,12 @@ tok_blocks *tok_blocks_new(uint32_t id_limit, int max_order) {
     return b;
 }
 
+int tok_blocks_set_buffer(tok_blocks *b, size_t max_keys) {
+    if (max_keys < 1) return TOK_E_ARGUMENT;
+    b->max_keys = max_keys;
+    return 0;
+}
+
 static void runs_free(tok_blocks *b) {
     for (int i = 0; i < b->nruns; i++) free(b->runs[i].e);
     b->nruns = 0;
@@ -201,6 +212,7 @@ tok_blocks *tok_blocks_clone(const tok_blocks *b) {
     c->low = b->low;
     c->map = b->map;
     c->total = b->total;
+    c->max_keys = b->max_keys;
     if (b->nbuf) {
         const size_t size = narrow(b) ? sizeof(uint64_t) : sizeof(ent);
         void *nb = malloc(b->capbuf * size);
@@ -293,6 +305,12 @@ static inline unsigned digit_at(const ent *e, digit d) {
  * LSD radix sorts: e[0..n) by digits 0 … nd-1, least significant first, DIGIT_OF(element, d)
  * giving digit d; digits every key shares are skipped (all digits counted in one pass). Returns
  * the array holding the result (e or tmp). One body for the two key layouts.
+ *
+ * The scatter places four keys a step, their slots read before any is written back, the later
+ * keys' slots moved past the earlier ones' of the same digit: one slot's read-increment-write per
+ * key made each key wait for the last one's store when they shared a digit, which after the first
+ * pass they often do (a 4-gram's ids are sorted by the previous digits). 1.6x faster on 16 MB of
+ * English (3.9 M keys: 200 -> 125 ms on the machine of stop 25).
  */
 #define LSD_SORT_BODY(T, DIGIT_OF, BITS_OF)                                                        \
     memset(hist, 0, nd * sizeof *hist);                                                           \
@@ -309,7 +327,18 @@ static inline unsigned digit_at(const ent *e, digit d) {
             sum += c;                                                                             \
         }                                                                                         \
         if (trivial) continue;                                                                    \
-        for (size_t i = 0; i < n; i++) tmp[h[DIGIT_OF(e[i], d)]++] = e[i];                        \
+        size_t i = 0;                                                                             \
+        for (; i + 4 <= n; i += 4) { /* see the note above */                                     \
+            const T x0 = e[i], x1 = e[i + 1], x2 = e[i + 2], x3 = e[i + 3];                       \
+            const unsigned d0 = DIGIT_OF(x0, d), d1 = DIGIT_OF(x1, d), d2 = DIGIT_OF(x2, d),      \
+                           d3 = DIGIT_OF(x3, d);                                                  \
+            const uint32_t p0 = h[d0], p1 = h[d1] + (d1 == d0),                                   \
+                           p2 = h[d2] + (d2 == d0) + (d2 == d1),                                  \
+                           p3 = h[d3] + (d3 == d0) + (d3 == d1) + (d3 == d2);                     \
+            tmp[p0] = x0, tmp[p1] = x1, tmp[p2] = x2, tmp[p3] = x3;                               \
+            h[d0] = p0 + 1, h[d1] = p1 + 1, h[d2] = p2 + 1, h[d3] = p3 + 1;                       \
+        }                                                                                         \
+        for (; i < n; i++) tmp[h[DIGIT_OF(e[i], d)]++] = e[i];                                    \
         T *x = e;                                                                                 \
         e = tmp;                                                                                  \
         tmp = x;                                                                                  \
@@ -357,12 +386,35 @@ static int make_run(const tok_blocks *b, ent *e, ent *tmp, size_t n, run *out) {
     return 0;
 }
 
-/* The narrow keys e[0..n) (count 1 each) as a new run of entries. */
-static int make_run64(const tok_blocks *b, uint64_t *e, uint64_t *tmp, size_t n, run *out) {
+/* Narrow keys e[0..n) sorted by their bits [0, bits) (tmp[0..n) as scratch): the array holding
+ * the result (e or tmp), or NULL when memory runs out. */
+static uint64_t *sort_keys(unsigned bits, uint64_t *e, uint64_t *tmp, size_t n) {
     uint32_t (*hist)[1 << DIGIT] = malloc(6 * sizeof *hist);
-    if (!hist) return TOK_E_NOMEM;
-    uint64_t *s = lsd_sort64(4 * b->w, e, tmp, n, hist);
+    if (!hist) return NULL;
+    uint64_t *s = lsd_sort64(bits, e, tmp, n, hist);
     free(hist);
+    return s;
+}
+
+/* Sorts the narrow keys of b's buffer in place (the sort's second buffer is kept in b->tmp; a
+ * result left there trades places with the buffer). Returns 0 or TOK_E_NOMEM. */
+static int sort_buffer(tok_blocks *b) {
+    if (!b->nbuf) return 0;
+    if (!b->tmp) {
+        b->tmp = malloc((b->capbuf ? b->capbuf : 1) * sizeof(uint64_t)); /* kept: fresh pages cost */
+        if (!b->tmp) return TOK_E_NOMEM;
+    }
+    uint64_t *s = sort_keys(4 * b->w, b->kbuf, b->tmp, b->nbuf);
+    if (!s) return TOK_E_NOMEM;
+    if (s != b->kbuf) {
+        b->tmp = b->kbuf;
+        b->kbuf = s;
+    }
+    return 0;
+}
+
+/* The sorted narrow keys s[0..n) (count 1 each) as a new run of entries. */
+static int run_of_sorted(const uint64_t *s, size_t n, run *out) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) k += i == 0 || s[i] != s[i - 1];
     ent *r = malloc((k ? k : 1) * sizeof(ent));
@@ -379,13 +431,15 @@ static int make_run64(const tok_blocks *b, uint64_t *e, uint64_t *tmp, size_t n,
 /* Sorts the buffer into a run and pushes it. */
 static int flush(tok_blocks *b) {
     if (!b->nbuf) return 0;
-    const int nar = narrow(b);
-    if (!b->tmp) {
-        b->tmp = malloc(b->capbuf * (nar ? sizeof(uint64_t) : sizeof(ent))); /* kept: fresh pages cost */
-        if (!b->tmp) return TOK_E_NOMEM;
-    }
     run r;
-    int rc = nar ? make_run64(b, b->kbuf, b->tmp, b->nbuf, &r) : make_run(b, b->buf, b->tmp, b->nbuf, &r);
+    int rc;
+    if (narrow(b)) {
+        rc = sort_buffer(b);
+        if (!rc) rc = run_of_sorted(b->kbuf, b->nbuf, &r);
+    } else {
+        if (!b->tmp && !(b->tmp = malloc(b->capbuf * sizeof(ent)))) return TOK_E_NOMEM; /* kept: fresh pages cost */
+        rc = make_run(b, b->buf, b->tmp, b->nbuf, &r);
+    }
     if (rc) return rc;
     b->nbuf = 0;
     return push_run(b, r);
@@ -394,8 +448,9 @@ static int flush(tok_blocks *b) {
 /* Room in the buffer for one more key at least. */
 static int buffer_room(tok_blocks *b) {
     if (b->nbuf < b->capbuf) return 0;
-    if (b->capbuf >= BUF_MAX) return flush(b);
-    const size_t cap = b->capbuf ? b->capbuf * 2 : BUF_MIN;
+    const size_t most = b->max_keys ? b->max_keys : BUF_BYTES / (narrow(b) ? sizeof(uint64_t) : sizeof(ent));
+    if (b->capbuf >= most) return flush(b);
+    const size_t cap = b->capbuf ? (b->capbuf < most / 2 ? b->capbuf * 2 : most) : (BUF_MIN < most ? BUF_MIN : most);
     if (narrow(b)) {
         uint64_t *nb = realloc(b->kbuf, cap * sizeof *nb);
         if (!nb) return TOK_E_NOMEM;
@@ -472,7 +527,8 @@ static int buffer_run(const tok_blocks *src, const tok_blocks *dst, run *out) {
         int rc = e && tmp ? 0 : TOK_E_NOMEM;
         if (!rc) {
             memcpy(e, src->kbuf, n * sizeof *e);
-            rc = make_run64(src, e, tmp, n, out);
+            const uint64_t *sorted = sort_keys(4 * src->w, e, tmp, n);
+            rc = sorted ? run_of_sorted(sorted, n, out) : TOK_E_NOMEM;
         }
         free(e);
         free(tmp);
@@ -514,36 +570,26 @@ static void wide_layout(const tok_blocks *b, tok_blocks *w) {
     w->low = 4 * w->w > 64 ? 4 * w->w - 64 : 0;
 }
 
-/* Rewrites b's dense keys as keys of the ids themselves. Returns 0 or TOK_E_NOMEM (b unchanged). */
+/* Rewrites b's dense keys as keys of the ids themselves: the buffer is sorted into a run first,
+ * and the runs are widened and sorted again. Returns 0 or TOK_E_NOMEM (b then holds the same
+ * counts, possibly with its buffer made a run). */
 static int go_wide(tok_blocks *b) {
+    int rc = flush(b);
+    if (rc) return rc;
     tok_blocks w;
     wide_layout(b, &w);
     run runs[MAX_RUNS];
-    int done = 0, rc = 0;
+    int done = 0;
     while (done < b->nruns && !(rc = widen_run(b->map, &w, &b->runs[done], &runs[done]))) done++;
-    ent *buf = NULL;
-    if (!rc && b->nbuf) {
-        buf = malloc(b->capbuf * sizeof(ent));
-        if (!buf) rc = TOK_E_NOMEM;
-        else for (size_t i = 0; i < b->nbuf; i++) buf[i] = widen(b->map, &w, b->kbuf[i], 1);
-    }
     if (rc) {
         for (int i = 0; i < done; i++) free(runs[i].e);
-        free(buf);
         return rc;
     }
     for (int i = 0; i < b->nruns; i++) {
         free(b->runs[i].e);
         b->runs[i] = runs[i];
     }
-    const size_t nbuf = b->nbuf, cap = b->capbuf;
-    free(b->kbuf);
-    free(b->tmp);
-    b->kbuf = NULL;
-    b->tmp = NULL;
-    b->buf = buf;
-    b->nbuf = buf ? nbuf : 0;
-    b->capbuf = buf ? cap : 0;
+    buffers_free(b);
     b->map = NULL;
     b->w = w.w;
     b->low = w.low;
@@ -619,70 +665,106 @@ static int cmp_id(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigrams, size_t cap) {
-    memset(out, 0, sizeof *out);
-    int rc = compact(b);
-    if (rc) return rc;
-    if (!b->nruns) return 0;
-    const run *r = &b->runs[0];
+/*
+ * The summary pass over sorted keys: entries e[0..n) of a run, or (when keys is not NULL) narrow
+ * keys keys[0..n) counting 1 each, equal ones next to each other. Fills *out as
+ * tok_blocks_summarize says. Returns 0 or TOK_E_NOMEM.
+ */
+static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *b, const ent *e, const uint64_t *keys,
+                                                               size_t n, tok_blocks_summary *out, uint64_t *unigrams,
+                                                               size_t cap) {
     const unsigned w = b->w;
     const uint64_t end = ((uint64_t)1 << w) - 1;
-    tok__fsum all[5] = {{0, 0}}, ctx[5] = {{0, 0}};
-    uint64_t c_all[5] = {0}, c_next[5] = {0}; /* the open group of each order: every key's count
-                                               * with k real ids, and with k + 1 */
-    uint32_t prev[4] = {0, 0, 0, 0};
+    tok__fsum all1 = {0, 0}, all2 = {0, 0}, all3 = {0, 0}, all4 = {0, 0};
+    tok__fsum ctx1 = {0, 0}, ctx2 = {0, 0}, ctx3 = {0, 0}, ctx4 = {0, 0}; /* ctx4 stays 0 */
+    /* the open group of each order k: the counts of its keys with k real ids (ca), k + 1 (cn) */
+    uint64_t ca1 = 0, ca2 = 0, ca3 = 0, ca4 = 0, cn1 = 0, cn2 = 0, cn3 = 0, cn4 = 0;
     const int nar = narrow(b);
-    const unsigned unused = 64 - 4 * w; /* narrow keys' top bits, always 0 */
-    uint64_t prev_key = 0;
+    const unsigned unused = 128 - 4 * w; /* a key's top bits as a 128-bit number, always 0 */
+    u128 prev_key = 0;
     /* dense ids come in the order they were numbered: their (id, count) pairs are sorted after */
     id_count *pairs = NULL;
     if (b->map && cap) {
         pairs = malloc(DENSE_END * sizeof *pairs);
         if (!pairs) return TOK_E_NOMEM;
     }
-    for (size_t i = 0; i <= r->n; i++) {
-        int keep = 0; /* orders whose group continues */
-        uint32_t id[4] = {0, 0, 0, 0};
-        if (i < r->n && nar) { /* the key is the first word: ids compared all at once */
-            const uint64_t key = r->e[i].a;
-            for (int j = 0; j < 4; j++) id[j] = (uint32_t)(key >> (w * (unsigned)(3 - j))) & (uint32_t)end;
-            const uint64_t x = key ^ prev_key;
-            if (i > 0) keep = x ? (int)(((unsigned)__builtin_clzll(x) - unused) / w) : 4;
-            prev_key = key;
-        } else if (i < r->n) {
-            u128 key = key_of(b, &r->e[i]);
-            for (int j = 3; j >= 0; j--, key >>= w) id[j] = (uint32_t)key & (uint32_t)end;
-            if (i > 0) while (keep < 4 && id[keep] == prev[keep]) keep++;
+    const tok__fsum *fixed = tok__clog2c_fixed();
+    uint8_t keep_of[129]; /* leading zeros of two keys' XOR -> leading ids shared (no division) */
+    for (unsigned z = 0; z <= 128; z++) keep_of[z] = (uint8_t)(z < unused ? 0 : (z - unused) / w);
+    /* Per key: the groups of orders keep+1 … 4 close (keep: the leading ids the key shares with
+     * the one before, from the leading zeros of the two keys' XOR; 0 for the first key and at the
+     * end), and the key's count joins the groups of orders 1 … depth (its leading real ids: END
+     * stands only for positions past a text's end, so it comes only after real ids). Ids are not
+     * unpacked into an array: storing four and reading them back as one word stalled the loop
+     * (store forwarding fails), half the pass's time on 16 MB of English. */
+    for (size_t i = 0; i <= n; i++) {
+        unsigned keep = 0, depth = 0;
+        uint64_t c = 0;
+        u128 key = 0;
+        if (i < n) {
+            key = keys ? (u128)keys[i] : nar ? (u128)e[i].a : key_of(b, &e[i]);
+            const u128 x = key ^ prev_key;
+            const uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+            const unsigned lz = hi ? (unsigned)__builtin_clzll(hi) : lo ? 64 + (unsigned)__builtin_clzll(lo) : 128;
+            if (i > 0) keep = keep_of[lz];
+            depth = 1 + (((uint64_t)(key >> (2 * w)) & end) != end) + (((uint64_t)(key >> w) & end) != end) +
+                    (((uint64_t)key & end) != end);
+            c = keys ? 1 : e[i].b & CNT_MASK;
         }
-        for (int k = 4; k > keep; k--) { /* close the groups of orders keep+1 … 4 */
-            if (c_all[k]) {
-                if (k == 1 && pairs) pairs[out->distinct[1]] = (id_count){id_of_dense(b->map, prev[0]), c_all[1]};
-                else if (k == 1 && out->distinct[1] < cap) unigrams[out->distinct[1]] = c_all[1];
-                out->distinct[k]++;
-                out->total[k] += c_all[k];
-                tok__fsum_add_clog2c(&all[k], c_all[k]);
+        /* orders unrolled by hand (CLOSE): arrays indexed in a loop were kept on the stack */
+#define CLOSE(k)                                                                                   \
+    do {                                                                                           \
+        out->distinct[k] += ca##k != 0;                                                            \
+        out->total[k] += ca##k;                                                                    \
+        tok__fsum_add_fixed(&all##k, fixed, ca##k);                                                \
+        tok__fsum_add_fixed(&ctx##k, fixed, cn##k);                                                \
+        ca##k = cn##k = 0;                                                                         \
+    } while (0)
+        if (keep < 4) {
+            CLOSE(4);
+            if (keep < 3) {
+                CLOSE(3);
+                if (keep < 2) {
+                    CLOSE(2);
+                    if (keep < 1 && ca1) { /* an id's group closes: its unigram count */
+                        const uint32_t first = (uint32_t)(prev_key >> (3 * w));
+                        if (pairs) pairs[out->distinct[1]] = (id_count){id_of_dense(b->map, first), ca1};
+                        else if (out->distinct[1] < cap) unigrams[out->distinct[1]] = ca1;
+                        CLOSE(1);
+                    }
+                }
             }
-            if (c_next[k]) tok__fsum_add_clog2c(&ctx[k], c_next[k]);
-            c_all[k] = c_next[k] = 0;
         }
-        if (i == r->n) break;
-        uint64_t c = r->e[i].b & CNT_MASK;
-        int depth = 1; /* leading real ids: the first is never END */
-        while (depth < 4 && id[depth] != end) depth++;
-        for (int k = 1; k <= depth; k++) {
-            c_all[k] += c;
-            if (k < depth) c_next[k] += c;
-        }
-        memcpy(prev, id, sizeof prev);
+#undef CLOSE
+        ca1 += c, ca2 += depth >= 2 ? c : 0, ca3 += depth >= 3 ? c : 0, ca4 += depth >= 4 ? c : 0;
+        cn1 += depth >= 2 ? c : 0, cn2 += depth >= 3 ? c : 0, cn3 += depth >= 4 ? c : 0;
+        prev_key = key;
     }
     if (pairs) {
         qsort(pairs, out->distinct[1], sizeof *pairs, cmp_id);
         for (size_t k = 0; k < out->distinct[1] && k < cap; k++) unigrams[k] = pairs[k].count;
         free(pairs);
     }
+    const tok__fsum alls[5] = {{0, 0}, all1, all2, all3, all4}, ctxs[5] = {{0, 0}, ctx1, ctx2, ctx3, ctx4};
     for (int k = 1; k <= 4; k++) {
-        out->clog2c[k] = tok__fsum_value(all[k]);
-        out->context_clog2c[k] = k < 4 ? tok__fsum_value(ctx[k]) : 0;
+        out->clog2c[k] = tok__fsum_value(alls[k]);
+        out->context_clog2c[k] = tok__fsum_value(ctxs[k]);
     }
     return 0;
+}
+
+int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigrams, size_t cap) {
+    memset(out, 0, sizeof *out);
+    if (narrow(b) && !b->nruns) {
+        /* everything is in the buffer: sorted in place and summarized as it is, without making
+         * it a run of entries (16 bytes a key, in fresh pages) */
+        int rc = sort_buffer(b);
+        free(b->tmp);
+        b->tmp = NULL;
+        return rc ? rc : summary_pass(b, NULL, b->kbuf, b->nbuf, out, unigrams, cap);
+    }
+    int rc = compact(b);
+    if (rc) return rc;
+    if (!b->nruns) return 0;
+    return summary_pass(b, b->runs[0].e, NULL, b->runs[0].n, out, unigrams, cap);
 }

@@ -462,6 +462,17 @@ double tok__clog2c(uint64_t c) {
     return c < LOG_CACHE ? clog2c_table[c] : (double)c * log2((double)c);
 }
 
+static tok__fsum clog2c_fixed[TOK_CLOG2C_FIXED];
+static pthread_once_t clog2c_fixed_once = PTHREAD_ONCE_INIT;
+static void clog2c_fixed_init(void) {
+    for (uint64_t c = 0; c < TOK_CLOG2C_FIXED; c++) tok__fsum_add_clog2c(&clog2c_fixed[c], c);
+}
+
+const tok__fsum *tok__clog2c_fixed(void) {
+    pthread_once(&clog2c_fixed_once, clog2c_fixed_init);
+    return clog2c_fixed;
+}
+
 double tok_ngram_sum_clog2c(const tok_ngram_counter *c) {
     const int fmt = c->fmt, stride = stride_of(fmt);
     tok__fsum sum = {0, 0}; /* exact: the same digits whatever order the slots hold the keys in */

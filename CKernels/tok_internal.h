@@ -195,6 +195,19 @@ static inline void tok__fsum_add_clog2c(tok__fsum *s, uint64_t c) {
 
 static inline double tok__fsum_value(tok__fsum s) { return (double)s.whole + (double)s.frac * 0x1p-64; }
 
+/* The terms tok__fsum_add_clog2c adds, c < TOK_CLOG2C_FIXED (0 for c < 2), as a table (ngram.c,
+ * built once). Adding a table's term gives the same sum as tok__fsum_add_clog2c. */
+enum { TOK_CLOG2C_FIXED = 4096 };
+const tok__fsum *tok__clog2c_fixed(void);
+
+/* s += c · log2(c) (0 for c < 2) through the table t of tok__clog2c_fixed. */
+static inline void tok__fsum_add_fixed(tok__fsum *s, const tok__fsum *t, uint64_t c) {
+    if (__builtin_expect(c >= TOK_CLOG2C_FIXED, 0)) { tok__fsum_add_clog2c(s, c); return; }
+    s->whole += t[c].whole;
+    s->frac += t[c].frac;
+    s->whole += s->frac < t[c].frac;
+}
+
 /* The byte-string map of tok_merge.h (merge.c), shared with the loaders (loader.c). */
 #include "tok_merge.h"
 typedef struct {

@@ -8,7 +8,9 @@
  * single pass over it gives every order's sums. Keys arrive in a buffer; a full buffer is sorted
  * (radix sort) and its equal keys merged into a run; runs of similar sizes are merged pairwise, so
  * each key is merged O(log) times. Memory grows with the number of distinct keys (16 bytes each,
- * the 4-grams of the corpus and its texts' shorter tails), plus the buffer (at most 32 MiB).
+ * the 4-grams of the corpus and its texts' shorter tails), plus the buffer (at most 32 MiB by
+ * default, and as much again while it is sorted). While the buffer holds every key of a counter
+ * (nothing was sorted into a run yet), a summary sorts it in place and reads it as it is.
  *
  * Ids must be below the limit the counter was made for, and that limit at most
  * TOK_BLOCKS_MAX_LIMIT: four ids of that width and a 44-bit count fill two 64-bit words. While
@@ -42,6 +44,15 @@ tok_blocks *tok_blocks_new(uint32_t id_limit, int max_order);
 
 /** A copy of b (same limit, order and counts), or NULL when memory runs out. */
 tok_blocks *tok_blocks_clone(const tok_blocks *b);
+
+/**
+ * Sets how many keys b's buffer holds at most before they are sorted into a run (at least 1,
+ * else TOK_E_ARGUMENT; returns 0). The default, 32 MiB of keys (4 Mi keys of 8 bytes, or 2 Mi of
+ * 16), sorts a corpus of up to about 16 MB of text in one go; a smaller buffer takes less memory
+ * (the sort needs as much again) and merges more runs. Results do not depend on it. Applies from
+ * the buffer's next growth or flush; copies (tok_blocks_clone) keep it.
+ */
+int tok_blocks_set_buffer(tok_blocks *b, size_t max_keys);
 
 /** Frees b (NULL is allowed). */
 void tok_blocks_free(tok_blocks *b);

@@ -35,13 +35,15 @@ struct BlockCounts: @unchecked Sendable {   // changed only through a unique ref
     /// Ids added in all (merges included): 0 while nothing was.
     private var added = 0
 
-    /// Empty counts of the 1- to `maxOrder`-grams (1…4) of ids below `idLimit`.
-    init(idLimit: Int, maxOrder: Int) {
+    /// Empty counts of the 1- to `maxOrder`-grams (1…4) of ids below `idLimit`. `bufferKeys`
+    /// caps the keys waiting to be sorted (`tok_blocks_set_buffer`; tests make runs with it).
+    init(idLimit: Int, maxOrder: Int, bufferKeys: Int? = nil) {
         precondition((1...4).contains(maxOrder), "orders 1...4")
         self.maxOrder = maxOrder
         self.idLimit = idLimit
         if idLimit >= 1 && idLimit <= Int(TOK_BLOCKS_MAX_LIMIT) {
             guard let p = tok_blocks_new(UInt32(idLimit), Int32(maxOrder)) else { Self.outOfMemory() }
+            if let k = bufferKeys { precondition(tok_blocks_set_buffer(p, k) == 0, "bufferKeys ≥ 1") }
             box = Box(pointer: p, tables: [])
         } else {
             box = Box(pointer: nil, tables: (1...maxOrder).map { NGramCounter(order: $0) }

@@ -445,15 +445,23 @@ import TokTestSupport
         }
     }
 
-    /// More ids than the sort buffer holds (sorted runs merged several times) against the
-    /// fallback's hash tables.
+    /// More ids than the sort buffer holds (sorted runs merged several times; a buffer of 100,000
+    /// keys here, of 4 Mi by default) against the fallback's hash tables; and the default buffer
+    /// (every key sorted at once and summarized in place) gives the same.
     @Test func longInputEqualsTheHashTables() {
         var rng = SeededRandom(seed: 47)
         let seqs = (0..<3).map { _ in (0..<450_000).map { _ in UInt32.random(in: 0...UInt32.random(in: 0..<3000, using: &rng), using: &rng) } }
-        var sorted = BlockCounts(idLimit: 3000, maxOrder: 4), hashed = BlockCounts(idLimit: 1 << 22, maxOrder: 4)
-        for q in seqs { sorted.add(q); hashed.add(q) }
-        #expect(Self.close(sorted.summary, hashed.summary))
-        #expect(sorted.summary.total[4] == 3 * (450_000 - 3))
+        var runs = BlockCounts(idLimit: 3000, maxOrder: 4, bufferKeys: 100_000)
+        var inPlace = BlockCounts(idLimit: 3000, maxOrder: 4), hashed = BlockCounts(idLimit: 1 << 22, maxOrder: 4)
+        for q in seqs { runs.add(q); inPlace.add(q); hashed.add(q) }
+        #expect(Self.close(runs.summary, hashed.summary))
+        #expect(Self.close(inPlace.summary, hashed.summary))
+        #expect(runs.summary.total[4] == 3 * (450_000 - 3))
+        // summarized in place, then more keys: the sorted buffer is still the counter's buffer
+        var more = inPlace
+        more.add(seqs[0])
+        hashed.add(seqs[0])
+        #expect(Self.close(more.summary, hashed.summary))
     }
 
     /// A vocabulary of more than 65,535 ids: counters key their n-grams by 16-bit numbers of the
@@ -467,7 +475,7 @@ import TokTestSupport
         let small = (0..<40).map { _ in (0..<Int.random(in: 0...3_000, using: &rng)).map { _ in UInt32.random(in: 100_000..<100_400, using: &rng) } }
         let many = (0..<1_300_000).map { _ in UInt32.random(in: 0..<UInt32(limit), using: &rng) }   // ~150,000 distinct ids
         func counts(_ texts: [[UInt32]], _ limit: Int) -> BlockCounts {
-            var c = BlockCounts(idLimit: limit, maxOrder: 4)
+            var c = BlockCounts(idLimit: limit, maxOrder: 4, bufferKeys: 100_000)   // runs behind
             for t in texts { c.add(t) }
             return c
         }
