@@ -11,8 +11,11 @@
 extern "C" {
 #endif
 
-/** SHA-256 of data[0..len) into out[0..32). */
+/** SHA-256 of data[0..len) into out[0..32) (with the x86 SHA extensions where the processor has them). */
 void tok_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+
+/** tok_sha256 without the processor's SHA extensions (what tests compare it with). */
+void tok_sha256_portable(const uint8_t *data, size_t len, uint8_t out[32]);
 
 /**
  * Decompresses one or more zstd frames in src[0..n) into a new buffer (free it with tok_free).
