@@ -35,7 +35,7 @@ public struct TextMeasures: Sendable {
     /// Runs of bytes other than space and `\t\n\v\f\r`.
     public let whitespaceWords: Int
     /// The words' (start, end) byte offsets, two entries a word.
-    let wordBounds: [UInt32]
+    let wordBounds: WordBounds
 
     /// Measures a text, compressing it at `zstdLevels`.
     public init(_ text: [UInt8], zstdLevels: [Int]) {
@@ -43,7 +43,7 @@ public struct TextMeasures: Sendable {
     }
 
     /// Measures a text whose ICU words are known: (start, end) byte offsets, two entries a word.
-    init(_ text: [UInt8], zstdLevels: [Int], wordBounds: [UInt32]) {
+    init(_ text: [UInt8], zstdLevels: [Int], wordBounds: WordBounds) {
         zstdSizes = CorpusAnalyzer.zstdSizes(text, levels: zstdLevels)
         var c: UInt64 = 0, nl: UInt64 = 0, ws: UInt64 = 0
         text.withUnsafeBufferPointer { tok_text_stats($0.baseAddress, $0.count, &c, &nl, &ws) }

@@ -28,12 +28,12 @@ public enum ScriptRuns {
                 w += 1
             }
             let text = Array(bytes[run.range])
-            return (run.script, text, TextMeasures(text, zstdLevels: zstdLevels, wordBounds: bounds))
+            return (run.script, text, TextMeasures(text, zstdLevels: zstdLevels, wordBounds: WordBounds(bounds)))
         }
     }
 
     /// The script runs of a text whose ICU words are `words` ((start, end) pairs).
-    static func runs(_ bytes: [UInt8], words: [UInt32]) -> [(script: String, range: Range<Int>)] {
+    static func runs(_ bytes: [UInt8], words: WordBounds) -> [(script: String, range: Range<Int>)] {
         let n = bytes.count
         guard n > 0 else { return [] }
         var starts: UnsafeMutablePointer<UInt32>? = nil, scripts: UnsafeMutablePointer<Int32>? = nil
@@ -51,10 +51,46 @@ public enum ScriptRuns {
 /// The words of a text by ICU (UAX #29 segments with letters, numbers, kana or ideographs) as
 /// (start, end) byte offsets, two entries a word; none when ICU fails. `asciiFast` false sends
 /// every line to ICU instead of Tok's scanners of ICU's rules (for tests: the same words).
-func icuWordBounds(_ bytes: [UInt8], asciiFast: Bool = true) -> [UInt32] {
+func icuWordBounds(_ bytes: [UInt8], asciiFast: Bool = true) -> WordBounds {
     var found: UnsafeMutablePointer<UInt32>? = nil
     let n = Int(bytes.withUnsafeBufferPointer { tok_icu_words_with($0.baseAddress, $0.count, &found, asciiFast ? 1 : 0) })
-    defer { free(found) }
-    guard n > 0, let found else { return [] }
-    return Array(UnsafeBufferPointer(start: found, count: 2 * n))
+    guard n > 0, let found else { free(found); return WordBounds([]) }
+    return WordBounds(adopting: found, count: 2 * n)
+}
+
+/// Words as (start, end) byte offsets, two entries a word, in memory the C word scanner filled
+/// (kept as it is: a copy into an array took a page fault per 4 KiB, 24 MB for 16 MB of English).
+/// Immutable once made.
+final class WordBounds: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<UInt32>?
+    /// Entries (twice the words).
+    let count: Int
+
+    /// Takes ownership of `base[0..<count]` (malloc'd; freed with the value).
+    init(adopting base: UnsafeMutablePointer<UInt32>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    init(_ entries: [UInt32]) {
+        count = entries.count
+        guard !entries.isEmpty, let p = malloc(entries.count * MemoryLayout<UInt32>.stride) else { base = nil; return }
+        let b = p.bindMemory(to: UInt32.self, capacity: entries.count)
+        entries.withUnsafeBufferPointer { b.initialize(from: $0.baseAddress!, count: entries.count) }
+        base = b
+    }
+
+    deinit { free(base) }
+
+    subscript(i: Int) -> UInt32 {
+        precondition(i >= 0 && i < count, "word bound index out of range")
+        return base![i]
+    }
+
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt32>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// The entries as an array.
+    var array: [UInt32] { withUnsafeBufferPointer { Array($0) } }
 }
