@@ -307,14 +307,20 @@ import TokTestSupport
     }
 
     /// Long ASCII lines, so that runs of letters, digits, '_' and joiners cross the 64-byte
-    /// blocks of the bit-mask path, with lines of other characters between the spans.
+    /// blocks of the bit-mask path, with lines of other characters between the spans; in half
+    /// the texts also the General Punctuation the path takes (MidNumLet U+2018, U+2019, U+2024
+    /// joining letters or digits across blocks; quotes, dashes, ellipsis of class Other).
     @Test func longASCIILinesAsICU() {
         var rng = SeededRandom(seed: 0x64B1)
         let classes = Array("aaaaZ0099..,,;;''__  :@\r-".utf8)
+        let punct = ["’", "‘", "․", "’", "“", "”", "—", "–", "…", "′"].map { Array($0.utf8) }
         for trial in 0..<1_500 {
             var text: [UInt8] = []
             for _ in 0..<Int.random(in: 1...5, using: &rng) {
-                for _ in 0..<Int.random(in: 0...300, using: &rng) { text.append(classes.randomElement(using: &rng)!) }
+                for _ in 0..<Int.random(in: 0...300, using: &rng) {
+                    if trial % 2 == 1 && Int.random(in: 0..<6, using: &rng) == 0 { text += punct.randomElement(using: &rng)! }
+                    else { text.append(classes.randomElement(using: &rng)!) }
+                }
                 if Int.random(in: 0..<4, using: &rng) == 0 { text += Array("x’y".utf8) }
                 if Int.random(in: 0..<5, using: &rng) > 0 { text.append(10) }
             }
