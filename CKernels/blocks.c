@@ -658,13 +658,6 @@ static int compact(tok_blocks *b) {
     return settle(b, 1);
 }
 
-typedef struct { uint32_t id; uint64_t count; } id_count;
-
-static int cmp_id(const void *x, const void *y) {
-    uint32_t a = ((const id_count *)x)->id, b = ((const id_count *)y)->id;
-    return (a > b) - (a < b);
-}
-
 /*
  * The summary pass over sorted keys: entries e[0..n) of a run, or (when keys is not NULL) narrow
  * keys keys[0..n) counting 1 each, equal ones next to each other. Fills *out as
@@ -672,8 +665,8 @@ static int cmp_id(const void *x, const void *y) {
  */
 static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *b, const ent *e, const uint64_t *keys,
                                                                size_t n, tok_blocks_summary *out, uint64_t *unigrams,
-                                                               size_t cap) {
-    const unsigned w = b->w;
+                                                               size_t cap, int w16) {
+    const unsigned w = w16 ? 16 : b->w; /* w16: narrow keys of 16-bit ids, every key a word */
     const uint64_t end = ((uint64_t)1 << w) - 1;
     tok__fsum all1 = {0, 0}, all2 = {0, 0}, all3 = {0, 0}, all4 = {0, 0};
     tok__fsum ctx1 = {0, 0}, ctx2 = {0, 0}, ctx3 = {0, 0}, ctx4 = {0, 0}; /* ctx4 stays 0 */
@@ -682,11 +675,12 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
     const int nar = narrow(b);
     const unsigned unused = 128 - 4 * w; /* a key's top bits as a 128-bit number, always 0 */
     u128 prev_key = 0;
-    /* dense ids come in the order they were numbered: their (id, count) pairs are sorted after */
-    id_count *pairs = NULL;
+    /* dense ids come in the order they were numbered: their counts are placed by id, and read
+     * back in id order after the pass (every count is at least 1) */
+    uint64_t *by_id = NULL;
     if (b->map && cap) {
-        pairs = malloc(DENSE_END * sizeof *pairs);
-        if (!pairs) return TOK_E_NOMEM;
+        by_id = calloc(b->limit, sizeof *by_id);
+        if (!by_id) return TOK_E_NOMEM;
     }
     const tok__fsum *fixed = tok__clog2c_fixed();
     uint8_t keep_of[129]; /* leading zeros of two keys' XOR -> leading ids shared (no division) */
@@ -703,10 +697,15 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
         u128 key = 0;
         if (i < n) {
             key = keys ? (u128)keys[i] : nar ? (u128)e[i].a : key_of(b, &e[i]);
-            const u128 x = key ^ prev_key;
-            const uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-            const unsigned lz = hi ? (unsigned)__builtin_clzll(hi) : lo ? 64 + (unsigned)__builtin_clzll(lo) : 128;
-            if (i > 0) keep = keep_of[lz];
+            if (w16) { /* the same in 64-bit words, with constant shifts */
+                const uint64_t x = (uint64_t)key ^ (uint64_t)prev_key;
+                if (i > 0) keep = x ? (unsigned)__builtin_clzll(x) >> 4 : 4;
+            } else {
+                const u128 x = key ^ prev_key;
+                const uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+                const unsigned lz = hi ? (unsigned)__builtin_clzll(hi) : lo ? 64 + (unsigned)__builtin_clzll(lo) : 128;
+                if (i > 0) keep = keep_of[lz];
+            }
             depth = 1 + (((uint64_t)(key >> (2 * w)) & end) != end) + (((uint64_t)(key >> w) & end) != end) +
                     (((uint64_t)key & end) != end);
             c = keys ? 1 : e[i].b & CNT_MASK;
@@ -728,7 +727,7 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
                     CLOSE(2);
                     if (keep < 1 && ca1) { /* an id's group closes: its unigram count */
                         const uint32_t first = (uint32_t)(prev_key >> (3 * w));
-                        if (pairs) pairs[out->distinct[1]] = (id_count){id_of_dense(b->map, first), ca1};
+                        if (by_id) by_id[id_of_dense(b->map, first)] = ca1;
                         else if (out->distinct[1] < cap) unigrams[out->distinct[1]] = ca1;
                         CLOSE(1);
                     }
@@ -740,10 +739,10 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
         cn1 += depth >= 2 ? c : 0, cn2 += depth >= 3 ? c : 0, cn3 += depth >= 4 ? c : 0;
         prev_key = key;
     }
-    if (pairs) {
-        qsort(pairs, out->distinct[1], sizeof *pairs, cmp_id);
-        for (size_t k = 0; k < out->distinct[1] && k < cap; k++) unigrams[k] = pairs[k].count;
-        free(pairs);
+    if (by_id) {
+        for (size_t id = 0, k = 0; id < b->limit && k < cap; id++)
+            if (by_id[id]) unigrams[k++] = by_id[id];
+        free(by_id);
     }
     const tok__fsum alls[5] = {{0, 0}, all1, all2, all3, all4}, ctxs[5] = {{0, 0}, ctx1, ctx2, ctx3, ctx4};
     for (int k = 1; k <= 4; k++) {
@@ -761,10 +760,13 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigr
         int rc = sort_buffer(b);
         free(b->tmp);
         b->tmp = NULL;
-        return rc ? rc : summary_pass(b, NULL, b->kbuf, b->nbuf, out, unigrams, cap);
+        if (rc) return rc;
+        return b->w == 16 ? summary_pass(b, NULL, b->kbuf, b->nbuf, out, unigrams, cap, 1)
+                          : summary_pass(b, NULL, b->kbuf, b->nbuf, out, unigrams, cap, 0);
     }
     int rc = compact(b);
     if (rc) return rc;
     if (!b->nruns) return 0;
-    return summary_pass(b, b->runs[0].e, NULL, b->runs[0].n, out, unigrams, cap);
+    return narrow(b) && b->w == 16 ? summary_pass(b, b->runs[0].e, NULL, b->runs[0].n, out, unigrams, cap, 1)
+                                   : summary_pass(b, b->runs[0].e, NULL, b->runs[0].n, out, unigrams, cap, 0);
 }
