@@ -63,10 +63,11 @@ struct tok_blocks {
     unsigned w, low;   /* bits per id; bits of the key kept in the second word */
     dense_map *map;    /* the dense ids the keys hold, or NULL: the ids themselves */
     ent *buf;          /* wide keys not sorted yet, count 1 each (low > 0 or 4w > 64) */
-    uint64_t *kbuf;    /* narrow keys not sorted yet (4w <= 64) */
+    uint64_t *kbuf;    /* narrow keys not in a run yet (4w <= 64) */
     void *tmp;         /* the radix sort's second buffer, capbuf keys */
     size_t nbuf, capbuf;
     size_t max_keys;   /* the buffer's largest capacity, or 0: BUF_BYTES of keys */
+    int sorted;        /* the narrow buffer is sorted (by a summary; any key added clears it) */
     uint64_t total;    /* keys added, below 2^44: no count can pass it */
     run runs[MAX_RUNS]; /* sorted, equal keys merged; sizes about halving from the first */
     int nruns;
@@ -185,6 +186,7 @@ static void buffers_free(tok_blocks *b) {
     b->kbuf = NULL;
     b->tmp = NULL;
     b->nbuf = b->capbuf = 0;
+    b->sorted = 0;
 }
 
 void tok_blocks_free(tok_blocks *b) {
@@ -213,6 +215,7 @@ tok_blocks *tok_blocks_clone(const tok_blocks *b) {
     c->map = b->map;
     c->total = b->total;
     c->max_keys = b->max_keys;
+    c->sorted = b->sorted;
     if (b->nbuf) {
         const size_t size = narrow(b) ? sizeof(uint64_t) : sizeof(ent);
         void *nb = malloc(b->capbuf * size);
@@ -501,6 +504,7 @@ static int add_keys(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, s
             }
         }
         b->nbuf += stop - i;
+        b->sorted = 0;
         i = stop;
     }
     return 0;
@@ -517,11 +521,12 @@ static inline ent widen(const dense_map *m, const tok_blocks *to, uint64_t dense
     return ent_of(to, key, c);
 }
 
-/* The unsorted keys of src's buffer as a new run in dst's key space (src is only read; dst's
+/* The keys of src's buffer as a new run in dst's key space (src is only read; dst's
  * is src's, or the ids themselves when src's are dense). */
 static int buffer_run(const tok_blocks *src, const tok_blocks *dst, run *out) {
     const size_t n = src->nbuf;
     const int widening = src->map != dst->map;
+    if (narrow(src) && !widening && src->sorted) return run_of_sorted(src->kbuf, n, out); /* summarized */
     if (narrow(src) && !widening) {
         uint64_t *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
         int rc = e && tmp ? 0 : TOK_E_NOMEM;
@@ -658,6 +663,13 @@ static int compact(tok_blocks *b) {
     return settle(b, 1);
 }
 
+typedef struct { uint32_t id; uint64_t count; } id_count;
+
+static int cmp_id(const void *x, const void *y) {
+    uint32_t a = ((const id_count *)x)->id, b = ((const id_count *)y)->id;
+    return (a > b) - (a < b);
+}
+
 /*
  * The summary pass over sorted keys: entries e[0..n) of a run, or (when keys is not NULL) narrow
  * keys keys[0..n) counting 1 each, equal ones next to each other. Fills *out as
@@ -675,12 +687,16 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
     const int nar = narrow(b);
     const unsigned unused = 128 - 4 * w; /* a key's top bits as a 128-bit number, always 0 */
     u128 prev_key = 0;
-    /* dense ids come in the order they were numbered: their counts are placed by id, and read
-     * back in id order after the pass (every count is at least 1) */
+    /* dense ids come in the order they were numbered: for id order, their counts are placed by
+     * id and read back in id order after the pass (every count is at least 1) when there may be
+     * many; else their (id, count) pairs are sorted (a file of a few thousand tokens would pay
+     * for zeroing and reading a table of the whole vocabulary) */
     uint64_t *by_id = NULL;
+    id_count *pairs = NULL;
     if (b->map && cap) {
-        by_id = calloc(b->limit, sizeof *by_id);
-        if (!by_id) return TOK_E_NOMEM;
+        if (n >= b->limit / 4) by_id = calloc(b->limit, sizeof *by_id);
+        else pairs = malloc((n < DENSE_END ? n : DENSE_END) * sizeof *pairs + 1);
+        if (!by_id && !pairs) return TOK_E_NOMEM;
     }
     const tok__fsum *fixed = tok__clog2c_fixed();
     uint8_t keep_of[129]; /* leading zeros of two keys' XOR -> leading ids shared (no division) */
@@ -728,6 +744,7 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
                     if (keep < 1 && ca1) { /* an id's group closes: its unigram count */
                         const uint32_t first = (uint32_t)(prev_key >> (3 * w));
                         if (by_id) by_id[id_of_dense(b->map, first)] = ca1;
+                        else if (pairs) pairs[out->distinct[1]] = (id_count){id_of_dense(b->map, first), ca1};
                         else if (out->distinct[1] < cap) unigrams[out->distinct[1]] = ca1;
                         CLOSE(1);
                     }
@@ -743,6 +760,10 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
         for (size_t id = 0, k = 0; id < b->limit && k < cap; id++)
             if (by_id[id]) unigrams[k++] = by_id[id];
         free(by_id);
+    } else if (pairs) {
+        qsort(pairs, out->distinct[1], sizeof *pairs, cmp_id);
+        for (size_t k = 0; k < out->distinct[1] && k < cap; k++) unigrams[k] = pairs[k].count;
+        free(pairs);
     }
     const tok__fsum alls[5] = {{0, 0}, all1, all2, all3, all4}, ctxs[5] = {{0, 0}, ctx1, ctx2, ctx3, ctx4};
     for (int k = 1; k <= 4; k++) {
@@ -761,6 +782,7 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigr
         free(b->tmp);
         b->tmp = NULL;
         if (rc) return rc;
+        b->sorted = 1;
         return b->w == 16 ? summary_pass(b, NULL, b->kbuf, b->nbuf, out, unigrams, cap, 1)
                           : summary_pass(b, NULL, b->kbuf, b->nbuf, out, unigrams, cap, 0);
     }

@@ -468,6 +468,18 @@ import TokTestSupport
         more.add(seqs[0])
         hashed.add(seqs[0])
         #expect(Self.close(more.summary, hashed.summary))
+        // counters summarized in place (and one changed after) merged into others: their
+        // buffers become runs (as they are while still sorted)
+        var a = BlockCounts(idLimit: 3000, maxOrder: 4), b = BlockCounts(idLimit: 3000, maxOrder: 4)
+        var h = BlockCounts(idLimit: 1 << 22, maxOrder: 4)
+        a.add(seqs[1]); b.add(seqs[2]); h.add(seqs[1]); h.add(seqs[2])
+        _ = a.summary
+        _ = b.summary
+        b.add(seqs[0]); h.add(seqs[0])
+        var target = BlockCounts(idLimit: 3000, maxOrder: 4, bufferKeys: 100_000)
+        target.add([7, 7, 7]); h.add([7, 7, 7])
+        target.merge(contentsOf: [a, b])
+        #expect(Self.close(target.summary, h.summary))
     }
 
     /// A vocabulary of more than 65,535 ids: counters key their n-grams by 16-bit numbers of the
