@@ -377,9 +377,10 @@ int64_t tok_decode(const tok_vocab *v, const int64_t *ids, size_t n, uint8_t *ou
     for (size_t k = 0; k < n; k++) {
         int64_t id = ids[k];
         /* Decode is bound by the latency of one table load per token; the loads are independent,
-         * so fetch a few tokens ahead. */
-        if (k + 12 < n && (uint64_t)ids[k + 12] < (uint64_t)limit)
-            __builtin_prefetch(dec16 + (size_t)ids[k + 12] * 16);
+         * so fetch ahead: 32 tokens (o200k's table is 3.2 MB; 12 ahead measured 930-950 MB/s on
+         * 16 MB of English on stop 25's machine, 32 and 48 1,030-1,080, 96 990). */
+        if (k + 32 < n && (uint64_t)ids[k + 32] < (uint64_t)limit)
+            __builtin_prefetch(dec16 + (size_t)ids[k + 32] * 16);
         if ((uint64_t)id < (uint64_t)limit) {
             const uint8_t *e = dec16 + (size_t)id * 16;
             uint8_t l = e[0];
