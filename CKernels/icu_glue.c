@@ -205,21 +205,9 @@ static int class_beyond_ascii(const uint8_t *s, size_t to, size_t i, unsigned *n
     return bmp_class_of(c.cp);
 }
 
-/* The class of the character at s[i] (i < to) and its length in *n. Well-formed two- and
- * three-byte sequences are decoded here (most letters of the scripts this scanner takes; the
- * general decoder's call and its class table cost a tenth of the scan on the UDHR files). */
+/* The class of the character at s[i] (i < to) and its length in *n. */
 static inline __attribute__((always_inline)) int class_at(const uint8_t *s, size_t to, size_t i, unsigned *n) {
-    const uint8_t b0 = s[i];
-    if (b0 < 0x80) { *n = 1; return ascii_class[b0]; }
-    if (b0 >= 0xC2 && b0 <= 0xDF && i + 1 < to && (s[i + 1] & 0xC0) == 0x80) {
-        *n = 2;
-        return bmp_class_of((uint32_t)(b0 & 0x1F) << 6 | (s[i + 1] & 0x3F));
-    }
-    if (b0 >= 0xE0 && b0 <= 0xEF && i + 2 < to && (s[i + 2] & 0xC0) == 0x80 &&
-        s[i + 1] >= (b0 == 0xE0 ? 0xA0 : 0x80) && s[i + 1] <= (b0 == 0xED ? 0x9F : 0xBF)) {
-        *n = 3;
-        return bmp_class_of((uint32_t)(b0 & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F));
-    }
+    if (s[i] < 0x80) { *n = 1; return ascii_class[s[i]]; }
     return class_beyond_ascii(s, to, i, n);
 }
 
@@ -270,10 +258,9 @@ static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l)
             continue;
         }
         if (b == a && (b == A_L || b == A_N || b == A_SP)) { /* WB5, WB8, WB3d: the commonest pairs */
-            /* the rest of the run in a tight loop */
+            /* the rest of the run's ASCII in a tight loop */
             i += n;
-            for (unsigned m; i < to; i += m)
-                if (s[i] < 0x80 ? (m = 1, ascii_class[s[i]] != b) : class_at(s, to, i, &m) != b) break;
+            while (i < to && s[i] < 0x80 && ascii_class[s[i]] == b) i++;
             pa = b;
             continue;
         }
