@@ -477,27 +477,79 @@ uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint32_t *
     return split;
 }
 
+#if defined(__SSE2__)
+/* The 64 bytes at p as text-stats masks (bit k: byte k): whitespace (' ', \t … \r), line feeds,
+ * bytes of 80 and above; with `utf8` also: continuation bytes, the leads of 2-, 3- and 4-byte
+ * sequences, the bytes E0/ED/F0/F4 (whose second byte has a narrower range) and the continuation
+ * bytes below A0, below 90, above 8F and above 9F; `other`: bytes never in well-formed UTF-8
+ * (C0, C1, F5-FF). */
+typedef struct { uint64_t sp, nl, hi, cont, l2, l3, l4, e0, ed, f0, f4, lt_a0, lt_90, gt_8f, gt_9f, other; } stat_masks;
+
+static inline __attribute__((always_inline)) stat_masks stat_masks_of(const uint8_t *p, int utf8) {
+    stat_masks m = {0};
+    for (int q = 0; q < 4; q++) {
+        const __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * q));
+        const int sh = 16 * q;
+#define M(v) ((uint64_t)(uint16_t)_mm_movemask_epi8(v) << sh)
+#define B(c) _mm_set1_epi8((char)(c))
+        if (!utf8) {
+            m.sp |= M(_mm_or_si128(_mm_cmpeq_epi8(x, B(' ')), _mm_and_si128(_mm_cmpgt_epi8(x, B(0x08)), _mm_cmplt_epi8(x, B(0x0E)))));
+            m.nl |= M(_mm_cmpeq_epi8(x, B('\n')));
+            m.hi |= M(x);
+            continue;
+        }
+        /* signed bytes: 80..BF are -128..-65, C2..DF -62..-33, E0..EF -32..-17, F0..F4 -16..-12 */
+        m.cont |= M(_mm_cmplt_epi8(x, B(0xC0)));
+        m.l2 |= M(_mm_and_si128(_mm_cmpgt_epi8(x, B(0xC1)), _mm_cmplt_epi8(x, B(0xE0))));
+        m.l3 |= M(_mm_and_si128(_mm_cmpgt_epi8(x, B(0xDF)), _mm_cmplt_epi8(x, B(0xF0))));
+        m.l4 |= M(_mm_and_si128(_mm_cmpgt_epi8(x, B(0xEF)), _mm_cmplt_epi8(x, B(0xF5))));
+        m.e0 |= M(_mm_cmpeq_epi8(x, B(0xE0)));
+        m.ed |= M(_mm_cmpeq_epi8(x, B(0xED)));
+        m.f0 |= M(_mm_cmpeq_epi8(x, B(0xF0)));
+        m.f4 |= M(_mm_cmpeq_epi8(x, B(0xF4)));
+        m.lt_a0 |= M(_mm_cmplt_epi8(x, B(0xA0)));
+        m.lt_90 |= M(_mm_cmplt_epi8(x, B(0x90)));
+        m.gt_8f |= M(_mm_and_si128(_mm_cmpgt_epi8(x, B(0x8F)), _mm_cmplt_epi8(x, B(0xC0))));
+        m.gt_9f |= M(_mm_and_si128(_mm_cmpgt_epi8(x, B(0x9F)), _mm_cmplt_epi8(x, B(0xC0))));
+#undef M
+#undef B
+    }
+    m.other = utf8 ? ~(m.cont | m.l2 | m.l3 | m.l4) : 0; /* with hi below: high bytes of no class */
+    return m;
+}
+#endif
+
 void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *newlines, uint64_t *ws_words) {
     uint64_t c = 0, nl = 0, w = 0;
     int in_word = 0;
     for (size_t i = 0; i < len;) {
 #if defined(__SSE2__)
-        /* sixteen ASCII bytes at once: each a character; line feeds and word starts from masks */
-        while (i + 16 <= len) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-            if (_mm_movemask_epi8(x)) break;
-            __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
-                                      _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x08)),
-                                                    _mm_cmplt_epi8(x, _mm_set1_epi8(0x0E))));
-            unsigned space = (unsigned)_mm_movemask_epi8(sp);
-            unsigned starts = ~space & (space << 1 | (unsigned)!in_word) & 0xFFFFu;
-            nl += (uint64_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))));
-            w += (uint64_t)__builtin_popcount(starts);
-            in_word = !(space >> 15);
-            c += 16;
-            i += 16;
+        /* 64 bytes at once when they are well-formed UTF-8 and no sequence crosses their ends
+         * (every non-ASCII text's common case): a character per byte that is not a continuation
+         * byte; line feeds and word starts from masks. Else the loop below, a character at a time,
+         * to the first character boundary past the block. */
+        while (i + 64 <= len) {
+            const stat_masks m = stat_masks_of(s + i, 0);
+            uint64_t cont = 0;
+            if (m.hi) {
+                const stat_masks u = stat_masks_of(s + i, 1);
+                const uint64_t want = u.l2 << 1 | u.l3 << 1 | u.l3 << 2 | u.l4 << 1 | u.l4 << 2 | u.l4 << 3;
+                const uint64_t out = u.l2 >> 63 | u.l3 >> 62 | u.l4 >> 61; /* sequences past the end */
+                const uint64_t bad = (u.other & m.hi) | (want ^ u.cont) | out | (u.e0 << 1 & u.lt_a0) |
+                                     (u.ed << 1 & u.gt_9f) | (u.f0 << 1 & u.lt_90) | (u.f4 << 1 & u.gt_8f);
+                if (bad) break;
+                cont = u.cont;
+            }
+            const uint64_t starts = ~m.sp & (m.sp << 1 | (uint64_t)!in_word);
+            nl += (uint64_t)__builtin_popcountll(m.nl);
+            w += (uint64_t)__builtin_popcountll(starts);
+            in_word = !(m.sp >> 63);
+            c += 64 - (uint64_t)__builtin_popcountll(cont);
+            i += 64;
         }
         if (i >= len) break;
+        const size_t stop = i + 64 <= len ? i + 64 : len; /* a block the masks did not take */
+        while (i < len && i < stop) {
 #endif
         uint8_t b = s[i];
         if (b < 0x80) {
@@ -514,6 +566,9 @@ void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *new
         in_word = 1;
         c++;
         i += ch.len;
+#if defined(__SSE2__)
+        }
+#endif
     }
     *chars = c;
     *newlines = nl;

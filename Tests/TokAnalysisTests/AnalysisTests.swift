@@ -328,16 +328,26 @@ import TokTestSupport
         }
     }
 
-    /// Characters, line feeds and whitespace words (the sixteen-byte ASCII path and the
-    /// character loop) against a count by their definitions, on random bytes of every kind.
+    /// Characters, line feeds and whitespace words (the 64-byte path for ASCII and well-formed
+    /// UTF-8, and the character loop) against a count by their definitions, on random bytes of
+    /// every kind.
     @Test func textStatsByDefinition() {
         var rng = SeededRandom(seed: 0x57A7)
+        // characters at the edges of UTF-8's ranges, and sequences just past them (overlong,
+        // surrogates, above U+10FFFF, truncated), which count one character per maximal subpart
+        let edges: [[UInt8]] = [[0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF],
+                                [0xE0, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80],
+                                [0xC0, 0x80], [0xC1, 0xBF], [0xF5, 0x80], [0x80], [0xE2, 0x80], [0xF0, 0x9F, 0x98], [0xC2]]
         let pieces = [" ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "ab", "word", "é", "日本", "😀"].map { Array($0.utf8) }
         for trial in 0..<2_000 {
             var text: [UInt8] = []
-            for _ in 0..<Int.random(in: 0...120, using: &rng) {
-                if Int.random(in: 0..<10, using: &rng) == 0 { text += rng.bytes(Int.random(in: 1...3, using: &rng)) }
-                else { text += pieces.randomElement(using: &rng)! }
+            // long texts of mostly well-formed characters too: the 64-byte blocks' path
+            for _ in 0..<Int.random(in: 0...(trial % 2 == 0 ? 120 : 600), using: &rng) {
+                switch Int.random(in: 0..<(trial % 2 == 0 ? 10 : 60), using: &rng) {
+                case 0: text += rng.bytes(Int.random(in: 1...3, using: &rng))
+                case 1: text += edges.randomElement(using: &rng)!
+                default: text += pieces.randomElement(using: &rng)!
+                }
             }
             let m = TextMeasures(text, zstdLevels: [])
             let isSpace: (UInt8) -> Bool = { $0 == 0x20 || (0x09...0x0D).contains($0) }
