@@ -399,14 +399,18 @@ static uint64_t *sort_keys(unsigned bits, uint64_t *e, uint64_t *tmp, size_t n) 
     return s;
 }
 
+/* The radix sort's second buffer for b's buffer (capbuf keys of its layout), made on first need
+ * and kept: fresh pages cost. Returns 0 or TOK_E_NOMEM. */
+static int tmp_ready(tok_blocks *b) {
+    if (!b->tmp) b->tmp = malloc((b->capbuf ? b->capbuf : 1) * (narrow(b) ? sizeof(uint64_t) : sizeof(ent)));
+    return b->tmp ? 0 : TOK_E_NOMEM;
+}
+
 /* Sorts the narrow keys of b's buffer in place (the sort's second buffer is kept in b->tmp; a
  * result left there trades places with the buffer). Returns 0 or TOK_E_NOMEM. */
 static int sort_buffer(tok_blocks *b) {
     if (!b->nbuf) return 0;
-    if (!b->tmp) {
-        b->tmp = malloc((b->capbuf ? b->capbuf : 1) * sizeof(uint64_t)); /* kept: fresh pages cost */
-        if (!b->tmp) return TOK_E_NOMEM;
-    }
+    if (tmp_ready(b)) return TOK_E_NOMEM;
     uint64_t *s = sort_keys(4 * b->w, b->kbuf, b->tmp, b->nbuf);
     if (!s) return TOK_E_NOMEM;
     if (s != b->kbuf) {
@@ -440,8 +444,8 @@ static int flush(tok_blocks *b) {
         rc = sort_buffer(b);
         if (!rc) rc = run_of_sorted(b->kbuf, b->nbuf, &r);
     } else {
-        if (!b->tmp && !(b->tmp = malloc(b->capbuf * sizeof(ent)))) return TOK_E_NOMEM; /* kept: fresh pages cost */
-        rc = make_run(b, b->buf, b->tmp, b->nbuf, &r);
+        rc = tmp_ready(b);
+        if (!rc) rc = make_run(b, b->buf, b->tmp, b->nbuf, &r);
     }
     if (rc) return rc;
     b->nbuf = 0;

@@ -238,6 +238,23 @@ import TokTestSupport
 @Suite struct ICUWordTests {
     func words(_ text: [UInt8], ascii: Bool) -> [UInt32] { icuWordBounds(text, asciiFast: ascii).array }
 
+    /// `trials` random texts, each `lines` lines of `length` pieces from `piece`, every line closed
+    /// by `end`, then `finish` (for trailing bytes): Tok's scanners must give ICU's words.
+    func expectRandomTextsAsICU(seed: UInt64, trials: Int, lines: ClosedRange<Int>, length: ClosedRange<Int>,
+                                piece: (Int, inout SeededRandom) -> [UInt8], end: (inout SeededRandom) -> [UInt8],
+                                finish: (Int, inout SeededRandom) -> [UInt8] = { _, _ in [] }) {
+        var rng = SeededRandom(seed: seed)
+        for trial in 0..<trials {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: lines, using: &rng) {
+                for _ in 0..<Int.random(in: length, using: &rng) { text += piece(trial, &rng) }
+                text += end(&rng)
+            }
+            text += finish(trial, &rng)
+            #expect(words(text, ascii: true) == words(text, ascii: false), "trial \(trial)")
+        }
+    }
+
     /// Known cases: ICU's root rules leave ':' out of MidLetter and put '@' in ALetter; "a.b",
     /// "1,000.5" and "can't" are one word; "__" is a word and "_" is not.
     @Test func asciiCasesAsICU() {
@@ -258,24 +275,16 @@ import TokTestSupport
     /// Random lines over every ASCII byte and over the classes that matter, mixed with lines of
     /// other scripts (which go to ICU), CR LF and lone CRs: the same words as ICU alone.
     @Test func randomTextsAsICU() {
-        var rng = SeededRandom(seed: 0xA5C11)
         let classes = Array("aZ09.:',;_ @\t\"-!\r".utf8)
         let other = ["é", "日本", "ภาษา", "’", "\u{301}", "😀", "\u{200D}", "א", "ア", "мир"].map { Array($0.utf8) }
-        for trial in 0..<3_000 {
-            var text: [UInt8] = []
-            for _ in 0..<Int.random(in: 1...8, using: &rng) {
-                for _ in 0..<Int.random(in: 0...30, using: &rng) {
-                    switch Int.random(in: 0..<20, using: &rng) {
-                    case 0: text += other.randomElement(using: &rng)!
-                    case 1..<8: text.append(UInt8.random(in: 0...127, using: &rng))
-                    default: text.append(classes.randomElement(using: &rng)!)
-                    }
-                }
-                text += Int.random(in: 0..<4, using: &rng) == 0 ? [13, 10] : [10]
+        expectRandomTextsAsICU(seed: 0xA5C11, trials: 3_000, lines: 1...8, length: 0...30, piece: { _, rng in
+            switch Int.random(in: 0..<20, using: &rng) {
+            case 0: return other.randomElement(using: &rng)!
+            case 1..<8: return [UInt8.random(in: 0...127, using: &rng)]
+            default: return [classes.randomElement(using: &rng)!]
             }
-            if trial % 7 == 0 { text += rng.bytes(2) }   // ill-formed bytes
-            #expect(words(text, ascii: true) == words(text, ascii: false), "trial \(trial)")
-        }
+        }, end: { rng in Int.random(in: 0..<4, using: &rng) == 0 ? [13, 10] : [10] },
+           finish: { trial, rng in trial % 7 == 0 ? rng.bytes(2) : [] })   // ill-formed bytes
     }
 
     /// Characters of every word-break class the scanner takes (letters and digits of other
@@ -284,26 +293,18 @@ import TokTestSupport
     /// (MidLetter, Katakana, Hebrew, emoji, dictionary scripts, beyond the BMP), between ASCII
     /// letters, digits and joiners: the same words as ICU alone.
     @Test func wordBreakClassesAsICU() {
-        var rng = SeededRandom(seed: 0xB0C5)
         let simple = ["é", "ß", "Ж", "ω", "ǅ", "ª", "٣", "０", "’", "‘", "․", "．", "＇", "؍", "٫", "\u{203F}",
                       "\u{202F}", "\u{2003}", "\u{3000}", "\u{0085}", "\u{2028}", "“", "—", "\u{00A0}", "§", "€",
                       "\u{0301}", "\u{00AD}", "\u{200D}", "\u{200C}", "\u{2060}", "क", "ि", "्", "৫"]
         let icuOnly = ["·", "ア", "א", "©", "日", "ก", "한", "𝒜"]
         let ascii = Array("aZ09.:',;_ @\t\"-!".utf8)
-        for trial in 0..<3_000 {
-            var text: [UInt8] = []
-            for _ in 0..<Int.random(in: 1...6, using: &rng) {
-                for _ in 0..<Int.random(in: 0...25, using: &rng) {
-                    switch Int.random(in: 0..<16, using: &rng) {
-                    case 0..<5: text += Array(simple.randomElement(using: &rng)!.utf8)
-                    case 5 where trial % 3 == 0: text += Array(icuOnly.randomElement(using: &rng)!.utf8)
-                    default: text.append(ascii.randomElement(using: &rng)!)
-                    }
-                }
-                text.append(10)
+        expectRandomTextsAsICU(seed: 0xB0C5, trials: 3_000, lines: 1...6, length: 0...25, piece: { trial, rng in
+            switch Int.random(in: 0..<16, using: &rng) {
+            case 0..<5: return Array(simple.randomElement(using: &rng)!.utf8)
+            case 5 where trial % 3 == 0: return Array(icuOnly.randomElement(using: &rng)!.utf8)
+            default: return [ascii.randomElement(using: &rng)!]
             }
-            #expect(words(text, ascii: true) == words(text, ascii: false), "trial \(trial)")
-        }
+        }, end: { _ in [10] })
     }
 
     /// Long ASCII lines, so that runs of letters, digits, '_' and joiners cross the 64-byte
@@ -311,21 +312,14 @@ import TokTestSupport
     /// the texts also the General Punctuation the path takes (MidNumLet U+2018, U+2019, U+2024
     /// joining letters or digits across blocks; quotes, dashes, ellipsis of class Other).
     @Test func longASCIILinesAsICU() {
-        var rng = SeededRandom(seed: 0x64B1)
         let classes = Array("aaaaZ0099..,,;;''__  :@\r-".utf8)
         let punct = ["’", "‘", "․", "’", "“", "”", "—", "–", "…", "′"].map { Array($0.utf8) }
-        for trial in 0..<1_500 {
-            var text: [UInt8] = []
-            for _ in 0..<Int.random(in: 1...5, using: &rng) {
-                for _ in 0..<Int.random(in: 0...300, using: &rng) {
-                    if trial % 2 == 1 && Int.random(in: 0..<6, using: &rng) == 0 { text += punct.randomElement(using: &rng)! }
-                    else { text.append(classes.randomElement(using: &rng)!) }
-                }
-                if Int.random(in: 0..<4, using: &rng) == 0 { text += Array("x’y".utf8) }
-                if Int.random(in: 0..<5, using: &rng) > 0 { text.append(10) }
-            }
-            #expect(words(text, ascii: true) == words(text, ascii: false), "trial \(trial)")
-        }
+        expectRandomTextsAsICU(seed: 0x64B1, trials: 1_500, lines: 1...5, length: 0...300, piece: { trial, rng in
+            trial % 2 == 1 && Int.random(in: 0..<6, using: &rng) == 0 ? punct.randomElement(using: &rng)!
+                                                                        : [classes.randomElement(using: &rng)!]
+        }, end: { rng in
+            (Int.random(in: 0..<4, using: &rng) == 0 ? Array("x’y".utf8) : []) + (Int.random(in: 0..<5, using: &rng) > 0 ? [10] : [])
+        })
     }
 
     /// Characters, line feeds and whitespace words (the 64-byte path for ASCII and well-formed

@@ -14,7 +14,8 @@ import TokTestSupport
                 else { tok_sha256(p.baseAddress, p.count, o.baseAddress) }
             }
         }
-        return d.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let digits = Array("0123456789abcdef")
+        return String(d.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
     }
 
     @Test func standardExamples() {
