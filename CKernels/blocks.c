@@ -33,6 +33,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "tok_bpe.h"
 #include "tok_internal.h"
@@ -774,11 +777,56 @@ static int cmp_id(const void *x, const void *y) {
 }
 
 /*
- * The summary pass over sorted keys: entries e[0..n) of a run, or (when keys is not NULL) narrow
- * keys keys[0..n) counting 1 each, equal ones next to each other. Fills *out as
+ * Where a summary puts each distinct id's count, in id order in the end. Dense ids come in the
+ * order they were numbered: their counts are placed by id and read back in id order after the
+ * pass (every count is at least 1) when there may be many; else their (id, count) pairs are
+ * sorted (a file of a few thousand tokens would pay for zeroing and reading a table of the whole
+ * vocabulary). Ids themselves come in id order and go straight to the caller's array.
+ */
+typedef struct {
+    const tok_blocks *b;
+    uint64_t *by_id;
+    id_count *pairs;
+    uint64_t *unigrams;
+    size_t cap, k; /* the caller's array and its capacity; counts put so far */
+} uni_sink;
+
+static int uni_open(const tok_blocks *b, size_t n, uint64_t *unigrams, size_t cap, uni_sink *u) {
+    *u = (uni_sink){b, NULL, NULL, unigrams, cap, 0};
+    if (b->map && cap) {
+        if (n >= b->limit / 4) u->by_id = calloc(b->limit, sizeof *u->by_id);
+        else u->pairs = malloc((n < DENSE_END ? n : DENSE_END) * sizeof *u->pairs + 1);
+        if (!u->by_id && !u->pairs) return TOK_E_NOMEM;
+    }
+    return 0;
+}
+
+/* The next distinct id (in key order): `first` (as the keys hold it) and its count. */
+static inline void uni_put(uni_sink *u, uint32_t first, uint64_t c) {
+    if (u->by_id) u->by_id[id_of_dense(u->b->map, first)] = c;
+    else if (u->pairs) u->pairs[u->k] = (id_count){id_of_dense(u->b->map, first), c};
+    else if (u->k < u->cap) u->unigrams[u->k] = c;
+    u->k++;
+}
+
+static void uni_close(uni_sink *u) {
+    if (u->by_id) {
+        for (size_t id = 0, k = 0; id < u->b->limit && k < u->cap; id++)
+            if (u->by_id[id]) u->unigrams[k++] = u->by_id[id];
+        free(u->by_id);
+    } else if (u->pairs) {
+        qsort(u->pairs, u->k, sizeof *u->pairs, cmp_id);
+        for (size_t k = 0; k < u->k && k < u->cap; k++) u->unigrams[k] = u->pairs[k].count;
+        free(u->pairs);
+    }
+}
+
+/*
+ * The summary pass over the sorted entries e[0..n) of a run (for narrow keys counting 1 each,
+ * see summary_keys). Fills *out as
  * tok_blocks_summarize says. Returns 0 or TOK_E_NOMEM.
  */
-static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *b, const ent *e, const uint64_t *keys,
+static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *b, const ent *e,
                                                                size_t n, tok_blocks_summary *out, uint64_t *unigrams,
                                                                size_t cap, int w16) {
     const unsigned w = w16 ? 16 : b->w; /* w16: narrow keys of 16-bit ids, every key a word */
@@ -790,17 +838,8 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
     const int nar = narrow(b);
     const unsigned unused = 128 - 4 * w; /* a key's top bits as a 128-bit number, always 0 */
     u128 prev_key = 0;
-    /* dense ids come in the order they were numbered: for id order, their counts are placed by
-     * id and read back in id order after the pass (every count is at least 1) when there may be
-     * many; else their (id, count) pairs are sorted (a file of a few thousand tokens would pay
-     * for zeroing and reading a table of the whole vocabulary) */
-    uint64_t *by_id = NULL;
-    id_count *pairs = NULL;
-    if (b->map && cap) {
-        if (n >= b->limit / 4) by_id = calloc(b->limit, sizeof *by_id);
-        else pairs = malloc((n < DENSE_END ? n : DENSE_END) * sizeof *pairs + 1);
-        if (!by_id && !pairs) return TOK_E_NOMEM;
-    }
+    uni_sink u;
+    if (uni_open(b, n, unigrams, cap, &u)) return TOK_E_NOMEM;
     const tok__fsum *fixed = tok__clog2c_fixed();
     uint8_t keep_of[129]; /* leading zeros of two keys' XOR -> leading ids shared (no division) */
     for (unsigned z = 0; z <= 128; z++) keep_of[z] = (uint8_t)(z < unused ? 0 : (z - unused) / w);
@@ -815,7 +854,7 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
         uint64_t c = 0;
         u128 key = 0;
         if (i < n) {
-            key = keys ? (u128)keys[i] : nar ? (u128)e[i].a : key_of(b, &e[i]);
+            key = nar ? (u128)e[i].a : key_of(b, &e[i]);
             if (w16) { /* the same in 64-bit words, with constant shifts */
                 const uint64_t x = (uint64_t)key ^ (uint64_t)prev_key;
                 if (i > 0) keep = x ? (unsigned)__builtin_clzll(x) >> 4 : 4;
@@ -827,7 +866,7 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
             }
             depth = 1 + (((uint64_t)(key >> (2 * w)) & end) != end) + (((uint64_t)(key >> w) & end) != end) +
                     (((uint64_t)key & end) != end);
-            c = keys ? 1 : e[i].b & CNT_MASK;
+            c = e[i].b & CNT_MASK;
         }
         /* orders unrolled by hand (CLOSE): arrays indexed in a loop were kept on the stack */
 #define CLOSE(k)                                                                                   \
@@ -845,10 +884,7 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
                 if (keep < 2) {
                     CLOSE(2);
                     if (keep < 1 && ca1) { /* an id's group closes: its unigram count */
-                        const uint32_t first = (uint32_t)(prev_key >> (3 * w));
-                        if (by_id) by_id[id_of_dense(b->map, first)] = ca1;
-                        else if (pairs) pairs[out->distinct[1]] = (id_count){id_of_dense(b->map, first), ca1};
-                        else if (out->distinct[1] < cap) unigrams[out->distinct[1]] = ca1;
+                        uni_put(&u, (uint32_t)(prev_key >> (3 * w)), ca1);
                         CLOSE(1);
                     }
                 }
@@ -859,21 +895,151 @@ static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *
         cn1 += depth >= 2 ? c : 0, cn2 += depth >= 3 ? c : 0, cn3 += depth >= 4 ? c : 0;
         prev_key = key;
     }
-    if (by_id) {
-        for (size_t id = 0, k = 0; id < b->limit && k < cap; id++)
-            if (by_id[id]) unigrams[k++] = by_id[id];
-        free(by_id);
-    } else if (pairs) {
-        qsort(pairs, out->distinct[1], sizeof *pairs, cmp_id);
-        for (size_t k = 0; k < out->distinct[1] && k < cap; k++) unigrams[k] = pairs[k].count;
-        free(pairs);
-    }
+    uni_close(&u);
     const tok__fsum alls[5] = {{0, 0}, all1, all2, all3, all4}, ctxs[5] = {{0, 0}, ctx1, ctx2, ctx3, ctx4};
     for (int k = 1; k <= 4; k++) {
         out->clog2c[k] = tok__fsum_value(alls[k]);
         out->context_clog2c[k] = tok__fsum_value(ctxs[k]);
     }
     return 0;
+}
+
+/*
+ * The summary pass over narrow keys keys[0..n) (sorted, counting 1 each), 64 keys at a time as
+ * bit masks. For order k, a group is a run of keys sharing their first k ids; it starts where a
+ * key's first k ids differ from the key before (S[k]) and is real when its k-th id is not END
+ * (R[k]: END stands only for positions past a text's end, after the real ids). A real group of
+ * size c adds 1 to distinct[k], c to total[k] and c·log2c to the joint sum; its context count
+ * (k < 4) is c less its keys of depth k (those whose (k+1)-th id is END: mask D[k]). Sizes come
+ * from the positions of starts; a group of one adds nothing to the sums, so only starts followed
+ * by no start (bits of S[k] & ~(S[k] >> 1)) are visited, and the counts are popcounts: on 16 MB
+ * of English 3.4 M of the 3.9 M 4-grams occur once, and this pass takes 18 ms against 40 ms for
+ * summary_pass's key-by-key closing of each order's groups (stop 26's machine). The masks come
+ * from a byte per key (the ids it shares with the key before; its real ids only in blocks that
+ * hold a key with an END) compared 16 at a time. Order 1 visits every start (each
+ * id's count is kept). Sums are exact, so they do not depend on the order terms come in.
+ */
+typedef struct {
+    size_t start;   /* the open group's first key */
+    uint64_t below; /* keys of depth k before it (D[k]) */
+    int real, open;
+} open_group;
+
+#define SUMMARY_KEYS_PARAMS                                                                        \
+    const tok_blocks *b, const uint64_t *keys, size_t n, tok_blocks_summary *out, uint64_t *unigrams, size_t cap
+
+static inline __attribute__((always_inline)) int summary_keys_body(SUMMARY_KEYS_PARAMS) {
+    uni_sink u;
+    if (uni_open(b, n, unigrams, cap, &u)) return TOK_E_NOMEM;
+    const unsigned w = b->w;
+    const uint64_t end = ((uint64_t)1 << w) - 1;
+    const tok__fsum *fixed = tok__clog2c_fixed();
+    tok__fsum all[5] = {{0, 0}}, ctx[5] = {{0, 0}};
+    uint64_t below[5] = {0}; /* keys of depth k before the block, per order k < 4 */
+    open_group g[5] = {{0, 0, 0, 0}};
+    uint64_t prev = 0;
+    uint8_t keep64[64]; /* leading zeros of two keys' XOR (not 0) -> leading ids they share */
+    for (unsigned z = 0; z < 64; z++) keep64[z] = (uint8_t)(z < 64 - 4 * w ? 0 : (z - (64 - 4 * w)) / w);
+    /* the group g of order k closes at key e (below_e: keys of depth k before e) */
+#define CLOSE_AT(k, e, below_e)                                                                    \
+    do {                                                                                           \
+        if (g[k].real) {                                                                           \
+            const uint64_t c = (e) - g[k].start;                                                   \
+            tok__fsum_add_fixed(&all[k], fixed, c);                                                \
+            if (k < 4) tok__fsum_add_fixed(&ctx[k], fixed, c - ((below_e) - g[k].below));          \
+            if (k == 1) uni_put(&u, (uint32_t)(keys[g[k].start] >> (3 * w)), c);                   \
+        }                                                                                          \
+    } while (0)
+    for (size_t i0 = 0; i0 < n; i0 += 64) {
+        const unsigned m = n - i0 < 64 ? (unsigned)(n - i0) : 64;
+        uint64_t S[5] = {0}, R[5] = {0};
+        uint8_t kb[64], db[64];
+        uint64_t shorts = 0;
+        for (unsigned j = 0; j < m; j++) {
+            const uint64_t key = keys[i0 + j], x = key ^ prev;
+            prev = key;
+            kb[j] = x ? keep64[__builtin_clzll(x)] : 4;
+            shorts |= (key & end) == end;
+        }
+        for (unsigned j = m; j < 64; j++) kb[j] = 4;
+        if (i0 == 0) kb[0] = 0; /* the first key starts every order */
+        R[1] = m == 64 ? ~(uint64_t)0 : ((uint64_t)1 << m) - 1;
+        if (shorts) {
+            for (unsigned j = 0; j < m; j++) {
+                const uint64_t key = keys[i0 + j];
+                db[j] = (uint8_t)(1 + (((key >> 2 * w) & end) != end) + (((key >> w) & end) != end) + ((key & end) != end));
+            }
+            for (unsigned j = m; j < 64; j++) db[j] = 0;
+        }
+#if defined(__SSE2__)
+        for (unsigned q = 0; q < 4; q++) {
+            const __m128i kv = _mm_loadu_si128((const __m128i *)(kb + 16 * q));
+            for (int k = 1; k <= 4; k++)
+                S[k] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(kv, _mm_set1_epi8((char)k))) << (16 * q);
+            if (shorts) {
+                const __m128i dv = _mm_loadu_si128((const __m128i *)(db + 16 * q));
+                for (int k = 2; k <= 4; k++)
+                    R[k] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(dv, _mm_set1_epi8((char)(k - 1)))) << (16 * q);
+            }
+        }
+#else
+        for (unsigned j = 0; j < 64; j++)
+            for (int k = 1; k <= 4; k++) S[k] |= (uint64_t)(kb[j] < k) << j;
+        if (shorts)
+            for (unsigned j = 0; j < 64; j++)
+                for (int k = 2; k <= 4; k++) R[k] |= (uint64_t)(db[j] >= k) << j;
+#endif
+        if (!shorts) R[2] = R[3] = R[4] = R[1];
+        for (int k = 1; k <= 4; k++) {
+            const uint64_t st = S[k], d = k < 4 ? R[k] & ~R[k + 1] : 0; /* depth exactly k */
+            out->distinct[k] += (uint64_t)__builtin_popcountll(st & R[k]);
+            out->total[k] += (uint64_t)__builtin_popcountll(R[k]);
+            if (st) {
+                if (g[k].open) {
+                    const unsigned j = (unsigned)__builtin_ctzll(st);
+                    CLOSE_AT(k, i0 + j, below[k] + (uint64_t)__builtin_popcountll(d & (((uint64_t)1 << j) - 1)));
+                }
+                /* starts whose group is longer than one key (every start for order 1) */
+                for (uint64_t v = k == 1 ? st : st & ~(st >> 1); v; v &= v - 1) {
+                    const unsigned j = (unsigned)__builtin_ctzll(v);
+                    g[k] = (open_group){i0 + j, below[k] + (uint64_t)__builtin_popcountll(d & (((uint64_t)1 << j) - 1)),
+                                        (int)(R[k] >> j & 1), 1};
+                    const uint64_t later = j < 63 ? st >> (j + 1) : 0;
+                    if (later) {
+                        const unsigned e = j + 1 + (unsigned)__builtin_ctzll(later);
+                        CLOSE_AT(k, i0 + e, below[k] + (uint64_t)__builtin_popcountll(d & (((uint64_t)1 << e) - 1)));
+                        g[k].open = 0;
+                    }
+                }
+            }
+            below[k] += (uint64_t)__builtin_popcountll(d);
+        }
+    }
+    for (int k = 1; k <= 4; k++)
+        if (g[k].open) CLOSE_AT(k, n, below[k]);
+#undef CLOSE_AT
+    uni_close(&u);
+    for (int k = 1; k <= 4; k++) {
+        out->clog2c[k] = tok__fsum_value(all[k]);
+        out->context_clog2c[k] = tok__fsum_value(ctx[k]);
+    }
+    return 0;
+}
+/* The pass compiled twice: for any x86-64 (popcount in a dozen instructions) and, chosen at run
+ * time, with the POPCNT and BMI2 instructions (no build flag: a function attribute). 18 against
+ * 23 ms on 16 MB of English. */
+static int summary_keys_plain(SUMMARY_KEYS_PARAMS) { return summary_keys_body(b, keys, n, out, unigrams, cap); }
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("popcnt,bmi2"))) static int summary_keys_popcnt(SUMMARY_KEYS_PARAMS) {
+    return summary_keys_body(b, keys, n, out, unigrams, cap);
+}
+#endif
+static int summary_keys(SUMMARY_KEYS_PARAMS) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (__builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi2"))
+        return summary_keys_popcnt(b, keys, n, out, unigrams, cap);
+#endif
+    return summary_keys_plain(b, keys, n, out, unigrams, cap);
 }
 
 int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigrams, size_t cap) {
@@ -886,12 +1052,11 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigr
         b->tmp = NULL;
         if (rc) return rc;
         b->sorted = 1;
-        return b->w == 16 ? summary_pass(b, NULL, b->kbuf, b->nbuf, out, unigrams, cap, 1)
-                          : summary_pass(b, NULL, b->kbuf, b->nbuf, out, unigrams, cap, 0);
+        return summary_keys(b, b->kbuf, b->nbuf, out, unigrams, cap);
     }
     int rc = compact(b);
     if (rc) return rc;
     if (!b->nruns) return 0;
-    return narrow(b) && b->w == 16 ? summary_pass(b, b->runs[0].e, NULL, b->runs[0].n, out, unigrams, cap, 1)
-                                   : summary_pass(b, b->runs[0].e, NULL, b->runs[0].n, out, unigrams, cap, 0);
+    return narrow(b) && b->w == 16 ? summary_pass(b, b->runs[0].e, b->runs[0].n, out, unigrams, cap, 1)
+                                   : summary_pass(b, b->runs[0].e, b->runs[0].n, out, unigrams, cap, 0);
 }
