@@ -821,153 +821,93 @@ static void uni_close(uni_sink *u) {
     }
 }
 
-/*
- * The summary pass over the sorted entries e[0..n) of a run (for narrow keys counting 1 each,
- * see summary_keys). Fills *out as
- * tok_blocks_summarize says. Returns 0 or TOK_E_NOMEM.
- */
-static inline __attribute__((always_inline)) int summary_pass(const tok_blocks *b, const ent *e,
-                                                               size_t n, tok_blocks_summary *out, uint64_t *unigrams,
-                                                               size_t cap, int w16) {
-    const unsigned w = w16 ? 16 : b->w; /* w16: narrow keys of 16-bit ids, every key a word */
-    const uint64_t end = ((uint64_t)1 << w) - 1;
-    tok__fsum all1 = {0, 0}, all2 = {0, 0}, all3 = {0, 0}, all4 = {0, 0};
-    tok__fsum ctx1 = {0, 0}, ctx2 = {0, 0}, ctx3 = {0, 0}, ctx4 = {0, 0}; /* ctx4 stays 0 */
-    /* the open group of each order k: the counts of its keys with k real ids (ca), k + 1 (cn) */
-    uint64_t ca1 = 0, ca2 = 0, ca3 = 0, ca4 = 0, cn1 = 0, cn2 = 0, cn3 = 0, cn4 = 0;
-    const int nar = narrow(b);
-    const unsigned unused = 128 - 4 * w; /* a key's top bits as a 128-bit number, always 0 */
-    u128 prev_key = 0;
-    uni_sink u;
-    if (uni_open(b, n, unigrams, cap, &u)) return TOK_E_NOMEM;
-    const tok__fsum *fixed = tok__clog2c_fixed();
-    uint8_t keep_of[129]; /* leading zeros of two keys' XOR -> leading ids shared (no division) */
-    for (unsigned z = 0; z <= 128; z++) keep_of[z] = (uint8_t)(z < unused ? 0 : (z - unused) / w);
-    /* Per key: the groups of orders keep+1 … 4 close (keep: the leading ids the key shares with
-     * the one before, from the leading zeros of the two keys' XOR; 0 for the first key and at the
-     * end), and the key's count joins the groups of orders 1 … depth (its leading real ids: END
-     * stands only for positions past a text's end, so it comes only after real ids). Ids are not
-     * unpacked into an array: storing four and reading them back as one word stalled the loop
-     * (store forwarding fails), half the pass's time on 16 MB of English. */
-    for (size_t i = 0; i <= n; i++) {
-        unsigned keep = 0, depth = 0;
-        uint64_t c = 0;
-        u128 key = 0;
-        if (i < n) {
-            key = nar ? (u128)e[i].a : key_of(b, &e[i]);
-            if (w16) { /* the same in 64-bit words, with constant shifts */
-                const uint64_t x = (uint64_t)key ^ (uint64_t)prev_key;
-                if (i > 0) keep = x ? (unsigned)__builtin_clzll(x) >> 4 : 4;
-            } else {
-                const u128 x = key ^ prev_key;
-                const uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-                const unsigned lz = hi ? (unsigned)__builtin_clzll(hi) : lo ? 64 + (unsigned)__builtin_clzll(lo) : 128;
-                if (i > 0) keep = keep_of[lz];
-            }
-            depth = 1 + (((uint64_t)(key >> (2 * w)) & end) != end) + (((uint64_t)(key >> w) & end) != end) +
-                    (((uint64_t)key & end) != end);
-            c = e[i].b & CNT_MASK;
-        }
-        /* orders unrolled by hand (CLOSE): arrays indexed in a loop were kept on the stack */
-#define CLOSE(k)                                                                                   \
-    do {                                                                                           \
-        out->distinct[k] += ca##k != 0;                                                            \
-        out->total[k] += ca##k;                                                                    \
-        tok__fsum_add_fixed(&all##k, fixed, ca##k);                                                \
-        tok__fsum_add_fixed(&ctx##k, fixed, cn##k);                                                \
-        ca##k = cn##k = 0;                                                                         \
-    } while (0)
-        if (keep < 4) {
-            CLOSE(4);
-            if (keep < 3) {
-                CLOSE(3);
-                if (keep < 2) {
-                    CLOSE(2);
-                    if (keep < 1 && ca1) { /* an id's group closes: its unigram count */
-                        uni_put(&u, (uint32_t)(prev_key >> (3 * w)), ca1);
-                        CLOSE(1);
-                    }
-                }
-            }
-        }
-#undef CLOSE
-        ca1 += c, ca2 += depth >= 2 ? c : 0, ca3 += depth >= 3 ? c : 0, ca4 += depth >= 4 ? c : 0;
-        cn1 += depth >= 2 ? c : 0, cn2 += depth >= 3 ? c : 0, cn3 += depth >= 4 ? c : 0;
-        prev_key = key;
-    }
-    uni_close(&u);
-    const tok__fsum alls[5] = {{0, 0}, all1, all2, all3, all4}, ctxs[5] = {{0, 0}, ctx1, ctx2, ctx3, ctx4};
-    for (int k = 1; k <= 4; k++) {
-        out->clog2c[k] = tok__fsum_value(alls[k]);
-        out->context_clog2c[k] = tok__fsum_value(ctxs[k]);
-    }
-    return 0;
+/* Σ c[j] over the bits j of mk (mostly 0: keys of depth k are rare). */
+static inline uint64_t masked_sum(const uint64_t *c, uint64_t mk) {
+    uint64_t s = 0;
+    for (; mk; mk &= mk - 1) s += c[__builtin_ctzll(mk)];
+    return s;
 }
 
 /*
- * The summary pass over narrow keys keys[0..n) (sorted, counting 1 each), 64 keys at a time as
- * bit masks. For order k, a group is a run of keys sharing their first k ids; it starts where a
- * key's first k ids differ from the key before (S[k]) and is real when its k-th id is not END
+ * The summary pass over sorted keys, 64 at a time as bit masks: narrow keys keys[0..n) counting
+ * 1 each (a buffer summarized in place), or the entries e[0..n) of a run (`counted`; `wide`: keys
+ * of two words). For order k, a group is a run of keys sharing their first k ids; it starts where
+ * a key's first k ids differ from the key before (S[k]) and is real when its k-th id is not END
  * (R[k]: END stands only for positions past a text's end, after the real ids). A real group of
- * size c adds 1 to distinct[k], c to total[k] and c·log2c to the joint sum; its context count
- * (k < 4) is c less its keys of depth k (those whose (k+1)-th id is END: mask D[k]). Sizes come
- * from the positions of starts; a group of one adds nothing to the sums, so only starts followed
- * by no start (bits of S[k] & ~(S[k] >> 1)) are visited, and the counts are popcounts: on 16 MB
- * of English 3.4 M of the 3.9 M 4-grams occur once, and this pass takes 18 ms against 40 ms for
- * summary_pass's key-by-key closing of each order's groups (stop 26's machine). The masks come
- * from a byte per key (the ids it shares with the key before; its real ids only in blocks that
- * hold a key with an END) compared 16 at a time. Order 1 visits every start (each
- * id's count is kept). Sums are exact, so they do not depend on the order terms come in.
+ * count c adds 1 to distinct[k], c to total[k] and c·log2c to the joint sum; its context count
+ * (k < 4) is c less the counts of its keys of depth k (those whose (k+1)-th id is END: mask d).
+ * Counts come from the starts' positions (or prefix sums of the entries' counts); a group of one
+ * key counting 1 adds nothing to the sums, so only the other groups are visited (starts followed
+ * by another start are skipped unless their count is 2 or more), and the rest is popcounts. On
+ * 16 MB of English 3.4 M of the 3.9 M 4-grams occur once: 18 ms for its in-place buffer against
+ * 40 ms for stop 25's pass, which closed every order's groups key by key (a run of its keys: 20
+ * against 41 ms narrow, 21-24 against 46 ms wide; stop 26's machine). Order 1 visits every
+ * group (each id's count is kept). The masks come from a byte per key (the ids it shares with the
+ * key before; its real ids only in blocks that hold a key with an END) compared 16 at a time.
+ * Sums are exact, so they do not depend on the order terms come in.
  */
 typedef struct {
-    size_t start;   /* the open group's first key */
-    uint64_t below; /* keys of depth k before it (D[k]) */
+    uint64_t cum;   /* counts before the open group */
+    uint64_t below; /* counts of keys of depth k before it */
+    uint32_t first; /* its first id (as the keys hold it) */
     int real, open;
 } open_group;
 
-#define SUMMARY_KEYS_PARAMS                                                                        \
-    const tok_blocks *b, const uint64_t *keys, size_t n, tok_blocks_summary *out, uint64_t *unigrams, size_t cap
+/* Group g of order k closes with count c, `below` counts of keys of depth k before its end. */
+static inline __attribute__((always_inline)) void group_done(tok__fsum *all, tok__fsum *ctx, const tok__fsum *fixed,
+                                                             uni_sink *u, int k, const open_group *g, uint64_t c,
+                                                             uint64_t below) {
+    if (!g->real) return;
+    tok__fsum_add_fixed(all, fixed, c);
+    if (k < 4) tok__fsum_add_fixed(ctx, fixed, c - (below - g->below));
+    if (k == 1) uni_put(u, g->first, c);
+}
 
-static inline __attribute__((always_inline)) int summary_keys_body(SUMMARY_KEYS_PARAMS) {
+static inline __attribute__((always_inline)) int summary_body(const tok_blocks *b, const uint64_t *keys, const ent *e,
+                                                               size_t n, tok_blocks_summary *out, uint64_t *unigrams,
+                                                               size_t cap, int counted, int wide) {
     uni_sink u;
     if (uni_open(b, n, unigrams, cap, &u)) return TOK_E_NOMEM;
     const unsigned w = b->w;
     const uint64_t end = ((uint64_t)1 << w) - 1;
     const tok__fsum *fixed = tok__clog2c_fixed();
     tok__fsum all[5] = {{0, 0}}, ctx[5] = {{0, 0}};
-    uint64_t below[5] = {0}; /* keys of depth k before the block, per order k < 4 */
-    open_group g[5] = {{0, 0, 0, 0}};
-    uint64_t prev = 0;
-    uint8_t keep64[64]; /* leading zeros of two keys' XOR (not 0) -> leading ids they share */
-    for (unsigned z = 0; z < 64; z++) keep64[z] = (uint8_t)(z < 64 - 4 * w ? 0 : (z - (64 - 4 * w)) / w);
-    /* the group g of order k closes at key e (below_e: keys of depth k before e) */
-#define CLOSE_AT(k, e, below_e)                                                                    \
-    do {                                                                                           \
-        if (g[k].real) {                                                                           \
-            const uint64_t c = (e) - g[k].start;                                                   \
-            tok__fsum_add_fixed(&all[k], fixed, c);                                                \
-            if (k < 4) tok__fsum_add_fixed(&ctx[k], fixed, c - ((below_e) - g[k].below));          \
-            if (k == 1) uni_put(&u, (uint32_t)(keys[g[k].start] >> (3 * w)), c);                   \
-        }                                                                                          \
-    } while (0)
+    uint64_t below[5] = {0}; /* counts of keys of depth k before the block, per order k < 4 */
+    uint64_t cum = 0;        /* counts before the block */
+    open_group g[5] = {{0, 0, 0, 0, 0}};
+    u128 prev = 0;
+    const unsigned unused = 128 - 4 * w; /* a key's top bits as a 128-bit number, always 0 */
+    uint8_t keep_of[129]; /* leading zeros of two keys' XOR -> leading ids they share */
+    for (unsigned z = 0; z <= 128; z++) keep_of[z] = (uint8_t)(z < unused ? 0 : z == 128 ? 4 : (z - unused) / w);
     for (size_t i0 = 0; i0 < n; i0 += 64) {
         const unsigned m = n - i0 < 64 ? (unsigned)(n - i0) : 64;
-        uint64_t S[5] = {0}, R[5] = {0};
+        uint64_t S[5] = {0}, R[5] = {0}, cnt[64], pc[65], big = 0, shorts = 0;
         uint8_t kb[64], db[64];
-        uint64_t shorts = 0;
+        pc[0] = 0;
         for (unsigned j = 0; j < m; j++) {
-            const uint64_t key = keys[i0 + j], x = key ^ prev;
+            const size_t i = i0 + j;
+            const u128 key = !counted ? (u128)keys[i] : !wide ? (u128)e[i].a : key_of(b, &e[i]);
+            const u128 x = key ^ prev;
             prev = key;
-            kb[j] = x ? keep64[__builtin_clzll(x)] : 4;
-            shorts |= (key & end) == end;
+            const uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+            kb[j] = keep_of[hi ? (unsigned)__builtin_clzll(hi) : lo ? 64 + (unsigned)__builtin_clzll(lo) : 128];
+            shorts |= ((uint64_t)key & end) == end;
+            if (counted) {
+                const uint64_t c = e[i].b & CNT_MASK;
+                cnt[j] = c;
+                pc[j + 1] = pc[j] + c;
+                big |= (uint64_t)(c > 1) << j;
+            }
         }
         for (unsigned j = m; j < 64; j++) kb[j] = 4;
         if (i0 == 0) kb[0] = 0; /* the first key starts every order */
         R[1] = m == 64 ? ~(uint64_t)0 : ((uint64_t)1 << m) - 1;
         if (shorts) {
             for (unsigned j = 0; j < m; j++) {
-                const uint64_t key = keys[i0 + j];
-                db[j] = (uint8_t)(1 + (((key >> 2 * w) & end) != end) + (((key >> w) & end) != end) + ((key & end) != end));
+                const size_t i = i0 + j;
+                const u128 key = !counted ? (u128)keys[i] : !wide ? (u128)e[i].a : key_of(b, &e[i]);
+                db[j] = (uint8_t)(1 + (((uint64_t)(key >> 2 * w) & end) != end) + (((uint64_t)(key >> w) & end) != end) +
+                                  (((uint64_t)key & end) != end));
             }
             for (unsigned j = m; j < 64; j++) db[j] = 0;
         }
@@ -990,34 +930,41 @@ static inline __attribute__((always_inline)) int summary_keys_body(SUMMARY_KEYS_
                 for (int k = 2; k <= 4; k++) R[k] |= (uint64_t)(db[j] >= k) << j;
 #endif
         if (!shorts) R[2] = R[3] = R[4] = R[1];
+/* counts of the keys of mask `mk` (in the block); keys before position j of the block */
+#define COUNT_OF(mk) (counted ? masked_sum(cnt, (mk)) : (uint64_t)__builtin_popcountll(mk))
+#define BEFORE(j) ((j) >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << (j)) - 1)
+#define CUM_AT(j) (cum + (counted ? pc[j] : (uint64_t)(j)))
         for (int k = 1; k <= 4; k++) {
             const uint64_t st = S[k], d = k < 4 ? R[k] & ~R[k + 1] : 0; /* depth exactly k */
             out->distinct[k] += (uint64_t)__builtin_popcountll(st & R[k]);
-            out->total[k] += (uint64_t)__builtin_popcountll(R[k]);
+            out->total[k] += R[k] == R[1] ? CUM_AT(m) - cum : COUNT_OF(R[k]);
+/* the open group of order k closes before position j of the block */
+#define CLOSE_AT(j) group_done(&all[k], &ctx[k], fixed, &u, k, &g[k], CUM_AT(j) - g[k].cum, below[k] + COUNT_OF(d & BEFORE(j)))
             if (st) {
-                if (g[k].open) {
-                    const unsigned j = (unsigned)__builtin_ctzll(st);
-                    CLOSE_AT(k, i0 + j, below[k] + (uint64_t)__builtin_popcountll(d & (((uint64_t)1 << j) - 1)));
-                }
-                /* starts whose group is longer than one key (every start for order 1) */
-                for (uint64_t v = k == 1 ? st : st & ~(st >> 1); v; v &= v - 1) {
+                if (g[k].open) CLOSE_AT((unsigned)__builtin_ctzll(st));
+                /* groups of one key counting 1 are skipped (every group of order 1 is kept) */
+                for (uint64_t v = k == 1 ? st : st & (~(st >> 1) | big); v; v &= v - 1) {
                     const unsigned j = (unsigned)__builtin_ctzll(v);
-                    g[k] = (open_group){i0 + j, below[k] + (uint64_t)__builtin_popcountll(d & (((uint64_t)1 << j) - 1)),
+                    const u128 key = !counted ? (u128)keys[i0 + j] : !wide ? (u128)e[i0 + j].a : key_of(b, &e[i0 + j]);
+                    g[k] = (open_group){CUM_AT(j), below[k] + COUNT_OF(d & BEFORE(j)), (uint32_t)(key >> (3 * w)),
                                         (int)(R[k] >> j & 1), 1};
                     const uint64_t later = j < 63 ? st >> (j + 1) : 0;
                     if (later) {
-                        const unsigned e = j + 1 + (unsigned)__builtin_ctzll(later);
-                        CLOSE_AT(k, i0 + e, below[k] + (uint64_t)__builtin_popcountll(d & (((uint64_t)1 << e) - 1)));
+                        CLOSE_AT(j + 1 + (unsigned)__builtin_ctzll(later));
                         g[k].open = 0;
                     }
                 }
             }
-            below[k] += (uint64_t)__builtin_popcountll(d);
+            if (k < 4) below[k] += COUNT_OF(d);
         }
+        cum = CUM_AT(m);
     }
-    for (int k = 1; k <= 4; k++)
-        if (g[k].open) CLOSE_AT(k, n, below[k]);
+    for (int k = 1; k <= 4; k++) /* the groups open at the end close there */
+        if (g[k].open) group_done(&all[k], &ctx[k], fixed, &u, k, &g[k], cum - g[k].cum, below[k]);
 #undef CLOSE_AT
+#undef CUM_AT
+#undef BEFORE
+#undef COUNT_OF
     uni_close(&u);
     for (int k = 1; k <= 4; k++) {
         out->clog2c[k] = tok__fsum_value(all[k]);
@@ -1025,21 +972,33 @@ static inline __attribute__((always_inline)) int summary_keys_body(SUMMARY_KEYS_
     }
     return 0;
 }
-/* The pass compiled twice: for any x86-64 (popcount in a dozen instructions) and, chosen at run
- * time, with the POPCNT and BMI2 instructions (no build flag: a function attribute). 18 against
- * 23 ms on 16 MB of English. */
-static int summary_keys_plain(SUMMARY_KEYS_PARAMS) { return summary_keys_body(b, keys, n, out, unigrams, cap); }
+
+#define SUMMARY_PARAMS                                                                             \
+    const tok_blocks *b, const uint64_t *keys, const ent *e, size_t n, tok_blocks_summary *out, uint64_t *unigrams, size_t cap
+#define SUMMARY_VARIANTS(SUFFIX, ATTR)                                                             \
+    ATTR static int summary_keys_##SUFFIX(SUMMARY_PARAMS) { return summary_body(b, keys, e, n, out, unigrams, cap, 0, 0); } \
+    ATTR static int summary_narrow_##SUFFIX(SUMMARY_PARAMS) { return summary_body(b, keys, e, n, out, unigrams, cap, 1, 0); } \
+    ATTR static int summary_wide_##SUFFIX(SUMMARY_PARAMS) { return summary_body(b, keys, e, n, out, unigrams, cap, 1, 1); }
+
+/* The pass compiled for any x86-64 (popcount in a dozen instructions) and, chosen at run time,
+ * with the POPCNT and BMI2 instructions (no build flag: a function attribute): 18 against 23 ms
+ * on 16 MB of English. */
+SUMMARY_VARIANTS(plain, )
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("popcnt,bmi2"))) static int summary_keys_popcnt(SUMMARY_KEYS_PARAMS) {
-    return summary_keys_body(b, keys, n, out, unigrams, cap);
-}
+SUMMARY_VARIANTS(popcnt, __attribute__((target("popcnt,bmi2"))))
 #endif
-static int summary_keys(SUMMARY_KEYS_PARAMS) {
+
+/* The summary of narrow keys keys[0..n) counting 1 each (e NULL), or of a run's entries e[0..n). */
+static int summary_of(SUMMARY_PARAMS) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (__builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi2"))
-        return summary_keys_popcnt(b, keys, n, out, unigrams, cap);
+        return !e ? summary_keys_popcnt(b, keys, e, n, out, unigrams, cap)
+               : narrow(b) ? summary_narrow_popcnt(b, keys, e, n, out, unigrams, cap)
+                           : summary_wide_popcnt(b, keys, e, n, out, unigrams, cap);
 #endif
-    return summary_keys_plain(b, keys, n, out, unigrams, cap);
+    return !e ? summary_keys_plain(b, keys, e, n, out, unigrams, cap)
+           : narrow(b) ? summary_narrow_plain(b, keys, e, n, out, unigrams, cap)
+                       : summary_wide_plain(b, keys, e, n, out, unigrams, cap);
 }
 
 int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigrams, size_t cap) {
@@ -1052,11 +1011,10 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigr
         b->tmp = NULL;
         if (rc) return rc;
         b->sorted = 1;
-        return summary_keys(b, b->kbuf, b->nbuf, out, unigrams, cap);
+        return summary_of(b, b->kbuf, NULL, b->nbuf, out, unigrams, cap);
     }
     int rc = compact(b);
     if (rc) return rc;
     if (!b->nruns) return 0;
-    return narrow(b) && b->w == 16 ? summary_pass(b, b->runs[0].e, b->runs[0].n, out, unigrams, cap, 1)
-                                   : summary_pass(b, b->runs[0].e, b->runs[0].n, out, unigrams, cap, 0);
+    return summary_of(b, NULL, b->runs[0].e, b->runs[0].n, out, unigrams, cap);
 }
