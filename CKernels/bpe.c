@@ -58,6 +58,7 @@ typedef struct {
     uint16_t unused;
     uint32_t ids[FRONT_IDS];
 } front_slot;
+#define FRONT_TABLE_BYTES ((((size_t)1 << FRONT_BITS) + ((size_t)1 << BACK_BITS)) * sizeof(front_slot))
 
 /* The pair memo: (left id, right id) -> rank of their concatenation (NONE: not a token), for
  * concatenations longer than 8 bytes (see pair_rank_ids).
@@ -122,7 +123,7 @@ void tok_scratch_free(tok_scratch *sc) {
     if (!sc) return;
     free(sc->id); free(sc->len); free(sc->next); free(sc->prev); free(sc->tree);
     free(sc->cache);
-    free(sc->front);
+    tok__table_free(sc->front, FRONT_TABLE_BYTES);
     free(sc->pairs);
     free(sc);
 }
@@ -507,7 +508,7 @@ static inline __attribute__((always_inline)) ptrdiff_t piece_cached(const tok_vo
 
 static inline int front_ready(tok_scratch *sc) {
     if (!sc) return 0;
-    if (!sc->front) sc->front = calloc(((size_t)1 << FRONT_BITS) + ((size_t)1 << BACK_BITS), sizeof(front_slot));
+    if (!sc->front) sc->front = tok__table_alloc(FRONT_TABLE_BYTES);
     return sc->front != NULL;
 }
 

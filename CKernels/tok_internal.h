@@ -16,6 +16,14 @@
  * bytes written, or -1 for anything else. */
 long tok__b64_decode(const uint8_t *b, size_t n, uint8_t *out);
 
+/* Zeroed memory of `bytes` for a table read at random (the token hash tables, the piece cache).
+ * On Linux, from 1 MiB up, an anonymous mapping of its own, aligned to 2 MiB and advised
+ * MADV_HUGEPAGE: where the system grants transparent huge pages (the default "madvise" mode
+ * included), lookups spread over megabytes miss the TLB far less. Below 1 MiB, and elsewhere,
+ * calloc. NULL when memory runs out. Release with tok__table_free and the same `bytes`. */
+void *tok__table_alloc(size_t bytes);
+void tok__table_free(void *p, size_t bytes);
+
 #define TOK_SPAN(off, len) (((uint64_t)(off) << 32) | (uint64_t)(uint32_t)(len))
 #define TOK_SPAN_OFF(sp) ((size_t)((sp) >> 32))
 #define TOK_SPAN_LEN(sp) ((uint32_t)(sp))

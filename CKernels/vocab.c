@@ -56,11 +56,11 @@ static int build_short_tables(tok_vocab *v) {
     size_t cap = 16;
     unsigned bits = 4;
     while (cap < n_short * 2) { cap *= 2; bits++; }
-    v->short_table = calloc(cap, sizeof *v->short_table);
+    v->short_shift = 64 - bits; /* before the allocation: tok_vocab_free sizes the table by it */
+    v->short_table = tok__table_alloc(cap * sizeof *v->short_table);
     v->pair_rank = malloc(65536 * sizeof(uint32_t));
     if (!v->short_table || !v->pair_rank) return TOK_E_NOMEM;
     memset(v->pair_rank, 0xFF, 65536 * sizeof(uint32_t));
-    v->short_shift = 64 - bits;
     v->filter34 = calloc(((size_t)1 << TOK_FILTER34_BITS) / 64, sizeof(uint64_t));
     if (!v->filter34) return TOK_E_NOMEM;
     for (int t = 0; t < 2; t++) {
@@ -236,10 +236,10 @@ int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, t
     v->n_ranks = (uint32_t)count;
     size_t cap = 16;
     while (cap < count * 2) cap *= 2;
-    v->table = malloc(cap * sizeof(uint64_t));
+    v->mask = cap - 1; /* before the allocation: tok_vocab_free sizes the table by it */
+    v->table = tok__table_alloc(cap * sizeof(uint64_t));
     if (!v->table) { rc = TOK_E_NOMEM; goto fail; }
     memset(v->table, 0xFF, cap * sizeof(uint64_t));
-    v->mask = cap - 1;
     for (size_t k = 0; k < count; k++) {
         int64_t prev = table_insert(v, pl[k].rank);
         if (prev >= 0) {
@@ -278,8 +278,8 @@ void tok_vocab_free(tok_vocab *v) {
     if (!v) return;
     free(v->arena);
     free(v->spans);
-    free(v->table);
-    free(v->short_table);
+    tok__table_free(v->table, (v->mask + 1) * sizeof(uint64_t));
+    if (v->short_table) tok__table_free(v->short_table, ((size_t)1 << (64 - v->short_shift)) * sizeof *v->short_table);
     free(v->pair_rank);
     free(v->tab34[0]);
     free(v->tab34[1]);
