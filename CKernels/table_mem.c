@@ -4,9 +4,6 @@
 #define _GNU_SOURCE
 #include "tok_internal.h"
 
-#include <stdint.h>
-#include <stdlib.h>
-
 #if defined(__linux__)
 #include <sys/mman.h>
 #define TABLE_HUGE ((size_t)2 << 20)   /* the x86-64 / arm64 (4 KiB pages) huge page */
@@ -17,7 +14,7 @@ static size_t mapped_size(size_t bytes) { return (bytes + TABLE_HUGE - 1) & ~(TA
 void *tok__table_alloc(size_t bytes) {
     if (bytes < TABLE_MAPPED) return calloc(bytes ? bytes : 1, 1);
     const size_t size = mapped_size(bytes);
-    if (size < bytes) return NULL; /* overflow */
+    if (size < bytes || size > SIZE_MAX - TABLE_HUGE) return NULL; /* too large to map with the spare page */
     /* map one huge page more than needed and keep the aligned part: a huge page must start on
      * a 2 MiB boundary */
     uint8_t *m = mmap(NULL, size + TABLE_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
