@@ -95,7 +95,15 @@ tok_scratch *tok_scratch_new(void) {
  * rest by lookup. */
 static inline __attribute__((always_inline)) uint32_t pair_rank(const tok_vocab *v, const uint8_t *p, size_t n) {
     if (n == 2) return v->pair_rank[(size_t)p[0] << 8 | p[1]];
-    int64_t r = tok__lookup(v, p, n);
+    int64_t r;
+    if (n - 3 < 2) { /* the commonest when merging, inlined */
+        uint32_t k;
+        if (n == 4) memcpy(&k, p, 4);
+        else k = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+        r = tok__lookup_34(v, k, n);
+    } else {
+        r = tok__lookup(v, p, n);
+    }
     return r < 0 ? NONE : (uint32_t)r;
 }
 
@@ -142,8 +150,9 @@ static int scratch_reserve(tok_scratch *sc, size_t n) {
     return 0;
 }
 
-/* tiktoken's loop on stack arrays; n <= SMALL. */
-static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
+/* tiktoken's loop on stack arrays, n <= SMALL: the plain reference for bpe_small (see
+ * tok_bpe_piece_reference), and bpe_small's fallback for vocabularies of 2^24 tokens or more. */
+static size_t bpe_quadratic(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
     uint32_t start[SMALL + 1], rank[SMALL], id[SMALL];
     size_t m = n;
     for (size_t i = 0; i < n; i++) {
@@ -171,6 +180,57 @@ static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
         }
     }
     for (size_t i = 0; i < m; i++) out[i] = id[i];
+    return m;
+}
+
+/* Pieces of up to SMALL bytes. Parts are named by their first byte (next/prev link them); each
+ * part's pair with its right neighbour has the key rank << 6 | position, so the smallest key is
+ * the pair to merge next: the lowest rank, leftmost on ties (tiktoken's order). Finding it is a
+ * minimum over a small fixed array that the compiler vectorizes, with nothing shifted after a
+ * merge, where tiktoken's loop scans with a branch per pair and shifts three arrays (this file's
+ * bpe_quadratic, kept as the reference). Ranks must stay below 2^24. */
+#define KEY_NONE INT32_MAX
+static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
+    if (v->n_ranks >= ((uint32_t)1 << 24)) return bpe_quadratic(v, s, n, out, sc);
+    int32_t key[SMALL] __attribute__((aligned(32)));
+    uint32_t id[SMALL];
+    uint8_t next[SMALL], prev[SMALL];
+    size_t w = (n - 1 + 7) & ~(size_t)7; /* keys scanned: the n - 1 pairs, padded */
+    for (size_t i = 0; i < n; i++) {
+        id[i] = v->byte_id[s[i]];
+        next[i] = (uint8_t)(i + 1);
+        prev[i] = (uint8_t)(i - 1);
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint32_t r = v->pair_rank[(size_t)s[i] << 8 | s[i + 1]];
+        key[i] = r == NONE ? KEY_NONE : (int32_t)(r << 6 | i);
+    }
+    for (size_t i = n - 1; i < w; i++) key[i] = KEY_NONE;
+    for (;;) {
+        int32_t best = KEY_NONE;
+        for (size_t i = 0; i < w; i++) best = key[i] < best ? key[i] : best;
+        if (best == KEY_NONE) break;
+        size_t a = (size_t)best & 63, b = next[a], c = b < n ? next[b] : n;
+        uint32_t r = (uint32_t)best >> 6;
+        id[a] = r;
+        next[a] = (uint8_t)c;
+        if (c < n) prev[c] = (uint8_t)a;
+        key[b] = KEY_NONE;
+        if (c < n) {
+            size_t e = next[c];
+            uint32_t rr = sc ? pair_rank_ids(v, sc, r, id[c], s + a, e - a) : pair_rank(v, s + a, e - a);
+            key[a] = rr == NONE ? KEY_NONE : (int32_t)(rr << 6 | a);
+        } else {
+            key[a] = KEY_NONE;
+        }
+        if (a > 0) {
+            size_t p = prev[a];
+            uint32_t rp = sc ? pair_rank_ids(v, sc, id[p], r, s + p, c - p) : pair_rank(v, s + p, c - p);
+            key[p] = rp == NONE ? KEY_NONE : (int32_t)(rp << 6 | p);
+        }
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i = next[i]) out[m++] = id[i];
     return m;
 }
 
@@ -439,7 +499,7 @@ ptrdiff_t tok_bpe_piece_reference(const tok_vocab *v, const uint8_t *s, size_t n
                                   tok_scratch *sc) {
     if (n == 0) return 0;
     if (n == 1) { out[0] = v->byte_id[s[0]]; return 1; }
-    if (n <= SMALL) return (ptrdiff_t)bpe_small(v, s, n, out, NULL);
+    if (n <= SMALL) return (ptrdiff_t)bpe_quadratic(v, s, n, out, NULL);
     return sc ? bpe_tree(v, s, n, out, sc) : TOK_E_NOMEM;
 }
 

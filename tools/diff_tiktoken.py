@@ -41,7 +41,11 @@ def main():
             except UnicodeDecodeError as e:
                 raw = raw[: e.start]
                 text = raw.decode("utf-8")
-            ref = enc.encode_ordinary(text)
+            try:
+                ref = enc.encode_ordinary(text)
+            except BaseException as e:  # tiktoken's regex overflows its stack on some adversarial files
+                print(f"{name} {os.path.basename(f)}: reference failed ({type(e).__name__}: {e}); not compared")
+                continue
             out = subprocess.run([a.tok, "encode", "--vocab", name, "--format", "json", "--special-as-text"], input=text.encode(),
                                  capture_output=True, check=True).stdout
             got = json.loads(out)[0]

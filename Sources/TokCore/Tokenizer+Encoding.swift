@@ -258,10 +258,10 @@ extension Tokenizer {
                     let r = tok_encode_ordinary(kernel.vocab, pattern!.kernelID, base, len, &pos, ids.baseAddress,
                                                 starts?.baseAddress, cap, scratch)
                     if r == TOK_E_CAPACITY {
-                        cap = Swift.min(Swift.max(cap * 2, 1), len - pos)
-                        while cap < len - pos, tok_pretok_next(pattern!.kernelID, base, len, pos) - pos > cap {
-                            cap = Swift.min(cap * 2, len - pos)
-                        }
+                        // one more scan of the long piece for its length (a megabyte-long piece
+                        // used to be scanned again at every doubling of the buffer)
+                        let piece = tok_pretok_next(pattern!.kernelID, base, len, pos) - pos
+                        cap = Swift.min(Swift.max(cap * 2, piece), len - pos)
                         ids.deallocate()
                         ids = .allocate(capacity: cap)
                         if offsets {
