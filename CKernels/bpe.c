@@ -7,9 +7,11 @@
  *    Its slots are prefetched a batch of pieces ahead of use, so their latency overlaps the
  *    scanning; measured on English prose this took o200k from 107 to about 160 MB/s.
  *  - Other pieces are often whole tokens: one hash lookup and done.
- *  - Pieces up to SMALL bytes use tiktoken's loop: keep the rank of every adjacent pair, merge the
- *    lowest (leftmost on ties), recompute its two neighbours. Quadratic, but on stack arrays of at
- *    most SMALL entries it beats anything with more bookkeeping.
+ *  - Pieces up to SMALL bytes keep every adjacent pair's key (rank << 6 | position) in a small
+ *    array: the next merge is its minimum (lowest rank, leftmost on ties), found by a vectorized
+ *    scan; a merge recomputes its two neighbours' keys and shifts nothing (bpe_small). Quadratic
+ *    in the worst case, but on stack arrays of at most SMALL entries it beats anything with more
+ *    bookkeeping. tiktoken's own loop (bpe_quadratic) stays as the reference the tests use.
  *  - Longer pieces (a megabyte of one letter, long whitespace runs, base64 blobs) use a
  *    tournament tree over positions holding each current pair's (rank, position): its root is
  *    the next merge, the same order as the quadratic loop's (global minimum rank, then leftmost),
