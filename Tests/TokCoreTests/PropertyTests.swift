@@ -47,6 +47,28 @@ import TokTestSupport
         }
     }
 
+    /// Pieces of up to 64 bytes are merged by a minimum over packed (rank, position) keys; it must
+    /// give exactly what tiktoken's own loop gives (the reference path), ties included: small
+    /// alphabets make equal ranks at several positions common, continuation bytes and raw bytes
+    /// make pieces that are not text. Lengths 2…64 cover the front cache (up to 16 bytes), the
+    /// piece cache (up to 30) and the plain merge (up to 64).
+    @Test(arguments: ["r50k_base", "cl100k_base", "o200k_base"])
+    func shortPiecesEqualTiktokensLoop(name: String) throws {
+        let tok = try Tokenizer(named: name)
+        var rng = SeededRandom(seed: 0x5EED_0029)
+        let alphabets: [[UInt8]] = [Array("ab".utf8), Array("aab ".utf8), Array("etaoinshrdlu".utf8),
+                                    Array("0123456789".utf8), Array(" \n\t".utf8), Array(0x80...0xBF),
+                                    Array("中文的".utf8), Array(0...255)]
+        for round in 0..<1_200 {
+            let alphabet = alphabets[round % alphabets.count]
+            let n = Int.random(in: 2...64, using: &rng)
+            let piece = (0..<n).map { _ in alphabet.randomElement(using: &rng)! }
+            let fast = tok._bpeOnePiece(piece)
+            #expect(fast != nil)
+            #expect(fast == tok._bpeOnePieceReference(piece), "seed \(rng.seed) round \(round): \(piece)")
+        }
+    }
+
     /// Long pieces (256 bytes and more) are merged in chunks whose boundaries are checked by
     /// the pairwise property; they must give exactly the plain merge's ids. Small alphabets make
     /// ties and long tokens common (runs of one byte, of spaces, digits, continuation bytes),
