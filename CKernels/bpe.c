@@ -97,15 +97,7 @@ tok_scratch *tok_scratch_new(void) {
  * rest by lookup. */
 static inline __attribute__((always_inline)) uint32_t pair_rank(const tok_vocab *v, const uint8_t *p, size_t n) {
     if (n == 2) return v->pair_rank[(size_t)p[0] << 8 | p[1]];
-    int64_t r;
-    if (n - 3 < 2) { /* the commonest when merging, inlined */
-        uint32_t k;
-        if (n == 4) memcpy(&k, p, 4);
-        else k = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
-        r = tok__lookup_34(v, k, n);
-    } else {
-        r = tok__lookup(v, p, n);
-    }
+    int64_t r = tok__lookup(v, p, n);
     return r < 0 ? NONE : (uint32_t)r;
 }
 
@@ -153,7 +145,7 @@ static int scratch_reserve(tok_scratch *sc, size_t n) {
 }
 
 /* tiktoken's loop on stack arrays, n <= SMALL: the plain reference for bpe_small (see
- * tok_bpe_piece_reference), and bpe_small's fallback for vocabularies of 2^24 tokens or more. */
+ * tok_bpe_piece_reference), and bpe_small's fallback for vocabularies of 2^25 tokens or more. */
 static size_t bpe_quadratic(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
     uint32_t start[SMALL + 1], rank[SMALL], id[SMALL];
     size_t m = n;
@@ -190,10 +182,18 @@ static size_t bpe_quadratic(const tok_vocab *v, const uint8_t *s, size_t n, uint
  * the pair to merge next: the lowest rank, leftmost on ties (tiktoken's order). Finding it is a
  * minimum over a small fixed array that the compiler vectorizes, with nothing shifted after a
  * merge, where tiktoken's loop scans with a branch per pair and shifts three arrays (this file's
- * bpe_quadratic, kept as the reference). Ranks must stay below 2^24. */
+ * bpe_quadratic, kept as the reference). Ranks must stay below 2^(31 - KEY_POS_BITS). */
 #define KEY_NONE INT32_MAX
+#define KEY_POS_BITS 6
+_Static_assert(SMALL <= (1 << KEY_POS_BITS), "a key's position bits must name every byte of a small piece");
+
+/* The key of the pair starting at part a whose rank is r (NONE: no merge). */
+static inline int32_t pair_key(uint32_t r, size_t a) {
+    return r == NONE ? KEY_NONE : (int32_t)(r << KEY_POS_BITS | a);
+}
+
 static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc) {
-    if (v->n_ranks >= ((uint32_t)1 << 24)) return bpe_quadratic(v, s, n, out, sc);
+    if (v->n_ranks >= ((uint32_t)1 << (31 - KEY_POS_BITS))) return bpe_quadratic(v, s, n, out, sc);
     int32_t key[SMALL] __attribute__((aligned(32)));
     uint32_t id[SMALL];
     uint8_t next[SMALL], prev[SMALL];
@@ -204,31 +204,25 @@ static size_t bpe_small(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
         prev[i] = (uint8_t)(i - 1);
     }
     for (size_t i = 0; i + 1 < n; i++) {
-        uint32_t r = v->pair_rank[(size_t)s[i] << 8 | s[i + 1]];
-        key[i] = r == NONE ? KEY_NONE : (int32_t)(r << 6 | i);
+        key[i] = pair_key(v->pair_rank[(size_t)s[i] << 8 | s[i + 1]], i);
     }
     for (size_t i = n - 1; i < w; i++) key[i] = KEY_NONE;
     for (;;) {
         int32_t best = KEY_NONE;
         for (size_t i = 0; i < w; i++) best = key[i] < best ? key[i] : best;
         if (best == KEY_NONE) break;
-        size_t a = (size_t)best & 63, b = next[a], c = b < n ? next[b] : n;
-        uint32_t r = (uint32_t)best >> 6;
+        size_t a = (size_t)best & ((1u << KEY_POS_BITS) - 1), b = next[a], c = b < n ? next[b] : n;
+        uint32_t r = (uint32_t)best >> KEY_POS_BITS;
         id[a] = r;
         next[a] = (uint8_t)c;
         if (c < n) prev[c] = (uint8_t)a;
         key[b] = KEY_NONE;
-        if (c < n) {
-            size_t e = next[c];
-            uint32_t rr = sc ? pair_rank_ids(v, sc, r, id[c], s + a, e - a) : pair_rank(v, s + a, e - a);
-            key[a] = rr == NONE ? KEY_NONE : (int32_t)(rr << 6 | a);
-        } else {
-            key[a] = KEY_NONE;
-        }
+        key[a] = c == n ? KEY_NONE
+                        : pair_key(sc ? pair_rank_ids(v, sc, r, id[c], s + a, next[c] - a)
+                                      : pair_rank(v, s + a, next[c] - a), a);
         if (a > 0) {
             size_t p = prev[a];
-            uint32_t rp = sc ? pair_rank_ids(v, sc, id[p], r, s + p, c - p) : pair_rank(v, s + p, c - p);
-            key[p] = rp == NONE ? KEY_NONE : (int32_t)(rp << 6 | p);
+            key[p] = pair_key(sc ? pair_rank_ids(v, sc, id[p], r, s + p, c - p) : pair_rank(v, s + p, c - p), p);
         }
     }
     size_t m = 0;
@@ -598,7 +592,7 @@ ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
 #define BATCH 16
 static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
     int pattern, const tok_vocab *v, const uint8_t *s, size_t len, size_t *pos, uint32_t *ids,
-    uint32_t *starts, size_t cap, tok_scratch *sc) {
+    uint32_t *starts, size_t cap, size_t *need, tok_scratch *sc) {
     size_t i = *pos, k = 0;
     int cached = front_ready(sc);
     uint32_t qs[BATCH], qn[BATCH];
@@ -622,7 +616,10 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
         for (size_t t = 0; t < q; t++) {
             size_t st = qs[t], n = qn[t];
             if (k + n > cap) {
-                if (k == 0) return TOK_E_CAPACITY; /* the caller grows the buffer to the piece */
+                if (k == 0) { /* the caller grows the buffer to the piece */
+                    if (need) *need = n;
+                    return TOK_E_CAPACITY;
+                }
                 *pos = st;
                 return (ptrdiff_t)k;
             }
@@ -652,23 +649,23 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
 }
 
 ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
-                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap,
+                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap, size_t *need,
                               tok_scratch *sc) {
     if (len >= ((size_t)1 << 32)) return TOK_E_TOO_LARGE;
     switch (pattern) {
-    case TOK_PATTERN_R50K: return encode_loop(TOK_PATTERN_R50K, v, s, len, pos, ids, starts, cap, sc);
-    case TOK_PATTERN_CL100K: return encode_loop(TOK_PATTERN_CL100K, v, s, len, pos, ids, starts, cap, sc);
-    case TOK_PATTERN_O200K: return encode_loop(TOK_PATTERN_O200K, v, s, len, pos, ids, starts, cap, sc);
-    case TOK_PATTERN_QWEN2: return encode_loop(TOK_PATTERN_QWEN2, v, s, len, pos, ids, starts, cap, sc);
-    case TOK_PATTERN_QWEN3_5: return encode_loop(TOK_PATTERN_QWEN3_5, v, s, len, pos, ids, starts, cap, sc);
-    case TOK_PATTERN_LLAMA3: return encode_loop(TOK_PATTERN_LLAMA3, v, s, len, pos, ids, starts, cap, sc);
-    case TOK_PATTERN_SUPERWORD: return encode_loop(TOK_PATTERN_SUPERWORD, v, s, len, pos, ids, starts, cap, sc);
-    case TOK_PATTERN_TEKKEN: return encode_loop(TOK_PATTERN_TEKKEN, v, s, len, pos, ids, starts, cap, sc);
-    case TOK_PATTERN_DEEPSEEK: return encode_loop(TOK_PATTERN_DEEPSEEK, v, s, len, pos, ids, starts, cap, sc);
+    case TOK_PATTERN_R50K: return encode_loop(TOK_PATTERN_R50K, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_CL100K: return encode_loop(TOK_PATTERN_CL100K, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_O200K: return encode_loop(TOK_PATTERN_O200K, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_QWEN2: return encode_loop(TOK_PATTERN_QWEN2, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_QWEN3_5: return encode_loop(TOK_PATTERN_QWEN3_5, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_LLAMA3: return encode_loop(TOK_PATTERN_LLAMA3, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_SUPERWORD: return encode_loop(TOK_PATTERN_SUPERWORD, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_TEKKEN: return encode_loop(TOK_PATTERN_TEKKEN, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_DEEPSEEK: return encode_loop(TOK_PATTERN_DEEPSEEK, v, s, len, pos, ids, starts, cap, need, sc);
     case TOK_PATTERN_NUMBER_GROUPS:
     case TOK_PATTERN_CJK_RUNS:
     case TOK_PATTERN_DEEPSEEK_WORDS: /* rarely a whole encoding's pattern: one shared loop */
-        return encode_loop(pattern, v, s, len, pos, ids, starts, cap, sc);
+        return encode_loop(pattern, v, s, len, pos, ids, starts, cap, need, sc);
     default: return TOK_E_PATTERN;
     }
 }

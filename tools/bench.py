@@ -10,8 +10,9 @@ tok-bench and ../shared/tools/peer-bench.py on the same file, cut into the same 
 and reports MB/s, Tok's speed ratio to each peer, and whether the token counts agree (ids are
 checked for identity separately, by tools/conformance.py and tools/diff_tiktoken.py).
 Each encode table comes twice: the best of --repeat passes in one process, and a single pass
-in a fresh process (best of --single-pass-runs processes, default 5, the tools taking turns), which is how a corpus is encoded and
-what a cache keeping every piece without bound cannot replay. Also: decode throughput, first
+in a fresh process (best of --single-pass-runs processes, default 5, the tools taking turns),
+which is how a corpus is encoded and what a cache keeping every piece without bound cannot
+replay. Also: decode throughput, first
 load time and peak memory, and the adversarial files' time per byte relative to English prose. Inputs: the first 16 MB of the English corpus, 4 MB of code
 (all eight languages), the whole UDHR set, and the adversarial files.
 """

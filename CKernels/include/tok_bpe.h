@@ -118,12 +118,14 @@ ptrdiff_t tok_bpe_piece_reference(const tok_vocab *v, const uint8_t *s, size_t n
  * (n <= cap - written). Writes ids[] and, when starts is not NULL, starts[k] = the byte offset
  * in s where token k begins. Advances *pos to the first byte not encoded (a piece boundary) and
  * returns the number of ids written; call again until *pos == len. Returns TOK_E_CAPACITY when
- * the next piece alone is longer than cap (grow the buffers to len - *pos at most), or another
- * negative code. len must be below 2^32. The pattern regexes see all of s[0..len) (look-aheads
- * and `$` at the real end), whatever *pos is.
+ * the next piece alone is longer than cap, *pos unchanged and, when `need` is not NULL, *need
+ * set to that piece's length in bytes (buffers of that many ids hold it), so that the caller
+ * does not scan the piece again to size them; or another negative code. len must be below 2^32.
+ * The pattern regexes see all of s[0..len) (look-aheads and `$` at the real end), whatever *pos
+ * is.
  */
 ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
-                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap,
+                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap, size_t *need,
                               tok_scratch *sc);
 
 /**

@@ -255,13 +255,12 @@ extension Tokenizer {
                 let len = to - from
                 var pos = 0
                 while pos < len {
+                    var need = 0
                     let r = tok_encode_ordinary(kernel.vocab, pattern!.kernelID, base, len, &pos, ids.baseAddress,
-                                                starts?.baseAddress, cap, scratch)
+                                                starts?.baseAddress, cap, &need, scratch)
                     if r == TOK_E_CAPACITY {
-                        // one more scan of the long piece for its length (a megabyte-long piece
-                        // used to be scanned again at every doubling of the buffer)
-                        let piece = tok_pretok_next(pattern!.kernelID, base, len, pos) - pos
-                        cap = Swift.min(Swift.max(cap * 2, piece), len - pos)
+                        // the kernel says how long the piece is (it has just scanned it)
+                        cap = Swift.min(Swift.max(cap * 2, need), len - pos)
                         ids.deallocate()
                         ids = .allocate(capacity: cap)
                         if offsets {

@@ -116,7 +116,7 @@ package struct _EncodeChecker {
             var pos = 0, count = 0
             while pos < n {
                 let r = tok_encode_ordinary(tokenizer.kernel.vocab, pattern.kernelID, bytes.baseAddress, n, &pos,
-                                            ids.baseAddress! + count, nil, n - count, scratch)
+                                            ids.baseAddress! + count, nil, n - count, nil, scratch)
                 if r < 0 { return false }
                 count += r
                 if count > prefix.count + 1 { return false }
