@@ -594,24 +594,33 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
     int pattern, const tok_vocab *v, const uint8_t *s, size_t len, size_t *pos, uint32_t *ids,
     uint32_t *starts, size_t cap, size_t *need, tok_scratch *sc) {
     size_t i = *pos, k = 0;
-    int cached = front_ready(sc);
-    uint32_t qs[BATCH], qn[BATCH];
-    uint64_t qk0[BATCH], qk1[BATCH], qh[BATCH];
+    int cached = front_ready(sc), split;
+    const int block = blk_pattern(pattern, &split);
+    size_t hard = 0; /* the last hard byte a window met: the scanner takes the pieces up to it and BLK_SKIP more */
+    enum { QCAP = BATCH + BLK_WIN };
+    uint32_t qs[QCAP], qn[QCAP], ends[BLK_WIN];
+    uint64_t qk0[QCAP], qk1[QCAP], qh[QCAP];
     while (i < len) {
         size_t q = 0, j = i;
         while (q < BATCH && j < len) {
-            size_t e = tok__scan(pattern, s, len, j);
-            size_t n = e - j;
-            qs[q] = (uint32_t)j;
-            qn[q] = (uint32_t)n;
-            if (cached && n >= 2 && n <= 16) {
-                qk0[q] = front_key(s + j, n, &qk1[q]);
-                qh[q] = front_hash(qk0[q], qk1[q], n);
-                __builtin_prefetch(front_first(sc, qh[q]));
-                if (sc->back_on) __builtin_prefetch(front_back(sc, qh[q]));
+            size_t got = 0;
+            if (block && j > hard + BLK_SKIP) {
+                got = blk_pieces(s, len, j, split, ends, BLK_WIN, &hard);
             }
-            q++;
-            j = e;
+            if (!got) ends[got++] = (uint32_t)tok__scan(pattern, s, len, j);
+            for (size_t g = 0; g < got; g++) {
+                const size_t e = ends[g], n = e - j;
+                qs[q] = (uint32_t)j;
+                qn[q] = (uint32_t)n;
+                if (cached && n >= 2 && n <= 16) {
+                    qk0[q] = front_key(s + j, n, &qk1[q]);
+                    qh[q] = front_hash(qk0[q], qk1[q], n);
+                    __builtin_prefetch(front_first(sc, qh[q]));
+                    if (sc->back_on) __builtin_prefetch(front_back(sc, qh[q]));
+                }
+                q++;
+                j = e;
+            }
         }
         for (size_t t = 0; t < q; t++) {
             size_t st = qs[t], n = qn[t];

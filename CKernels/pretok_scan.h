@@ -24,6 +24,9 @@
 #include "tok_unicode.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define L_ TOK_CLS_L
 #define N_ TOK_CLS_N
@@ -616,6 +619,166 @@ static inline __attribute__((always_inline)) size_t scan_deepseek(const uint8_t 
     size_t q = i + c.len;
     while (ds_at(s, len, q, 1).len && ds_word_at(s, len, q, 1) == q) q += at(s, len, q).len;
     return q;
+}
+
+/*
+ * Block scanning: the pieces of 64 ASCII bytes at once, for the cl100k family and o200k.
+ *
+ * In a window of letters, spaces, line feeds and punctuation (no digit, apostrophe, '/', CR, tab,
+ * other control or non-ASCII byte: "hard" bytes), every alternative of these patterns reduces to
+ * a rule on a byte and its neighbours, so the starts of all the window's pieces are computed with
+ * bit masks (bit j for byte pos + j) and the pieces read off them, instead of one scanner call
+ * and its branches per piece. With LET, UP, LO, SP (' '), NL ('\n'), P (punctuation), prev(x) the
+ * mask of bytes after an x byte and next(x) the mask of bytes before one, a piece starts at:
+ *   - a letter run's start r, or at r - 1 when the byte there is a prefix ([^\r\n\p{L}\p{N}]?):
+ *     a space always (the whitespace before it gives its last character back: `\s+(?!\S)`), a
+ *     punctuation byte when the byte before that is neither punctuation nor a space (a longer
+ *     run is a piece of its own, `[^\s\p{L}\p{N}]+`, and a space before punctuation starts
+ *     ` ?[^\s\p{L}\p{N}]+`); and, for o200k, an upper-case letter after a lower-case one;
+ *   - a punctuation run's start (one byte back when a space precedes it), unless it is a
+ *     prefix; the line feeds right after the run belong to its piece (`[\r\n]*`);
+ *   - a whitespace run's first byte (after such absorbed line feeds), and the byte after its
+ *     last line feed when spaces follow to the run's end (`\s*[\r\n]+` ends there). A run's
+ *     last space (`\s+(?!\S)` gives it back) starts the word or punctuation after it: in a
+ *     window nothing else follows a run.
+ * Starts next to a hard byte, or after a line feed whose spaces run out of the window, are not
+ * known: the window ends before them. (Both patterns' ends of text, `\s++$` and a run at the end, are outside any window: a window
+ * needs its next byte.) Position pos is a piece start; pieces between consecutive starts in the
+ * window are returned, the last start is where the next call begins. tok_pretok_pieces exposes
+ * this for the tests that hold it to the scanners byte for byte.
+ */
+#define BLK_WIN 64
+#define BLK_SKIP 8 /* after a window stops at a hard byte, pieces by the scanner up to BLK_SKIP bytes past it */
+
+typedef struct { uint64_t up, lo, sp, nl, p, hard; } blk_masks;
+
+/* Class bits of one byte in the masks' terms (for the bytes around a window). */
+enum { BK_UP = 1, BK_LO = 2, BK_SP = 4, BK_NL = 8, BK_P = 16, BK_HARD = 32 };
+static inline unsigned blk_class(uint8_t b) {
+    if (b >= 'A' && b <= 'Z') return BK_UP;
+    if (b >= 'a' && b <= 'z') return BK_LO;
+    if (b == ' ') return BK_SP;
+    if (b == '\n') return BK_NL;
+    if (b > ' ' && b < 0x7F && !(b >= '0' && b <= '9') && b != '\'' && b != '/') return BK_P;
+    return BK_HARD;
+}
+
+static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p, blk_masks *m) {
+#if defined(__SSE2__)
+    uint64_t up = 0, lo = 0, sp = 0, nl = 0, pu = 0, ok = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        const __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+#define BLK_IN(lo_, n_) /* bytes in [lo_, lo_ + n_] */                                              \
+    _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(x, _mm_set1_epi8((char)(lo_))), _mm_set1_epi8((char)(n_))), \
+                   _mm_sub_epi8(x, _mm_set1_epi8((char)(lo_))))
+        const __m128i u = BLK_IN('A', 25), l = BLK_IN('a', 25), d = BLK_IN('0', 9), g = BLK_IN('!', '~' - '!');
+#undef BLK_IN
+        const __m128i s = _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), n = _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'));
+        const __m128i q = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(x, _mm_set1_epi8('/')));
+        const __m128i pm = _mm_andnot_si128(_mm_or_si128(_mm_or_si128(u, l), _mm_or_si128(d, q)), g);
+        const __m128i good = _mm_or_si128(_mm_or_si128(_mm_or_si128(u, l), _mm_or_si128(s, n)), pm);
+        const unsigned sh = 16 * k;
+        up |= (uint64_t)(uint16_t)_mm_movemask_epi8(u) << sh;
+        lo |= (uint64_t)(uint16_t)_mm_movemask_epi8(l) << sh;
+        sp |= (uint64_t)(uint16_t)_mm_movemask_epi8(s) << sh;
+        nl |= (uint64_t)(uint16_t)_mm_movemask_epi8(n) << sh;
+        pu |= (uint64_t)(uint16_t)_mm_movemask_epi8(pm) << sh;
+        ok |= (uint64_t)(uint16_t)_mm_movemask_epi8(good) << sh;
+    }
+    *m = (blk_masks){up, lo, sp, nl, pu, ~ok};
+#else
+    blk_masks r = {0, 0, 0, 0, 0, 0};
+    for (unsigned j = 0; j < BLK_WIN; j++) {
+        const unsigned c = blk_class(p[j]);
+        const uint64_t bit = (uint64_t)1 << j;
+        if (c & BK_UP) r.up |= bit;
+        if (c & BK_LO) r.lo |= bit;
+        if (c & BK_SP) r.sp |= bit;
+        if (c & BK_NL) r.nl |= bit;
+        if (c & BK_P) r.p |= bit;
+        if (c & BK_HARD) r.hard |= bit;
+    }
+    *m = r;
+#endif
+}
+
+/*
+ * The pieces from pos in one window: their ends in ends[0..n), n returned (at most cap), or 0
+ * when the window does not apply (pos < 2, fewer than 65 bytes left, a hard byte in its first
+ * three, or no piece ends in it); *hard_at is set to the first hard byte the window meets (to pos
+ * when it does not apply for want of bytes), and left alone when there is none. A hard byte ends the window early: starts up to two bytes
+ * before it do not depend on it (a start depends on the bytes next to it, and on how far a
+ * whitespace run goes, which is checked). A hard byte just before pos counts as neither letter,
+ * space, line feed nor punctuation: it ended the piece before pos. split: o200k's case rule.
+ */
+static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s, size_t len, size_t pos, int split,
+                                                               uint32_t *ends, size_t cap, size_t *hard_at) {
+    if (pos < 2 || len - pos < BLK_WIN + 1) {
+        *hard_at = pos;
+        return 0;
+    }
+    blk_masks m;
+    blk_classify(s + pos, &m);
+    const unsigned w = m.hard ? (unsigned)__builtin_ctzll(m.hard) : BLK_WIN;
+    const unsigned a0 = w == BLK_WIN ? blk_class(s[pos + BLK_WIN]) : BK_HARD; /* the byte after the window */
+    if (a0 & BK_HARD) *hard_at = pos + w;
+    if (w < 3) return 0;
+    const unsigned b1 = blk_class(s[pos - 1]) & ~BK_HARD, b2 = blk_class(s[pos - 2]) & ~BK_HARD;
+    const uint64_t top = (uint64_t)1 << 63;
+#define PREV(x, c) ((x) << 1 | (uint64_t)((b1 & (c)) != 0))
+#define PREV2(x, c) ((x) << 2 | (uint64_t)((b1 & (c)) != 0) << 1 | (uint64_t)((b2 & (c)) != 0))
+#define NEXT(x, c) ((x) >> 1 | ((a0 & (c)) ? top : 0))
+    const uint64_t let = m.up | m.lo, ws = m.sp | m.nl;
+    /* words */
+    const uint64_t rs = let & ~PREV(let, BK_UP | BK_LO);
+    const uint64_t attach = (rs & PREV(m.sp, BK_SP)) | (rs & PREV(m.p, BK_P) & ~PREV2(m.p | m.sp, BK_P | BK_SP));
+    uint64_t st = (rs & ~attach) | attach >> 1;
+    if (split) st |= m.up & PREV(m.lo, BK_LO);
+    /* punctuation runs */
+    const uint64_t prev_sp = PREV(m.sp, BK_SP), prev_p = PREV(m.p, BK_P);
+    const uint64_t prefix = m.p & ~prev_p & ~NEXT(m.p, BK_P) & NEXT(let, BK_UP | BK_LO) & ~prev_sp;
+    const uint64_t pr = m.p & ~prev_p & ~prefix;
+    st |= (pr & ~prev_sp) | (pr & prev_sp) >> 1;
+    /* whitespace: line feeds right after punctuation are its piece's; then the runs' first
+     * bytes and the byte after a run's last line feed when spaces end the run (a run's last
+     * space starts the piece after it: a word or punctuation follows in a window) */
+    const uint64_t x = m.nl & prev_p;
+    const uint64_t ews = ws & ~(m.nl & ~(m.nl + x));
+    st |= ews & ~PREV(ews, BK_SP | BK_NL);
+#undef PREV
+#undef PREV2
+#undef NEXT
+    /* starts from `limit` on are not known: those next to an unknown byte, and those after a
+     * line feed whose spaces run into it */
+    unsigned limit = a0 & BK_HARD ? w - 1 : BLK_WIN;
+    for (uint64_t v = m.nl & ews; v; v &= v - 1) {
+        const unsigned z = (unsigned)__builtin_ctzll(v);
+        if (z + 1 >= limit) break;
+        const unsigned run = (unsigned)__builtin_ctzll(~(m.sp >> (z + 1))); /* spaces from z + 1 */
+        const unsigned e = z + 1 + run;
+        if (e >= w) { /* they reach the window's end: the byte after it decides */
+            if (a0 & (BK_SP | BK_HARD)) {
+                limit = z;
+                break;
+            }
+            if (a0 & BK_NL) continue;
+        } else if (m.nl >> e & 1) {
+            continue;
+        }
+        if (run) st |= (uint64_t)1 << (z + 1); /* the run's last line feed, spaces to its end */
+    }
+    if (limit < BLK_WIN) st &= ((uint64_t)1 << limit) - 1;
+    st &= ~(uint64_t)1; /* pos is a piece start: the ends are the starts after it */
+    size_t n = 0;
+    for (; st && n < cap; st &= st - 1) ends[n++] = (uint32_t)(pos + (size_t)__builtin_ctzll(st));
+    return n;
+}
+
+/* Patterns with a block path, and its case rule. */
+static inline int blk_pattern(int pattern, int *split) {
+    *split = pattern == TOK_PATTERN_O200K || pattern == TOK_PATTERN_TEKKEN;
+    return *split || pattern == TOK_PATTERN_CL100K || pattern == TOK_PATTERN_LLAMA3 || pattern == TOK_PATTERN_QWEN2 ||
+           pattern == TOK_PATTERN_QWEN3_5;
 }
 
 /* The scanner of a (compile-time constant) pattern; see tok_pretok_next. */
