@@ -594,8 +594,9 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
     int pattern, const tok_vocab *v, const uint8_t *s, size_t len, size_t *pos, uint32_t *ids,
     uint32_t *starts, size_t cap, size_t *need, tok_scratch *sc) {
     size_t i = *pos, k = 0;
-    int cached = front_ready(sc), split;
-    const int block = blk_pattern(pattern, &split);
+    int cached = front_ready(sc);
+    blk_rules rules;
+    const int block = blk_pattern(pattern, &rules);
     size_t hard = 0; /* the last hard byte a window met: the scanner takes the pieces up to it and BLK_SKIP more */
     enum { QCAP = BATCH + BLK_WIN };
     uint32_t qs[QCAP], qn[QCAP], ends[BLK_WIN];
@@ -605,7 +606,7 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
         while (q < BATCH && j < len) {
             size_t got = 0;
             if (block && j > hard + BLK_SKIP) {
-                got = blk_pieces(s, len, j, split, ends, BLK_WIN, &hard);
+                got = blk_pieces(s, len, j, rules, ends, BLK_WIN, &hard);
             }
             if (!got) ends[got++] = (uint32_t)tok__scan(pattern, s, len, j);
             for (size_t g = 0; g < got; g++) {

@@ -24,11 +24,11 @@ size_t tok_pretok_find(int pattern, const uint8_t *s, size_t len, size_t pos, si
 
 size_t tok_pretok_pieces(int pattern, const uint8_t *s, size_t len, size_t pos, size_t *ends, size_t cap) {
     if (pos >= len || cap == 0) return 0;
-    int split;
+    blk_rules rules;
     size_t hard = pos; /* (a window that gives no piece met a hard byte, or lacked bytes) */
-    if (blk_pattern(pattern, &split) && cap >= BLK_WIN) {
+    if (blk_pattern(pattern, &rules) && cap >= BLK_WIN) {
         uint32_t e[BLK_WIN];
-        size_t n = blk_pieces(s, len, pos, split, e, BLK_WIN, &hard);
+        size_t n = blk_pieces(s, len, pos, rules, e, BLK_WIN, &hard);
         if (n) {
             for (size_t k = 0; k < n; k++) ends[k] = e[k];
             return n;

@@ -650,22 +650,24 @@ static inline __attribute__((always_inline)) size_t scan_deepseek(const uint8_t 
 #define BLK_WIN 64
 #define BLK_SKIP 8 /* after a window stops at a hard byte, pieces by the scanner up to BLK_SKIP bytes past it */
 
-typedef struct { uint64_t up, lo, sp, nl, p, hard; } blk_masks;
+typedef struct { uint64_t up, lo, sp, nl, p, ap, dg, hard; } blk_masks; /* p includes ap (apostrophes) */
 
 /* Class bits of one byte in the masks' terms (for the bytes around a window). */
-enum { BK_UP = 1, BK_LO = 2, BK_SP = 4, BK_NL = 8, BK_P = 16, BK_HARD = 32 };
+enum { BK_UP = 1, BK_LO = 2, BK_SP = 4, BK_NL = 8, BK_P = 16, BK_AP = 32, BK_DG = 64, BK_HARD = 128 };
 static inline unsigned blk_class(uint8_t b) {
     if (b >= 'A' && b <= 'Z') return BK_UP;
     if (b >= 'a' && b <= 'z') return BK_LO;
+    if (b >= '0' && b <= '9') return BK_DG;
     if (b == ' ') return BK_SP;
     if (b == '\n') return BK_NL;
-    if (b > ' ' && b < 0x7F && !(b >= '0' && b <= '9') && b != '\'' && b != '/') return BK_P;
+    if (b == '\'') return BK_P | BK_AP;
+    if (b > ' ' && b < 0x7F && b != '/') return BK_P;
     return BK_HARD;
 }
 
 static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p, blk_masks *m) {
 #if defined(__SSE2__)
-    uint64_t up = 0, lo = 0, sp = 0, nl = 0, pu = 0, ok = 0;
+    uint64_t up = 0, lo = 0, sp = 0, nl = 0, pu = 0, ap = 0, dg = 0, ok = 0;
     for (unsigned k = 0; k < 4; k++) {
         const __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
 #define BLK_IN(lo_, n_) /* bytes in [lo_, lo_ + n_] */                                              \
@@ -674,20 +676,22 @@ static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p,
         const __m128i u = BLK_IN('A', 25), l = BLK_IN('a', 25), d = BLK_IN('0', 9), g = BLK_IN('!', '~' - '!');
 #undef BLK_IN
         const __m128i s = _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), n = _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'));
-        const __m128i q = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(x, _mm_set1_epi8('/')));
+        const __m128i q = _mm_cmpeq_epi8(x, _mm_set1_epi8('/')), a = _mm_cmpeq_epi8(x, _mm_set1_epi8('\''));
         const __m128i pm = _mm_andnot_si128(_mm_or_si128(_mm_or_si128(u, l), _mm_or_si128(d, q)), g);
-        const __m128i good = _mm_or_si128(_mm_or_si128(_mm_or_si128(u, l), _mm_or_si128(s, n)), pm);
+        const __m128i good = _mm_or_si128(_mm_or_si128(_mm_or_si128(u, l), _mm_or_si128(s, n)), _mm_or_si128(pm, d));
         const unsigned sh = 16 * k;
         up |= (uint64_t)(uint16_t)_mm_movemask_epi8(u) << sh;
         lo |= (uint64_t)(uint16_t)_mm_movemask_epi8(l) << sh;
         sp |= (uint64_t)(uint16_t)_mm_movemask_epi8(s) << sh;
         nl |= (uint64_t)(uint16_t)_mm_movemask_epi8(n) << sh;
         pu |= (uint64_t)(uint16_t)_mm_movemask_epi8(pm) << sh;
+        ap |= (uint64_t)(uint16_t)_mm_movemask_epi8(a) << sh;
+        dg |= (uint64_t)(uint16_t)_mm_movemask_epi8(d) << sh;
         ok |= (uint64_t)(uint16_t)_mm_movemask_epi8(good) << sh;
     }
-    *m = (blk_masks){up, lo, sp, nl, pu, ~ok};
+    *m = (blk_masks){up, lo, sp, nl, pu, ap, dg, ~ok};
 #else
-    blk_masks r = {0, 0, 0, 0, 0, 0};
+    blk_masks r = {0, 0, 0, 0, 0, 0, 0, 0};
     for (unsigned j = 0; j < BLK_WIN; j++) {
         const unsigned c = blk_class(p[j]);
         const uint64_t bit = (uint64_t)1 << j;
@@ -696,6 +700,8 @@ static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p,
         if (c & BK_SP) r.sp |= bit;
         if (c & BK_NL) r.nl |= bit;
         if (c & BK_P) r.p |= bit;
+        if (c & BK_AP) r.ap |= bit;
+        if (c & BK_DG) r.dg |= bit;
         if (c & BK_HARD) r.hard |= bit;
     }
     *m = r;
@@ -711,8 +717,12 @@ static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p,
  * whitespace run goes, which is checked). A hard byte just before pos counts as neither letter,
  * space, line feed nor punctuation: it ended the piece before pos. split: o200k's case rule.
  */
-static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s, size_t len, size_t pos, int split,
+/* What differs between the patterns with a block path. */
+typedef struct { int split, contr, maxdig; } blk_rules;
+
+static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s, size_t len, size_t pos, blk_rules k,
                                                                uint32_t *ends, size_t cap, size_t *hard_at) {
+    const int split = k.split;
     if (pos < 2 || len - pos < BLK_WIN + 1) {
         *hard_at = pos;
         return 0;
@@ -745,6 +755,15 @@ static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s,
     const uint64_t x = m.nl & prev_p;
     const uint64_t ews = ws & ~(m.nl & ~(m.nl + x));
     st |= ews & ~PREV(ews, BK_SP | BK_NL);
+    /* digits: a run's first digit and every third after it (`\\p{N}{1,3}`); a space before a
+     * digit is a piece of its own (nothing takes it: it is not a prefix of digits) */
+    uint64_t dr = (m.dg & ~PREV(m.dg, BK_DG)) | (m.dg & 1);
+    st |= dr | (m.sp & NEXT(m.dg, BK_DG));
+    for (; dr; dr &= dr - 1) {
+        const unsigned r = (unsigned)__builtin_ctzll(dr);
+        const uint64_t run = m.dg >> r, in = ~run ? ((uint64_t)1 << __builtin_ctzll(~run)) - 1 : ~(uint64_t)0;
+        st |= (in & (k.maxdig == 3 ? 0x9249249249249248ull : ~(uint64_t)1)) << r; /* offsets 3, 6 … (or 1, 2 …) */
+    }
 #undef PREV
 #undef PREV2
 #undef NEXT
@@ -767,6 +786,33 @@ static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s,
         }
         if (run) st |= (uint64_t)1 << (z + 1); /* the run's last line feed, spaces to its end */
     }
+    /* contractions ('s 't 'm 'd 'll 've 're, any case): o200k appends one to the word it follows
+     * (not to another contraction); cl100k makes one a piece wherever a piece starts at the
+     * apostrophe (after neither punctuation nor a space) */
+    unsigned after_c = BLK_WIN + 1; /* where the last contraction ended */
+    for (uint64_t v = k.contr ? m.ap : 0; v; v &= v - 1) {
+        const unsigned a = (unsigned)__builtin_ctzll(v);
+        if (a >= limit) break;
+        int on;
+        if (split) on = a > 0 && (let >> (a - 1) & 1) && a != after_c;
+        else on = a == 0 || !(((m.p | m.sp) >> (a - 1)) & 1);
+        if (!on) continue;
+        if (a + 2 >= w) { /* its letters are not all in the window */
+            limit = a;
+            break;
+        }
+        const unsigned x = s[pos + a + 1] | 0x20, y = s[pos + a + 2] | 0x20;
+        unsigned c = 0;
+        if (let >> (a + 1) & 1) {
+            if (x == 's' || x == 't' || x == 'm' || x == 'd') c = 2;
+            else if ((let >> (a + 2) & 1) && ((x == 'l' && y == 'l') || ((x == 'v' || x == 'r') && y == 'e'))) c = 3;
+        }
+        if (!c) continue;
+        if (split) st &= ~((uint64_t)1 << a);
+        st &= ~((((uint64_t)1 << (c - 1)) - 1) << (a + 1));
+        if (a + c < BLK_WIN) st |= (uint64_t)1 << (a + c);
+        after_c = a + c;
+    }
     if (limit < BLK_WIN) st &= ((uint64_t)1 << limit) - 1;
     st &= ~(uint64_t)1; /* pos is a piece start: the ends are the starts after it */
     size_t n = 0;
@@ -774,11 +820,17 @@ static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s,
     return n;
 }
 
-/* Patterns with a block path, and its case rule. */
-static inline int blk_pattern(int pattern, int *split) {
-    *split = pattern == TOK_PATTERN_O200K || pattern == TOK_PATTERN_TEKKEN;
-    return *split || pattern == TOK_PATTERN_CL100K || pattern == TOK_PATTERN_LLAMA3 || pattern == TOK_PATTERN_QWEN2 ||
-           pattern == TOK_PATTERN_QWEN3_5;
+/* Whether a pattern has a block path, and its rules. */
+static inline int blk_pattern(int pattern, blk_rules *k) {
+    switch (pattern) {
+    case TOK_PATTERN_O200K: *k = (blk_rules){1, 1, 3}; return 1;
+    case TOK_PATTERN_TEKKEN: *k = (blk_rules){1, 0, 1}; return 1;
+    case TOK_PATTERN_CL100K:
+    case TOK_PATTERN_LLAMA3: *k = (blk_rules){0, 1, 3}; return 1;
+    case TOK_PATTERN_QWEN2:
+    case TOK_PATTERN_QWEN3_5: *k = (blk_rules){0, 1, 1}; return 1;
+    default: return 0;
+    }
 }
 
 /* The scanner of a (compile-time constant) pattern; see tok_pretok_next. */

@@ -6,7 +6,8 @@ import TokTestSupport
 /// the per-piece scanners give, for every pattern that has one, on inputs made to reach every
 /// rule: words with and without a prefix, case changes, punctuation runs before letters and line
 /// feeds, whitespace runs with line feeds inside and at their ends, windows cut by hard bytes
-/// (digits, apostrophes, '/', CR, tab, non-ASCII) at every distance.
+/// ('/', CR, tab, non-ASCII) at every distance, contractions (o200k's suffixes, cl100k's pieces)
+/// and digit groups (of three, or single digits for Qwen and Tekken).
 @Suite struct BlockScanTests {
     static let patterns: [(String, Int32)] = [("cl100k", 2), ("o200k", 3), ("qwen2", 4), ("qwen3.5", 5), ("llama3", 6), ("tekken", 8)]
 
@@ -37,6 +38,8 @@ import TokTestSupport
             Array("aaAA  \n.,".utf8), Array("abcXYZ \n\n  .,;!?\"()-".utf8), Array("ab .\n".utf8),
             Array("Hello World. the, A  \n\n  ! ?:".utf8), Array("aA. ".utf8), Array(" \n".utf8), Array(".,!\n a".utf8),
             Array("aB c\n.  ,\t1'/".utf8), Array("xY' s 't\n/9\r".utf8),
+            Array("don't it's I'LL we'Ve 12 345 6789 a1 .9 's's x'd\n".utf8), Array("'s't're'll aB'S 1a 22 ".utf8),
+            Array("0123456789 ' .,a".utf8),
         ]
         var rng = SeededRandom(seed: 0xB10C)
         var fromWindows = 0, texts = 0
@@ -59,7 +62,7 @@ import TokTestSupport
     /// Prose with a hard byte at each distance from a window's start, and the fixtures' texts.
     @Test func proseAndFixtures() throws {
         let prose = Array(("It was the best of times, it was the worst of times.\n\n  \"Well,\" said Mr. McGregor;  HTTPServer "
-            + "and camelCase -- fine!!\n  ... end.\n").utf8)
+            + "and camelCase -- fine!! It's 1984; DON'T they'll 12345 'tis\n  ... end.\n").utf8)
         var texts: [[UInt8]] = []
         for hard in Array("0'/\r\t\u{e9}".utf8) {
             for at in 0..<80 {
