@@ -622,52 +622,60 @@ static inline __attribute__((always_inline)) size_t scan_deepseek(const uint8_t 
 }
 
 /*
- * Block scanning: the pieces of 64 ASCII bytes at once, for the cl100k family and o200k.
+ * Block scanning: the pieces of 64 ASCII bytes at once, for the cl100k family, o200k and Tekken.
  *
- * In a window of letters, spaces, line feeds and punctuation (no digit, apostrophe, '/', CR, tab,
- * other control or non-ASCII byte: "hard" bytes), every alternative of these patterns reduces to
- * a rule on a byte and its neighbours, so the starts of all the window's pieces are computed with
- * bit masks (bit j for byte pos + j) and the pieces read off them, instead of one scanner call
- * and its branches per piece. With LET, UP, LO, SP (' '), NL ('\n'), P (punctuation), prev(x) the
- * mask of bytes after an x byte and next(x) the mask of bytes before one, a piece starts at:
+ * In a window of printable ASCII, spaces, tabs, CR and LF every alternative of these patterns
+ * reduces to a rule on a byte and its neighbours, so the starts of all the window's pieces are
+ * computed with bit masks (bit j for byte pos + j) and the pieces read off them, instead of one
+ * scanner call and its branches per piece. Other bytes (non-ASCII, other controls) are "hard":
+ * a window ends before them and the scanner takes over. A piece starts at:
  *   - a letter run's start r, or at r - 1 when the byte there is a prefix ([^\r\n\p{L}\p{N}]?):
- *     a space always (the whitespace before it gives its last character back: `\s+(?!\S)`), a
- *     punctuation byte when the byte before that is neither punctuation nor a space (a longer
- *     run is a piece of its own, `[^\s\p{L}\p{N}]+`, and a space before punctuation starts
- *     ` ?[^\s\p{L}\p{N}]+`); and, for o200k, an upper-case letter after a lower-case one;
+ *     a space or tab always (the whitespace before it gives its last character back:
+ *     `\s+(?!\S)`), a punctuation byte when the byte before that is neither punctuation nor a
+ *     space (a longer run is a piece of its own, `[^\s\p{L}\p{N}]+`, and a space before
+ *     punctuation starts ` ?[^\s\p{L}\p{N}]+`); and, for o200k, an upper-case letter after a
+ *     lower-case one;
  *   - a punctuation run's start (one byte back when a space precedes it), unless it is a
- *     prefix; the line feeds right after the run belong to its piece (`[\r\n]*`);
+ *     prefix; the CR/LF right after the run belong to its piece (`[\r\n]*`; o200k's
+ *     `[\r\n/]*` takes '/' after them too); a tab before punctuation is a piece of its own;
  *   - a whitespace run's first byte (after such absorbed line feeds), and the byte after its
- *     last line feed when spaces follow to the run's end (`\s*[\r\n]+` ends there). A run's
- *     last space (`\s+(?!\S)` gives it back) starts the word or punctuation after it: in a
- *     window nothing else follows a run.
- * Starts next to a hard byte, or after a line feed whose spaces run out of the window, are not
- * known: the window ends before them. (Both patterns' ends of text, `\s++$` and a run at the end, are outside any window: a window
- * needs its next byte.) Position pos is a piece start; pieces between consecutive starts in the
- * window are returned, the last start is where the next call begins. tok_pretok_pieces exposes
- * this for the tests that hold it to the scanners byte for byte.
+ *     last CR/LF when spaces or tabs follow to the run's end (`\s*[\r\n]+` ends there). A run's
+ *     last space or tab (`\s+(?!\S)` gives it back) starts the word or punctuation after it,
+ *     or is a piece of its own before a digit;
+ *   - a digit run's first digit and every third after it (every digit for `\p{N}`);
+ *   - after a contraction ('s 't 'm 'd 'll 've 're, any case): o200k appends one to the word it
+ *     follows, the cl100k family makes one a piece where a piece starts at the apostrophe.
+ * Starts next to a hard byte, after a line feed whose spaces run out of the window, or at a
+ * contraction whose letters do, are not known: the window ends before them. (Both patterns'
+ * ends of text, `\s++$` and a run at the end, are outside any window: a window needs its next
+ * byte.) Position pos is a piece start; the pieces between consecutive starts in the window are
+ * returned, the last start is where the next call begins. tok_pretok_pieces exposes this for
+ * the tests that hold it to the scanners byte for byte.
  */
 #define BLK_WIN 64
 #define BLK_SKIP 8 /* after a window stops at a hard byte, pieces by the scanner up to BLK_SKIP bytes past it */
 
-typedef struct { uint64_t up, lo, sp, nl, p, ap, dg, hard; } blk_masks; /* p includes ap (apostrophes) */
+typedef struct { uint64_t up, lo, sp, tb, nl, p, sl, ap, dg, hard; } blk_masks; /* p includes sl ('/') and ap ('\'') */
 
-/* Class bits of one byte in the masks' terms (for the bytes around a window). */
-enum { BK_UP = 1, BK_LO = 2, BK_SP = 4, BK_NL = 8, BK_P = 16, BK_AP = 32, BK_DG = 64, BK_HARD = 128 };
+/* Class bits of one byte in the masks' terms (for the bytes around a window); CR counts as a line
+ * feed (every rule treats the two alike). */
+enum { BK_UP = 1, BK_LO = 2, BK_SP = 4, BK_TB = 8, BK_NL = 16, BK_P = 32, BK_SL = 64, BK_AP = 128, BK_DG = 256, BK_HARD = 512 };
 static inline unsigned blk_class(uint8_t b) {
     if (b >= 'A' && b <= 'Z') return BK_UP;
     if (b >= 'a' && b <= 'z') return BK_LO;
     if (b >= '0' && b <= '9') return BK_DG;
     if (b == ' ') return BK_SP;
-    if (b == '\n') return BK_NL;
+    if (b == '\t') return BK_TB;
+    if (b == '\n' || b == '\r') return BK_NL;
     if (b == '\'') return BK_P | BK_AP;
-    if (b > ' ' && b < 0x7F && b != '/') return BK_P;
+    if (b == '/') return BK_P | BK_SL;
+    if (b > ' ' && b < 0x7F) return BK_P;
     return BK_HARD;
 }
 
 static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p, blk_masks *m) {
 #if defined(__SSE2__)
-    uint64_t up = 0, lo = 0, sp = 0, nl = 0, pu = 0, ap = 0, dg = 0, ok = 0;
+    uint64_t up = 0, lo = 0, sp = 0, tb = 0, nl = 0, pu = 0, sl = 0, ap = 0, dg = 0, ok = 0;
     for (unsigned k = 0; k < 4; k++) {
         const __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
 #define BLK_IN(lo_, n_) /* bytes in [lo_, lo_ + n_] */                                              \
@@ -675,31 +683,38 @@ static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p,
                    _mm_sub_epi8(x, _mm_set1_epi8((char)(lo_))))
         const __m128i u = BLK_IN('A', 25), l = BLK_IN('a', 25), d = BLK_IN('0', 9), g = BLK_IN('!', '~' - '!');
 #undef BLK_IN
-        const __m128i s = _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), n = _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'));
+        const __m128i s = _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), t = _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'));
+        const __m128i n = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
         const __m128i q = _mm_cmpeq_epi8(x, _mm_set1_epi8('/')), a = _mm_cmpeq_epi8(x, _mm_set1_epi8('\''));
-        const __m128i pm = _mm_andnot_si128(_mm_or_si128(_mm_or_si128(u, l), _mm_or_si128(d, q)), g);
-        const __m128i good = _mm_or_si128(_mm_or_si128(_mm_or_si128(u, l), _mm_or_si128(s, n)), _mm_or_si128(pm, d));
+        const __m128i pm = _mm_andnot_si128(_mm_or_si128(_mm_or_si128(u, l), d), g);
+        const __m128i good = _mm_or_si128(_mm_or_si128(_mm_or_si128(u, l), _mm_or_si128(s, n)), _mm_or_si128(_mm_or_si128(pm, d), t));
         const unsigned sh = 16 * k;
-        up |= (uint64_t)(uint16_t)_mm_movemask_epi8(u) << sh;
-        lo |= (uint64_t)(uint16_t)_mm_movemask_epi8(l) << sh;
-        sp |= (uint64_t)(uint16_t)_mm_movemask_epi8(s) << sh;
-        nl |= (uint64_t)(uint16_t)_mm_movemask_epi8(n) << sh;
-        pu |= (uint64_t)(uint16_t)_mm_movemask_epi8(pm) << sh;
-        ap |= (uint64_t)(uint16_t)_mm_movemask_epi8(a) << sh;
-        dg |= (uint64_t)(uint16_t)_mm_movemask_epi8(d) << sh;
-        ok |= (uint64_t)(uint16_t)_mm_movemask_epi8(good) << sh;
+#define BLK_BITS(v) ((uint64_t)(uint16_t)_mm_movemask_epi8(v) << sh)
+        up |= BLK_BITS(u);
+        lo |= BLK_BITS(l);
+        sp |= BLK_BITS(s);
+        tb |= BLK_BITS(t);
+        nl |= BLK_BITS(n);
+        pu |= BLK_BITS(pm);
+        sl |= BLK_BITS(q);
+        ap |= BLK_BITS(a);
+        dg |= BLK_BITS(d);
+        ok |= BLK_BITS(good);
+#undef BLK_BITS
     }
-    *m = (blk_masks){up, lo, sp, nl, pu, ap, dg, ~ok};
+    *m = (blk_masks){up, lo, sp, tb, nl, pu, sl, ap, dg, ~ok};
 #else
-    blk_masks r = {0, 0, 0, 0, 0, 0, 0, 0};
+    blk_masks r = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     for (unsigned j = 0; j < BLK_WIN; j++) {
         const unsigned c = blk_class(p[j]);
         const uint64_t bit = (uint64_t)1 << j;
         if (c & BK_UP) r.up |= bit;
         if (c & BK_LO) r.lo |= bit;
         if (c & BK_SP) r.sp |= bit;
+        if (c & BK_TB) r.tb |= bit;
         if (c & BK_NL) r.nl |= bit;
         if (c & BK_P) r.p |= bit;
+        if (c & BK_SL) r.sl |= bit;
         if (c & BK_AP) r.ap |= bit;
         if (c & BK_DG) r.dg |= bit;
         if (c & BK_HARD) r.hard |= bit;
@@ -708,18 +723,19 @@ static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p,
 #endif
 }
 
+/* What differs between the patterns with a block path: o200k's case rule and its '/' among the
+ * bytes that follow punctuation into its piece; contractions; digits a piece. */
+typedef struct { int split, contr, maxdig; } blk_rules;
+
 /*
  * The pieces from pos in one window: their ends in ends[0..n), n returned (at most cap), or 0
  * when the window does not apply (pos < 2, fewer than 65 bytes left, a hard byte in its first
  * three, or no piece ends in it); *hard_at is set to the first hard byte the window meets (to pos
- * when it does not apply for want of bytes), and left alone when there is none. A hard byte ends the window early: starts up to two bytes
- * before it do not depend on it (a start depends on the bytes next to it, and on how far a
- * whitespace run goes, which is checked). A hard byte just before pos counts as neither letter,
- * space, line feed nor punctuation: it ended the piece before pos. split: o200k's case rule.
+ * when it does not apply for want of bytes), and left alone when there is none. A hard byte ends
+ * the window early: starts up to two bytes before it do not depend on it (a start depends on the
+ * bytes next to it, on how far a whitespace run goes and on a contraction's letters, which are
+ * checked). A hard byte just before pos counts as no class: it ended the piece before pos.
  */
-/* What differs between the patterns with a block path. */
-typedef struct { int split, contr, maxdig; } blk_rules;
-
 static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s, size_t len, size_t pos, blk_rules k,
                                                                uint32_t *ends, size_t cap, size_t *hard_at) {
     const int split = k.split;
@@ -734,31 +750,52 @@ static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s,
     if (a0 & BK_HARD) *hard_at = pos + w;
     if (w < 3) return 0;
     const unsigned b1 = blk_class(s[pos - 1]) & ~BK_HARD, b2 = blk_class(s[pos - 2]) & ~BK_HARD;
+    if (split && ((b1 | b2) & BK_SL)) { /* o200k: whether that '/' followed punctuation into its piece is not known */
+        *hard_at = pos;
+        return 0;
+    }
     const uint64_t top = (uint64_t)1 << 63;
 #define PREV(x, c) ((x) << 1 | (uint64_t)((b1 & (c)) != 0))
 #define PREV2(x, c) ((x) << 2 | (uint64_t)((b1 & (c)) != 0) << 1 | (uint64_t)((b2 & (c)) != 0))
 #define NEXT(x, c) ((x) >> 1 | ((a0 & (c)) ? top : 0))
-    const uint64_t let = m.up | m.lo, ws = m.sp | m.nl;
-    /* words */
+    const uint64_t let = m.up | m.lo, hs = m.sp | m.tb, ws = hs | m.nl;
+    /* line feeds right after punctuation belong to its piece (`[\r\n]*`; o200k: `[\r\n/]*`), and
+     * so do the bytes of that class after them: a fill from each such line feed */
+    uint64_t abs = m.nl & PREV(m.p, BK_P);
+    {
+        uint64_t pro = split ? m.nl | m.sl : m.nl;
+        abs |= pro & abs << 1;
+        pro &= pro << 1;
+        abs |= pro & abs << 2;
+        pro &= pro << 2;
+        abs |= pro & abs << 4;
+        pro &= pro << 4;
+        abs |= pro & abs << 8;
+        pro &= pro << 8;
+        abs |= pro & abs << 16;
+        pro &= pro << 16;
+        abs |= pro & abs << 32;
+    }
+    const uint64_t pq = m.p & ~abs; /* punctuation that starts or continues a piece of its own */
+    /* words: a space or tab before a letter run is its prefix; punctuation too, alone and not
+     * after a space */
     const uint64_t rs = let & ~PREV(let, BK_UP | BK_LO);
-    const uint64_t attach = (rs & PREV(m.sp, BK_SP)) | (rs & PREV(m.p, BK_P) & ~PREV2(m.p | m.sp, BK_P | BK_SP));
+    const uint64_t attach = (rs & PREV(hs, BK_SP | BK_TB)) | (rs & PREV(pq, BK_P) & ~PREV2(pq | m.sp, BK_P | BK_SP));
     uint64_t st = (rs & ~attach) | attach >> 1;
     if (split) st |= m.up & PREV(m.lo, BK_LO);
-    /* punctuation runs */
-    const uint64_t prev_sp = PREV(m.sp, BK_SP), prev_p = PREV(m.p, BK_P);
-    const uint64_t prefix = m.p & ~prev_p & ~NEXT(m.p, BK_P) & NEXT(let, BK_UP | BK_LO) & ~prev_sp;
-    const uint64_t pr = m.p & ~prev_p & ~prefix;
-    st |= (pr & ~prev_sp) | (pr & prev_sp) >> 1;
-    /* whitespace: line feeds right after punctuation are its piece's; then the runs' first
-     * bytes and the byte after a run's last line feed when spaces end the run (a run's last
-     * space starts the piece after it: a word or punctuation follows in a window) */
-    const uint64_t x = m.nl & prev_p;
-    const uint64_t ews = ws & ~(m.nl & ~(m.nl + x));
-    st |= ews & ~PREV(ews, BK_SP | BK_NL);
-    /* digits: a run's first digit and every third after it (`\\p{N}{1,3}`); a space before a
-     * digit is a piece of its own (nothing takes it: it is not a prefix of digits) */
+    /* punctuation runs (a space before one is its first byte; a tab is a piece of its own) */
+    const uint64_t prev_sp = PREV(m.sp, BK_SP), prev_p = PREV(pq, BK_P);
+    const uint64_t prefix = pq & ~prev_p & ~NEXT(pq, BK_P) & NEXT(let, BK_UP | BK_LO) & ~prev_sp;
+    const uint64_t pr = pq & ~prev_p & ~prefix;
+    st |= (pr & ~prev_sp) | (pr & prev_sp) >> 1 | (m.tb & NEXT(pq, BK_P));
+    /* whitespace runs: their first bytes, and the byte after a run's last line feed when spaces
+     * or tabs end the run (a run's last space or tab starts the piece after it, or is one) */
+    const uint64_t ews = ws & ~abs;
+    st |= ews & ~PREV(ews, BK_SP | BK_TB | BK_NL);
+    /* digits: a run's first digit and every third after it (`\p{N}{1,3}`); a space or tab before
+     * a digit is a piece of its own (nothing takes it: it is not a prefix of digits) */
     uint64_t dr = (m.dg & ~PREV(m.dg, BK_DG)) | (m.dg & 1);
-    st |= dr | (m.sp & NEXT(m.dg, BK_DG));
+    st |= dr | (hs & NEXT(m.dg, BK_DG));
     for (; dr; dr &= dr - 1) {
         const unsigned r = (unsigned)__builtin_ctzll(dr);
         const uint64_t run = m.dg >> r, in = ~run ? ((uint64_t)1 << __builtin_ctzll(~run)) - 1 : ~(uint64_t)0;
@@ -767,16 +804,16 @@ static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s,
 #undef PREV
 #undef PREV2
 #undef NEXT
-    /* starts from `limit` on are not known: those next to an unknown byte, and those after a
-     * line feed whose spaces run into it */
+    /* starts from `limit` on are not known: those next to an unknown byte, after a line feed
+     * whose spaces run into it, or at a contraction whose letters do */
     unsigned limit = a0 & BK_HARD ? w - 1 : BLK_WIN;
     for (uint64_t v = m.nl & ews; v; v &= v - 1) {
         const unsigned z = (unsigned)__builtin_ctzll(v);
         if (z + 1 >= limit) break;
-        const unsigned run = (unsigned)__builtin_ctzll(~(m.sp >> (z + 1))); /* spaces from z + 1 */
+        const unsigned run = (unsigned)__builtin_ctzll(~(hs >> (z + 1))); /* spaces and tabs from z + 1 */
         const unsigned e = z + 1 + run;
         if (e >= w) { /* they reach the window's end: the byte after it decides */
-            if (a0 & (BK_SP | BK_HARD)) {
+            if (a0 & (BK_SP | BK_TB | BK_HARD)) {
                 limit = z;
                 break;
             }
@@ -795,7 +832,7 @@ static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s,
         if (a >= limit) break;
         int on;
         if (split) on = a > 0 && (let >> (a - 1) & 1) && a != after_c;
-        else on = a == 0 || !(((m.p | m.sp) >> (a - 1)) & 1);
+        else on = a == 0 || !(((pq | m.sp) >> (a - 1)) & 1);
         if (!on) continue;
         if (a + 2 >= w) { /* its letters are not all in the window */
             limit = a;

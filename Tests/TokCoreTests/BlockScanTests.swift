@@ -6,8 +6,9 @@ import TokTestSupport
 /// the per-piece scanners give, for every pattern that has one, on inputs made to reach every
 /// rule: words with and without a prefix, case changes, punctuation runs before letters and line
 /// feeds, whitespace runs with line feeds inside and at their ends, windows cut by hard bytes
-/// ('/', CR, tab, non-ASCII) at every distance, contractions (o200k's suffixes, cl100k's pieces)
-/// and digit groups (of three, or single digits for Qwen and Tekken).
+/// (non-ASCII, control bytes) and bytes of other classes at every distance, contractions (o200k's
+/// suffixes, cl100k's pieces), digit groups (of three, or single digits for Qwen and Tekken),
+/// tabs, CR, and o200k's '/' after punctuation and line feeds.
 @Suite struct BlockScanTests {
     static let patterns: [(String, Int32)] = [("cl100k", 2), ("o200k", 3), ("qwen2", 4), ("qwen3.5", 5), ("llama3", 6), ("tekken", 8)]
 
@@ -39,7 +40,8 @@ import TokTestSupport
             Array("Hello World. the, A  \n\n  ! ?:".utf8), Array("aA. ".utf8), Array(" \n".utf8), Array(".,!\n a".utf8),
             Array("aB c\n.  ,\t1'/".utf8), Array("xY' s 't\n/9\r".utf8),
             Array("don't it's I'LL we'Ve 12 345 6789 a1 .9 's's x'd\n".utf8), Array("'s't're'll aB'S 1a 22 ".utf8),
-            Array("0123456789 ' .,a".utf8),
+            Array("0123456789 ' .,a".utf8), Array("a/\n/b\r\n\t\t x/y ./ \t,\t1 \r\r\n a".utf8),
+            Array("\t\n\r/'.a A 1".utf8), Array((String(repeating: "\n", count: 20) + "/\r.a").utf8),
         ]
         var rng = SeededRandom(seed: 0xB10C)
         var fromWindows = 0, texts = 0
@@ -64,7 +66,7 @@ import TokTestSupport
         let prose = Array(("It was the best of times, it was the worst of times.\n\n  \"Well,\" said Mr. McGregor;  HTTPServer "
             + "and camelCase -- fine!! It's 1984; DON'T they'll 12345 'tis\n  ... end.\n").utf8)
         var texts: [[UInt8]] = []
-        for hard in Array("0'/\r\t\u{e9}".utf8) {
+        for hard in Array("0'/\r\t\u{e9}\u{0b}".utf8) {
             for at in 0..<80 {
                 var t = prose + prose
                 t[at] = hard
