@@ -622,7 +622,8 @@ static inline __attribute__((always_inline)) size_t scan_deepseek(const uint8_t 
 }
 
 /*
- * Block scanning: the pieces of 64 ASCII bytes at once, for the cl100k family, o200k and Tekken.
+ * Block scanning: the pieces of 64 ASCII bytes at once, for the cl100k family, o200k, Tekken and
+ * r50k (whose simpler rules are described in blk_pieces).
  *
  * In a window of printable ASCII, spaces, tabs, CR and LF every alternative of these patterns
  * reduces to a rule on a byte and its neighbours, so the starts of all the window's pieces are
@@ -724,8 +725,9 @@ static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p,
 }
 
 /* What differs between the patterns with a block path: o200k's case rule and its '/' among the
- * bytes that follow punctuation into its piece; contractions; digits a piece. */
-typedef struct { int split, contr, maxdig; } blk_rules;
+ * bytes that follow punctuation into its piece; contractions; digits a piece; r50k's rules (see
+ * blk_pieces). */
+typedef struct { int split, contr, maxdig, r50k; } blk_rules;
 
 /*
  * The pieces from pos in one window: their ends in ends[0..n), n returned (at most cap), or 0
@@ -759,86 +761,99 @@ static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s,
 #define PREV2(x, c) ((x) << 2 | (uint64_t)((b1 & (c)) != 0) << 1 | (uint64_t)((b2 & (c)) != 0))
 #define NEXT(x, c) ((x) >> 1 | ((a0 & (c)) ? top : 0))
     const uint64_t let = m.up | m.lo, hs = m.sp | m.tb, ws = hs | m.nl;
-    /* line feeds right after punctuation belong to its piece (`[\r\n]*`; o200k: `[\r\n/]*`), and
-     * so do the bytes of that class after them: a fill from each such line feed */
-    uint64_t abs = m.nl & PREV(m.p, BK_P);
-    {
-        uint64_t pro = split ? m.nl | m.sl : m.nl;
-        abs |= pro & abs << 1;
-        pro &= pro << 1;
-        abs |= pro & abs << 2;
-        pro &= pro << 2;
-        abs |= pro & abs << 4;
-        pro &= pro << 4;
-        abs |= pro & abs << 8;
-        pro &= pro << 8;
-        abs |= pro & abs << 16;
-        pro &= pro << 16;
-        abs |= pro & abs << 32;
-    }
-    const uint64_t pq = m.p & ~abs; /* punctuation that starts or continues a piece of its own */
-    /* words: a space or tab before a letter run is its prefix; punctuation too, alone and not
-     * after a space */
-    const uint64_t rs = let & ~PREV(let, BK_UP | BK_LO);
-    const uint64_t attach = (rs & PREV(hs, BK_SP | BK_TB)) | (rs & PREV(pq, BK_P) & ~PREV2(pq | m.sp, BK_P | BK_SP));
-    uint64_t st = (rs & ~attach) | attach >> 1;
-    if (split) st |= m.up & PREV(m.lo, BK_LO);
-    /* punctuation runs (a space before one is its first byte; a tab is a piece of its own) */
-    const uint64_t prev_sp = PREV(m.sp, BK_SP), prev_p = PREV(pq, BK_P);
-    const uint64_t prefix = pq & ~prev_p & ~NEXT(pq, BK_P) & NEXT(let, BK_UP | BK_LO) & ~prev_sp;
-    const uint64_t pr = pq & ~prev_p & ~prefix;
-    st |= (pr & ~prev_sp) | (pr & prev_sp) >> 1 | (m.tb & NEXT(pq, BK_P));
-    /* whitespace runs: their first bytes, and the byte after a run's last line feed when spaces
-     * or tabs end the run (a run's last space or tab starts the piece after it, or is one) */
-    const uint64_t ews = ws & ~abs;
-    st |= ews & ~PREV(ews, BK_SP | BK_TB | BK_NL);
-    /* digits: a run's first digit and every third after it (`\p{N}{1,3}`); a space or tab before
-     * a digit is a piece of its own (nothing takes it: it is not a prefix of digits) */
-    uint64_t dr = (m.dg & ~PREV(m.dg, BK_DG)) | (m.dg & 1);
-    st |= dr | (hs & NEXT(m.dg, BK_DG));
-    for (; dr; dr &= dr - 1) {
-        const unsigned r = (unsigned)__builtin_ctzll(dr);
-        const uint64_t run = m.dg >> r, in = ~run ? ((uint64_t)1 << __builtin_ctzll(~run)) - 1 : ~(uint64_t)0;
-        st |= (in & (k.maxdig == 3 ? 0x9249249249249248ull : ~(uint64_t)1)) << r; /* offsets 3, 6 … (or 1, 2 …) */
+    uint64_t st, pun = m.p; /* punctuation that starts or continues a piece of its own */
+    /* starts from `limit` on are not known: those next to an unknown byte, after a line feed whose
+     * spaces run out of the window, at a contraction whose letters do */
+    unsigned limit = a0 & BK_HARD ? w - 1 : BLK_WIN;
+    if (k.r50k) {
+        /* r50k (` ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`): a run of letters, of
+         * digits or of punctuation starts a piece, one byte back after a space; a whitespace run
+         * starts one, and so does its last byte (the prefix of the next piece, or alone) */
+        const uint64_t t = (let & ~PREV(let, BK_UP | BK_LO)) | (m.dg & ~PREV(m.dg, BK_DG)) | (m.p & ~PREV(m.p, BK_P));
+        const uint64_t after_sp = PREV(m.sp, BK_SP);
+        st = (t & ~after_sp) | (t & after_sp) >> 1 | (ws & ~PREV(ws, BK_SP | BK_TB | BK_NL)) |
+             (ws & ~NEXT(ws, BK_SP | BK_TB | BK_NL));
+    } else {
+        /* line feeds right after punctuation belong to its piece (`[\r\n]*`; o200k: `[\r\n/]*`), and
+         * so do the bytes of that class after them: a fill from each such line feed */
+        uint64_t abs = m.nl & PREV(m.p, BK_P);
+        {
+            uint64_t pro = split ? m.nl | m.sl : m.nl;
+            abs |= pro & abs << 1;
+            pro &= pro << 1;
+            abs |= pro & abs << 2;
+            pro &= pro << 2;
+            abs |= pro & abs << 4;
+            pro &= pro << 4;
+            abs |= pro & abs << 8;
+            pro &= pro << 8;
+            abs |= pro & abs << 16;
+            pro &= pro << 16;
+            abs |= pro & abs << 32;
+        }
+        const uint64_t pq = m.p & ~abs; /* punctuation that starts or continues a piece of its own */
+        /* words: a space or tab before a letter run is its prefix; punctuation too, alone and not
+         * after a space */
+        const uint64_t rs = let & ~PREV(let, BK_UP | BK_LO);
+        const uint64_t attach = (rs & PREV(hs, BK_SP | BK_TB)) | (rs & PREV(pq, BK_P) & ~PREV2(pq | m.sp, BK_P | BK_SP));
+        st = (rs & ~attach) | attach >> 1;
+        if (split) st |= m.up & PREV(m.lo, BK_LO);
+        /* punctuation runs (a space before one is its first byte; a tab is a piece of its own) */
+        const uint64_t prev_sp = PREV(m.sp, BK_SP), prev_p = PREV(pq, BK_P);
+        const uint64_t prefix = pq & ~prev_p & ~NEXT(pq, BK_P) & NEXT(let, BK_UP | BK_LO) & ~prev_sp;
+        const uint64_t pr = pq & ~prev_p & ~prefix;
+        st |= (pr & ~prev_sp) | (pr & prev_sp) >> 1 | (m.tb & NEXT(pq, BK_P));
+        /* whitespace runs: their first bytes, and the byte after a run's last line feed when spaces
+         * or tabs end the run (a run's last space or tab starts the piece after it, or is one) */
+        const uint64_t ews = ws & ~abs;
+        st |= ews & ~PREV(ews, BK_SP | BK_TB | BK_NL);
+        /* digits: a run's first digit and every third after it (`\p{N}{1,3}`); a space or tab before
+         * a digit is a piece of its own (nothing takes it: it is not a prefix of digits) */
+        uint64_t dr = (m.dg & ~PREV(m.dg, BK_DG)) | (m.dg & 1);
+        st |= dr | (hs & NEXT(m.dg, BK_DG));
+        for (; dr; dr &= dr - 1) {
+            const unsigned r = (unsigned)__builtin_ctzll(dr);
+            const uint64_t run = m.dg >> r, in = ~run ? ((uint64_t)1 << __builtin_ctzll(~run)) - 1 : ~(uint64_t)0;
+            st |= (in & (k.maxdig == 3 ? 0x9249249249249248ull : ~(uint64_t)1)) << r; /* offsets 3, 6 … (or 1, 2 …) */
+        }
+        /* after a line feed whose spaces run out of the window, starts are not known */
+        for (uint64_t v = m.nl & ews; v; v &= v - 1) {
+            const unsigned z = (unsigned)__builtin_ctzll(v);
+            if (z + 1 >= limit) break;
+            const unsigned run = (unsigned)__builtin_ctzll(~(hs >> (z + 1))); /* spaces and tabs from z + 1 */
+            const unsigned e = z + 1 + run;
+            if (e >= w) { /* they reach the window's end: the byte after it decides */
+                if (a0 & (BK_SP | BK_TB | BK_HARD)) {
+                    limit = z;
+                    break;
+                }
+                if (a0 & BK_NL) continue;
+            } else if (m.nl >> e & 1) {
+                continue;
+            }
+            if (run) st |= (uint64_t)1 << (z + 1); /* the run's last line feed, spaces to its end */
+        }
+        pun = pq;
     }
 #undef PREV
 #undef PREV2
 #undef NEXT
-    /* starts from `limit` on are not known: those next to an unknown byte, after a line feed
-     * whose spaces run into it, or at a contraction whose letters do */
-    unsigned limit = a0 & BK_HARD ? w - 1 : BLK_WIN;
-    for (uint64_t v = m.nl & ews; v; v &= v - 1) {
-        const unsigned z = (unsigned)__builtin_ctzll(v);
-        if (z + 1 >= limit) break;
-        const unsigned run = (unsigned)__builtin_ctzll(~(hs >> (z + 1))); /* spaces and tabs from z + 1 */
-        const unsigned e = z + 1 + run;
-        if (e >= w) { /* they reach the window's end: the byte after it decides */
-            if (a0 & (BK_SP | BK_TB | BK_HARD)) {
-                limit = z;
-                break;
-            }
-            if (a0 & BK_NL) continue;
-        } else if (m.nl >> e & 1) {
-            continue;
-        }
-        if (run) st |= (uint64_t)1 << (z + 1); /* the run's last line feed, spaces to its end */
-    }
-    /* contractions ('s 't 'm 'd 'll 've 're, any case): o200k appends one to the word it follows
-     * (not to another contraction); cl100k makes one a piece wherever a piece starts at the
-     * apostrophe (after neither punctuation nor a space) */
+    /* contractions ('s 't 'm 'd 'll 've 're; any case but r50k's): o200k appends one to the word
+     * it follows (not to another contraction); cl100k and r50k make one a piece wherever a piece
+     * starts at the apostrophe (after neither punctuation nor a space) */
     unsigned after_c = BLK_WIN + 1; /* where the last contraction ended */
     for (uint64_t v = k.contr ? m.ap : 0; v; v &= v - 1) {
         const unsigned a = (unsigned)__builtin_ctzll(v);
         if (a >= limit) break;
         int on;
         if (split) on = a > 0 && (let >> (a - 1) & 1) && a != after_c;
-        else on = a == 0 || !(((pq | m.sp) >> (a - 1)) & 1);
+        else on = a == 0 || !(((pun | m.sp) >> (a - 1)) & 1);
         if (!on) continue;
         if (a + 2 >= w) { /* its letters are not all in the window */
             limit = a;
             break;
         }
-        const unsigned x = s[pos + a + 1] | 0x20, y = s[pos + a + 2] | 0x20;
+        const unsigned fold = k.r50k ? 0 : 0x20, x = s[pos + a + 1] | fold, y = s[pos + a + 2] | fold;
         unsigned c = 0;
         if (let >> (a + 1) & 1) {
             if (x == 's' || x == 't' || x == 'm' || x == 'd') c = 2;
@@ -860,12 +875,13 @@ static inline __attribute__((always_inline)) size_t blk_pieces(const uint8_t *s,
 /* Whether a pattern has a block path, and its rules. */
 static inline int blk_pattern(int pattern, blk_rules *k) {
     switch (pattern) {
-    case TOK_PATTERN_O200K: *k = (blk_rules){1, 1, 3}; return 1;
-    case TOK_PATTERN_TEKKEN: *k = (blk_rules){1, 0, 1}; return 1;
+    case TOK_PATTERN_R50K: *k = (blk_rules){0, 1, 0, 1}; return 1;
+    case TOK_PATTERN_O200K: *k = (blk_rules){1, 1, 3, 0}; return 1;
+    case TOK_PATTERN_TEKKEN: *k = (blk_rules){1, 0, 1, 0}; return 1;
     case TOK_PATTERN_CL100K:
-    case TOK_PATTERN_LLAMA3: *k = (blk_rules){0, 1, 3}; return 1;
+    case TOK_PATTERN_LLAMA3: *k = (blk_rules){0, 1, 3, 0}; return 1;
     case TOK_PATTERN_QWEN2:
-    case TOK_PATTERN_QWEN3_5: *k = (blk_rules){0, 1, 1}; return 1;
+    case TOK_PATTERN_QWEN3_5: *k = (blk_rules){0, 1, 1, 0}; return 1;
     default: return 0;
     }
 }

@@ -57,7 +57,7 @@ size_t tok_pretok_find(int pattern, const uint8_t *s, size_t len, size_t pos, si
 
 /**
  * The ends of the consecutive pieces from `pos` (what tok_pretok_next gives, piece after piece),
- * computed 64 bytes at a time where a pattern has a block path (the cl100k family, o200k, Tekken:
+ * computed 64 bytes at a time where a pattern has a block path (r50k, the cl100k family, o200k, Tekken:
  * windows of printable ASCII, spaces, tabs, CR and LF; see pretok_scan.h). Writes at most
  * `cap` ends (a cap of 64 or more lets a window give all its pieces) and returns how many (at
  * least 1 when pos < len and cap > 0; 0 otherwise). Requires a valid pattern.

@@ -10,7 +10,7 @@ import TokTestSupport
 /// suffixes, cl100k's pieces), digit groups (of three, or single digits for Qwen and Tekken),
 /// tabs, CR, and o200k's '/' after punctuation and line feeds.
 @Suite struct BlockScanTests {
-    static let patterns: [(String, Int32)] = [("cl100k", 2), ("o200k", 3), ("qwen2", 4), ("qwen3.5", 5), ("llama3", 6), ("tekken", 8)]
+    static let patterns: [(String, Int32)] = [("r50k", 1), ("cl100k", 2), ("o200k", 3), ("qwen2", 4), ("qwen3.5", 5), ("llama3", 6), ("tekken", 8)]
 
     /// Piece ends by the per-piece scanner, and by tok_pretok_pieces (the block path where it applies),
     /// with how many pieces came from windows of more than one piece.
