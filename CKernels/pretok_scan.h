@@ -720,7 +720,8 @@ static inline __attribute__((always_inline)) void blk_classify(const uint8_t *p,
         if (c & BK_DG) r.dg |= bit;
         if (c & BK_HARD) r.hard |= bit;
     }
-    *m = r;
+    *m = r; /* (correct, for the tests on any processor, but slower than the scanner: the encode
+             * loop takes the block path only with SSE2) */
 #endif
 }
 
