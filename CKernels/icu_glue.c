@@ -466,15 +466,27 @@ int64_t tok_icu_words_with(const uint8_t *s, size_t len, uint32_t **words, int a
 
 int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words) { return tok_icu_words_with(s, len, words, 1); }
 
-uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint32_t *token_starts, size_t n_tokens) {
+uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint64_t *starts, size_t n_bits) {
     uint64_t split = 0;
-    size_t t = 0;
     for (size_t w = 0; w < n_words; w++) {
-        uint32_t a = words[2 * w], b = words[2 * w + 1];
-        while (t < n_tokens && token_starts[t] <= a) t++;
-        if (t < n_tokens && token_starts[t] < b) split++;
+        size_t lo = (size_t)words[2 * w] + 1, hi = words[2 * w + 1]; /* a token start in [lo, hi) splits it */
+        if (hi > n_bits) hi = n_bits;
+        if (lo >= hi) continue;
+        size_t a = lo >> 6;
+        const size_t b = (hi - 1) >> 6;
+        uint64_t x = starts[a] & (~(uint64_t)0 << (lo & 63));
+        while (a < b && !x) x = starts[++a];
+        if (a == b) x &= ~(uint64_t)0 >> (63 - ((hi - 1) & 63));
+        split += x != 0;
     }
     return split;
+}
+
+void tok_mark_starts(uint64_t *bits, const uint32_t *starts, size_t n, size_t offset) {
+    for (size_t i = 0; i < n; i++) {
+        const size_t p = (size_t)starts[i] + offset;
+        bits[p >> 6] |= (uint64_t)1 << (p & 63);
+    }
 }
 
 #if defined(__SSE2__)

@@ -76,10 +76,15 @@ int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words);
 int64_t tok_icu_words_with(const uint8_t *s, size_t len, uint32_t **words, int ascii_fast);
 
 /**
- * How many of the words (n_words (start, end) pairs in order, as tok_icu_words writes them)
- * have a token starting strictly inside them (token_starts: ascending byte offsets).
+ * How many of the words (n_words (start, end) pairs, as tok_icu_words writes them) have a token
+ * starting strictly inside them. `starts` is a bitmap of the tokens' first bytes (bit p of word
+ * p / 64: a token starts at byte p) over n_bits bytes, at least the text's length rounded up to
+ * 64 (tok_mark_starts fills it). A word reaching past n_bits is looked at up to n_bits.
  */
-uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint32_t *token_starts, size_t n_tokens);
+uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint64_t *starts, size_t n_bits);
+
+/** Sets the bits starts[i] + offset (i < n) of `bits` (large enough for each of them). */
+void tok_mark_starts(uint64_t *bits, const uint32_t *starts, size_t n, size_t offset);
 
 /**
  * Characters (UTF-8 units as tok_utf8_at counts them: each ill-formed unit is one), line feeds,

@@ -171,27 +171,31 @@ extension Tokenizer {
         return v == 1
     }
 
-    /// The ids of any bytes (special-token text as ordinary text) with each token's starting
-    /// byte offset, as the encoder tracks them (for the analytics, without ranges).
+    /// The ids of any bytes (special-token text as ordinary text) with a bitmap of the tokens'
+    /// first bytes (bit p of word p / 64: a token starts at byte p), as the analytics take them.
     /// - Throws: ``TokError`` for an input of 4 GiB or more.
-    /// As 32-bit values, the kernel's own: no array of `Int`s made and converted back (on 16 MB of
-    /// English that was two conversions of 3.9 M ids and as many offsets, and 60 MB of fresh pages).
-    package func _encodeOrdinaryWithStarts(_ buf: UnsafeBufferPointer<UInt8>) throws(TokError) -> (ids: [UInt32], starts: [UInt32]) {
+    /// The ids are the kernel's 32-bit values, no array of `Int`s made and converted back; the
+    /// starts are marked as each batch comes (a bit a byte: 2 MB for 16 MB of text, where an
+    /// array of 32-bit offsets took 16 MB of fresh pages).
+    package func _encodeOrdinaryWithStartBits(_ buf: UnsafeBufferPointer<UInt8>) throws(TokError) -> (ids: [UInt32], startBits: [UInt64]) {
+        var bits = [UInt64](repeating: 0, count: (buf.count + 63) / 64)
         if units != nil || buf.isEmpty {
             let r = try encodeBuffer(buf, allowed: nil, offsets: true)
-            return (r.ids.map { UInt32(truncatingIfNeeded: $0) }, r.starts.map { UInt32(truncatingIfNeeded: $0) })
+            for p in r.starts where p < buf.count { bits[p >> 6] |= 1 << UInt64(p & 63) }
+            return (r.ids.map { UInt32(truncatingIfNeeded: $0) }, bits)
         }
         guard buf.count < (1 << 32) else {
             throw TokError(.invalidArgument, "input of \(buf.count) bytes: one call encodes less than 4 GiB")
         }
-        var ids: [UInt32] = [], starts: [UInt32] = []
+        var ids: [UInt32] = []
         ids.reserveCapacity(buf.count / 4 + 16)
-        starts.reserveCapacity(buf.count / 4 + 16)
-        try kernelEncode(buf, allowed: nil, offsets: true, batch: { i, s, from in
-            ids.append(contentsOf: i)
-            if from == 0 { starts.append(contentsOf: s!) } else { starts.append(contentsOf: s!.lazy.map { $0 + UInt32(from) }) }
-        }, special: { _, _ in })
-        return (ids, starts)
+        try bits.withUnsafeMutableBufferPointer { b throws(TokError) in
+            try kernelEncode(buf, allowed: nil, offsets: true, batch: { i, s, from in
+                ids.append(contentsOf: i)
+                tok_mark_starts(b.baseAddress, s!.baseAddress, s!.count, from)
+            }, special: { _, _ in })
+        }
+        return (ids, bits)
     }
 
     /// The encode loop: split at allowed special tokens, scanner + BPE on the text between.

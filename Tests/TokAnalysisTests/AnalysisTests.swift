@@ -129,6 +129,39 @@ import TokTestSupport
         #expect(r.lines == 2)
     }
 
+    /// Words split by tokens, counted from the bitmap of token starts, against the words' and the
+    /// tokens' byte ranges compared one by one, on random texts (words of every length, across the
+    /// bitmap's 64-bit words; invalid UTF-8 and special-token text included).
+    @Test func splitWordsMatchTheTokensByteRanges() throws {
+        var rng = SeededRandom(seed: 0x5917)
+        let pieces = ["the", " quick", "Zyzzyvaquux", "naïve", " ", "\n", "1234567", "don't", "—", "中文字",
+                      "\u{FF}", "<|endoftext|>", String(repeating: "x", count: 70), ",", "Überfluß"]
+        for tok in [cl, try Tokenizer(named: "o200k_base")] {
+            for _ in 0..<60 {
+                var text: [UInt8] = []
+                for _ in 0..<Int.random(in: 1...80, using: &rng) {
+                    let p = pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+                    text += p == "\u{FF}" ? [0xFF] : Array(p.utf8)
+                }
+                let words = icuWordBounds(text)
+                let starts = try tok.encodeWithOffsets(bytes: text, disallowedSpecial: .none).byteRanges.map(\.lowerBound)
+                var want = 0
+                words.withUnsafeBufferPointer { w in
+                    for k in 0..<(w.count / 2) {
+                        let (a, b) = (Int(w[2 * k]), Int(w[2 * k + 1]))
+                        if starts.contains(where: { $0 > a && $0 < b }) { want += 1 }
+                    }
+                }
+                var a = CorpusAnalyzer(tokenizer: tok)
+                a.add(text)
+                let r = a.report()
+                #expect(r.words == words.count / 2)
+                #expect(r.words == 0 ? r.splitWordRatio == nil : abs(r.splitWordRatio! - Double(want) / Double(r.words)) < 1e-12,
+                        "\(String(decoding: text, as: UTF8.self).debugDescription)")
+            }
+        }
+    }
+
     /// One TextMeasures for several analyzers gives each the report of adding the text alone;
     /// words are counted right past the first guess of room (a word every 3 bytes), and a zstd
     /// level the measures lack is compressed by the analyzer.
