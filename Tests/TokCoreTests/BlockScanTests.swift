@@ -61,6 +61,27 @@ import TokTestSupport
         #expect(fromWindows > 100_000)   // the windows were used, not only the scanner
     }
 
+    /// The entry point's edges: nothing at or past the end, one piece at a time with room for
+    /// fewer than a window's pieces, and the same pieces whatever the room.
+    @Test func capacityAndEnds() {
+        let text = Array(String(repeating: "It's a window of words, 12 of them. ", count: 8).utf8)
+        text.withUnsafeBufferPointer { b in
+            var out = [Int](repeating: -1, count: 64)
+            #expect(tok_pretok_pieces(3, b.baseAddress, b.count, b.count, &out, 64) == 0)
+            #expect(tok_pretok_pieces(3, b.baseAddress, b.count, 0, &out, 0) == 0)
+            for cap in [1, 5, 63, 64] {
+                var ends: [Int] = [], pos = 0
+                while pos < b.count {
+                    let n = tok_pretok_pieces(3, b.baseAddress, b.count, pos, &out, cap)
+                    #expect(n >= 1 && n <= cap)
+                    ends += out[0..<n]
+                    pos = ends.last!
+                }
+                #expect(ends == Self.ends(text, 3).scanner, "cap \(cap)")
+            }
+        }
+    }
+
     /// Prose with a hard byte at each distance from a window's start, and the fixtures' texts.
     @Test func proseAndFixtures() throws {
         let prose = Array(("It was the best of times, it was the worst of times.\n\n  \"Well,\" said Mr. McGregor;  HTTPServer "
