@@ -178,15 +178,16 @@ extension Tokenizer {
     /// starts are marked as each batch comes (a bit a byte: 2 MB for 16 MB of text, where an
     /// array of 32-bit offsets took 16 MB of fresh pages).
     package func _encodeOrdinaryWithStartBits(_ buf: UnsafeBufferPointer<UInt8>) throws(TokError) -> (ids: [UInt32], startBits: [UInt64]) {
-        var bits = [UInt64](repeating: 0, count: (buf.count + 63) / 64)
         if units != nil || buf.isEmpty {
             let r = try encodeBuffer(buf, allowed: nil, offsets: true)
+            var bits = [UInt64](repeating: 0, count: (buf.count + 63) / 64)
             for p in r.starts where p < buf.count { bits[p >> 6] |= 1 << UInt64(p & 63) }
             return (r.ids.map { UInt32(truncatingIfNeeded: $0) }, bits)
         }
         guard buf.count < (1 << 32) else {
             throw TokError(.invalidArgument, "input of \(buf.count) bytes: one call encodes less than 4 GiB")
         }
+        var bits = [UInt64](repeating: 0, count: (buf.count + 63) / 64)
         var ids: [UInt32] = []
         ids.reserveCapacity(buf.count / 4 + 16)
         try bits.withUnsafeMutableBufferPointer { b throws(TokError) in

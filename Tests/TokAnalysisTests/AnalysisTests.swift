@@ -131,12 +131,14 @@ import TokTestSupport
 
     /// Words split by tokens, counted from the bitmap of token starts, against the words' and the
     /// tokens' byte ranges compared one by one, on random texts (words of every length, across the
-    /// bitmap's 64-bit words; invalid UTF-8 and special-token text included).
+    /// bitmap's 64-bit words; invalid UTF-8 and special-token text included), for pattern
+    /// tokenizers and tokenizer files.
     @Test func splitWordsMatchTheTokensByteRanges() throws {
         var rng = SeededRandom(seed: 0x5917)
         let pieces = ["the", " quick", "Zyzzyvaquux", "naïve", " ", "\n", "1234567", "don't", "—", "中文字",
                       "\u{FF}", "<|endoftext|>", String(repeating: "x", count: 70), ",", "Überfluß"]
-        for tok in [cl, try Tokenizer(named: "o200k_base")] {
+        let files = try ["hf_bytelevel", "bert_minilm"].map { try Tokenizer(file: TestFiles.fixture("formats/\($0).tokenizer.json.zst").path) }
+        for tok in [cl, try Tokenizer(named: "o200k_base")] + files {   // (tokenizer files: the pipeline's offsets)
             for _ in 0..<60 {
                 var text: [UInt8] = []
                 for _ in 0..<Int.random(in: 1...80, using: &rng) {
