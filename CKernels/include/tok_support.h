@@ -92,6 +92,12 @@ void tok_mark_starts(uint64_t *bits, const uint32_t *starts, size_t n, size_t of
  */
 void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *newlines, uint64_t *ws_words);
 
+/**
+ * The processors this process may run on: its CPU affinity mask's count where the system has one
+ * (Linux: `taskset`, cgroup cpusets), else the online processors; at least 1.
+ */
+int tok_cpu_count(void);
+
 /** The long name of an ICU script code ("Latin", "Cyrillic"), or "Unknown". */
 const char *tok_icu_script_name(int32_t code);
 

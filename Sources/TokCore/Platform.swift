@@ -1,9 +1,11 @@
+internal import CTokKernels
 import Dispatch
 import Foundation
 import Synchronization
 
-/// Cores this process may use.
-let _systemCores: Int = ProcessInfo.processInfo.activeProcessorCount
+/// Cores this process may use: the online processors, fewer when its CPU affinity says so
+/// (`taskset`, cgroup cpusets), which `activeProcessorCount` does not look at on Linux.
+let _systemCores: Int = Swift.min(ProcessInfo.processInfo.activeProcessorCount, Int(tok_cpu_count()))
 
 /// Cores this process may use (at least 1); shared by the Tok modules.
 package func _activeCores() -> Int { Swift.max(1, _systemCores) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TokAnalysis
 import TokCore
 
@@ -95,7 +96,7 @@ struct Analyze: ParsableCommand {
             // the total and one batch of groups; other groupings settle at the end.
             // A batch is up to 8 pieces per core (so that small files even out across cores) and at
             // most one chunk's worth of bytes per core.
-            let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+            let cores = _activeCores()
             let batch = cores * 8
             let chunkBytes = chunkMB << 20
             let pool = AccumulatorPool(tokenizers: tokenizers, options: options)
@@ -123,16 +124,20 @@ struct Analyze: ParsableCommand {
                 pendingBytes = 0
                 finished = []
                 let keys = KeyBox(work.count)
-                DispatchQueue.concurrentPerform(iterations: work.count) { i in
-                    let acc = pool.take()
-                    var seen: [String] = []
-                    for (key, text, measured) in units(work[i].data, file: work[i].name, mode: mode, column: keyColumn,
-                                                       textColumn: textCol, header: work[i].header, zstdLevels: options.zstdLevels) {
-                        acc.add(text, to: key, levels: options.zstdLevels, measures: measured)
-                        seen.append(key)
+                let next = Atomic<Int>(0)
+                // as many workers as cores this process may use (not GCD's count of the machine's)
+                DispatchQueue.concurrentPerform(iterations: Swift.min(work.count, cores)) { _ in
+                    while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < work.count {
+                        let acc = pool.take()
+                        var seen: [String] = []
+                        for (key, text, measured) in units(work[i].data, file: work[i].name, mode: mode, column: keyColumn,
+                                                           textColumn: textCol, header: work[i].header, zstdLevels: options.zstdLevels) {
+                            acc.add(text, to: key, levels: options.zstdLevels, measures: measured)
+                            seen.append(key)
+                        }
+                        pool.put(acc)
+                        keys.set(i, seen)
                     }
-                    pool.put(acc)
-                    keys.set(i, seen)
                 }
                 for i in work.indices {
                     for key in keys.get(i) where !known.contains(key) { known.insert(key); order.append(key) }
