@@ -601,18 +601,14 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
 #else /* the masks a byte at a time cost more than the scanner saves (43 against 14 ns a piece) */
     const int block = 0;
 #endif
-    size_t hard = 0; /* the last hard byte a window met: the scanner takes the pieces up to it and BLK_SKIP more */
+    size_t hard = 0; /* the last hard byte a window met (tok__pieces_at) */
     enum { QCAP = BATCH + BLK_WIN };
     uint32_t qs[QCAP], qn[QCAP], ends[BLK_WIN];
     uint64_t qk0[QCAP], qk1[QCAP], qh[QCAP];
     while (i < len) {
         size_t q = 0, j = i;
         while (q < BATCH && j < len) {
-            size_t got = 0;
-            if (block && j > hard + BLK_SKIP) {
-                got = blk_pieces(s, len, j, rules, ends, BLK_WIN, &hard);
-            }
-            if (!got) ends[got++] = (uint32_t)tok__scan(pattern, s, len, j);
+            const size_t got = tok__pieces_at(pattern, block, rules, s, len, j, ends, &hard);
             for (size_t g = 0; g < got; g++) {
                 const size_t e = ends[g], n = e - j;
                 qs[q] = (uint32_t)j;

@@ -25,18 +25,14 @@ size_t tok_pretok_find(int pattern, const uint8_t *s, size_t len, size_t pos, si
 size_t tok_pretok_pieces(int pattern, const uint8_t *s, size_t len, size_t pos, size_t *ends, size_t cap) {
     if (pos >= len || cap == 0) return 0;
     blk_rules rules;
-    size_t hard = pos; /* (a window that gives no piece met a hard byte, or lacked bytes) */
-    if (blk_pattern(pattern, &rules) && cap >= BLK_WIN) {
-        uint32_t e[BLK_WIN];
-        size_t n = blk_pieces(s, len, pos, rules, e, BLK_WIN, &hard);
-        if (n) {
-            for (size_t k = 0; k < n; k++) ends[k] = e[k];
-            return n;
-        }
+    const int block = blk_pattern(pattern, &rules);
+    /* a window's pieces, or the scanner's past the byte that stopped a window and BLK_SKIP more */
+    size_t hard = 0, n = 0;
+    uint32_t e[BLK_WIN];
+    for (;;) {
+        const size_t got = tok__pieces_at(pattern, block && cap - n >= BLK_WIN, rules, s, len, pos, e, &hard);
+        for (size_t k = 0; k < got; k++) ends[n++] = e[k];
+        pos = e[got - 1];
+        if (got > 1 || n == cap || pos >= len || pos > hard + BLK_SKIP) return n;
     }
-    /* the scanner, past the byte that stopped the window and BLK_SKIP more */
-    size_t n = 0;
-    do ends[n++] = pos = tok__scan(pattern, s, len, pos);
-    while (n < cap && pos < len && pos <= hard + BLK_SKIP);
-    return n;
 }

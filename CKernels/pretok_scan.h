@@ -926,4 +926,19 @@ static inline __attribute__((always_inline)) size_t tok__scan(int pattern, const
     }
 }
 
+/* The pieces from pos (pos < len): a window's (ends[0..n), n returned) where the block path
+ * applies (`block`: the pattern has one and the caller has room for BLK_WIN ends) and pos is past
+ * BLK_SKIP bytes after the last hard byte a window met (*hard, kept by the caller across calls),
+ * else the one piece the scanner gives. The encode loop and tok_pretok_pieces both go through it. */
+static inline __attribute__((always_inline)) size_t tok__pieces_at(int pattern, int block, blk_rules k,
+                                                                   const uint8_t *s, size_t len, size_t pos,
+                                                                   uint32_t *ends, size_t *hard) {
+    if (block && pos > *hard + BLK_SKIP) {
+        const size_t n = blk_pieces(s, len, pos, k, ends, BLK_WIN, hard);
+        if (n) return n;
+    }
+    ends[0] = (uint32_t)tok__scan(pattern, s, len, pos);
+    return 1;
+}
+
 #endif

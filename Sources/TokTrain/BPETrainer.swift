@@ -46,17 +46,18 @@ public struct BPETrainer: Sendable {
     /// Pieces are random-length chunks instead of the pattern's pieces (``SupertokenTrainer``).
     var chunking: (lengths: ChunkLengthDistribution, seed: UInt64)? = nil
 
-    /// A trainer. The defaults are GPT-2's: the r50k pattern, no minimum frequency.
+    /// A trainer. The defaults are GPT-2's: the r50k pattern, no minimum frequency. `threads`
+    /// count pieces (nil: the cores this process may use, its CPU affinity counted).
     public init(vocabularySize: Int, pattern: SplitPattern? = .r50k, minFrequency: Int = 0,
                 specialTokens: [String] = [], normalization: Normalization = .none, maxTokenBytes: Int? = nil,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int? = nil) {
         self.vocabularySize = vocabularySize
         self.pattern = pattern
         self.minFrequency = minFrequency
         self.specialTokens = specialTokens
         self.normalization = normalization
         self.maxTokenBytes = maxTokenBytes
-        self.threads = max(1, threads)
+        self.threads = max(1, threads ?? _activeCores())   // nil: the cores this process may use
     }
 
     /// Trains on texts (each one is read line by line, like a file).
@@ -285,11 +286,12 @@ public struct SuperBPETrainer: Sendable {
     /// boundaries intact).
     public var forbidColonSpace: Bool
 
-    /// A trainer: `transition` is the vocabulary size where stage 1 stops.
+    /// A trainer: `transition` is the vocabulary size where stage 1 stops (`threads` as for
+    /// ``BPETrainer``).
     public init(vocabularySize: Int, transition: Int, pattern: SplitPattern = .r50k, maxWordsPerToken: Int = 4,
                 forbidColonSpace: Bool = true, minFrequency: Int = 0, specialTokens: [String] = [],
                 normalization: BPETrainer.Normalization = .none,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int? = nil) {
         firstStage = BPETrainer(vocabularySize: transition, pattern: pattern, minFrequency: minFrequency,
                                 specialTokens: specialTokens, normalization: normalization, threads: threads)
         self.vocabularySize = vocabularySize

@@ -52,11 +52,12 @@ public struct CharBPETrainer: Sendable {
     /// Threads counting pieces.
     public var threads: Int
 
-    /// A trainer with KL3M's defaults: GPT-2's pattern, NFKC, tokens of at most 4 characters.
+    /// A trainer with KL3M's defaults: GPT-2's pattern, NFKC, tokens of at most 4 characters
+    /// (`threads` as for ``BPETrainer``).
     public init(vocabularySize: Int, maxCharacters: Int = 4, pattern: SplitPattern? = .r50k, minFrequency: Int = 0,
                 specialTokens: [String] = [], normalization: BPETrainer.Normalization = .nfkc,
                 alphabet: [Unicode.Scalar] = [], alphabetLimit: Int? = nil, padToPowerOfTwo: Bool = false,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int? = nil) {
         self.vocabularySize = vocabularySize
         self.maxCharacters = maxCharacters
         self.pattern = pattern
@@ -66,7 +67,7 @@ public struct CharBPETrainer: Sendable {
         self.alphabet = alphabet
         self.alphabetLimit = alphabetLimit
         self.padToPowerOfTwo = padToPowerOfTwo
-        self.threads = max(1, threads)
+        self.threads = max(1, threads ?? _activeCores())   // nil: the cores this process may use
     }
 
     /// The byte-level trainer that counts pieces with the same settings.

@@ -113,10 +113,10 @@ public struct SupertokenTrainer: Sendable {
     /// Threads counting pieces.
     public var threads: Int
 
-    /// A trainer with TokenAdapt's settings.
+    /// A trainer with TokenAdapt's settings (`threads` as for ``BPETrainer``).
     public init(vocabularySize: Int, chunkLengths: ChunkLengthDistribution = .tokenAdapt, seed: UInt64 = 0,
                 minFrequency: Int = 2, specialTokens: [String] = [], normalization: BPETrainer.Normalization = .nfc,
-                maxTokenBytes: Int? = 29, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                maxTokenBytes: Int? = 29, threads: Int? = nil) {
         self.vocabularySize = vocabularySize
         self.chunkLengths = chunkLengths
         self.seed = seed
@@ -124,7 +124,7 @@ public struct SupertokenTrainer: Sendable {
         self.specialTokens = specialTokens
         self.normalization = normalization
         self.maxTokenBytes = maxTokenBytes
-        self.threads = max(1, threads)
+        self.threads = max(1, threads ?? _activeCores())   // nil: the cores this process may use
     }
 
     /// The byte-level trainer over random chunks.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import TokAnalysis
 import TokCore
 
@@ -123,24 +122,20 @@ struct Analyze: ParsableCommand {
                 pending = []
                 pendingBytes = 0
                 finished = []
-                let keys = KeyBox(work.count)
-                let next = Atomic<Int>(0)
-                // as many workers as cores this process may use (not GCD's count of the machine's)
-                DispatchQueue.concurrentPerform(iterations: Swift.min(work.count, cores)) { _ in
-                    while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < work.count {
-                        let acc = pool.take()
-                        var seen: [String] = []
-                        for (key, text, measured) in units(work[i].data, file: work[i].name, mode: mode, column: keyColumn,
-                                                           textColumn: textCol, header: work[i].header, zstdLevels: options.zstdLevels) {
-                            acc.add(text, to: key, levels: options.zstdLevels, measures: measured)
-                            seen.append(key)
-                        }
-                        pool.put(acc)
-                        keys.set(i, seen)
+                // as many workers as cores this process may use (_parallelMap), each file's group keys back
+                let keys = _parallelMap(work.count) { i -> [String] in
+                    let acc = pool.take()
+                    var seen: [String] = []
+                    for (key, text, measured) in units(work[i].data, file: work[i].name, mode: mode, column: keyColumn,
+                                                       textColumn: textCol, header: work[i].header, zstdLevels: options.zstdLevels) {
+                        acc.add(text, to: key, levels: options.zstdLevels, measures: measured)
+                        seen.append(key)
                     }
+                    pool.put(acc)
+                    return seen
                 }
                 for i in work.indices {
-                    for key in keys.get(i) where !known.contains(key) { known.insert(key); order.append(key) }
+                    for key in keys[i] where !known.contains(key) { known.insert(key); order.append(key) }
                     progress.advance(work[i].data.count)
                 }
                 if mode == .file { settle(complete.filter { named[$0] == 1 }) }
@@ -253,15 +248,6 @@ final class AccumulatorPool: @unchecked Sendable {   // guarded by the lock
             return merged
         }
     }
-}
-
-/// The group keys each work item saw, set from several threads, one slot each.
-final class KeyBox: @unchecked Sendable {   // guarded by the lock
-    private var slots: [[String]]
-    private let lock = NSLock()
-    init(_ n: Int) { slots = Array(repeating: [], count: n) }
-    func set(_ i: Int, _ v: [String]) { lock.lock(); slots[i] = v; lock.unlock() }
-    func get(_ i: Int) -> [String] { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }
 
 /// The (group, text) units of one file under a grouping, with the text's measures where the
