@@ -345,27 +345,32 @@ static inline unsigned digit_at(const ent *e, digit d) {
         }                                                                                         \
     } while (0)
 
-#define LSD_SORT_BODY(T, DIGIT_OF, BITS_OF)                                                        \
-    for (unsigned d = 0; d < nd; d++) memset(hist[d], 0, ((size_t)1 << BITS_OF(d)) * sizeof **hist); \
-    for (size_t i = 0; i < n; i++)                                                                \
-        for (unsigned d = 0; d < nd; d++) hist[d][DIGIT_OF(e[i], d)]++;                           \
+/* The passes after the histograms: a digit that every key shares (the first key's digit counts
+ * them all) is skipped, found without testing each counter in the prefix sum (that test was a
+ * sixth of the LSD passes' time on English in a `perf` profile). */
+#define LSD_SORT_PASSES(T, DIGIT_OF, BITS_OF)                                                      \
+    if (!n) return e;                                                                             \
     for (unsigned d = 0; d < nd; d++) {                                                           \
         uint32_t *h = hist[d];                                                                    \
-        int trivial = 0;                                                                          \
+        if (h[DIGIT_OF(e[0], d)] == n) continue;                                                  \
         uint32_t sum = 0;                                                                         \
         for (unsigned v = 0; v < (1u << BITS_OF(d)); v++) {                                       \
-            if (h[v] == n) trivial = 1;                                                           \
             uint32_t c = h[v];                                                                    \
             h[v] = sum;                                                                           \
             sum += c;                                                                             \
         }                                                                                         \
-        if (trivial) continue;                                                                    \
         SCATTER(T, e, tmp, n, h, DIGIT_OF(x, d));                                                 \
         T *x = e;                                                                                 \
         e = tmp;                                                                                  \
         tmp = x;                                                                                  \
     }                                                                                             \
     return e;
+
+#define LSD_SORT_BODY(T, DIGIT_OF, BITS_OF)                                                        \
+    for (unsigned d = 0; d < nd; d++) memset(hist[d], 0, ((size_t)1 << BITS_OF(d)) * sizeof **hist); \
+    for (size_t i = 0; i < n; i++)                                                                \
+        for (unsigned d = 0; d < nd; d++) hist[d][DIGIT_OF(e[i], d)]++;                           \
+    LSD_SORT_PASSES(T, DIGIT_OF, BITS_OF)
 
 /* Entries by the digits dg[0..nd) (digits_of). */
 static ent *lsd_sort(const digit *dg, unsigned nd, ent *e, ent *tmp, size_t n, uint32_t (*hist)[1 << DIGIT]) {
@@ -390,7 +395,29 @@ static uint64_t *lsd_sort64(unsigned bits, unsigned most, uint64_t *e, uint64_t 
     }
 #define KEY_DIGIT(x, d) (unsigned)(((x) >> shift[d]) & ((1u << width[d]) - 1))
 #define KEY_BITS(d) width[d]
-    LSD_SORT_BODY(uint64_t, KEY_DIGIT, KEY_BITS)
+    for (unsigned d = 0; d < nd; d++) memset(hist[d], 0, ((size_t)1 << width[d]) * sizeof **hist);
+    /* Every digit's histogram in one pass over the keys, with the number of digits a constant
+     * of the loop so that the shifts and masks stay in registers (the generic loop read them
+     * from memory for every key and digit): the sort of English's 3.9 M keys 62-72 -> 55-61 ms,
+     * UDHR's 2.1 M 34-51 -> 30-44 ms (a C harness, alternating runs). */
+#define HIST_OF(ND)                                                                                \
+    case ND: {                                                                                     \
+        uint64_t sh[ND], mk[ND];                                                                   \
+        for (unsigned d = 0; d < ND; d++) sh[d] = shift[d], mk[d] = ((uint64_t)1 << width[d]) - 1; \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            const uint64_t x = e[i];                                                               \
+            for (unsigned d = 0; d < ND; d++) hist[d][(x >> sh[d]) & mk[d]]++;                     \
+        }                                                                                          \
+        break;                                                                                     \
+    }
+    switch (nd) {
+        HIST_OF(1) HIST_OF(2) HIST_OF(3) HIST_OF(4) HIST_OF(5) HIST_OF(6)
+    default:
+        for (size_t i = 0; i < n; i++)
+            for (unsigned d = 0; d < nd; d++) hist[d][KEY_DIGIT(e[i], d)]++;
+    }
+#undef HIST_OF
+    LSD_SORT_PASSES(uint64_t, KEY_DIGIT, KEY_BITS)
 #undef KEY_DIGIT
 #undef KEY_BITS
 }
