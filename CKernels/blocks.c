@@ -453,9 +453,14 @@ static int make_run(const tok_blocks *b, ent *e, ent *tmp, size_t n, run *out) {
  * to the bucket's size (a bucket of a few hundred keys would spend more on zeroing and summing
  * 2,048 counters per digit than on its keys) and insertion sort for the smallest. Measured on the
  * 3.9 M keys of 16 MB of English (stop 26's machine, a Xeon with 2 MiB of L2 per core): 130-145
- * ms with LSD passes alone, 100 ms so.
+ * ms with LSD passes alone, 100 ms so. A bucket is split again above 64 Ki keys (512 KB, as much
+ * again for the scratch: the 1 MiB L2 of stop 31's EPYC): 54.5% of English's keys are in
+ * buckets of more than 32 Ki (dense ids are numbered as tokens first come, so the commonest
+ * share the first buckets), and their second split cost more than LSD passes over buckets of
+ * up to 64 Ki. Six alternating runs (C harness, o200k): English median 62.7 -> 60.0 ms, UDHR
+ * 32.9 -> 32.5 (128 Ki: 57.7 and 30.9, but twice the L2 of this machine).
  */
-#define CACHE_KEYS ((size_t)32 << 10)
+#define CACHE_KEYS ((size_t)64 << 10)
 #define SMALL_KEYS 32
 #define MSD_LEVELS 6 /* 64 bits, DIGIT each */
 
@@ -581,12 +586,18 @@ static int flush(tok_blocks *b) {
     return push_run(b, r);
 }
 
-/* Room in the buffer for one more key at least. */
-static int buffer_room(tok_blocks *b) {
-    if (b->nbuf < b->capbuf) return 0;
-    const size_t most = b->max_keys ? b->max_keys : BUF_BYTES / (narrow(b) ? sizeof(uint64_t) : sizeof(ent));
-    if (b->capbuf >= most) return flush(b);
-    const size_t cap = b->capbuf ? (b->capbuf < most / 2 ? b->capbuf * 2 : most) : (BUF_MIN < most ? BUF_MIN : most);
+static size_t buffer_most(const tok_blocks *b) {
+    return b->max_keys ? b->max_keys : BUF_BYTES / (narrow(b) ? sizeof(uint64_t) : sizeof(ent));
+}
+
+/* Grows the buffer (below its largest size) to twice its size at least, and to room for `want`
+ * more keys if the largest size allows: a long text grows it once to its size instead of
+ * doubling it ten times, each doubling a copy. Returns 0 or TOK_E_NOMEM. */
+static int buffer_grow(tok_blocks *b, size_t want) {
+    const size_t most = buffer_most(b);
+    if (b->capbuf >= most) return 0;
+    size_t cap = b->capbuf ? (b->capbuf < most / 2 ? b->capbuf * 2 : most) : (BUF_MIN < most ? BUF_MIN : most);
+    if (cap - b->nbuf < want) cap = want < most - b->nbuf ? b->nbuf + want : most;
     if (narrow(b)) {
         uint64_t *nb = realloc(b->kbuf, cap * sizeof *nb);
         if (!nb) return TOK_E_NOMEM;
@@ -600,6 +611,12 @@ static int buffer_room(tok_blocks *b) {
     free(b->tmp); /* sized for the old capacity */
     b->tmp = NULL;
     return 0;
+}
+
+/* Room in the buffer for one more key at least. */
+static int buffer_room(tok_blocks *b) {
+    if (b->nbuf < b->capbuf) return 0;
+    return b->capbuf >= buffer_most(b) ? flush(b) : buffer_grow(b, 1);
 }
 
 /* Adds the keys of positions [from, to) of the text ids[0..n), ids in the counter's key space
@@ -748,6 +765,10 @@ int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (ids[i] >= b->limit) return TOK_E_ARGUMENT;
     if (n > CNT_MASK - b->total) return TOK_E_TOO_LARGE;
+    if (b->capbuf - b->nbuf < n) {
+        int rc = buffer_grow(b, n);
+        if (rc) return rc;
+    }
     b->total += n;
     if (!b->map) return add_keys(b, ids, n, 0, n);
     /* dense ids, a window at a time (the keys of a window's positions look 3 ids further) */
