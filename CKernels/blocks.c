@@ -398,8 +398,8 @@ static uint64_t *lsd_sort64(unsigned bits, unsigned most, uint64_t *e, uint64_t 
     for (unsigned d = 0; d < nd; d++) memset(hist[d], 0, ((size_t)1 << width[d]) * sizeof **hist);
     /* Every digit's histogram in one pass over the keys, with the number of digits a constant
      * of the loop so that the shifts and masks stay in registers (the generic loop read them
-     * from memory for every key and digit): the sort of English's 3.9 M keys 62-72 -> 55-61 ms,
-     * UDHR's 2.1 M 34-51 -> 30-44 ms (a C harness, alternating runs). */
+     * from memory for every key and digit): the sort of English's 3.9 M keys 61-73 -> 55-61 ms,
+     * UDHR's 2.1 M 34-52 -> 30-44 ms (a C harness, alternating runs). */
 #define HIST_OF(ND)                                                                                \
     case ND: {                                                                                     \
         uint64_t sh[ND], mk[ND];                                                                   \
