@@ -6,8 +6,9 @@
  * w the width that leaves one value above every id for END; so entries compare as (first word,
  * second word >> 44), and END sorts after every id.
  *
- * Narrow keys. When four ids fit one word (w <= 16), keys wait in the buffer as single words
- * (8 bytes, not 16) and the radix sort moves half the bytes. Vocabularies of more than 65,535 ids
+ * Narrow keys. When four ids fit one word (w <= 16), keys are single words (8 bytes, not 16) and
+ * the radix sort moves half the bytes; they wait in the buffer as their positions' ids (2 bytes
+ * a key) and become keys in the sort's first scatter (sort_ids). Vocabularies of more than 65,535 ids
  * get there through dense ids: a process-wide map per id limit numbers ids 0, 1, 2 … in the order
  * they first come (a corpus's texts use far fewer distinct ids than the vocabulary has: 39,720 of
  * o200k's 200,019 in 16 MB of English), shared by every counter of that limit so that their runs
@@ -51,6 +52,7 @@
 typedef unsigned __int128 u128;
 typedef struct { uint64_t a, b; } ent;
 typedef struct { ent *e; size_t n; } run;
+typedef struct { size_t at, keys; } seg; /* keys at ibuf[at .. at + keys), 3 more ids after */
 
 /* The dense ids of one id limit: id -> dense + 1 (0: none yet), dense -> id. Numbers are handed
  * out by `next`; one taken by a thread that then loses the race for its id stays unused. */
@@ -67,11 +69,20 @@ struct tok_blocks {
     unsigned w, low;   /* bits per id; bits of the key kept in the second word */
     dense_map *map;    /* the dense ids the keys hold, or NULL: the ids themselves */
     ent *buf;          /* wide keys not sorted yet, count 1 each (low > 0 or 4w > 64) */
-    uint64_t *kbuf;    /* narrow keys not in a run yet (4w <= 64) */
-    void *tmp;         /* the radix sort's second buffer, capbuf keys */
-    size_t nbuf, capbuf;
-    size_t max_keys;   /* the buffer's largest capacity, or 0: BUF_BYTES of keys */
-    int sorted;        /* the narrow buffer is sorted (by a summary; any key added clears it) */
+    void *tmp;         /* the wide radix sort's second buffer, capbuf keys */
+    size_t nbuf, capbuf; /* keys in the buffer (either layout); the wide buffer's capacity */
+    size_t max_keys;   /* the buffer's largest number of keys, or 0: BUF_BYTES of keys */
+    /* Narrow keys (4w <= 64) wait as the ids of their positions, 2 bytes a key instead of 8:
+     * segments of ibuf, each its keys' positions followed by the 3 ids after them (END past a
+     * text's end), made keys by the sort's first scatter (see sort_ids). Once sorted (by a
+     * summary), they are keys in kbuf, `sorted` set, until a key is added. */
+    uint16_t *ibuf;
+    size_t ni, capi;   /* ids in ibuf, its capacity */
+    seg *segs;
+    size_t nsegs, capsegs;
+    uint64_t *kbuf;    /* the sorted narrow keys (sorted), kept for the next sort */
+    size_t capk;
+    int sorted;
     uint64_t total;    /* keys added, below 2^44: no count can pass it */
     run runs[MAX_RUNS]; /* sorted, equal keys merged; sizes about halving from the first */
     int nruns;
@@ -186,10 +197,14 @@ static void buffers_free(tok_blocks *b) {
     free(b->buf);
     free(b->kbuf);
     free(b->tmp);
+    free(b->ibuf);
+    free(b->segs);
     b->buf = NULL;
     b->kbuf = NULL;
     b->tmp = NULL;
-    b->nbuf = b->capbuf = 0;
+    b->ibuf = NULL;
+    b->segs = NULL;
+    b->nbuf = b->capbuf = b->capk = b->ni = b->capi = b->nsegs = b->capsegs = 0;
     b->sorted = 0;
 }
 
@@ -220,15 +235,26 @@ tok_blocks *tok_blocks_clone(const tok_blocks *b) {
     c->total = b->total;
     c->max_keys = b->max_keys;
     c->sorted = b->sorted;
-    if (b->nbuf) {
-        const size_t size = narrow(b) ? sizeof(uint64_t) : sizeof(ent);
-        void *nb = malloc(b->capbuf * size);
-        if (!nb) { tok_blocks_free(c); return NULL; }
-        memcpy(nb, narrow(b) ? (void *)b->kbuf : (void *)b->buf, b->nbuf * size);
-        if (narrow(b)) c->kbuf = nb; else c->buf = nb;
-        c->nbuf = b->nbuf;
+    if (b->nbuf && !narrow(b)) {
+        c->buf = malloc(b->capbuf * sizeof(ent));
+        if (!c->buf) { tok_blocks_free(c); return NULL; }
+        memcpy(c->buf, b->buf, b->nbuf * sizeof(ent));
         c->capbuf = b->capbuf;
+    } else if (b->nbuf && b->sorted) {
+        c->kbuf = malloc(b->nbuf * sizeof *c->kbuf);
+        if (!c->kbuf) { tok_blocks_free(c); return NULL; }
+        memcpy(c->kbuf, b->kbuf, b->nbuf * sizeof *c->kbuf);
+        c->capk = b->nbuf;
+    } else if (b->nbuf) {
+        c->ibuf = malloc(b->ni * sizeof *c->ibuf);
+        c->segs = malloc(b->nsegs * sizeof *c->segs);
+        if (!c->ibuf || !c->segs) { tok_blocks_free(c); return NULL; }
+        memcpy(c->ibuf, b->ibuf, b->ni * sizeof *c->ibuf);
+        memcpy(c->segs, b->segs, b->nsegs * sizeof *c->segs);
+        c->ni = c->capi = b->ni;
+        c->nsegs = c->capsegs = b->nsegs;
     }
+    c->nbuf = b->nbuf;
     for (int i = 0; i < b->nruns; i++, c->nruns++)
         if (copy_run(&b->runs[i], &c->runs[i])) { tok_blocks_free(c); return NULL; }
     return c;
@@ -533,24 +559,118 @@ static uint64_t *sort_keys(unsigned bits, uint64_t *e, uint64_t *tmp, size_t n) 
     return s;
 }
 
-/* The radix sort's second buffer for b's buffer (capbuf keys of its layout), made on first need
- * and kept: fresh pages cost. Returns 0 or TOK_E_NOMEM. */
+/* The wide radix sort's second buffer (capbuf entries), made on first need and kept: fresh
+ * pages cost. Returns 0 or TOK_E_NOMEM. */
 static int tmp_ready(tok_blocks *b) {
-    if (!b->tmp) b->tmp = malloc((b->capbuf ? b->capbuf : 1) * (narrow(b) ? sizeof(uint64_t) : sizeof(ent)));
+    if (!b->tmp) b->tmp = malloc((b->capbuf ? b->capbuf : 1) * sizeof(ent));
     return b->tmp ? 0 : TOK_E_NOMEM;
 }
 
-/* Sorts the narrow keys of b's buffer in place (the sort's second buffer is kept in b->tmp; a
- * result left there trades places with the buffer). Returns 0 or TOK_E_NOMEM. */
-static int sort_buffer(tok_blocks *b) {
-    if (!b->nbuf) return 0;
-    if (tmp_ready(b)) return TOK_E_NOMEM;
-    uint64_t *s = sort_keys(4 * b->w, b->kbuf, b->tmp, b->nbuf);
-    if (!s) return TOK_E_NOMEM;
-    if (s != b->kbuf) {
-        b->tmp = b->kbuf;
-        b->kbuf = s;
+/* The narrow keys of positions ib[at .. at + m) into out: each position's id and the three
+ * after it, ids past the counter's order END (`fill`: their bits all set). The three ids after
+ * the last position are in ib (a segment's). */
+static inline void ids_keys(unsigned w, uint64_t fill, const uint16_t *ib, size_t at, size_t m, uint64_t *out) {
+    const uint64_t mask = 4 * w == 64 ? ~(uint64_t)0 : ((uint64_t)1 << 4 * w) - 1;
+    uint64_t key = (uint64_t)ib[at] << 2 * w | (uint64_t)ib[at + 1] << w | ib[at + 2];
+    for (size_t j = 0; j < m; j++) {
+        key = (key << w | ib[at + j + 3]) & mask;
+        out[j] = key | fill;
     }
+}
+
+/* For each segment of b's ids, its keys a block of KEY_BLOCK at a time in `blk`, BODY run on
+ * each block (m keys). */
+#define KEY_BLOCK 256
+#define FOR_KEY_BLOCKS(b, blk, m, BODY)                                                             \
+    for (size_t sg_ = 0; sg_ < (b)->nsegs; sg_++)                                                  \
+        for (size_t q_ = 0; q_ < (b)->segs[sg_].keys; q_ += KEY_BLOCK) {                           \
+            const size_t m = (b)->segs[sg_].keys - q_ < KEY_BLOCK ? (b)->segs[sg_].keys - q_ : KEY_BLOCK; \
+            ids_keys((b)->w, fill, (b)->ibuf, (b)->segs[sg_].at + q_, m, blk);                     \
+            BODY                                                                                    \
+        }
+
+/*
+ * The keys of b's buffered ids, sorted, into kb (room for b->nbuf keys); `scratch` (of
+ * scratch_bytes, NULL for none) may be overwritten and is used for the sort's second buffer
+ * when it is large enough. Returns 0 or TOK_E_NOMEM.
+ *
+ * The keys are made by the first MSD pass itself: their top digits counted from the ids, then
+ * each key built and scattered straight to its bucket in kb, and each bucket sorted in place
+ * with a second buffer of the largest bucket's size (sort_bucket). So the buffer holds 2 bytes
+ * a position instead of an 8-byte key, no key is written twice, and the sort's second buffer is
+ * a bucket's size, not the buffer's: for 16 MB of English (3.9 M keys), 8 MB of ids and 31 MB
+ * of keys in place of two arrays of 31 MB, and the ids' own memory is the second buffer when
+ * the largest bucket fits there (English: 16.5% of the keys). Measured in a C harness, fresh
+ * memory each round as in `tok analyze`: adding and sorting English's keys 85-108 -> 69-91 ms.
+ */
+static int sort_ids(const tok_blocks *b, uint64_t *kb, void *scratch, size_t scratch_bytes) {
+    const size_t n = b->nbuf;
+    const unsigned bits = 4 * b->w;
+    const uint64_t fill = b->order == 4 ? 0 : ((uint64_t)1 << (4 - b->order) * b->w) - 1;
+    uint64_t blk[KEY_BLOCK];
+    if (n <= CACHE_KEYS) { /* small: the keys in order, then the in-cache sort */
+        size_t k = 0;
+        FOR_KEY_BLOCKS(b, blk, m, { memcpy(kb + k, blk, m * sizeof *kb); k += m; })
+        uint64_t *tmp = scratch_bytes >= n * sizeof *kb ? scratch : malloc(n * sizeof *kb);
+        uint64_t *r = tmp ? sort_keys(bits, kb, tmp, n) : NULL;
+        if (r && r != kb) memcpy(kb, r, n * sizeof *kb);
+        if (tmp != scratch) free(tmp);
+        return r ? 0 : TOK_E_NOMEM;
+    }
+    sort_scratch sc;
+    sc.hist = malloc(NARROW_DIGITS * sizeof *sc.hist);
+    sc.msd = malloc(MSD_LEVELS * sizeof *sc.msd);
+    if (!sc.hist || !sc.msd) {
+        free(sc.hist);
+        free(sc.msd);
+        return TOK_E_NOMEM;
+    }
+    const unsigned db = bits < DIGIT ? bits : DIGIT, low = bits - db, mask = (1u << db) - 1;
+    uint32_t *h = sc.msd[0][0], *start = sc.msd[0][1];
+    memset(h, 0, ((size_t)1 << db) * sizeof *h);
+    if (b->w >= db) { /* the top digit is the first id's top bits: counted from the ids alone */
+        const unsigned sh = b->w - db;
+        for (size_t g = 0; g < b->nsegs; g++) {
+            const uint16_t *id = b->ibuf + b->segs[g].at;
+            for (size_t j = 0; j < b->segs[g].keys; j++) h[id[j] >> sh]++;
+        }
+    } else {
+        FOR_KEY_BLOCKS(b, blk, m, {
+            for (size_t j = 0; j < m; j++) h[(blk[j] >> low) & mask]++;
+        })
+    }
+    uint32_t sum = 0, most = 0;
+    for (unsigned v = 0; v <= mask; v++) {
+        const uint32_t c = h[v];
+        start[v] = h[v] = sum;
+        sum += c;
+        most = c > most ? c : most;
+    }
+    FOR_KEY_BLOCKS(b, blk, m, { SCATTER(uint64_t, blk, kb, m, h, (unsigned)(x >> low) & mask); })
+    /* h[v] is now bucket v's end; the ids are no longer needed */
+    uint64_t *s = scratch_bytes >= (size_t)most * sizeof *kb ? scratch : malloc((most ? most : 1) * sizeof *kb);
+    if (s)
+        for (unsigned v = 0; v <= mask; v++) sort_bucket(&sc, 0, low, kb + start[v], s, h[v] - start[v]);
+    if (s != scratch) free(s);
+    free(sc.hist);
+    free(sc.msd);
+    return s ? 0 : TOK_E_NOMEM;
+}
+
+/* Makes b's buffered ids sorted keys in b->kbuf (the ids' memory kept for the next ones).
+ * Returns 0 or TOK_E_NOMEM (b unchanged). */
+static int sort_buffer(tok_blocks *b) {
+    if (b->sorted || !b->nbuf) return 0;
+    if (b->capk < b->nbuf) {
+        free(b->kbuf); /* nothing in it to keep */
+        b->capk = 0;
+        if (!(b->kbuf = malloc(b->nbuf * sizeof *b->kbuf))) return TOK_E_NOMEM;
+        b->capk = b->nbuf;
+    }
+    int rc = sort_ids(b, b->kbuf, b->ibuf, b->capi * sizeof *b->ibuf);
+    if (rc) return rc;
+    b->ni = b->nsegs = 0;
+    b->sorted = 1;
     return 0;
 }
 
@@ -583,6 +703,7 @@ static int flush(tok_blocks *b) {
     }
     if (rc) return rc;
     b->nbuf = 0;
+    b->sorted = 0;
     return push_run(b, r);
 }
 
@@ -590,72 +711,96 @@ static size_t buffer_most(const tok_blocks *b) {
     return b->max_keys ? b->max_keys : BUF_BYTES / (narrow(b) ? sizeof(uint64_t) : sizeof(ent));
 }
 
-/* Grows the buffer (below its largest size) to twice its size at least, and to room for `want`
- * more keys if the largest size allows: a long text grows it once to its size instead of
+/* Grows the wide buffer (below its largest size) to twice its size at least, and to room for
+ * `want` more keys if the largest size allows: a long text grows it once to its size instead of
  * doubling it ten times, each doubling a copy. Returns 0 or TOK_E_NOMEM. */
 static int buffer_grow(tok_blocks *b, size_t want) {
     const size_t most = buffer_most(b);
     if (b->capbuf >= most) return 0;
     size_t cap = b->capbuf ? (b->capbuf < most / 2 ? b->capbuf * 2 : most) : (BUF_MIN < most ? BUF_MIN : most);
     if (cap - b->nbuf < want) cap = want < most - b->nbuf ? b->nbuf + want : most;
-    if (narrow(b)) {
-        uint64_t *nb = realloc(b->kbuf, cap * sizeof *nb);
-        if (!nb) return TOK_E_NOMEM;
-        b->kbuf = nb;
-    } else {
-        ent *nb = realloc(b->buf, cap * sizeof *nb);
-        if (!nb) return TOK_E_NOMEM;
-        b->buf = nb;
-    }
+    ent *nb = realloc(b->buf, cap * sizeof *nb);
+    if (!nb) return TOK_E_NOMEM;
+    b->buf = nb;
     b->capbuf = cap;
     free(b->tmp); /* sized for the old capacity */
     b->tmp = NULL;
     return 0;
 }
 
-/* Room in the buffer for one more key at least. */
-static int buffer_room(tok_blocks *b) {
-    if (b->nbuf < b->capbuf) return 0;
-    return b->capbuf >= buffer_most(b) ? flush(b) : buffer_grow(b, 1);
-}
-
-/* Adds the keys of positions [from, to) of the text ids[0..n), ids in the counter's key space
- * (dense or not). */
+/* Adds the wide keys of positions [from, to) of the text ids[0..n) (the ids themselves). */
 static int add_keys(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, size_t to) {
     const unsigned w = b->w;
     const uint64_t end = ((uint64_t)1 << w) - 1;
     for (size_t i = from; i < to;) {
-        int rc = buffer_room(b);
-        if (rc) return rc;
+        if (b->nbuf == b->capbuf) {
+            int rc = b->capbuf >= buffer_most(b) ? flush(b) : buffer_grow(b, 1);
+            if (rc) return rc;
+        }
         size_t stop = i + (b->capbuf - b->nbuf);
         if (stop > to) stop = to;
-        if (narrow(b)) {
-            uint64_t *kb = b->kbuf + b->nbuf;
-            if (b->order == 4) { /* each key is the last one shifted by one id */
-                uint64_t key = 0;
-                for (int j = 0; j < 3; j++) key = key << w | (i + (size_t)j < n ? ids[i + (size_t)j] : end);
-                const uint64_t mask = 4 * w == 64 ? ~(uint64_t)0 : ((uint64_t)1 << 4 * w) - 1;
-                for (size_t p = i; p < stop; p++) {
-                    key = (key << w | (p + 3 < n ? ids[p + 3] : end)) & mask;
-                    *kb++ = key;
-                }
-            } else {
-                for (size_t p = i; p < stop; p++) {
-                    uint64_t key = 0;
-                    for (int j = 0; j < 4; j++) key = key << w | (j < b->order && p + (size_t)j < n ? ids[p + (size_t)j] : end);
-                    *kb++ = key;
-                }
-            }
-        } else {
-            for (size_t p = i; p < stop; p++) {
-                u128 key = 0;
-                for (int j = 0; j < 4; j++) key = key << w | (j < b->order && p + (size_t)j < n ? ids[p + (size_t)j] : end);
-                b->buf[b->nbuf + (p - i)] = ent_of(b, key, 1);
-            }
+        for (size_t p = i; p < stop; p++) {
+            u128 key = 0;
+            for (int j = 0; j < 4; j++) key = key << w | (j < b->order && p + (size_t)j < n ? ids[p + (size_t)j] : end);
+            b->buf[b->nbuf + (p - i)] = ent_of(b, key, 1);
         }
         b->nbuf += stop - i;
-        b->sorted = 0;
         i = stop;
+    }
+    return 0;
+}
+
+/* Room in the narrow buffer for `ids` more ids and one more segment. Returns 0 or TOK_E_NOMEM. */
+static int ids_room(tok_blocks *b, size_t ids) {
+    if (b->capi - b->ni < ids) {
+        size_t cap = b->capi ? 2 * b->capi : BUF_MIN;
+        if (cap < b->ni + ids) cap = b->ni + ids;
+        uint16_t *nb = realloc(b->ibuf, cap * sizeof *nb);
+        if (!nb) return TOK_E_NOMEM;
+        b->ibuf = nb;
+        b->capi = cap;
+    }
+    if (b->nsegs == b->capsegs) {
+        size_t cap = b->capsegs ? 2 * b->capsegs : 16;
+        seg *ns = realloc(b->segs, cap * sizeof *ns);
+        if (!ns) return TOK_E_NOMEM;
+        b->segs = ns;
+        b->capsegs = cap;
+    }
+    return 0;
+}
+
+/* Adds the narrow keys of the text ids[0..n) (ids below 2^16, or dense through b->map) from
+ * position `from` on, a segment per buffer's worth. Sets *stopped to the first position whose id
+ * the full dense map has no number for (its keys and the rest not added), else to n. */
+static int add_ids(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, size_t *stopped) {
+    const uint16_t end = (uint16_t)(((uint32_t)1 << b->w) - 1);
+    *stopped = n;
+    for (size_t i = from; i < n;) {
+        if (b->sorted || b->nbuf >= buffer_most(b)) { /* keys sorted by a summary, or a full buffer */
+            int rc = flush(b);
+            if (rc) return rc;
+        }
+        const size_t room = buffer_most(b) - b->nbuf, keys = n - i < room ? n - i : room;
+        int rc = ids_room(b, keys + 3);
+        if (rc) return rc;
+        uint16_t *d = b->ibuf + b->ni;
+        if (b->map) {
+            for (size_t p = 0; p < keys + 3; p++) {
+                const uint32_t x = i + p < n ? dense_of(b->map, ids[i + p]) : end;
+                if (x == DENSE_END && i + p < n) { /* the map is full */
+                    *stopped = i;
+                    return 0;
+                }
+                d[p] = (uint16_t)x;
+            }
+        } else {
+            for (size_t p = 0; p < keys + 3; p++) d[p] = i + p < n ? (uint16_t)ids[i + p] : end;
+        }
+        b->segs[b->nsegs++] = (seg){b->ni, keys};
+        b->ni += keys + 3;
+        b->nbuf += keys;
+        i += keys;
     }
     return 0;
 }
@@ -676,28 +821,42 @@ static inline ent widen(const dense_map *m, const tok_blocks *to, uint64_t dense
 static int buffer_run(const tok_blocks *src, const tok_blocks *dst, run *out) {
     const size_t n = src->nbuf;
     const int widening = src->map != dst->map;
-    if (narrow(src) && !widening && src->sorted) return run_of_sorted(src->kbuf, n, out); /* summarized */
-    if (narrow(src) && !widening) {
-        uint64_t *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
+    if (!narrow(src)) {
+        ent *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
         int rc = e && tmp ? 0 : TOK_E_NOMEM;
         if (!rc) {
-            memcpy(e, src->kbuf, n * sizeof *e);
-            const uint64_t *sorted = sort_keys(4 * src->w, e, tmp, n);
-            rc = sorted ? run_of_sorted(sorted, n, out) : TOK_E_NOMEM;
+            memcpy(e, src->buf, n * sizeof *e);
+            rc = make_run(dst, e, tmp, n, out);
         }
         free(e);
         free(tmp);
         return rc;
     }
-    ent *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
-    int rc = e && tmp ? 0 : TOK_E_NOMEM;
-    if (!rc) {
-        if (widening) for (size_t i = 0; i < n; i++) e[i] = widen(src->map, dst, src->kbuf[i], 1);
-        else memcpy(e, src->buf, n * sizeof *e);
-        rc = make_run(dst, e, tmp, n, out);
+    if (!widening && src->sorted) return run_of_sorted(src->kbuf, n, out); /* summarized */
+    uint64_t *k = malloc(n * sizeof *k);
+    int rc = k ? 0 : TOK_E_NOMEM;
+    if (!rc && !widening) {
+        rc = sort_ids(src, k, NULL, 0);
+        if (!rc) rc = run_of_sorted(k, n, out);
+    } else if (!rc) { /* src's dense keys as keys of the ids themselves, in any order */
+        const uint64_t *keys = src->kbuf;
+        if (!src->sorted) {
+            const uint64_t fill = src->order == 4 ? 0 : ((uint64_t)1 << (4 - src->order) * src->w) - 1;
+            uint64_t blk[KEY_BLOCK];
+            size_t at = 0;
+            FOR_KEY_BLOCKS(src, blk, m, { memcpy(k + at, blk, m * sizeof *k); at += m; })
+            keys = k;
+        }
+        ent *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
+        rc = e && tmp ? 0 : TOK_E_NOMEM;
+        if (!rc) {
+            for (size_t i = 0; i < n; i++) e[i] = widen(src->map, dst, keys[i], 1);
+            rc = make_run(dst, e, tmp, n, out);
+        }
+        free(e);
+        free(tmp);
     }
-    free(e);
-    free(tmp);
+    free(k);
     return rc;
 }
 
@@ -751,41 +910,24 @@ static int go_wide(tok_blocks *b) {
     return 0;
 }
 
-/* Dense ids of ids[0..n) into d (while the map has numbers for them): how many. */
-static size_t densify(dense_map *m, const uint32_t *ids, size_t n, uint32_t *d) {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t x = dense_of(m, ids[i]);
-        if (x == DENSE_END) return i;
-        d[i] = x;
-    }
-    return n;
-}
-
 int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (ids[i] >= b->limit) return TOK_E_ARGUMENT;
     if (n > CNT_MASK - b->total) return TOK_E_TOO_LARGE;
-    if (b->capbuf - b->nbuf < n) {
-        int rc = buffer_grow(b, n);
-        if (rc) return rc;
-    }
     b->total += n;
-    if (!b->map) return add_keys(b, ids, n, 0, n);
-    /* dense ids, a window at a time (the keys of a window's positions look 3 ids further) */
-    enum { WIN = 4096 };
-    uint32_t d[WIN + 3];
-    for (size_t i = 0; i < n; i += WIN) {
-        const size_t m = n - i < WIN + 3 ? n - i : WIN + 3, keys = n - i < WIN ? n - i : WIN;
-        const size_t got = densify(b->map, ids + i, m, d);
-        if (got < m) {
-            /* the map is full: the ids themselves from here on, and the keys so far rewritten */
-            int rc = go_wide(b);
-            return rc ? rc : add_keys(b, ids, n, i, n);
+    if (!narrow(b)) {
+        if (b->capbuf - b->nbuf < n) {
+            int rc = buffer_grow(b, n);
+            if (rc) return rc;
         }
-        int rc = add_keys(b, d, m, 0, keys);
-        if (rc) return rc;
+        return add_keys(b, ids, n, 0, n);
     }
-    return 0;
+    size_t stopped;
+    int rc = add_ids(b, ids, n, 0, &stopped);
+    if (rc || stopped == n) return rc;
+    /* the dense map is full: the ids themselves from here on, and the keys so far rewritten */
+    rc = go_wide(b);
+    return rc ? rc : add_keys(b, ids, n, stopped, n);
 }
 
 int tok_blocks_merge(tok_blocks *dst, const tok_blocks *src) {
@@ -1053,12 +1195,14 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigr
     memset(out, 0, sizeof *out);
     if (narrow(b) && !b->nruns) {
         /* everything is in the buffer: sorted in place and summarized as it is, without making
-         * it a run of entries (16 bytes a key, in fresh pages) */
+         * it a run of entries (16 bytes a key, in fresh pages); the ids' memory is let go */
         int rc = sort_buffer(b);
-        free(b->tmp);
-        b->tmp = NULL;
         if (rc) return rc;
-        b->sorted = 1;
+        free(b->ibuf);
+        free(b->segs);
+        b->ibuf = NULL;
+        b->segs = NULL;
+        b->capi = b->capsegs = 0;
         return summary_of(b, b->kbuf, NULL, b->nbuf, out, unigrams, cap);
     }
     int rc = compact(b);

@@ -482,6 +482,13 @@ import TokTestSupport
                 #expect(Self.close(got, want), "order \(maxOrder), limit \(limit), alphabet \(alphabet)")
                 #expect(first.summary == before)   // the copy merged into did not change it
                 if limit == 1 << 22 { continue }
+                // buffers of a few keys: texts cut into pieces whose last keys look into the next
+                // piece, a run per piece, every piece merged
+                for keys in [1, 2, 5] {
+                    var tiny = BlockCounts(idLimit: limit, maxOrder: maxOrder, bufferKeys: keys)
+                    for q in seqs { tiny.add(q) }
+                    #expect(Self.close(tiny.summary, want), "order \(maxOrder), buffer \(keys), alphabet \(alphabet)")
+                }
                 // the sums are exact (fixed point): the same digits whatever order texts came in
                 var reversed = BlockCounts(idLimit: limit, maxOrder: maxOrder)
                 for q in seqs.reversed() { reversed.add(q) }
