@@ -785,18 +785,24 @@ static int add_ids(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, si
         int rc = ids_room(b, keys + 3);
         if (rc) return rc;
         uint16_t *d = b->ibuf + b->ni;
+        const size_t real = n - i < keys + 3 ? n - i : keys + 3; /* ids of the text; END after */
         if (b->map) {
-            for (size_t p = 0; p < keys + 3; p++) {
-                const uint32_t x = i + p < n ? dense_of(b->map, ids[i + p]) : end;
-                if (x == DENSE_END && i + p < n) { /* the map is full */
+            /* each id's number is a load from a table of 2 bytes an id of the vocabulary (400 KB
+             * for o200k), out of cache after a text's encoding: asked for 16 ids ahead */
+            const uint32_t *x = ids + i;
+            for (size_t p = 0; p < real; p++) {
+                if (p + 16 < real) __builtin_prefetch(&b->map->fwd[x[p + 16]]);
+                const uint32_t dn = dense_of(b->map, x[p]);
+                if (dn == DENSE_END) { /* the map is full */
                     *stopped = i;
                     return 0;
                 }
-                d[p] = (uint16_t)x;
+                d[p] = (uint16_t)dn;
             }
         } else {
-            for (size_t p = 0; p < keys + 3; p++) d[p] = i + p < n ? (uint16_t)ids[i + p] : end;
+            for (size_t p = 0; p < real; p++) d[p] = (uint16_t)ids[i + p];
         }
+        for (size_t p = real; p < keys + 3; p++) d[p] = end;
         b->segs[b->nsegs++] = (seg){b->ni, keys};
         b->ni += keys + 3;
         b->nbuf += keys;
