@@ -5,8 +5,8 @@
   swift build -c release && python3 tools/analyze_bench.py [--vocab o200k_base] [--with-19]
 
 Inputs: 16 MB of English prose, the code corpus and the UDHR directory from ../shared/corpus.
-Every Tok run is pinned to one core (taskset -c 0) and takes the best of three. Per input it
-prints one Markdown row:
+Every Tok run is pinned to one core (taskset -c 0); encode and analyze take turns, best of
+seven each (--runs), the zstd column the best of three. Per input it prints one Markdown row:
 
   - encode: `tok count` (read, encode, count), the encoding cost analysis stands on;
   - analyze: `tok analyze --zstd-levels ''` (every statistic but the zstd baselines);
@@ -24,12 +24,24 @@ TOK = os.path.join(HERE, "..", ".build", "release", "tok")
 CORPUS = os.path.join(HERE, "..", "..", "shared", "corpus")
 
 
+def timed(cmd):
+    s = time.perf_counter()
+    subprocess.run(["taskset", "-c", "0", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - s
+
+
 def best(cmd, n=3):
-    t = 1e9
+    return min(timed(cmd) for _ in range(n))
+
+
+def best_alternating(cmds, n):
+    """The best of n runs of each command, the commands taking turns, so that a slow spell of the
+    machine falls on all of them alike (a difference of two timings made minutes apart moved by
+    half between runs)."""
+    t = [1e9] * len(cmds)
     for _ in range(n):
-        s = time.perf_counter()
-        subprocess.run(["taskset", "-c", "0", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        t = min(t, time.perf_counter() - s)
+        for i, c in enumerate(cmds):
+            t[i] = min(t[i], timed(c))
     return t
 
 
@@ -75,6 +87,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vocab", default="o200k_base")
     ap.add_argument("--with-19", action="store_true", help="also time the default zstd levels 3,19")
+    ap.add_argument("--runs", type=int, default=7, help="runs of encode and analyze, taking turns (best of each)")
     a = ap.parse_args()
     english = os.path.join(tempfile.gettempdir(), "analyze_bench_english16.txt")
     with open(os.path.join(CORPUS, "english", "english_prose_gutenberg.txt"), "rb") as f:
@@ -92,8 +105,8 @@ def main():
     for name, paths in inputs:
         mb = size(paths) / 1e6
         v = ["--vocab", a.vocab]
-        t_enc = best([TOK, "count", *v, *paths])
-        t_an = best([TOK, "analyze", *v, "--group-by", "total", "--zstd-levels", "", *paths])
+        t_enc, t_an = best_alternating([[TOK, "count", *v, *paths],
+                                        [TOK, "analyze", *v, "--group-by", "total", "--zstd-levels", "", *paths]], a.runs)
         t_z3 = best([TOK, "analyze", *v, "--group-by", "total", "--zstd-levels", "3", *paths])
         row = [name, f"{mb:.1f}", f"{mb / t_enc:.1f}", f"{mb / t_an:.1f}",
                f"{mb / (t_an - t_enc):.1f}" if t_an > t_enc else "n/a", f"{mb / t_z3:.1f}"]
