@@ -551,28 +551,35 @@ void tok_text_stats(const uint8_t *s, size_t len, uint64_t *chars, uint64_t *new
     int in_word = 0;
     for (size_t i = 0; i < len;) {
 #if defined(__SSE2__)
-        /* 64 bytes at once when they are well-formed UTF-8 and no sequence crosses their ends
-         * (every non-ASCII text's common case): a character per byte that is not a continuation
-         * byte; line feeds and word starts from masks. Else the loop below, a character at a time,
-         * to the first character boundary past the block. */
+        /* 64 bytes at once when they are well-formed UTF-8 (every non-ASCII text's common
+         * case): a character per byte that is not a continuation byte; line feeds and word starts
+         * from masks. A character that crosses the block's end is left to the next block, which
+         * starts with it (the block is then 61-63 bytes: in a script of 2- or 3-byte letters most
+         * blocks end inside one, and they went a character at a time). Else the loop below, a
+         * character at a time, to the first character boundary past the block. */
         while (i + 64 <= len) {
             const stat_masks m = stat_masks_of(s + i, 0);
             uint64_t cont = 0;
+            unsigned k = 64; /* the bytes taken */
             if (m.hi) {
                 const stat_masks u = stat_masks_of(s + i, 1);
                 const uint64_t want = u.l2 << 1 | u.l3 << 1 | u.l3 << 2 | u.l4 << 1 | u.l4 << 2 | u.l4 << 3;
-                const uint64_t out = u.l2 >> 63 | u.l3 >> 62 | u.l4 >> 61; /* sequences past the end */
-                const uint64_t bad = (u.other & m.hi) | (want ^ u.cont) | out | (u.e0 << 1 & u.lt_a0) |
+                /* the leads of sequences that end past the block */
+                const uint64_t out = (u.l2 & (uint64_t)1 << 63) | (u.l3 & (uint64_t)3 << 62) | (u.l4 & (uint64_t)7 << 61);
+                const uint64_t bad = (u.other & m.hi) | (want ^ u.cont) | (u.e0 << 1 & u.lt_a0) |
                                      (u.ed << 1 & u.gt_9f) | (u.f0 << 1 & u.lt_90) | (u.f4 << 1 & u.gt_8f);
                 if (bad) break;
+                if (out) k = (unsigned)__builtin_ctzll(out); /* one lead at most: the block ends before it */
                 cont = u.cont;
             }
-            const uint64_t starts = ~m.sp & (m.sp << 1 | (uint64_t)!in_word);
-            nl += (uint64_t)__builtin_popcountll(m.nl);
+            const uint64_t keep = k == 64 ? ~(uint64_t)0 : ((uint64_t)1 << k) - 1;
+            const uint64_t sp = m.sp & keep;
+            const uint64_t starts = ~sp & (sp << 1 | (uint64_t)!in_word) & keep;
+            nl += (uint64_t)__builtin_popcountll(m.nl & keep);
             w += (uint64_t)__builtin_popcountll(starts);
-            in_word = !(m.sp >> 63);
-            c += 64 - (uint64_t)__builtin_popcountll(cont);
-            i += 64;
+            in_word = !(sp >> (k - 1) & 1);
+            c += k - (uint64_t)__builtin_popcountll(cont & keep);
+            i += k;
         }
         if (i >= len) break;
         const size_t stop = i + 64 <= len ? i + 64 : len; /* a block the masks did not take */
