@@ -483,11 +483,22 @@ int64_t tok_icu_words(const uint8_t *s, size_t len, uint32_t **words) { return t
 
 uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint64_t *starts, size_t n_bits) {
     uint64_t split = 0;
+    const size_t n_words64 = (n_bits + 63) / 64; /* words of `starts` */
     for (size_t w = 0; w < n_words; w++) {
         size_t lo = (size_t)words[2 * w] + 1, hi = words[2 * w + 1]; /* a token start in [lo, hi) splits it */
         if (hi > n_bits) hi = n_bits;
         if (lo >= hi) continue;
         size_t a = lo >> 6;
+        if (hi - lo <= 64 && a + 1 < n_words64) {
+            /* the common case without a branch on the data: the 64 bits from lo out of two words
+             * (a word ending inside the first or crossing into the second alike), masked to the
+             * word's length (a loop over the words of `starts` mispredicted at each crossing) */
+            const unsigned __int128 two = (unsigned __int128)starts[a + 1] << 64 | starts[a];
+            const uint64_t x = (uint64_t)(two >> (lo & 63));
+            const size_t len = hi - lo;
+            split += (x & (len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1)) != 0;
+            continue;
+        }
         const size_t b = (hi - 1) >> 6;
         uint64_t x = starts[a] & (~(uint64_t)0 << (lo & 63));
         while (a < b && !x) x = starts[++a];
