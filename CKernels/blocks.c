@@ -87,6 +87,7 @@ struct tok_blocks {
     uint64_t *kbuf;    /* the sorted narrow keys (sorted), kept for the next sort */
     size_t capk;
     int sorted;
+    int ids_kept;      /* sorted, and ibuf still holds the same keys' ids (a small counter's) */
     uint64_t total;    /* keys added, below 2^44: no count can pass it */
     run runs[MAX_RUNS]; /* sorted, equal keys merged; sizes about halving from the first */
     int nruns;
@@ -209,7 +210,7 @@ static void buffers_free(tok_blocks *b) {
     b->ibuf = NULL;
     b->segs = NULL;
     b->nbuf = b->capbuf = b->capk = b->ni = b->capi = b->nsegs = b->capsegs = 0;
-    b->sorted = 0;
+    b->sorted = b->ids_kept = 0;
 }
 
 void tok_blocks_free(tok_blocks *b) {
@@ -238,18 +239,18 @@ tok_blocks *tok_blocks_clone(const tok_blocks *b) {
     c->map = b->map;
     c->total = b->total;
     c->max_keys = b->max_keys;
-    c->sorted = b->sorted;
+    c->sorted = b->sorted && !b->ids_kept;
     if (b->nbuf && !narrow(b)) {
         c->buf = malloc(b->capbuf * sizeof(ent));
         if (!c->buf) { tok_blocks_free(c); return NULL; }
         memcpy(c->buf, b->buf, b->nbuf * sizeof(ent));
         c->capbuf = b->capbuf;
-    } else if (b->nbuf && b->sorted) {
+    } else if (b->nbuf && b->sorted && !b->ids_kept) {
         c->kbuf = malloc(b->nbuf * sizeof *c->kbuf);
         if (!c->kbuf) { tok_blocks_free(c); return NULL; }
         memcpy(c->kbuf, b->kbuf, b->nbuf * sizeof *c->kbuf);
         c->capk = b->nbuf;
-    } else if (b->nbuf) {
+    } else if (b->nbuf) { /* ids (and, kept with them, their sorted keys: sorted again on need) */
         c->ibuf = malloc(b->ni * sizeof *c->ibuf);
         c->segs = malloc(b->nsegs * sizeof *c->segs);
         if (!c->ibuf || !c->segs) { tok_blocks_free(c); return NULL; }
@@ -661,9 +662,9 @@ static int sort_ids(const tok_blocks *b, uint64_t *kb, void *scratch, size_t scr
     return s ? 0 : TOK_E_NOMEM;
 }
 
-/* Makes b's buffered ids sorted keys in b->kbuf (the ids' memory kept for the next ones).
- * Returns 0 or TOK_E_NOMEM (b unchanged). */
-static int sort_buffer(tok_blocks *b) {
+/* Makes b's buffered ids sorted keys in b->kbuf (the ids' memory kept for the next ones; with
+ * `keep_ids`, the ids themselves too, ids_kept set). Returns 0 or TOK_E_NOMEM (b unchanged). */
+static int sort_buffer(tok_blocks *b, int keep_ids) {
     if (b->sorted || !b->nbuf) return 0;
     if (b->capk < b->nbuf) {
         free(b->kbuf); /* nothing in it to keep */
@@ -671,10 +672,11 @@ static int sort_buffer(tok_blocks *b) {
         if (!(b->kbuf = malloc(b->nbuf * sizeof *b->kbuf))) return TOK_E_NOMEM;
         b->capk = b->nbuf;
     }
-    int rc = sort_ids(b, b->kbuf, b->ibuf, b->capi * sizeof *b->ibuf);
+    int rc = keep_ids ? sort_ids(b, b->kbuf, NULL, 0) : sort_ids(b, b->kbuf, b->ibuf, b->capi * sizeof *b->ibuf);
     if (rc) return rc;
-    b->ni = b->nsegs = 0;
+    if (!keep_ids) b->ni = b->nsegs = 0;
     b->sorted = 1;
+    b->ids_kept = keep_ids;
     return 0;
 }
 
@@ -699,15 +701,15 @@ static int flush(tok_blocks *b) {
     run r;
     int rc;
     if (narrow(b)) {
-        rc = sort_buffer(b);
+        rc = sort_buffer(b, 0);
         if (!rc) rc = run_of_sorted(b->kbuf, b->nbuf, &r);
     } else {
         rc = tmp_ready(b);
         if (!rc) rc = make_run(b, b->buf, b->tmp, b->nbuf, &r);
     }
     if (rc) return rc;
-    b->nbuf = 0;
-    b->sorted = 0;
+    b->nbuf = b->ni = b->nsegs = 0;
+    b->sorted = b->ids_kept = 0;
     return push_run(b, r);
 }
 
@@ -781,6 +783,7 @@ static int add_ids(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, si
     const uint16_t end = (uint16_t)(((uint32_t)1 << b->w) - 1);
     *stopped = n;
     for (size_t i = from; i < n;) {
+        if (b->ids_kept) b->sorted = b->ids_kept = 0; /* the ids kept beside the sorted keys: the buffer again */
         if (b->sorted || b->nbuf >= buffer_most(b)) { /* keys sorted by a summary, or a full buffer */
             int rc = flush(b);
             if (rc) return rc;
@@ -940,6 +943,31 @@ int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n) {
     return rc ? rc : add_keys(b, ids, n, stopped, n);
 }
 
+/* Appends the buffered ids of src (narrow, in dst's key space, ids still held) to dst's buffer,
+ * flushing dst's first when they would not fit: the keys of many small counters (a report per
+ * file, then the total) are then sorted once with dst's, where each used to become a run of
+ * 16-byte entries merged with the others. Returns 0 or TOK_E_NOMEM. */
+static int append_ids(tok_blocks *dst, const tok_blocks *src) {
+    if (dst->ids_kept) dst->sorted = dst->ids_kept = 0; /* its ids are its buffer again */
+    if (dst->sorted || dst->nbuf + src->nbuf > buffer_most(dst)) {
+        int rc = flush(dst);
+        if (rc) return rc;
+    }
+    int rc = ids_room(dst, src->ni);
+    if (rc) return rc;
+    if (dst->capsegs - dst->nsegs < src->nsegs) {
+        seg *ns = realloc(dst->segs, (dst->nsegs + src->nsegs) * sizeof *ns);
+        if (!ns) return TOK_E_NOMEM;
+        dst->segs = ns;
+        dst->capsegs = dst->nsegs + src->nsegs;
+    }
+    memcpy(dst->ibuf + dst->ni, src->ibuf, src->ni * sizeof *dst->ibuf);
+    for (size_t g = 0; g < src->nsegs; g++) dst->segs[dst->nsegs++] = (seg){src->segs[g].at + dst->ni, src->segs[g].keys};
+    dst->ni += src->ni;
+    dst->nbuf += src->nbuf;
+    return 0;
+}
+
 int tok_blocks_merge(tok_blocks *dst, const tok_blocks *src) {
     if (dst->limit != src->limit || dst->order != src->order) return TOK_E_ARGUMENT;
     if (src->total > CNT_MASK - dst->total) return TOK_E_TOO_LARGE;
@@ -956,7 +984,9 @@ int tok_blocks_merge(tok_blocks *dst, const tok_blocks *src) {
         if (rc) return rc;
     }
     if (!src->nbuf) return 0;
-    run r; /* the source's unsorted keys become a run of their own */
+    if (narrow(src) && narrow(dst) && !widening && (!src->sorted || src->ids_kept) && src->nbuf <= buffer_most(dst))
+        return append_ids(dst, src);
+    run r; /* the source's keys become a run of their own */
     int rc = buffer_run(src, dst, &r);
     return rc ? rc : push_run(dst, r);
 }
@@ -1206,13 +1236,18 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigr
     if (narrow(b) && !b->nruns) {
         /* everything is in the buffer: sorted in place and summarized as it is, without making
          * it a run of entries (16 bytes a key, in fresh pages); the ids' memory is let go */
-        int rc = sort_buffer(b);
+        /* a small counter keeps its ids beside the sorted keys, for a merge into another (a
+         * file's group into the total) to append them; a large one lets them go */
+        const int keep = b->nbuf <= CACHE_KEYS;
+        int rc = sort_buffer(b, keep);
         if (rc) return rc;
-        free(b->ibuf);
-        free(b->segs);
-        b->ibuf = NULL;
-        b->segs = NULL;
-        b->capi = b->capsegs = 0;
+        if (!b->ids_kept) {
+            free(b->ibuf);
+            free(b->segs);
+            b->ibuf = NULL;
+            b->segs = NULL;
+            b->capi = b->capsegs = 0;
+        }
         return summary_of(b, b->kbuf, NULL, b->nbuf, out, unigrams, cap);
     }
     int rc = compact(b);

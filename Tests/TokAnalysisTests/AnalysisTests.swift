@@ -554,6 +554,41 @@ import TokTestSupport
         #expect(Self.close(c.summary, counts(Array(small[25...]), 1 << 22).summary))
     }
 
+    /// Small counters keep their ids beside their sorted keys after a summary (a file's group):
+    /// merged into another, the ids are appended to its buffer; added to, they are its buffer
+    /// again. Every way round gives the definitions' figures, and a summarized source is left as
+    /// it was.
+    @Test func summarizedSmallCountersMergeAndGrow() {
+        var rng = SeededRandom(seed: 0x5A11)
+        let seqs = NGramCountTests.randomSequences(&rng, alphabet: 40, long: false)
+        let limit = Int(seqs.lazy.flatMap { $0 }.max() ?? 0) + 1
+        for maxOrder in [2, 4] {
+            let want = Self.expected(seqs, maxOrder: maxOrder)
+            // each text its own counter, summarized, then merged into a total (tok analyze's files)
+            let files = seqs.map { q -> BlockCounts in
+                var c = BlockCounts(idLimit: limit, maxOrder: maxOrder)
+                c.add(q)
+                _ = c.summary
+                return c
+            }
+            var total = BlockCounts(idLimit: limit, maxOrder: maxOrder)
+            total.merge(contentsOf: files)
+            #expect(Self.close(total.summary, want), "order \(maxOrder)")
+            #expect(files.indices.allSatisfy { Self.close(files[$0].summary, Self.expected([seqs[$0]], maxOrder: maxOrder)) })
+            // a summarized total merged into again, and added to after its summary
+            var grown = BlockCounts(idLimit: limit, maxOrder: maxOrder)
+            for (i, q) in seqs.enumerated() {
+                if i % 3 == 0 { grown.add(q) } else { grown.merge(contentsOf: [files[i]]) }
+                if i % 5 == 0 { _ = grown.summary }
+            }
+            #expect(Self.close(grown.summary, want), "order \(maxOrder)")
+            // into a counter with a small buffer (runs behind): the appended ids flush it when full
+            var small = BlockCounts(idLimit: limit, maxOrder: maxOrder, bufferKeys: 7)
+            small.merge(contentsOf: files)
+            #expect(Self.close(small.summary, want), "order \(maxOrder)")
+        }
+    }
+
     @Test func emptyAndShortTexts() {
         var b = BlockCounts(idLimit: 10, maxOrder: 4)
         #expect(b.summary == BlockCounts.Summary())
