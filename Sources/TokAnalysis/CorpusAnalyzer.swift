@@ -189,6 +189,11 @@ public struct CorpusAnalyzer: Sendable {
                 }
             }
         }
+        // each entropy once (the Rényi sum is a pow per type), divided for each efficiency as
+        // DistributionMetrics' efficiency functions divide it
+        let shannon = DistributionMetrics.shannonEntropy(counts)
+        let renyi = DistributionMetrics.renyiEntropy(counts, alpha: options.alpha)
+        let observed = counts.filter { $0 > 0 }.count
         var report = AnalysisReport(
             tokenizer: tokenizer.name, vocabularySize: v,
             tokens: tokens, bytes: bytes, chars: chars, words: words, whitespaceWords: whitespaceWords, lines: lines,
@@ -196,12 +201,12 @@ public struct CorpusAnalyzer: Sendable {
             bytesPerToken: ratio(bytes, tokens), charsPerToken: ratio(chars, tokens),
             tokensPerWord: ratio(tokens, words), tokensPerWhitespaceWord: ratio(tokens, whitespaceWords),
             tokensPerLine: ratio(tokens, lines), splitWordRatio: ratio(splitWords, words),
-            shannonEntropy: DistributionMetrics.shannonEntropy(counts),
-            shannonEfficiency: DistributionMetrics.shannonEfficiency(counts),
+            shannonEntropy: shannon,
+            shannonEfficiency: shannon.flatMap { DistributionMetrics.divideByLogSize($0, observed) },
             renyiAlpha: options.alpha,
-            renyiEntropy: DistributionMetrics.renyiEntropy(counts, alpha: options.alpha),
-            renyiEfficiency: DistributionMetrics.renyiEfficiency(counts, alpha: options.alpha),
-            renyiEfficiencyVocab: DistributionMetrics.renyiEfficiency(counts, alpha: options.alpha, vocabularySize: v),
+            renyiEntropy: renyi,
+            renyiEfficiency: renyi.flatMap { DistributionMetrics.divideByLogSize($0, observed) },
+            renyiEfficiencyVocab: renyi.flatMap { DistributionMetrics.divideByLogSize($0, v) },
             vocabUtilization: v == 0 ? nil : Double(counts.count) / Double(v),
             bits: DistributionMetrics.scorerBits(counts),
             seqLen: lines == 0 ? nil : -Double(tokens) / Double(lines),

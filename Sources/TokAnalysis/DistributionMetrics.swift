@@ -97,7 +97,9 @@ public enum DistributionMetrics {
         return log2(n) - s / n
     }
 
-    private static func divideByLogSize(_ h: Double, _ size: Int) -> Double? {
+    /// An entropy divided by log₂ of `size` types, nil for fewer than two: the efficiencies
+    /// above, for a caller that has the entropy already.
+    static func divideByLogSize(_ h: Double, _ size: Int) -> Double? {
         guard size > 1 else { return nil }
         return h / log2(Double(size))
     }
