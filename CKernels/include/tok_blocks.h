@@ -47,10 +47,11 @@ tok_blocks *tok_blocks_clone(const tok_blocks *b);
 
 /**
  * Sets how many keys b's buffer holds at most before they are sorted into a run (at least 1,
- * else TOK_E_ARGUMENT; returns 0). The default, 32 MiB of keys (4 Mi keys of 8 bytes, or 2 Mi of
- * 16), sorts a corpus of up to about 16 MB of text in one go; a smaller buffer takes less memory
- * (the sort needs as much again) and merges more runs. Results do not depend on it. Applies from
- * the buffer's next growth or flush; copies (tok_blocks_clone) keep it.
+ * else TOK_E_ARGUMENT; returns 0). The default, 8 Mi keys when four ids fit 64 bits (held as
+ * 16-bit ids, 16 MiB; 64 MiB of 8-byte keys while they are sorted) and 2 Mi keys of 16 bytes
+ * otherwise (32 MiB, as much again while sorted), sorts a corpus of up to about 32 MB of text in
+ * one go; a smaller buffer takes less memory and merges more runs. Results do not depend on it.
+ * Applies from the buffer's next growth or flush; copies (tok_blocks_clone) keep it.
  */
 int tok_blocks_set_buffer(tok_blocks *b, size_t max_keys);
 
@@ -66,8 +67,10 @@ void tok_blocks_free(tok_blocks *b);
 int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n);
 
 /**
- * Adds every count of src to dst (made with the same limit and order, else TOK_E_ARGUMENT).
- * src is only read. Returns 0, TOK_E_TOO_LARGE (the two totals would reach 2^44; nothing is
+ * Adds every count of src to dst (made with the same limit and order, else TOK_E_ARGUMENT;
+ * dst and src distinct). src is only read: its buffered keys are appended to dst's buffer when
+ * they are still ids (not yet sorted, or a small counter's after a summary), else they and its
+ * runs become runs of dst. Returns 0, TOK_E_TOO_LARGE (the two totals would reach 2^44; nothing is
  * added) or TOK_E_NOMEM (dst then holds what it had and part of src's counts).
  */
 int tok_blocks_merge(tok_blocks *dst, const tok_blocks *src);
