@@ -498,7 +498,7 @@ import TokTestSupport
     }
 
     /// More ids than the sort buffer holds (sorted runs merged several times; a buffer of 100,000
-    /// keys here, of 4 Mi by default) against the fallback's hash tables; and the default buffer
+    /// keys here, of 8 Mi by default) against the fallback's hash tables; and the default buffer
     /// (every key sorted at once and summarized in place) gives the same.
     @Test func longInputEqualsTheHashTables() {
         var rng = SeededRandom(seed: 47)
