@@ -572,7 +572,7 @@ static int tmp_ready(tok_blocks *b) {
 }
 
 /* The narrow keys of positions ib[at .. at + m) into out: each position's id and the three
- * after it, ids past the counter's order END (`fill`: their bits all set). The three ids after
+ * after it, ids past the counter's order END (`fill`: their bits all set, key_fill). The three ids after
  * the last position are in ib (a segment's). */
 static inline void ids_keys(unsigned w, uint64_t fill, const uint16_t *ib, size_t at, size_t m, uint64_t *out) {
     const uint64_t mask = 4 * w == 64 ? ~(uint64_t)0 : ((uint64_t)1 << 4 * w) - 1;
@@ -583,6 +583,17 @@ static inline void ids_keys(unsigned w, uint64_t fill, const uint16_t *ib, size_
     }
 }
 
+/* The bits a narrow key of b has set past its order (the END ids of a counter of order < 4). */
+static inline uint64_t key_fill(const tok_blocks *b) {
+    return b->order == 4 ? 0 : ((uint64_t)1 << (4 - b->order) * b->w) - 1;
+}
+
+/* All the keys of b's ids, in order, into out[0..b->nbuf). */
+static void all_keys(const tok_blocks *b, uint64_t *out) {
+    for (size_t g = 0, k = 0; g < b->nsegs; k += b->segs[g].keys, g++)
+        ids_keys(b->w, key_fill(b), b->ibuf, b->segs[g].at, b->segs[g].keys, out + k);
+}
+
 /* For each segment of b's ids, its keys a block of KEY_BLOCK at a time in `blk`, BODY run on
  * each block (m keys). */
 #define KEY_BLOCK 256
@@ -590,7 +601,7 @@ static inline void ids_keys(unsigned w, uint64_t fill, const uint16_t *ib, size_
     for (size_t sg_ = 0; sg_ < (b)->nsegs; sg_++)                                                  \
         for (size_t q_ = 0; q_ < (b)->segs[sg_].keys; q_ += KEY_BLOCK) {                           \
             const size_t m = (b)->segs[sg_].keys - q_ < KEY_BLOCK ? (b)->segs[sg_].keys - q_ : KEY_BLOCK; \
-            ids_keys((b)->w, fill, (b)->ibuf, (b)->segs[sg_].at + q_, m, blk);                     \
+            ids_keys((b)->w, key_fill(b), (b)->ibuf, (b)->segs[sg_].at + q_, m, blk);              \
             BODY                                                                                    \
         }
 
@@ -611,11 +622,9 @@ static inline void ids_keys(unsigned w, uint64_t fill, const uint16_t *ib, size_
 static int sort_ids(const tok_blocks *b, uint64_t *kb, void *scratch, size_t scratch_bytes) {
     const size_t n = b->nbuf;
     const unsigned bits = 4 * b->w;
-    const uint64_t fill = b->order == 4 ? 0 : ((uint64_t)1 << (4 - b->order) * b->w) - 1;
     uint64_t blk[KEY_BLOCK];
     if (n <= CACHE_KEYS) { /* small: the keys in order, then the in-cache sort */
-        size_t k = 0;
-        FOR_KEY_BLOCKS(b, blk, m, { memcpy(kb + k, blk, m * sizeof *kb); k += m; })
+        all_keys(b, kb);
         uint64_t *tmp = scratch_bytes >= n * sizeof *kb ? scratch : malloc(n * sizeof *kb);
         uint64_t *r = tmp ? sort_keys(bits, kb, tmp, n) : NULL;
         if (r && r != kb) memcpy(kb, r, n * sizeof *kb);
@@ -756,6 +765,12 @@ static int add_keys(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, s
     return 0;
 }
 
+/* A counter that kept its ids beside its sorted keys takes them as its buffer again, before
+ * more come (the sorted keys are made anew at the next sort). */
+static inline void ids_again(tok_blocks *b) {
+    if (b->ids_kept) b->sorted = b->ids_kept = 0;
+}
+
 /* Room in the narrow buffer for `ids` more ids and one more segment. Returns 0 or TOK_E_NOMEM. */
 static int ids_room(tok_blocks *b, size_t ids) {
     if (b->capi - b->ni < ids) {
@@ -783,7 +798,7 @@ static int add_ids(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, si
     const uint16_t end = (uint16_t)(((uint32_t)1 << b->w) - 1);
     *stopped = n;
     for (size_t i = from; i < n;) {
-        if (b->ids_kept) b->sorted = b->ids_kept = 0; /* the ids kept beside the sorted keys: the buffer again */
+        ids_again(b);
         if (b->sorted || b->nbuf >= buffer_most(b)) { /* keys sorted by a summary, or a full buffer */
             int rc = flush(b);
             if (rc) return rc;
@@ -854,10 +869,7 @@ static int buffer_run(const tok_blocks *src, const tok_blocks *dst, run *out) {
     } else if (!rc) { /* src's dense keys as keys of the ids themselves, in any order */
         const uint64_t *keys = src->kbuf;
         if (!src->sorted) {
-            const uint64_t fill = src->order == 4 ? 0 : ((uint64_t)1 << (4 - src->order) * src->w) - 1;
-            uint64_t blk[KEY_BLOCK];
-            size_t at = 0;
-            FOR_KEY_BLOCKS(src, blk, m, { memcpy(k + at, blk, m * sizeof *k); at += m; })
+            all_keys(src, k);
             keys = k;
         }
         ent *e = malloc(n * sizeof *e), *tmp = malloc(n * sizeof *tmp);
@@ -948,7 +960,7 @@ int tok_blocks_add(tok_blocks *b, const uint32_t *ids, size_t n) {
  * file, then the total) are then sorted once with dst's, where each used to become a run of
  * 16-byte entries merged with the others. Returns 0 or TOK_E_NOMEM. */
 static int append_ids(tok_blocks *dst, const tok_blocks *src) {
-    if (dst->ids_kept) dst->sorted = dst->ids_kept = 0; /* its ids are its buffer again */
+    ids_again(dst);
     if (dst->sorted || dst->nbuf + src->nbuf > buffer_most(dst)) {
         int rc = flush(dst);
         if (rc) return rc;
@@ -999,63 +1011,40 @@ static int compact(tok_blocks *b) {
     return settle(b, 1);
 }
 
-typedef struct { uint32_t id; uint64_t count; } id_count;
-
-static int cmp_id(const void *x, const void *y) {
-    uint32_t a = ((const id_count *)x)->id, b = ((const id_count *)y)->id;
-    return (a > b) - (a < b);
-}
-
-/* p[0..n) in id order (ids below 2^bits, all different): LSD radix passes of 11 bits (qsort's
- * calls through a comparison function were 2.4% of `tok analyze` on UDHR by file, a summary per
- * file); qsort when the second buffer cannot be had. */
-static void sort_by_id(id_count *p, size_t n, unsigned bits) {
-    id_count *tmp = n > 1 ? malloc(n * sizeof *tmp) : NULL;
-    if (!tmp) {
-        if (n > 1) qsort(p, n, sizeof *p, cmp_id);
-        return;
-    }
-    uint32_t count[1 << DIGIT];
-    id_count *from = p, *to = tmp;
-    for (unsigned sh = 0; sh < bits; sh += DIGIT) {
-        memset(count, 0, sizeof count);
-        for (size_t i = 0; i < n; i++) count[(from[i].id >> sh) & ((1u << DIGIT) - 1)]++;
-        uint32_t sum = 0;
-        for (unsigned v = 0; v < (1u << DIGIT); v++) {
-            const uint32_t c = count[v];
-            count[v] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) to[count[(from[i].id >> sh) & ((1u << DIGIT) - 1)]++] = from[i];
-        id_count *t = from;
-        from = to;
-        to = t;
-    }
-    if (from != p) memcpy(p, from, n * sizeof *p);
-    free(tmp);
-}
-
 /*
  * Where a summary puts each distinct id's count, in id order in the end. Dense ids come in the
  * order they were numbered: their counts are placed by id and read back in id order after the
- * pass (every count is at least 1) when there may be many; else their (id, count) pairs are
- * sorted (a file of a few thousand tokens would pay for zeroing and reading a table of the whole
- * vocabulary). Ids themselves come in id order and go straight to the caller's array.
+ * pass (every count is at least 1) when there may be many; else each count goes to a list and
+ * its id, with its place in the list, to a key that the narrow keys' radix sort puts in id order
+ * (a file of a few thousand tokens would pay for zeroing and reading a table of the whole
+ * vocabulary; qsort of (id, count) pairs cost more than the rest of such a summary). Ids
+ * themselves come in id order and go straight to the caller's array.
  */
 typedef struct {
     const tok_blocks *b;
     uint64_t *by_id;
-    id_count *pairs;
+    uint64_t *counts, *keys, *tmp; /* the list: counts, keys (id << 16 | place), the sort's second buffer */
     uint64_t *unigrams;
     size_t cap, k; /* the caller's array and its capacity; counts put so far */
 } uni_sink;
 
 static int uni_open(const tok_blocks *b, size_t n, uint64_t *unigrams, size_t cap, uni_sink *u) {
-    *u = (uni_sink){b, NULL, NULL, unigrams, cap, 0};
+    *u = (uni_sink){b, NULL, NULL, NULL, NULL, unigrams, cap, 0};
     if (b->map && cap) {
-        if (n >= b->limit / 4) u->by_id = calloc(b->limit, sizeof *u->by_id);
-        else u->pairs = malloc((n < DENSE_END ? n : DENSE_END) * sizeof *u->pairs + 1);
-        if (!u->by_id && !u->pairs) return TOK_E_NOMEM;
+        if (n >= b->limit / 4) {
+            if (!(u->by_id = calloc(b->limit, sizeof *u->by_id))) return TOK_E_NOMEM;
+        } else {
+            const size_t m = (n < DENSE_END ? n : DENSE_END) + 1; /* dense ids: places fit 16 bits */
+            u->counts = malloc(m * sizeof *u->counts);
+            u->keys = malloc(m * sizeof *u->keys);
+            u->tmp = malloc(m * sizeof *u->tmp);
+            if (!u->counts || !u->keys || !u->tmp) {
+                free(u->counts);
+                free(u->keys);
+                free(u->tmp);
+                return TOK_E_NOMEM;
+            }
+        }
     }
     return 0;
 }
@@ -1063,21 +1052,31 @@ static int uni_open(const tok_blocks *b, size_t n, uint64_t *unigrams, size_t ca
 /* The next distinct id (in key order): `first` (as the keys hold it) and its count. */
 static inline void uni_put(uni_sink *u, uint32_t first, uint64_t c) {
     if (u->by_id) u->by_id[id_of_dense(u->b->map, first)] = c;
-    else if (u->pairs) u->pairs[u->k] = (id_count){id_of_dense(u->b->map, first), c};
-    else if (u->k < u->cap) u->unigrams[u->k] = c;
+    else if (u->counts) {
+        u->counts[u->k] = c;
+        u->keys[u->k] = (uint64_t)id_of_dense(u->b->map, first) << 16 | u->k;
+    } else if (u->k < u->cap) u->unigrams[u->k] = c;
     u->k++;
 }
 
-static void uni_close(uni_sink *u) {
+/* Puts the counts in the caller's array in id order. Returns 0 or TOK_E_NOMEM. */
+static int uni_close(uni_sink *u) {
+    int rc = 0;
     if (u->by_id) {
         for (size_t id = 0, k = 0; id < u->b->limit && k < u->cap; id++)
             if (u->by_id[id]) u->unigrams[k++] = u->by_id[id];
         free(u->by_id);
-    } else if (u->pairs) {
-        sort_by_id(u->pairs, u->k, width_for(u->b->limit));
-        for (size_t k = 0; k < u->k && k < u->cap; k++) u->unigrams[k] = u->pairs[k].count;
-        free(u->pairs);
+    } else if (u->counts) {
+        const uint64_t *s = sort_keys(width_for(u->b->limit) + 16, u->keys, u->tmp, u->k);
+        if (s)
+            for (size_t k = 0; k < u->k && k < u->cap; k++) u->unigrams[k] = u->counts[s[k] & 0xFFFF];
+        else
+            rc = TOK_E_NOMEM;
+        free(u->counts);
+        free(u->keys);
+        free(u->tmp);
     }
+    return rc;
 }
 
 /* Σ c[j] over the bits j of mk (mostly 0: keys of depth k are rare). */
@@ -1224,7 +1223,7 @@ static inline __attribute__((always_inline)) int summary_body(const tok_blocks *
 #undef CUM_AT
 #undef BEFORE
 #undef COUNT_OF
-    uni_close(&u);
+    if (uni_close(&u)) return TOK_E_NOMEM;
     for (int k = 1; k <= 4; k++) {
         out->clog2c[k] = tok__fsum_value(all[k]);
         out->context_clog2c[k] = tok__fsum_value(ctx[k]);

@@ -206,24 +206,13 @@ static int class_beyond_ascii(const uint8_t *s, size_t to, size_t i, unsigned *n
 }
 
 /* The class of the character at s[i] (i < to) and its length in *n. Well-formed two- and
- * three-byte characters (all of the BMP but the surrogates) are decoded here: the general
- * decoder also looks up the character's category for the pre-token scanners, a third of the
- * time of the words of UDHR's non-Latin lines in a `perf` profile. */
+ * three-byte characters go through tok_utf8_bmp_at: tok_utf8_at also looks up each character's
+ * category for the pre-token scanners, a third of the time of the words of UDHR's non-Latin
+ * lines in a `perf` profile. */
 static inline __attribute__((always_inline)) int class_at(const uint8_t *s, size_t to, size_t i, unsigned *n) {
-    const uint8_t c = s[i];
-    if (c < 0x80) { *n = 1; return ascii_class[c]; }
-    if (c >= 0xC2 && c <= 0xDF && i + 1 < to && (s[i + 1] & 0xC0) == 0x80) {
-        *n = 2;
-        return bmp_class_of((uint32_t)(c & 0x1F) << 6 | (s[i + 1] & 0x3F));
-    }
-    if ((c & 0xF0) == 0xE0 && i + 2 < to && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
-        const uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
-        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
-            *n = 3;
-            return bmp_class_of(cp);
-        }
-    }
-    return class_beyond_ascii(s, to, i, n); /* four bytes, or ill-formed */
+    if (s[i] < 0x80) { *n = 1; return ascii_class[s[i]]; }
+    const uint32_t cp = tok_utf8_bmp_at(s, to, i, n);
+    return cp != UINT32_MAX ? bmp_class_of(cp) : class_beyond_ascii(s, to, i, n); /* four bytes, or ill-formed */
 }
 
 /* The class of the first character at or after s[j] that is not Extend, Format or ZWJ (WB4), or

@@ -43,20 +43,13 @@ static inline int tok_type(uint8_t f) {
 static inline __attribute__((always_inline)) uint16_t char_at(const uint8_t *s, size_t len, size_t i, size_t *clen) {
     uint8_t b = s[i];
     if (b < 0x80) { *clen = 1; return tok_seg_ascii[b]; }
-    /* Well-formed two- and three-byte characters (most non-ASCII text) decoded inline, without
-     * tok_utf8_at's general checks and class lookup; anything else goes the general way. */
-    if (b >= 0xC2 && b <= 0xDF && i + 1 < len && (s[i + 1] & 0xC0) == 0x80) {
-        *clen = 2;
-        return tok_seg_props(((uint32_t)(b & 0x1F) << 6) | (s[i + 1] & 0x3Fu));
-    }
-    if ((b & 0xF0) == 0xE0 && i + 2 < len) {
-        uint8_t b1 = s[i + 1], b2 = s[i + 2];
-        uint32_t cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(b1 & 0x3F) << 6) | (b2 & 0x3Fu);
-        /* both continuation bytes, not overlong (>= U+0800), not a surrogate */
-        if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && cp >= 0x800 && (cp & 0xF800) != 0xD800) {
-            *clen = 3;
-            return tok_seg_props(cp);
-        }
+    /* well-formed two- and three-byte characters (most non-ASCII text) without tok_utf8_at's
+     * class lookup; anything else goes the general way */
+    unsigned m;
+    const uint32_t cp = tok_utf8_bmp_at(s, len, i, &m);
+    if (cp != UINT32_MAX) {
+        *clen = m;
+        return tok_seg_props(cp);
     }
     tok_char c = tok_utf8_at(s, len, i);
     *clen = c.len;

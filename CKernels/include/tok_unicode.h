@@ -93,6 +93,31 @@ static inline __attribute__((always_inline)) tok_char tok_utf8_at(const uint8_t 
 }
 
 /**
+ * The code point of a well-formed two- or three-byte character at s[i] (i < len, s[i] >= 0x80),
+ * its length in *n; UINT32_MAX for anything else (four bytes, ill-formed, cut short), which
+ * tok_utf8_at then decodes. Most non-ASCII text is this case, decoded without tok_utf8_at's
+ * general checks and class lookup by scanners that want their own properties of the character.
+ */
+static inline __attribute__((always_inline)) uint32_t tok_utf8_bmp_at(const uint8_t *s, size_t len, size_t i,
+                                                                       unsigned *n) {
+    const uint8_t b = s[i];
+    if (b >= 0xC2 && b <= 0xDF && i + 1 < len && (s[i + 1] & 0xC0) == 0x80) {
+        *n = 2;
+        return (uint32_t)(b & 0x1F) << 6 | (s[i + 1] & 0x3Fu);
+    }
+    if ((b & 0xF0) == 0xE0 && i + 2 < len) {
+        const uint8_t b1 = s[i + 1], b2 = s[i + 2];
+        const uint32_t cp = (uint32_t)(b & 0x0F) << 12 | (uint32_t)(b1 & 0x3F) << 6 | (b2 & 0x3Fu);
+        /* both continuation bytes, not overlong (>= U+0800), not a surrogate */
+        if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && cp >= 0x800 && (cp & 0xF800) != 0xD800) {
+            *n = 3;
+            return cp;
+        }
+    }
+    return UINT32_MAX;
+}
+
+/**
  * Number of bytes (0 to 3) at the end of s[0..len) that begin a UTF-8 sequence that is well-formed
  * so far but incomplete: bytes a streaming decoder must hold back until more arrive.
  */
