@@ -643,11 +643,12 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
                 m = tok_bpe_piece(v, s + st, n, ids + k, sc);
             }
             if (m < 0) return m;
-            if (starts) {
+            if (starts) { /* a piece's first token starts it; the tokens after it, by lengths */
                 size_t off = st;
-                for (ptrdiff_t u = 0; u < m; u++) {
+                starts[k] = (uint32_t)off;
+                for (ptrdiff_t u = 1; u < m; u++) {
+                    off += tok__len_of(v, ids[k + (size_t)u - 1]);
                     starts[k + (size_t)u] = (uint32_t)off;
-                    off += TOK_SPAN_LEN(v->spans[ids[k + (size_t)u]]);
                 }
             }
             k += (size_t)m;

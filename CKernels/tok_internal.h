@@ -57,7 +57,17 @@ struct tok_vocab {
      * Most lookups during merging are for byte strings that are not tokens; the filter answers
      * those without touching the multi-megabyte tables. */
     uint64_t *filter;
+    /* Per mergeable id, its length in bytes, 0 when above 255 (then spans tells): one byte an id
+     * (200 KB for o200k) where spans take 8, so that the byte offsets of a piece's tokens read a
+     * table that stays in L2. */
+    uint8_t *len8;
 };
+
+/* The length of mergeable token id (below n_ranks). */
+static inline uint32_t tok__len_of(const struct tok_vocab *v, uint32_t id) {
+    const uint32_t l = v->len8[id];
+    return l ? l : TOK_SPAN_LEN(v->spans[id]);
+}
 
 #define TOK_FILTER_BITS 21
 #define TOK_FILTER34_BITS 19

@@ -249,10 +249,12 @@ int tok_vocab_parse_tiktoken(const uint8_t *text, size_t len, tok_vocab **out, t
     }
     if ((rc = build_short_tables(v))) goto fail;
     v->filter = calloc(((size_t)1 << TOK_FILTER_BITS) / 64, sizeof(uint64_t));
-    if (!v->filter) { rc = TOK_E_NOMEM; goto fail; }
+    v->len8 = malloc(v->n_ranks);
+    if (!v->filter || !v->len8) { rc = TOK_E_NOMEM; goto fail; }
     for (uint32_t id = 0; id < v->n_ranks; id++) {
         uint64_t sp = v->spans[id];
         uint32_t len = TOK_SPAN_LEN(sp);
+        v->len8[id] = len <= 255 ? (uint8_t)len : 0;
         const uint8_t *b = v->arena + TOK_SPAN_OFF(sp);
         uint64_t h = len <= 8 ? tok__short_hash(tok__short_key(b, len), len) : tok__hash(b, len);
         size_t bit = (size_t)(h >> 20) & (((size_t)1 << TOK_FILTER_BITS) - 1);
@@ -286,6 +288,7 @@ void tok_vocab_free(tok_vocab *v) {
     free(v->filter34);
     free(v->dec16);
     free(v->filter);
+    free(v->len8);
     free(v);
 }
 
