@@ -184,16 +184,19 @@ static uint8_t class_of(uint32_t cp) {
     }
 }
 
-static inline uint8_t bmp_class_of(uint32_t cp) {
+/* Fills the page of cp (once per process and page). */
+static __attribute__((noinline)) void bmp_page_fill(uint32_t cp) {
     const unsigned page = cp >> 8;
-    if (!atomic_load_explicit(&bmp_page_ready[page], memory_order_acquire)) {
-        pthread_mutex_lock(&bmp_lock);
-        if (!atomic_load_explicit(&bmp_page_ready[page], memory_order_relaxed)) {
-            for (uint32_t c = page << 8; c < (page + 1) << 8; c++) bmp_class[c] = class_of(c);
-            atomic_store_explicit(&bmp_page_ready[page], 1, memory_order_release);
-        }
-        pthread_mutex_unlock(&bmp_lock);
+    pthread_mutex_lock(&bmp_lock);
+    if (!atomic_load_explicit(&bmp_page_ready[page], memory_order_relaxed)) {
+        for (uint32_t c = page << 8; c < (page + 1) << 8; c++) bmp_class[c] = class_of(c);
+        atomic_store_explicit(&bmp_page_ready[page], 1, memory_order_release);
     }
+    pthread_mutex_unlock(&bmp_lock);
+}
+
+static inline __attribute__((always_inline)) uint8_t bmp_class_of(uint32_t cp) {
+    if (__builtin_expect(!atomic_load_explicit(&bmp_page_ready[cp >> 8], memory_order_acquire), 0)) bmp_page_fill(cp);
     return bmp_class[cp];
 }
 
@@ -262,9 +265,30 @@ static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l)
             continue;
         }
         if (b == a && (b == A_L || b == A_N || b == A_SP)) { /* WB5, WB8, WB3d: the commonest pairs */
-            /* the rest of the run's ASCII in a tight loop */
+            /* the rest of the run in tight loops: ASCII letters 16 at a time, two-byte characters */
             i += n;
-            while (i < to && s[i] < 0x80 && ascii_class[s[i]] == b) i++;
+            for (;;) {
+#if defined(__SSE2__)
+                if (b == A_L) {
+                    while (i + 16 <= to) {
+                        const __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+                        const __m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
+                        const __m128i let = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+                                                                       _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1))),
+                                                         _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+                        const unsigned m = (unsigned)_mm_movemask_epi8(let);
+                        if (m != 0xFFFF) { i += (size_t)__builtin_ctz(~m); break; }
+                        i += 16;
+                    }
+                }
+#endif
+                while (i < to && s[i] < 0x80 && ascii_class[s[i]] == b) i++;
+                const size_t at = i;
+                while (i + 1 < to && s[i] >= 0xC2 && s[i] <= 0xDF && (s[i + 1] & 0xC0) == 0x80 &&
+                       bmp_class_of((uint32_t)(s[i] & 0x1F) << 6 | (s[i + 1] & 0x3Fu)) == b)
+                    i += 2;
+                if (i == at || i >= to || (s[i] >= 0x80 && s[i] < 0xC2) || s[i] > 0xDF) break;
+            }
             pa = b;
             continue;
         }

@@ -342,6 +342,25 @@ import TokTestSupport
         }, end: { _ in [10] })
     }
 
+    /// Long runs of letters (and of digits, and of spaces) in lines the character scanner takes:
+    /// ASCII letters 16 at a time and two-byte letters in a loop of their own, so runs that mix
+    /// the two, cross 16-byte steps, end at a joiner, a mark, a character left to ICU or the
+    /// line's end, and two-byte characters of other classes inside them, give ICU's words.
+    @Test func longMixedRunsAsICU() {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCXYZ@".utf8).map { [$0] }
+        let twoByte = ["é", "ß", "Ж", "ω", "ǅ", "ª", "ı"].map { Array($0.utf8) }   // letters of two bytes
+        let others = ["٣", "0", "7", "'", ".", ",", "_", " ", "\u{0301}", "\u{00AD}", "’", "\u{00A0}", "§", "·", "א", "日",
+                      "\u{2003}", "-", ":"].map { Array($0.utf8) }
+        expectRandomTextsAsICU(seed: 0x16B7, trials: 2_000, lines: 1...4, length: 0...90, piece: { trial, rng in
+            switch Int.random(in: 0..<20, using: &rng) {
+            case 0..<12: return letters.randomElement(using: &rng)!
+            case 12..<16: return twoByte.randomElement(using: &rng)!
+            case 16 where trial % 2 == 0: return Array(repeating: UInt8(ascii: "9"), count: Int.random(in: 1...20, using: &rng))
+            default: return others.randomElement(using: &rng)!
+            }
+        }, end: { rng in Int.random(in: 0..<3, using: &rng) == 0 ? [] : [10] },
+           finish: { trial, rng in trial % 5 == 0 ? [0xC3] : [] })   // a lead byte cut at the end
+    }
     /// Long ASCII lines, so that runs of letters, digits, '_' and joiners cross the 64-byte
     /// blocks of the bit-mask path, with lines of other characters between the spans; in half
     /// the texts also the General Punctuation the path takes (MidNumLet U+2018, U+2019, U+2024
