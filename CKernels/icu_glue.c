@@ -244,6 +244,15 @@ static inline int word_break(const uint8_t *s, size_t to, size_t i, unsigned n, 
     return 1;                                                                 /* WB999 */
 }
 
+#if defined(__SSE2__)
+/* The bytes of x that are ASCII letters or '@' (ALetter in ASCII), as 0xFF. */
+static inline __m128i ascii_letters16(__m128i x) {
+    const __m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
+    return _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1))),
+                        _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+}
+#endif
+
 /* Appends the words of the line s[from..to). Returns 0, 1 when the line has a character outside
  * the classes (nothing appended) or -1 (memory). */
 static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l) {
@@ -271,12 +280,8 @@ static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l)
 #if defined(__SSE2__)
                 if (b == A_L) {
                     while (i + 16 <= to) {
-                        const __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-                        const __m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
-                        const __m128i let = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
-                                                                       _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1))),
-                                                         _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
-                        const unsigned m = (unsigned)_mm_movemask_epi8(let);
+                        const unsigned m =
+                            (unsigned)_mm_movemask_epi8(ascii_letters16(_mm_loadu_si128((const __m128i *)(s + i))));
                         if (m != 0xFFFF) { i += (size_t)__builtin_ctz(~m); break; }
                         i += 16;
                     }
@@ -346,10 +351,7 @@ static inline __attribute__((always_inline)) ascii_masks masks_of(const uint8_t 
     ascii_masks m = {0, 0, 0, 0, 0, 0, 0};
     for (int q = 0; q < 4; q++) {
         __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * q));
-        __m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
-        __m128i let = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
-                                                 _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1))),
-                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+        __m128i let = ascii_letters16(x);
         __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
         __m128i both = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\'')));
         __m128i num = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')), _mm_cmpeq_epi8(x, _mm_set1_epi8(';')));

@@ -177,8 +177,8 @@ public struct CorpusAnalyzer: Sendable {
             zTok["\(l)"] = bytes == 0 ? nil : Double(zstdTokens[l] ?? 0) * 8 / Double(bytes)
         }
         var curve: [AnalysisReport.CoveragePoint] = []
+        let sorted = Array(counts.reversed())   // largest first (every count is positive)
         if tokens > 0 {
-            let sorted = Array(counts.reversed())   // counts are sorted already
             var k = 1, acc = 0, i = 0
             while i < sorted.count {
                 acc += sorted[i]
@@ -210,7 +210,7 @@ public struct CorpusAnalyzer: Sendable {
             vocabUtilization: v == 0 ? nil : Double(counts.count) / Double(v),
             bits: DistributionMetrics.scorerBits(counts),
             seqLen: lines == 0 ? nil : -Double(tokens) / Double(lines),
-            percFreq: DistributionMetrics.percentileFrequency(counts),
+            percFreq: DistributionMetrics.percentileFrequency(descending: sorted),
             conditionalEntropy: conditional,
             zstdBitsPerByte: zText, zstdTokenStreamBitsPerByte: zTok,
             tokenBitsPerByte: bytes == 0 || v == 0 ? nil : Double(tokens) * log2(Double(v)) / Double(bytes))

@@ -53,7 +53,12 @@ public enum DistributionMetrics {
     /// tokenization-scorer's `perc_freq`: the probability mass of the types ranked between the
     /// `start` and `end` quantiles of the frequency-sorted type list (defaults 0.03 and 0.83).
     public static func percentileFrequency(_ counts: some Collection<Int>, start: Double = 0.03, end: Double = 0.83) -> Double? {
-        let sorted = counts.filter { $0 > 0 }.sorted(by: >)
+        percentileFrequency(descending: counts.filter { $0 > 0 }.sorted(by: >), start: start, end: end)
+    }
+
+    /// ``percentileFrequency(_:start:end:)`` of positive counts already sorted largest first (a
+    /// report has them so for its coverage curve: no second sort).
+    static func percentileFrequency(descending sorted: [Int], start: Double = 0.03, end: Double = 0.83) -> Double? {
         let total = sorted.reduce(0, +)
         guard total > 0 else { return nil }
         let n = sorted.count
