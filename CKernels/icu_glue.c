@@ -274,7 +274,7 @@ static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l)
             continue;
         }
         if (b == a && (b == A_L || b == A_N || b == A_SP)) { /* WB5, WB8, WB3d: the commonest pairs */
-            /* the rest of the run in tight loops: ASCII letters 16 at a time, two-byte characters */
+            /* the rest of the run in tight loops: ASCII letters 16 at a time, other characters */
             i += n;
             for (;;) {
 #if defined(__SSE2__)
@@ -288,11 +288,19 @@ static int fast_words_of(const uint8_t *s, size_t from, size_t to, word_list *l)
                 }
 #endif
                 while (i < to && s[i] < 0x80 && ascii_class[s[i]] == b) i++;
+                /* two- and three-byte characters of the run's class, and in a run of letters or
+                 * digits Extend/Format/ZWJ (WB4: part of the letter before, as the loop above
+                 * treats them; after a space they send the line to ICU, so not in a run of spaces) */
                 const size_t at = i;
-                while (i + 1 < to && s[i] >= 0xC2 && s[i] <= 0xDF && (s[i + 1] & 0xC0) == 0x80 &&
-                       bmp_class_of((uint32_t)(s[i] & 0x1F) << 6 | (s[i + 1] & 0x3Fu)) == b)
-                    i += 2;
-                if (i == at || i >= to || (s[i] >= 0x80 && s[i] < 0xC2) || s[i] > 0xDF) break;
+                while (i < to && s[i] >= 0x80) {
+                    unsigned m;
+                    const uint32_t cp = tok_utf8_bmp_at(s, to, i, &m);
+                    if (cp == UINT32_MAX) break;
+                    const uint8_t c = bmp_class_of(cp);
+                    if (c != b && (c != A_X || b == A_SP)) break;
+                    i += m;
+                }
+                if (i == at || i >= to || s[i] >= 0x80) break;
             }
             pa = b;
             continue;

@@ -343,14 +343,17 @@ import TokTestSupport
     }
 
     /// Long runs of letters (and of digits, and of spaces) in lines the character scanner takes:
-    /// ASCII letters 16 at a time and two-byte letters in a loop of their own, so runs that mix
-    /// the two, cross 16-byte steps, end at a joiner, a mark, a character left to ICU or the
-    /// line's end, and two-byte characters of other classes inside them, give ICU's words.
+    /// ASCII letters 16 at a time and other characters of the run's class (with Extend, Format
+    /// and ZWJ inside runs of letters and digits) in a loop of their own, so runs that mix them,
+    /// cross 16-byte steps, end at a joiner, a mark after spaces, a character left to ICU or the
+    /// line's end, and characters of other classes inside them, give ICU's words.
     @Test func longMixedRunsAsICU() {
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCXYZ@".utf8).map { [$0] }
-        let twoByte = ["é", "ß", "Ж", "ω", "ǅ", "ª", "ı"].map { Array($0.utf8) }   // letters of two bytes
-        let others = ["٣", "0", "7", "'", ".", ",", "_", " ", "\u{0301}", "\u{00AD}", "’", "\u{00A0}", "§", "·", "א", "日",
-                      "\u{2003}", "-", ":"].map { Array($0.utf8) }
+        // letters of two and three bytes; Extend, Format and ZWJ (marks of two and three bytes)
+        let twoByte = ["é", "ß", "Ж", "ω", "ǅ", "ª", "ı", "क", "ა", "ཀ", "\u{093F}", "\u{094D}", "\u{0301}", "\u{200D}",
+                       "\u{00AD}"].map { Array($0.utf8) }
+        let others = ["٣", "०", "0", "7", "'", ".", ",", "_", " ", " ", "\u{0301}", "\u{00AD}", "’", "\u{00A0}", "§", "·",
+                      "א", "日", "\u{2003}", "-", ":"].map { Array($0.utf8) }
         expectRandomTextsAsICU(seed: 0x16B7, trials: 2_000, lines: 1...4, length: 0...90, piece: { trial, rng in
             switch Int.random(in: 0..<20, using: &rng) {
             case 0..<12: return letters.randomElement(using: &rng)!
