@@ -592,7 +592,7 @@ ptrdiff_t tok_bpe_piece(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t
 #define BATCH 16
 static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
     int pattern, const tok_vocab *v, const uint8_t *s, size_t len, size_t *pos, uint32_t *ids,
-    uint32_t *starts, size_t cap, size_t *need, tok_scratch *sc) {
+    uint32_t *starts, uint64_t *sbits, size_t sbit0, size_t cap, size_t *need, tok_scratch *sc) {
     size_t i = *pos, k = 0;
     int cached = front_ready(sc);
     blk_rules rules = {0, 0, 0, 0};
@@ -650,6 +650,13 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
                     off += tok__len_of(v, ids[k + (size_t)u - 1]);
                     starts[k + (size_t)u] = (uint32_t)off;
                 }
+            } else if (sbits) { /* the same starts, as bits */
+                size_t off = st + sbit0;
+                sbits[off >> 6] |= (uint64_t)1 << (off & 63);
+                for (ptrdiff_t u = 1; u < m; u++) {
+                    off += tok__len_of(v, ids[k + (size_t)u - 1]);
+                    sbits[off >> 6] |= (uint64_t)1 << (off & 63);
+                }
             }
             k += (size_t)m;
         }
@@ -659,24 +666,37 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
     return (ptrdiff_t)k;
 }
 
-ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
-                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap, size_t *need,
-                              tok_scratch *sc) {
+static ptrdiff_t encode_dispatch(const tok_vocab *v, int pattern, const uint8_t *s, size_t len, size_t *pos,
+                                 uint32_t *ids, uint32_t *starts, uint64_t *sbits, size_t sbit0, size_t cap,
+                                 size_t *need, tok_scratch *sc) {
     if (len >= ((size_t)1 << 32)) return TOK_E_TOO_LARGE;
     switch (pattern) {
-    case TOK_PATTERN_R50K: return encode_loop(TOK_PATTERN_R50K, v, s, len, pos, ids, starts, cap, need, sc);
-    case TOK_PATTERN_CL100K: return encode_loop(TOK_PATTERN_CL100K, v, s, len, pos, ids, starts, cap, need, sc);
-    case TOK_PATTERN_O200K: return encode_loop(TOK_PATTERN_O200K, v, s, len, pos, ids, starts, cap, need, sc);
-    case TOK_PATTERN_QWEN2: return encode_loop(TOK_PATTERN_QWEN2, v, s, len, pos, ids, starts, cap, need, sc);
-    case TOK_PATTERN_QWEN3_5: return encode_loop(TOK_PATTERN_QWEN3_5, v, s, len, pos, ids, starts, cap, need, sc);
-    case TOK_PATTERN_LLAMA3: return encode_loop(TOK_PATTERN_LLAMA3, v, s, len, pos, ids, starts, cap, need, sc);
-    case TOK_PATTERN_SUPERWORD: return encode_loop(TOK_PATTERN_SUPERWORD, v, s, len, pos, ids, starts, cap, need, sc);
-    case TOK_PATTERN_TEKKEN: return encode_loop(TOK_PATTERN_TEKKEN, v, s, len, pos, ids, starts, cap, need, sc);
-    case TOK_PATTERN_DEEPSEEK: return encode_loop(TOK_PATTERN_DEEPSEEK, v, s, len, pos, ids, starts, cap, need, sc);
+    case TOK_PATTERN_R50K: return encode_loop(TOK_PATTERN_R50K, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
+    case TOK_PATTERN_CL100K: return encode_loop(TOK_PATTERN_CL100K, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
+    case TOK_PATTERN_O200K: return encode_loop(TOK_PATTERN_O200K, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
+    case TOK_PATTERN_QWEN2: return encode_loop(TOK_PATTERN_QWEN2, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
+    case TOK_PATTERN_QWEN3_5: return encode_loop(TOK_PATTERN_QWEN3_5, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
+    case TOK_PATTERN_LLAMA3: return encode_loop(TOK_PATTERN_LLAMA3, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
+    case TOK_PATTERN_SUPERWORD: return encode_loop(TOK_PATTERN_SUPERWORD, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
+    case TOK_PATTERN_TEKKEN: return encode_loop(TOK_PATTERN_TEKKEN, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
+    case TOK_PATTERN_DEEPSEEK: return encode_loop(TOK_PATTERN_DEEPSEEK, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
     case TOK_PATTERN_NUMBER_GROUPS:
     case TOK_PATTERN_CJK_RUNS:
     case TOK_PATTERN_DEEPSEEK_WORDS: /* rarely a whole encoding's pattern: one shared loop */
-        return encode_loop(pattern, v, s, len, pos, ids, starts, cap, need, sc);
+        return encode_loop(pattern, v, s, len, pos, ids, starts, sbits, sbit0, cap, need, sc);
     default: return TOK_E_PATTERN;
     }
+}
+
+ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
+                              size_t *pos, uint32_t *ids, uint32_t *starts, size_t cap, size_t *need,
+                              tok_scratch *sc) {
+    return encode_dispatch(v, pattern, s, len, pos, ids, starts, NULL, 0, cap, need, sc);
+}
+
+ptrdiff_t tok_encode_ordinary_marking(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
+                                      size_t *pos, uint32_t *ids, uint64_t *start_bits, size_t bit_offset,
+                                      size_t cap, size_t *need, tok_scratch *sc) {
+    if (!start_bits) return TOK_E_ARGUMENT;
+    return encode_dispatch(v, pattern, s, len, pos, ids, NULL, start_bits, bit_offset, cap, need, sc);
 }

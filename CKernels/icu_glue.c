@@ -531,13 +531,6 @@ uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint64_t *
     return split;
 }
 
-void tok_mark_starts(uint64_t *bits, const uint32_t *starts, size_t n, size_t offset) {
-    for (size_t i = 0; i < n; i++) {
-        const size_t p = (size_t)starts[i] + offset;
-        bits[p >> 6] |= (uint64_t)1 << (p & 63);
-    }
-}
-
 #if defined(__SSE2__)
 /* The 64 bytes at p as text-stats masks (bit k: byte k): whitespace (' ', \t … \r), line feeds,
  * bytes of 80 and above; with `utf8` also: continuation bytes, the leads of 2-, 3- and 4-byte

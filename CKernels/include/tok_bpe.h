@@ -129,6 +129,17 @@ ptrdiff_t tok_encode_ordinary(const tok_vocab *v, int pattern, const uint8_t *s,
                               tok_scratch *sc);
 
 /**
+ * tok_encode_ordinary with the tokens' starts as bits instead of offsets: for each token, bit
+ * (start + bit_offset) of start_bits is set (bit b is bit b % 64 of word b / 64; other bits are
+ * left as they are), start being its byte offset in s. start_bits must hold len + bit_offset
+ * bits; TOK_E_ARGUMENT when it is NULL. For statistics that need only where tokens begin (the
+ * words a token boundary splits), without an array of offsets and a second pass over it.
+ */
+ptrdiff_t tok_encode_ordinary_marking(const tok_vocab *v, int pattern, const uint8_t *s, size_t len,
+                                      size_t *pos, uint32_t *ids, uint64_t *start_bits, size_t bit_offset,
+                                      size_t cap, size_t *need, tok_scratch *sc);
+
+/**
  * Writes the bytes of ids[0..n) (64-bit, as Swift's Int) to out in one pass. The copy loop writes
  * whole 16-byte words, so only cap - 16 bytes are usable. Returns the number of bytes written;
  * TOK_E_UNKNOWN_ID (err->detail = the index of the first id with no token, negative ids

@@ -79,12 +79,9 @@ int64_t tok_icu_words_with(const uint8_t *s, size_t len, uint32_t **words, int a
  * How many of the words (n_words (start, end) pairs, as tok_icu_words writes them) have a token
  * starting strictly inside them. `starts` is a bitmap of the tokens' first bytes (bit p of word
  * p / 64: a token starts at byte p) over n_bits bytes, at least the text's length rounded up to
- * 64 (tok_mark_starts fills it). A word reaching past n_bits is looked at up to n_bits.
+ * 64 (tok_encode_ordinary_marking fills it). A word reaching past n_bits is looked at up to n_bits.
  */
 uint64_t tok_split_words(const uint32_t *words, size_t n_words, const uint64_t *starts, size_t n_bits);
-
-/** Sets the bits starts[i] + offset (i < n) of `bits` (large enough for each of them). */
-void tok_mark_starts(uint64_t *bits, const uint32_t *starts, size_t n, size_t offset);
 
 /**
  * Characters (UTF-8 units as tok_utf8_at counts them: each ill-formed unit is one), line feeds,

@@ -191,9 +191,9 @@ extension Tokenizer {
         var ids: [UInt32] = []
         ids.reserveCapacity(buf.count / 4 + 16)
         try bits.withUnsafeMutableBufferPointer { b throws(TokError) in
-            try kernelEncode(buf, allowed: nil, offsets: true, batch: { i, s, from in
+            // the kernel sets each token's start bit itself (no offsets array, no second pass)
+            try kernelEncode(buf, allowed: nil, offsets: false, startBits: b.baseAddress, batch: { i, _, _ in
                 ids.append(contentsOf: i)
-                tok_mark_starts(b.baseAddress, s!.baseAddress, s!.count, from)
             }, special: { _, _ in })
         }
         return (ids, bits)
@@ -241,6 +241,7 @@ extension Tokenizer {
     /// (with their starts relative to the third argument, when `offsets`) goes to `batch`, each
     /// allowed special token (id, start) to `special`, in order.
     private func kernelEncode(_ buf: UnsafeBufferPointer<UInt8>, allowed: [Bool]?, offsets: Bool,
+                              startBits: UnsafeMutablePointer<UInt64>? = nil,
                               batch: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>?, Int) -> Void,
                               special: (Int, Int) -> Void) throws(TokError) {
         let n = buf.count
@@ -261,8 +262,11 @@ extension Tokenizer {
                 var pos = 0
                 while pos < len {
                     var need = 0
-                    let r = tok_encode_ordinary(kernel.vocab, pattern!.kernelID, base, len, &pos, ids.baseAddress,
-                                                starts?.baseAddress, cap, &need, scratch)
+                    let r = startBits.map {   // bit p of startBits: a token starts at byte p of buf
+                        tok_encode_ordinary_marking(kernel.vocab, pattern!.kernelID, base, len, &pos, ids.baseAddress,
+                                                    $0, from, cap, &need, scratch)
+                    } ?? tok_encode_ordinary(kernel.vocab, pattern!.kernelID, base, len, &pos, ids.baseAddress,
+                                             starts?.baseAddress, cap, &need, scratch)
                     if r == TOK_E_CAPACITY {
                         // the kernel says how long the piece is (it has just scanned it)
                         cap = Swift.min(Swift.max(cap * 2, need), len - pos)
