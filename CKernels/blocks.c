@@ -198,19 +198,9 @@ static void runs_free(tok_blocks *b) {
     b->nruns = 0;
 }
 
-/* The sorted keys' buffer: a table's memory (huge pages when large: the sort writes it all
- * at once, in a fresh process a page fault per 4 KiB otherwise). */
-static uint64_t *kbuf_alloc(size_t n) { return tok__table_alloc(n * sizeof(uint64_t)); }
-
-static void kbuf_free(tok_blocks *b) {
-    tok__table_free(b->kbuf, b->capk * sizeof *b->kbuf);
-    b->kbuf = NULL;
-    b->capk = 0;
-}
-
 static void buffers_free(tok_blocks *b) {
     free(b->buf);
-    kbuf_free(b);
+    free(b->kbuf);
     free(b->tmp);
     free(b->ibuf);
     free(b->segs);
@@ -256,7 +246,7 @@ tok_blocks *tok_blocks_clone(const tok_blocks *b) {
         memcpy(c->buf, b->buf, b->nbuf * sizeof(ent));
         c->capbuf = b->capbuf;
     } else if (b->nbuf && b->sorted && !b->ids_kept) {
-        c->kbuf = kbuf_alloc(b->nbuf);
+        c->kbuf = malloc(b->nbuf * sizeof *c->kbuf);
         if (!c->kbuf) { tok_blocks_free(c); return NULL; }
         memcpy(c->kbuf, b->kbuf, b->nbuf * sizeof *c->kbuf);
         c->capk = b->nbuf;
@@ -686,8 +676,9 @@ static int sort_ids(const tok_blocks *b, uint64_t *kb, void *scratch, size_t scr
 static int sort_buffer(tok_blocks *b, int keep_ids) {
     if (b->sorted || !b->nbuf) return 0;
     if (b->capk < b->nbuf) {
-        kbuf_free(b); /* nothing in it to keep */
-        if (!(b->kbuf = kbuf_alloc(b->nbuf))) return TOK_E_NOMEM;
+        free(b->kbuf); /* nothing in it to keep */
+        b->capk = 0;
+        if (!(b->kbuf = malloc(b->nbuf * sizeof *b->kbuf))) return TOK_E_NOMEM;
         b->capk = b->nbuf;
     }
     int rc = keep_ids ? sort_ids(b, b->kbuf, NULL, 0) : sort_ids(b, b->kbuf, b->ibuf, b->capi * sizeof *b->ibuf);
