@@ -492,6 +492,9 @@ static int make_run(const tok_blocks *b, ent *e, ent *tmp, size_t n, run *out) {
  * 32.9 -> 32.5 (128 Ki: 57.7 and 30.9, but twice the L2 of this machine).
  */
 #define CACHE_KEYS ((size_t)64 << 10)
+/* A counter of at most this many keys keeps its ids beside its sorted keys after a summary, so
+ * that a merge into another appends them (tok_blocks_summarize): a file's group into the total. */
+#define KEEP_IDS_KEYS CACHE_KEYS
 #define SMALL_KEYS 32
 #define MSD_LEVELS 6 /* 64 bits, DIGIT each */
 
@@ -548,19 +551,29 @@ static uint64_t *msd_split(const sort_scratch *sc, unsigned level, unsigned bits
     return s;
 }
 
+/* The sort's counters in one allocation, the MSD levels' only when `msd` (a sort of at most
+ * CACHE_KEYS keys has no MSD split). Returns 0 or TOK_E_NOMEM. */
+static int scratch_open(sort_scratch *sc, int msd) {
+    const size_t hb = NARROW_DIGITS * sizeof *sc->hist, mb = msd ? MSD_LEVELS * sizeof *sc->msd : 0;
+    void *p = malloc(hb + mb);
+    sc->hist = p;
+    sc->msd = msd && p ? (void *)((char *)p + hb) : NULL;
+    return p ? 0 : TOK_E_NOMEM;
+}
+
+static void scratch_close(sort_scratch *sc) { free(sc->hist); }
+
 /* Narrow keys e[0..n) sorted by their bits [0, bits) (tmp[0..n) as scratch): the array holding
  * the result (e or tmp), or NULL when memory runs out. */
 static uint64_t *sort_keys(unsigned bits, uint64_t *e, uint64_t *tmp, size_t n) {
-    sort_scratch sc;
-    sc.hist = malloc(NARROW_DIGITS * sizeof *sc.hist);
-    sc.msd = malloc(MSD_LEVELS * sizeof *sc.msd);
-    uint64_t *s = NULL;
-    if (sc.hist && sc.msd) {
-        if (n <= CACHE_KEYS) s = n <= SMALL_KEYS ? (insertion_sort(e, n), e) : lsd_sort64(bits, DIGIT, e, tmp, n, sc.hist);
-        else s = msd_split(&sc, 0, bits, e, tmp, n);
+    if (n <= SMALL_KEYS) {
+        insertion_sort(e, n);
+        return e;
     }
-    free(sc.hist);
-    free(sc.msd);
+    sort_scratch sc;
+    if (scratch_open(&sc, n > CACHE_KEYS)) return NULL;
+    uint64_t *s = n <= CACHE_KEYS ? lsd_sort64(bits, DIGIT, e, tmp, n, sc.hist) : msd_split(&sc, 0, bits, e, tmp, n);
+    scratch_close(&sc);
     return s;
 }
 
@@ -632,13 +645,7 @@ static int sort_ids(const tok_blocks *b, uint64_t *kb, void *scratch, size_t scr
         return r ? 0 : TOK_E_NOMEM;
     }
     sort_scratch sc;
-    sc.hist = malloc(NARROW_DIGITS * sizeof *sc.hist);
-    sc.msd = malloc(MSD_LEVELS * sizeof *sc.msd);
-    if (!sc.hist || !sc.msd) {
-        free(sc.hist);
-        free(sc.msd);
-        return TOK_E_NOMEM;
-    }
+    if (scratch_open(&sc, 1)) return TOK_E_NOMEM;
     const unsigned db = bits < DIGIT ? bits : DIGIT, low = bits - db, mask = (1u << db) - 1;
     uint32_t *h = sc.msd[0][0], *start = sc.msd[0][1];
     memset(h, 0, ((size_t)1 << db) * sizeof *h);
@@ -666,8 +673,7 @@ static int sort_ids(const tok_blocks *b, uint64_t *kb, void *scratch, size_t scr
     if (s)
         for (unsigned v = 0; v <= mask; v++) sort_bucket(&sc, 0, low, kb + start[v], s, h[v] - start[v]);
     if (s != scratch) free(s);
-    free(sc.hist);
-    free(sc.msd);
+    scratch_close(&sc);
     return s ? 0 : TOK_E_NOMEM;
 }
 
@@ -771,8 +777,9 @@ static inline void ids_again(tok_blocks *b) {
     if (b->ids_kept) b->sorted = b->ids_kept = 0;
 }
 
-/* Room in the narrow buffer for `ids` more ids and one more segment. Returns 0 or TOK_E_NOMEM. */
-static int ids_room(tok_blocks *b, size_t ids) {
+/* Room in the narrow buffer for `ids` more ids and `segs` more segments. Returns 0 or
+ * TOK_E_NOMEM. */
+static int ids_room(tok_blocks *b, size_t ids, size_t segs) {
     if (b->capi - b->ni < ids) {
         size_t cap = b->capi ? 2 * b->capi : BUF_MIN;
         if (cap < b->ni + ids) cap = b->ni + ids;
@@ -781,8 +788,9 @@ static int ids_room(tok_blocks *b, size_t ids) {
         b->ibuf = nb;
         b->capi = cap;
     }
-    if (b->nsegs == b->capsegs) {
+    if (b->capsegs - b->nsegs < segs) {
         size_t cap = b->capsegs ? 2 * b->capsegs : 16;
+        if (cap < b->nsegs + segs) cap = b->nsegs + segs;
         seg *ns = realloc(b->segs, cap * sizeof *ns);
         if (!ns) return TOK_E_NOMEM;
         b->segs = ns;
@@ -804,7 +812,7 @@ static int add_ids(tok_blocks *b, const uint32_t *ids, size_t n, size_t from, si
             if (rc) return rc;
         }
         const size_t room = buffer_most(b) - b->nbuf, keys = n - i < room ? n - i : room;
-        int rc = ids_room(b, keys + 3);
+        int rc = ids_room(b, keys + 3, 1);
         if (rc) return rc;
         uint16_t *d = b->ibuf + b->ni;
         const size_t real = n - i < keys + 3 ? n - i : keys + 3; /* ids of the text; END after */
@@ -965,14 +973,8 @@ static int append_ids(tok_blocks *dst, const tok_blocks *src) {
         int rc = flush(dst);
         if (rc) return rc;
     }
-    int rc = ids_room(dst, src->ni);
+    int rc = ids_room(dst, src->ni, src->nsegs);
     if (rc) return rc;
-    if (dst->capsegs - dst->nsegs < src->nsegs) {
-        seg *ns = realloc(dst->segs, (dst->nsegs + src->nsegs) * sizeof *ns);
-        if (!ns) return TOK_E_NOMEM;
-        dst->segs = ns;
-        dst->capsegs = dst->nsegs + src->nsegs;
-    }
     memcpy(dst->ibuf + dst->ni, src->ibuf, src->ni * sizeof *dst->ibuf);
     for (size_t g = 0; g < src->nsegs; g++) dst->segs[dst->nsegs++] = (seg){src->segs[g].at + dst->ni, src->segs[g].keys};
     dst->ni += src->ni;
@@ -1023,7 +1025,7 @@ static int compact(tok_blocks *b) {
 typedef struct {
     const tok_blocks *b;
     uint64_t *by_id;
-    uint64_t *counts, *keys, *tmp; /* the list: counts, keys (id << 16 | place), the sort's second buffer */
+    uint64_t *counts, *keys, *tmp; /* the list (one allocation): counts, keys (id << 16 | place), the sort's second buffer */
     uint64_t *unigrams;
     size_t cap, k; /* the caller's array and its capacity; counts put so far */
 } uni_sink;
@@ -1035,15 +1037,9 @@ static int uni_open(const tok_blocks *b, size_t n, uint64_t *unigrams, size_t ca
             if (!(u->by_id = calloc(b->limit, sizeof *u->by_id))) return TOK_E_NOMEM;
         } else {
             const size_t m = (n < DENSE_END ? n : DENSE_END) + 1; /* dense ids: places fit 16 bits */
-            u->counts = malloc(m * sizeof *u->counts);
-            u->keys = malloc(m * sizeof *u->keys);
-            u->tmp = malloc(m * sizeof *u->tmp);
-            if (!u->counts || !u->keys || !u->tmp) {
-                free(u->counts);
-                free(u->keys);
-                free(u->tmp);
-                return TOK_E_NOMEM;
-            }
+            if (!(u->counts = malloc(3 * m * sizeof *u->counts))) return TOK_E_NOMEM; /* the three lists */
+            u->keys = u->counts + m;
+            u->tmp = u->keys + m;
         }
     }
     return 0;
@@ -1072,9 +1068,7 @@ static int uni_close(uni_sink *u) {
             for (size_t k = 0; k < u->k && k < u->cap; k++) u->unigrams[k] = u->counts[s[k] & 0xFFFF];
         else
             rc = TOK_E_NOMEM;
-        free(u->counts);
-        free(u->keys);
-        free(u->tmp);
+        free(u->counts); /* and keys and tmp, in the same allocation */
     }
     return rc;
 }
@@ -1266,7 +1260,7 @@ int tok_blocks_summarize(tok_blocks *b, tok_blocks_summary *out, uint64_t *unigr
          * it a run of entries (16 bytes a key, in fresh pages); the ids' memory is let go */
         /* a small counter keeps its ids beside the sorted keys, for a merge into another (a
          * file's group into the total) to append them; a large one lets them go */
-        const int keep = b->nbuf <= CACHE_KEYS;
+        const int keep = b->nbuf <= KEEP_IDS_KEYS;
         int rc = sort_buffer(b, keep);
         if (rc) return rc;
         if (!b->ids_kept) {

@@ -450,11 +450,11 @@ static ptrdiff_t bpe_stitch(const tok_vocab *v, const uint8_t *s, size_t n, uint
         for (;;) {
             if (!l) {
                 size_t take = w < base ? w : base;
-                for (size_t t = base - take; t < base; t++) wb -= TOK_SPAN_LEN(v->spans[out[t]]);
+                for (size_t t = base - take; t < base; t++) wb -= tok__len_of(v, out[t]);
                 base -= take;
             }
             if (!r)
-                while (j < (size_t)m && we - pos < reach) we += TOK_SPAN_LEN(v->spans[tail[j++]]);
+                while (j < (size_t)m && we - pos < reach) we += tok__len_of(v, tail[j++]);
             redone += we - wb;
             if (redone > 8 * n) return bpe_tree(v, s, n, out, sc);
             mw = encode_reusing(v, s, wb, we - wb, out + base, sc, j == (size_t)m ? &windows : &locals);
@@ -643,19 +643,12 @@ static inline __attribute__((always_inline)) ptrdiff_t encode_loop(
                 m = tok_bpe_piece(v, s + st, n, ids + k, sc);
             }
             if (m < 0) return m;
-            if (starts) { /* a piece's first token starts it; the tokens after it, by lengths */
+            if (starts || sbits) { /* a piece's first token starts it; the tokens after it, by lengths */
                 size_t off = st;
-                starts[k] = (uint32_t)off;
-                for (ptrdiff_t u = 1; u < m; u++) {
-                    off += tok__len_of(v, ids[k + (size_t)u - 1]);
-                    starts[k + (size_t)u] = (uint32_t)off;
-                }
-            } else if (sbits) { /* the same starts, as bits */
-                size_t off = st + sbit0;
-                sbits[off >> 6] |= (uint64_t)1 << (off & 63);
-                for (ptrdiff_t u = 1; u < m; u++) {
-                    off += tok__len_of(v, ids[k + (size_t)u - 1]);
-                    sbits[off >> 6] |= (uint64_t)1 << (off & 63);
+                for (ptrdiff_t u = 0; u < m; u++) {
+                    if (u) off += tok__len_of(v, ids[k + (size_t)u - 1]);
+                    if (starts) starts[k + (size_t)u] = (uint32_t)off;
+                    else sbits[(off + sbit0) >> 6] |= (uint64_t)1 << ((off + sbit0) & 63);
                 }
             }
             k += (size_t)m;

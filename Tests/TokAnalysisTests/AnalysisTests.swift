@@ -364,6 +364,7 @@ import TokTestSupport
         }, end: { rng in Int.random(in: 0..<3, using: &rng) == 0 ? [] : [10] },
            finish: { trial, rng in trial % 5 == 0 ? [0xC3] : [] })   // a lead byte cut at the end
     }
+
     /// Long ASCII lines, so that runs of letters, digits, '_' and joiners cross the 64-byte
     /// blocks of the bit-mask path, with lines of other characters between the spans; in half
     /// the texts also the General Punctuation the path takes (MidNumLet U+2018, U+2019, U+2024
