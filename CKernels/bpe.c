@@ -298,6 +298,38 @@ static ptrdiff_t bpe_tree(const tok_vocab *v, const uint8_t *s, size_t n, uint32
 static ptrdiff_t bpe_stitch(const tok_vocab *v, const uint8_t *s, size_t n, uint32_t *out, tok_scratch *sc);
 #define STITCH_MIN 256
 
+/* Prefetches what the lookup of the token s[0..len) (3 <= len <= 8, `key` its tok__short_key)
+ * will read when the filter lets it through, else the filter's word again (no branch). */
+static inline __attribute__((always_inline)) void prefetch_token(const tok_vocab *v, size_t len, uint64_t key) {
+    const uint64_t *f;
+    const void *slot;
+    size_t bit;
+    if (len <= 4) {
+        bit = tok__filter34_bit((uint32_t)key, len);
+        f = &v->filter34[bit >> 6];
+        slot = &v->tab34[len - 3][tok__slot_34(v, (uint32_t)key, len)];
+    } else {
+        const uint64_t h = tok__short_hash(key, len);
+        bit = (size_t)(h >> 20) & (((size_t)1 << TOK_FILTER_BITS) - 1);
+        f = &v->filter[bit >> 6];
+        slot = &v->short_table[h >> v->short_shift];
+    }
+    __builtin_prefetch((*f >> (bit & 63)) & 1 ? slot : (const void *)f);
+}
+
+/* Prefetches the lookups of every substring of 3 to 8 bytes of s[0..n) (n <= PREFETCH_MAX): the
+ * lookups merging a piece makes are among them, and each waits for the merge before it, so a
+ * piece the front cache has not seen spent most of its time waiting on tables that other work
+ * keeps out of the core's cache; this way they are fetched together, before the merging. Measured
+ * single passes in fresh processes (C harness, alternating runs, medians of 10): o200k English
+ * +5% to +19%, UDHR +8% to +11%; cl100k English and code +6%; the random-letter file unchanged
+ * (its chunks are longer than this). Substrings up to 16 bytes, or pieces up to 30, gained no more. */
+#define PREFETCH_MAX 16
+static inline void prefetch_parts(const tok_vocab *v, const uint8_t *s, size_t n) {
+    for (size_t len = 3; len <= n && len <= 8; len++)
+        for (size_t i = 0; i + len <= n; i++) prefetch_token(v, len, tok__short_key(s + i, len));
+}
+
 /* Merges a piece that is not a whole token (n >= 2), through the cache when it fits there. */
 static ptrdiff_t bpe_merge(const tok_vocab *v, const uint8_t *s, size_t n, uint64_t h, uint32_t *out,
                            tok_scratch *sc) {
@@ -315,6 +347,7 @@ static ptrdiff_t bpe_merge(const tok_vocab *v, const uint8_t *s, size_t n, uint6
         memcpy(out, slot->ids, slot->n_ids * sizeof(uint32_t));
         return slot->n_ids;
     }
+    if (n <= PREFETCH_MAX) prefetch_parts(v, s, n);
     size_t m = bpe_small(v, s, n, out, sc);
     if (m <= CACHE_IDS) {
         slot->hash = h;
